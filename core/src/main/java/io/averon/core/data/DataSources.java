@@ -1,0 +1,178 @@
+package io.averon.core.data;
+
+import io.averon.core.InvalidInputException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Turns a {@link DataSpec} into data: finds out what {@code --data} names (the Fashion-MNIST
+ * alias, a directory of MNIST-style IDX files, a CSV file or an image folder), reads it, splits it
+ * and normalises it with statistics of the training split only.
+ */
+public final class DataSources {
+
+    /** Where Debian's {@code dataset-fashion-mnist} package installs the data. */
+    public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+    /** Fashion-MNIST's class names, by label. */
+    public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover",
+            "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    private static final List<String> DIGITS = IntStream.range(0, 10).mapToObj(Integer::toString).toList();
+    private static final float PIXEL_SCALE = 1f / 255f;
+
+    /** The kinds of data source. */
+    public enum Kind { IDX_DIRECTORY, CSV, IMAGE_FOLDER }
+
+    private DataSources() {
+    }
+
+    /** Reads, splits and normalises data for training. */
+    public static TrainTestData loadForTraining(DataSpec spec, long seed) {
+        Path path = resolve(spec.source());
+        Kind kind = kindOf(path);
+        if (kind == Kind.IDX_DIRECTORY) {
+            List<String> classes = idxClassNames(path);
+            ArrayDataSet train = IdxReader.readImagesAndLabels(idxFile(path, "train-images-idx3-ubyte"),
+                    idxFile(path, "train-labels-idx1-ubyte"), classes);
+            ArrayDataSet test = IdxReader.readImagesAndLabels(idxFile(path, "t10k-images-idx3-ubyte"),
+                    idxFile(path, "t10k-labels-idx1-ubyte"), classes);
+            checkSameShape(train, test);
+            Normalizer normalizer = Normalizer.scale(PIXEL_SCALE);
+            return new TrainTestData(normalizer.apply(train), normalizer.apply(test), normalizer, SplitSpec.provided());
+        }
+        ArrayDataSet all = readWhole(kind, path, spec, null);
+        SplitSpec split = new SplitSpec(spec.splitKind(), spec.validationSplit(), seed);
+        Splits.Split parts = Splits.apply(split, all);
+        Normalizer normalizer = kind == Kind.CSV ? Normalizer.fitStandardize(parts.train()) : Normalizer.scale(PIXEL_SCALE);
+        return new TrainTestData(normalizer.apply(parts.train()), normalizer.apply(parts.validation()), normalizer, split);
+    }
+
+    /**
+     * The held-out split of {@code spec}'s data as a trained model saw it: same classes, same
+     * split, the model's normalisation.
+     */
+    public static ArrayDataSet loadForEvaluation(DataSpec spec, List<String> classNames, int[] inputShape,
+                                                 Normalizer normalizer, SplitSpec split) {
+        Path path = resolve(spec.source());
+        Kind kind = kindOf(path);
+        ArrayDataSet test;
+        if (kind == Kind.IDX_DIRECTORY) {
+            test = IdxReader.readImagesAndLabels(idxFile(path, "t10k-images-idx3-ubyte"),
+                    idxFile(path, "t10k-labels-idx1-ubyte"), classNames);
+        } else {
+            DataSpec shaped = kind == Kind.IMAGE_FOLDER && inputShape.length == 3
+                    ? new DataSpec(spec.source(), spec.labelColumn(), spec.header(), spec.regression(),
+                    spec.validationSplit(), spec.splitKind(), inputShape[1], inputShape[2], inputShape[0])
+                    : spec;
+            ArrayDataSet all = readWhole(kind, path, shaped, classNames.isEmpty() ? null : classNames);
+            test = split.kind() == SplitSpec.Kind.PROVIDED ? all : Splits.apply(split, all).validation();
+        }
+        return normalizer.apply(test);
+    }
+
+    /** Resolves the {@code fashion-mnist} alias; other sources must exist. */
+    public static Path resolve(String source) {
+        if (DataSpec.FASHION_MNIST.equals(source)) {
+            return fashionMnistDirectory();
+        }
+        Path path = Path.of(source);
+        if (!Files.exists(path)) {
+            throw new InvalidInputException(source + ": no such file or directory");
+        }
+        return path;
+    }
+
+    /** The installed Fashion-MNIST directory: {@code $AVERON_DATA/fashion-mnist}, else Debian's. */
+    static Path fashionMnistDirectory() {
+        String averonData = System.getenv("AVERON_DATA");
+        if (averonData != null && !averonData.isBlank()) {
+            Path own = Path.of(averonData, DataSpec.FASHION_MNIST);
+            if (Files.isDirectory(own)) {
+                return own;
+            }
+        }
+        if (Files.isDirectory(DEBIAN_FASHION_MNIST)) {
+            return DEBIAN_FASHION_MNIST;
+        }
+        throw new InvalidInputException("Fashion-MNIST not found in " + DEBIAN_FASHION_MNIST
+                + (averonData == null ? "" : " or " + Path.of(averonData, DataSpec.FASHION_MNIST))
+                + ": install it with 'sudo apt-get install dataset-fashion-mnist', or download the four "
+                + "*-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist into "
+                + "$AVERON_DATA/fashion-mnist");
+    }
+
+    /** What kind of source {@code path} is. */
+    public static Kind kindOf(Path path) {
+        if (Files.isDirectory(path)) {
+            if (Files.exists(path.resolve("train-images-idx3-ubyte.gz")) || Files.exists(path.resolve("train-images-idx3-ubyte"))
+                    || Files.exists(path.resolve("train-labels-idx1-ubyte.gz")) || Files.exists(path.resolve("train-labels-idx1-ubyte"))) {
+                return Kind.IDX_DIRECTORY;
+            }
+            return Kind.IMAGE_FOLDER;
+        }
+        String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".tsv") || name.endsWith(".txt")) {
+            return Kind.CSV;
+        }
+        throw new InvalidInputException(path + ": not a CSV file (.csv), an image folder or a directory of "
+                + "MNIST-style IDX files");
+    }
+
+    private static ArrayDataSet readWhole(Kind kind, Path path, DataSpec spec, List<String> classNames) {
+        if (kind == Kind.CSV) {
+            CsvOptions options = CsvOptions.builder().labelColumn(spec.labelColumn()).header(spec.header())
+                    .regression(spec.regression()).classNames(classNames).build();
+            return CsvReader.read(path, options);
+        }
+        return ImageFolderReader.read(path, spec.imageHeight(), spec.imageWidth(), spec.channels(), classNames);
+    }
+
+    private static Path idxFile(Path dir, String base) {
+        Path gz = dir.resolve(base + ".gz");
+        if (Files.exists(gz)) {
+            return gz;
+        }
+        Path raw = dir.resolve(base);
+        if (Files.exists(raw)) {
+            return raw;
+        }
+        throw new InvalidInputException(dir.resolve(base) + "[.gz]: no such file (an IDX directory holds "
+                + "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+                + "t10k-labels-idx1-ubyte, optionally .gz)");
+    }
+
+    /** {@code classes.txt} (one name per line) if present; Fashion-MNIST's names; else digits 0-9. */
+    static List<String> idxClassNames(Path dir) {
+        Path classesFile = dir.resolve("classes.txt");
+        if (Files.exists(classesFile)) {
+            try (Stream<String> lines = Files.lines(classesFile, StandardCharsets.UTF_8)) {
+                List<String> names = lines.map(String::strip).filter(s -> !s.isEmpty()).toList();
+                if (names.size() < 2) {
+                    throw new InvalidInputException(classesFile + ": needs at least 2 class names, one per line");
+                }
+                return names;
+            } catch (IOException e) {
+                throw new InvalidInputException(classesFile + ": cannot read (" + e.getMessage() + ")");
+            }
+        }
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        if (name != null && name.toString().toLowerCase(Locale.ROOT).contains("fashion")) {
+            return FASHION_MNIST_CLASSES;
+        }
+        return DIGITS;
+    }
+
+    private static void checkSameShape(ArrayDataSet train, ArrayDataSet test) {
+        if (!java.util.Arrays.equals(train.exampleShape(), test.exampleShape())) {
+            throw new InvalidInputException(test.name() + ": examples of shape "
+                    + java.util.Arrays.toString(test.exampleShape()) + " differ from the training data's "
+                    + java.util.Arrays.toString(train.exampleShape()));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.averon.core.model;
+
+import io.averon.core.InvalidInputException;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.List;
+
+/**
+ * One model, whichever DL4J kind it is. Everything above {@code core} (trainers, the Spark
+ * driver, scoring) talks to this type, never to {@code MultiLayerNetwork} or
+ * {@code ComputationGraph} directly. A graph must have one input and one output.
+ */
+public final class AveronModel {
+
+    /** The DL4J model kinds. */
+    public enum Kind { MULTI_LAYER_NETWORK, COMPUTATION_GRAPH }
+
+    private final MultiLayerNetwork network;
+    private final ComputationGraph graph;
+
+    private AveronModel(MultiLayerNetwork network, ComputationGraph graph) {
+        this.network = network;
+        this.graph = graph;
+    }
+
+    /** Wraps an initialised network. */
+    public static AveronModel of(MultiLayerNetwork network) {
+        return new AveronModel(network, null);
+    }
+
+    /** Wraps an initialised single-input, single-output graph. */
+    public static AveronModel of(ComputationGraph graph) {
+        if (graph.getNumInputArrays() != 1 || graph.getNumOutputArrays() != 1) {
+            throw new InvalidInputException("computation graph has " + graph.getNumInputArrays() + " inputs and "
+                    + graph.getNumOutputArrays() + " outputs; Averon trains single-input, single-output graphs");
+        }
+        return new AveronModel(null, graph);
+    }
+
+    /** Builds and initialises a model from its stored DL4J configuration JSON. */
+    public static AveronModel fromConfiguration(Kind kind, String json) {
+        if (kind == Kind.MULTI_LAYER_NETWORK) {
+            MultiLayerNetwork net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
+            net.init();
+            return of(net);
+        }
+        ComputationGraph cg = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+        cg.init();
+        return of(cg);
+    }
+
+    public Kind kind() {
+        return network != null ? Kind.MULTI_LAYER_NETWORK : Kind.COMPUTATION_GRAPH;
+    }
+
+    /** The DL4J configuration as JSON (what the model artifact stores). */
+    public String configurationJson() {
+        return network != null ? network.getLayerWiseConfigurations().toJson() : graph.getConfiguration().toJson();
+    }
+
+    public long numParams() {
+        return model().numParams();
+    }
+
+    /** The flattened parameter vector (a view: changes write through to the model). */
+    public INDArray params() {
+        return model().params();
+    }
+
+    /** Copies {@code params} into the model's parameters. */
+    public void setParams(INDArray params) {
+        if (params.length() != numParams()) {
+            throw new IllegalArgumentException("parameter vector has " + params.length() + " values, model has "
+                    + numParams());
+        }
+        model().params().assign(params);
+    }
+
+    /** The updater state (e.g. Adam moments) as one vector view, or null if the updater keeps none. */
+    public INDArray updaterState() {
+        return network != null ? network.getUpdater().getStateViewArray() : graph.getUpdater().getStateViewArray();
+    }
+
+    /** Runs one optimisation step on one minibatch (dropout on). */
+    public void fit(INDArray features, INDArray labels) {
+        if (network != null) {
+            network.fit(features, labels);
+        } else {
+            graph.fit(new DataSet(features, labels));
+        }
+    }
+
+    /** The loss of the last minibatch fitted. */
+    public double lastLoss() {
+        return model().score();
+    }
+
+    /** Inference-mode output (dropout off) for a minibatch. */
+    public INDArray output(INDArray features) {
+        return network != null ? network.output(features, false) : graph.outputSingle(false, features);
+    }
+
+    /** Tells epoch-based learning-rate schedules which epoch it is (0-based). */
+    public void setEpoch(int epoch) {
+        if (network != null) {
+            network.setEpochCount(epoch);
+        } else {
+            graph.getConfiguration().setEpochCount(epoch);
+        }
+    }
+
+    /** The model's layers, in order (graph: topological order). */
+    public List<Layer> layers() {
+        return List.of(network != null ? network.getLayers() : graph.getLayers());
+    }
+
+    /** Whether the output layer has an identity activation, i.e. predicts real values. */
+    public boolean regressionOutput() {
+        Layer last = network != null ? network.getOutputLayer() : graph.getOutputLayer(0);
+        if (last instanceof BaseOutputLayer<?> out) {
+            return out.layerConf().getActivationFn() instanceof ActivationIdentity;
+        }
+        return false;
+    }
+
+    /** The underlying DL4J model, for code that must reach it (listeners, helpers checks). */
+    public Model dl4j() {
+        return model();
+    }
+
+    private Model model() {
+        return network != null ? network : graph;
+    }
+}

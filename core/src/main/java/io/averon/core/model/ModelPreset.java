@@ -1,0 +1,42 @@
+package io.averon.core.model;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The built-in model architectures, selected by name on the command line. */
+public enum ModelPreset {
+    /** Linear regression: one identity output, MSE loss. */
+    LINEAR(false),
+    /** Multinomial logistic regression: one softmax layer. */
+    LOGISTIC(false),
+    /** Keras-tutorial MLP: Flatten, Dense 256 ReLU, Dropout 0.2, Dense softmax. */
+    MLP(false),
+    /** LeNet-like CNN: two conv+max-pool blocks, Dense 500 ReLU, softmax. */
+    CNN(true);
+
+    private final boolean convolutional;
+
+    ModelPreset(boolean convolutional) {
+        this.convolutional = convolutional;
+    }
+
+    /** The name used on the command line. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the model has convolution/pooling layers (where oneDNN pays). */
+    public boolean convolutional() {
+        return convolutional;
+    }
+
+    /** Whether it predicts a real value rather than a class. */
+    public boolean regression() {
+        return this == LINEAR;
+    }
+
+    public static Optional<ModelPreset> byId(String id) {
+        return Arrays.stream(values()).filter(p -> p.id().equals(id)).findFirst();
+    }
+}

@@ -1,0 +1,43 @@
+package io.averon.core.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One epoch's figures, as appended to {@code metrics.json}.
+ *
+ * @param epoch       1-based epoch number
+ * @param trainLoss   mean minibatch loss over the epoch (as the optimiser saw it, dropout on)
+ * @param train       metrics on the fixed training sample at epoch end (null if the sample is 0)
+ * @param test        metrics on the held-out split at epoch end
+ * @param examples    training examples processed in the epoch
+ * @param wallSeconds wall time of the epoch's training (evaluation excluded)
+ */
+public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, EvaluationResult test,
+                          long examples, double wallSeconds) {
+
+    public double examplesPerSecond() {
+        return wallSeconds > 0 ? examples / wallSeconds : Double.NaN;
+    }
+
+    /** The metrics.json entry (classification: accuracy; regression: mse/mae/r2). */
+    public Map<String, Object> toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("epoch", epoch);
+        out.put("train_loss", trainLoss);
+        if (test.isClassification()) {
+            out.put("train_accuracy", train == null ? null : train.accuracy());
+            out.put("test_loss", test.loss());
+            out.put("test_accuracy", test.accuracy());
+        } else {
+            out.put("test_loss", test.loss());
+            out.put("test_mse", test.regression().mse());
+            out.put("test_mae", test.regression().mae());
+            out.put("test_r2", test.regression().r2());
+        }
+        out.put("examples", examples);
+        out.put("wall_seconds", wallSeconds);
+        out.put("examples_per_second", examplesPerSecond());
+        return out;
+    }
+}
