@@ -27,8 +27,8 @@ final class FloatVectorCodec {
     }
 
     static byte[] encode(INDArray vector) {
-        INDArray flat = vector.castTo(DataType.FLOAT).reshape('c', vector.length());
-        long count = flat.length();
+        long count = vector.length();
+        INDArray flat = vector.castTo(DataType.FLOAT).reshape(new long[] {count});
         ByteBuffer out = ByteBuffer.allocate((int) encodedLength(count)).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(MAGIC).putInt(VERSION).putLong(count);
         INDArray dense = flat.isView() || flat.ordering() != 'c' ? flat.dup('c') : flat;

@@ -94,6 +94,11 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
                 try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
                     channel.force(true);
                 }
+                try {
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system
+                }
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -153,7 +158,9 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
             model = AveronModel.fromConfiguration(manifest.modelKind(),
                     new String(raw.get(CONFIGURATION), StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
-            throw new InvalidInputException(name + ": invalid " + CONFIGURATION + " (" + e.getMessage() + ")", e);
+            String detail = e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage().lines().findFirst().orElse("");
+            throw new InvalidInputException(name + ": invalid " + CONFIGURATION + " (" + detail + ")", e);
         }
         if (model.numParams() != manifest.parameterCount()) {
             throw new InvalidInputException(name + ": configuration has " + model.numParams()
@@ -165,6 +172,23 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
             FloatVectorCodec.decodeInto(updater, model.updaterState(), name + "!" + UPDATER);
         }
         return new ModelArtifact(model, manifest);
+    }
+
+    /**
+     * Whether the model in {@code file} has convolution or pooling layers, read from its
+     * configuration without loading ND4J (the CLI picks the native build before ND4J starts).
+     * Nothing is verified here; {@link #read(Path)} does that.
+     */
+    public static boolean isConvolutional(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] configuration = ArtifactZipReader.readEntries(in, file.toString()).get(CONFIGURATION);
+            String text = new String(configuration, StandardCharsets.UTF_8);
+            return text.contains("ConvolutionLayer") || text.contains("SubsamplingLayer");
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(file + ": no such file");
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
+        }
     }
 
     private static void checkManifest(String name, Manifest m) {
@@ -192,13 +216,20 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
         zip.closeEntry();
     }
 
-    /** Entry size limits used while reading: known ahead of parsing, never taken from the zip. */
-    static long maxBytes(String entry, long parameterBytesLimit) {
+    /** Updater state may hold up to this many values per parameter (Adam: 2, AMSGrad: 3). */
+    private static final int MAX_UPDATER_VALUES_PER_PARAMETER = 4;
+
+    /**
+     * Entry size limits used while reading: fixed, or derived from the manifest's parameter count,
+     * never taken from sizes the zip claims.
+     */
+    static long maxBytes(String entry, long parameterCount) {
         return switch (entry) {
             case MANIFEST -> MAX_MANIFEST_BYTES;
             case MANIFEST_SHA -> 128;
             case CONFIGURATION -> MAX_CONFIGURATION_BYTES;
-            default -> parameterBytesLimit;
+            case PARAMETERS -> FloatVectorCodec.encodedLength(parameterCount);
+            default -> FloatVectorCodec.encodedLength(parameterCount * MAX_UPDATER_VALUES_PER_PARAMETER);
         };
     }
 

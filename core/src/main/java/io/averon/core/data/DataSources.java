@@ -101,7 +101,7 @@ public final class DataSources {
             return DEBIAN_FASHION_MNIST;
         }
         throw new InvalidInputException("Fashion-MNIST not found in " + DEBIAN_FASHION_MNIST
-                + (averonData == null ? "" : " or " + Path.of(averonData, DataSpec.FASHION_MNIST))
+                + (averonData == null || averonData.isBlank() ? "" : " or " + Path.of(averonData, DataSpec.FASHION_MNIST))
                 + ": install it with 'sudo apt-get install dataset-fashion-mnist', or download the four "
                 + "*-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist into "
                 + "$AVERON_DATA/fashion-mnist");

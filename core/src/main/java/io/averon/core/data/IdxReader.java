@@ -114,8 +114,8 @@ public final class IdxReader {
         int type = magic[2] & 0xff;
         int dimCount = magic[3] & 0xff;
         if (type != TYPE_UNSIGNED_BYTE) {
-            throw new InvalidInputException(String.format("%s: IDX data type 0x%02X at byte offset 2 is not supported "
-                    + "(only unsigned byte, 0x08)", name, type));
+            throw new InvalidInputException(String.format("%s: bad magic 0x%08X: IDX data type 0x%02X at byte offset 2 "
+                    + "is not supported (only unsigned byte, 0x08; expected magic 0x%08X)", name, magicValue, type, expectedMagic));
         }
         if (dimCount != expectedDims) {
             throw new InvalidInputException(String.format("%s: bad magic 0x%08X: %d dimensions at byte offset 3, expected %d",
@@ -208,6 +208,8 @@ public final class IdxReader {
             throw new InvalidInputException(name + ": no such file");
         } catch (ZipException e) {
             throw new InvalidInputException(name + ": corrupt gzip data (" + e.getMessage() + ")");
+        } catch (EOFException e) {
+            throw new InvalidInputException(name + ": truncated in the header (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new InvalidInputException(name + ": cannot read (" + e.getMessage() + ")");
         }

@@ -109,7 +109,7 @@ public final class ModelFactory {
         try {
             return AveronModel.fromConfiguration(kind, spec.configJson());
         } catch (InvalidInputException e) {
-            throw e;
+            throw new InvalidInputException(spec.source() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new InvalidInputException(spec.source() + ": invalid DL4J configuration ("
                     + firstLine(e.getMessage()) + ")", e);

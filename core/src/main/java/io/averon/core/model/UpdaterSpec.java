@@ -6,9 +6,12 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.PolySchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
+
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Optimiser and learning-rate schedule for a preset model.
@@ -43,13 +46,27 @@ public record UpdaterSpec(Optimizer optimizer, double learningRate, LrSchedule s
         return new UpdaterSpec(Optimizer.ADAM, learningRate, LrSchedule.CONSTANT, 1.0, 1, 1);
     }
 
+    /**
+     * {@code learningRate * (1 - epoch / totalEpochs)} for epochs {@code 0 .. totalEpochs-1}, then 0.
+     * (ND4J 1.0.0-M2.1's {@code PolySchedule} computes {@code (1 + epoch / maxIter)^power}: with power 1
+     * the rate would grow to twice its initial value instead of decaying, so it is not used.)
+     */
+    private ISchedule linearDecay() {
+        Map<Integer, Double> values = new TreeMap<>();
+        for (int epoch = 0; epoch < totalEpochs; epoch++) {
+            values.put(epoch, learningRate * (1.0 - (double) epoch / totalEpochs));
+        }
+        values.put(totalEpochs, 0.0);
+        return new MapSchedule(ScheduleType.EPOCH, values);
+    }
+
     /** The DL4J updater this spec describes. */
     public IUpdater toUpdater() {
         ISchedule rate = switch (schedule) {
             case CONSTANT -> null;
             case STEP -> new StepSchedule(ScheduleType.EPOCH, learningRate, decay, stepEpochs);
             case EXPONENTIAL -> new ExponentialSchedule(ScheduleType.EPOCH, learningRate, decay);
-            case LINEAR -> new PolySchedule(ScheduleType.EPOCH, learningRate, 1.0, totalEpochs);
+            case LINEAR -> linearDecay();
         };
         return switch (optimizer) {
             case ADAM -> rate == null ? new Adam(learningRate) : new Adam(rate);

@@ -1,0 +1,80 @@
+package io.averon.driver.cli;
+
+import io.averon.core.InvalidInputException;
+import io.averon.core.Versions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** {@code averon}: the entry point of {@code bin/averon}. */
+@Command(name = "averon", mixinStandardHelpOptions = true, versionProvider = AveronCli.Version.class,
+        description = "Train deep-learning models on Spark with an Aeron parameter server.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+public final class AveronCli {
+
+    /** Success. */
+    public static final int EXIT_OK = 0;
+    /** Internal failure (a bug, or the machine ran out of something). */
+    public static final int EXIT_INTERNAL = 1;
+    /** Bad input or usage: the message says what to fix. */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AveronCli.class);
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (no {@code System.exit}: usable from tests). */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given output streams and returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new AveronCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> handle(e, commandLine.getErr()));
+        cli.setParameterExceptionHandler((e, args2) -> {
+            PrintWriter usageErr = e.getCommandLine().getErr();
+            usageErr.println("averon: " + oneLine(e.getMessage()) + " (see 'averon " + e.getCommandLine().getCommandName()
+                    + " --help')");
+            usageErr.flush();
+            return EXIT_BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+
+    static int handle(Exception e, PrintWriter err) {
+        Throwable cause = e;
+        while (!(cause instanceof InvalidInputException) && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof InvalidInputException invalid) {
+            err.println("averon: " + oneLine(invalid.getMessage()));
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
+        LOG.error("internal failure", e);
+        err.println("averon: internal error: " + oneLine(String.valueOf(e.getMessage())) + " ("
+                + e.getClass().getSimpleName() + "; details in the log above)");
+        err.flush();
+        return EXIT_INTERNAL;
+    }
+
+    static String oneLine(String message) {
+        return message == null ? "" : message.replace('\n', ' ').replace('\r', ' ').strip();
+    }
+
+    /** Version line: Averon and its DL4J/ND4J. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"averon " + Versions.all()};
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.averon.driver.cli;
+
+import io.averon.core.artifact.Manifest;
+import io.averon.core.artifact.ModelArtifact;
+import io.averon.core.data.ArrayDataSet;
+import io.averon.core.data.DataSources;
+import io.averon.core.data.DataSpec;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
+import io.averon.core.train.EvaluationResult;
+import io.averon.core.train.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code averon evaluate}: metrics of a saved model on the held-out split of a data set (the same
+ * split, classes and normalisation the model was trained with).
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluate a model.zip on the test split of a data set.")
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL.zip", description = "A model written by train")
+    Path model;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--json", description = "Print the metrics as JSON (the 'final' object of metrics.json)")
+    boolean json;
+
+    @Option(names = "--threads", description = "Native threads (default: all cores)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean convolutional = ModelArtifact.isConvolutional(model);
+        NativeRuntime.configure(new NativeSettings(threads != null ? Math.max(1, threads)
+                : Runtime.getRuntime().availableProcessors(), convolutional));
+        ModelArtifact artifact = ModelArtifact.read(model);
+        Manifest m = artifact.manifest();
+        DataSpec spec = data.toSpec(!m.isClassification());
+        ArrayDataSet test = DataSources.loadForEvaluation(spec, m.classNames(), m.inputShape(), m.normalizer(), m.split());
+        ModelCheck.checkFits(artifact.model(), test, model.toString());
+        EvaluationResult result = Evaluator.evaluate(artifact.model(), test);
+        java.io.PrintWriter out = command.commandLine().getOut();
+        if (json) {
+            out.println(MetricsFile.JSON.writeValueAsString(result.toJson()));
+        } else {
+            out.printf("model %s on %s (%,d examples)%n", model, test.name(), test.size());
+            out.print(result.formatReport());
+            out.println();
+        }
+        out.flush();
+        return AveronCli.EXIT_OK;
+    }
+}

@@ -1,0 +1,67 @@
+package io.averon.driver.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.averon.core.AveronException;
+import io.averon.core.train.EpochRecord;
+import io.averon.core.train.EvaluationResult;
+import io.averon.core.train.TrainingResult;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code metrics.json}: {@code {"config": {...}, "epochs": [{...}, ...], "final": {...}, "summary": {...}}}. The
+ * {@code final} object is exactly what {@code averon evaluate --json} prints for the same model
+ * and data.
+ */
+final class MetricsFile {
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private MetricsFile() {
+    }
+
+    static void write(Path file, Map<String, Object> config, TrainingResult result) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("config", config);
+        List<Map<String, Object>> epochs = result.epochs().stream().map(EpochRecord::toJson).toList();
+        root.put("epochs", epochs);
+        root.put("final", result.finalMetrics().toJson());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("epochs_run", result.epochs().size());
+        summary.put("best_epoch", result.bestEpoch());
+        summary.put("stopped_early", result.stoppedEarly());
+        root.put("summary", summary);
+        writeAtomically(file, root);
+    }
+
+    /** Writes JSON to a temporary sibling, then renames it over {@code file}. */
+    static void writeAtomically(Path file, Object value) {
+        try {
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
+            try {
+                JSON.writeValue(tmp.toFile(), value);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new AveronException(file + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static String headline(EvaluationResult r) {
+        if (r.isClassification()) {
+            return String.format(Locale.ROOT, "accuracy %.4f, loss %.4f", r.accuracy(), r.loss());
+        }
+        return String.format(Locale.ROOT, "mse %.5f, mae %.5f, r2 %.4f", r.regression().mse(), r.regression().mae(),
+                r.regression().r2());
+    }
+}

@@ -1,0 +1,188 @@
+package io.averon.driver.cli;
+
+import io.averon.core.InvalidInputException;
+import io.averon.core.artifact.Manifest;
+import io.averon.core.artifact.ModelArtifact;
+import io.averon.core.artifact.ModelDescription;
+import io.averon.core.data.DataSources;
+import io.averon.core.data.DataSpec;
+import io.averon.core.data.TrainTestData;
+import io.averon.core.model.AveronModel;
+import io.averon.core.model.LrSchedule;
+import io.averon.core.model.ModelFactory;
+import io.averon.core.model.ModelSpec;
+import io.averon.core.model.Optimizer;
+import io.averon.core.model.UpdaterSpec;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
+import io.averon.core.train.LocalTrainer;
+import io.averon.core.train.TrainingConfig;
+import io.averon.core.train.TrainingResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code averon train}: trains a model and writes {@code model.zip} and {@code metrics.json} to {@code --out}. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a model; writes DIR/model.zip and DIR/metrics.json.")
+final class TrainCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+
+    /** Where training runs. */
+    enum Engine { LOCAL }
+
+    @Spec
+    CommandSpec command;
+
+    @Option(names = "--engine", defaultValue = "local", converter = EngineConverter.class,
+            description = "local: one JVM. Default: ${DEFAULT-VALUE}")
+    Engine engine;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--model", defaultValue = "mlp", paramLabel = "linear|logistic|mlp|cnn|FILE.json",
+            description = "A preset or a DL4J MultiLayerNetwork/ComputationGraph configuration JSON. Default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
+            description = "Minibatch size. Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seeds weights, shuffling, dropout and splits. Default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|sgd|nesterov",
+            converter = OptimizerConverter.class, description = "Default: ${DEFAULT-VALUE}")
+    Optimizer optimizer;
+
+    @Option(names = {"--learning-rate", "--lr"}, paramLabel = "RATE",
+            description = "Default: 0.001 for adam, 0.01 for sgd and nesterov")
+    Double learningRate;
+
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "constant|step|exponential|linear",
+            converter = ScheduleConverter.class, description = "Per-epoch schedule. Default: ${DEFAULT-VALUE}")
+    LrSchedule schedule;
+
+    @Option(names = "--lr-decay", defaultValue = "0.5", description = "Factor for step/exponential. Default: ${DEFAULT-VALUE}")
+    double lrDecay;
+
+    @Option(names = "--lr-step", defaultValue = "2", description = "Epochs between step decays. Default: ${DEFAULT-VALUE}")
+    int lrStep;
+
+    @Option(names = "--early-stopping", defaultValue = "0", paramLabel = "PATIENCE",
+            description = "Stop after this many epochs without a better test metric and keep the best epoch (0 = off)")
+    int patience;
+
+    @Option(names = "--threads", description = "Native threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<model>-<time>)")
+    Path out;
+
+    @Option(names = "--overwrite", description = "Replace --out if it exists")
+    boolean overwrite;
+
+    @Option(names = "--progress", negatable = true,
+            description = "Progress bars on stderr (default: when stderr is a terminal)")
+    Boolean progress;
+
+    @Override
+    public Integer call() {
+        ModelSpec spec = ModelSpec.parse(model);
+        boolean regression = spec.preset() != null && spec.preset().regression();
+        DataSpec dataSpec = data.toSpec(regression);
+        UpdaterSpec updater = updaterSpec();
+        TrainingConfig config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
+                .updater(updater).earlyStoppingPatience(patience).build();
+        Path outDir = out != null ? out : Path.of("runs", spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        int nativeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nativeThreads < 1) {
+            throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
+        }
+        // All settings are valid; nothing has been written or loaded yet.
+        try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
+            Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(nativeThreads, spec.convolutional()));
+            TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
+            AveronModel net = ModelCheck.build(spec, split, updater, seed);
+            Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split);
+            LOG.info("effective configuration: {}", configJson);
+
+            TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(),
+                    new ConsoleProgress(command.commandLine().getOut(), progress != null ? progress : System.console() != null));
+
+            ModelArtifact.write(run.staging().resolve("model.zip"), net, new ModelDescription(
+                    split.train().classNames(), split.train().exampleShape(), split.normalizer(), split.split(),
+                    configJson, seed, new Manifest.DataProvenance(dataSpec.source(), split.train().fingerprint(),
+                    split.train().size(), split.test().size())));
+            MetricsFile.write(run.staging().resolve("metrics.json"), configJson, result);
+            run.commit();
+            command.commandLine().getOut().printf(java.util.Locale.ROOT, "final test %s; wrote %s%n", MetricsFile.headline(result.finalMetrics()),
+                    run.target());
+        }
+        return AveronCli.EXIT_OK;
+    }
+
+    private UpdaterSpec updaterSpec() {
+        double rate = learningRate != null ? learningRate : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
+        try {
+            return new UpdaterSpec(optimizer, rate, schedule, lrDecay, lrStep, Math.max(1, epochs));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+    }
+
+    private Map<String, Object> configJson(DataSpec dataSpec, TrainingConfig config, Map<String, Object> nativeInfo,
+                                           TrainTestData split) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("engine", engine.name().toLowerCase(java.util.Locale.ROOT));
+        c.put("data", dataSpec.source());
+        c.put("model", model);
+        c.put("epochs", config.epochs());
+        c.put("batch_size", config.batchSize());
+        c.put("seed", config.seed());
+        c.put("optimizer", config.updater().optimizer().name().toLowerCase(java.util.Locale.ROOT));
+        c.put("learning_rate", config.updater().learningRate());
+        c.put("lr_schedule", config.updater().schedule().name().toLowerCase(java.util.Locale.ROOT));
+        c.put("early_stopping_patience", config.earlyStoppingPatience());
+        c.put("split", split.split());
+        c.put("train_examples", split.train().size());
+        c.put("test_examples", split.test().size());
+        c.put("native", nativeInfo);
+        return c;
+    }
+
+    static final class EngineConverter extends EnumConverter<Engine> {
+        EngineConverter() {
+            super(Engine.class);
+        }
+    }
+
+    static final class OptimizerConverter extends EnumConverter<Optimizer> {
+        OptimizerConverter() {
+            super(Optimizer.class);
+        }
+    }
+
+    static final class ScheduleConverter extends EnumConverter<LrSchedule> {
+        ScheduleConverter() {
+            super(LrSchedule.class);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.averon.driver.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code train} then {@code evaluate} on small generated data, checked the way a user would. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class CliTrainEvaluateTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldWriteModelAndMetricsAndReproduceThemWhenEvaluatingIdxData() throws IOException {
+        Path data = TestFiles.idxDirectory(tmp.resolve("digits"), 600, 200);
+        Path out = tmp.resolve("run");
+        CliRun train = CliRun.of("train", "--engine", "local", "--data", data.toString(), "--model", "mlp",
+                "--epochs", "3", "--batch-size", "32", "--seed", "7", "--out", out.toString(), "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("epoch 1/3") && train.out().contains("epoch 3/3"), train.out());
+
+        JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(List.of("config", "epochs", "final", "summary"), fieldNames(metrics));
+        assertEquals(3, metrics.get("epochs").size());
+        JsonNode epoch = metrics.get("epochs").get(0);
+        assertEquals(List.of("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "examples",
+                "wall_seconds", "examples_per_second"), fieldNames(epoch));
+        assertEquals(600, epoch.get("examples").asLong());
+        JsonNode fin = metrics.get("final");
+        assertTrue(fin.get("test_accuracy").asDouble() > 0.9, "the bands are easy to learn: " + fin);
+        assertEquals(10, fin.get("confusion_matrix").size());
+        assertEquals(200, sum(fin.get("confusion_matrix")));
+
+        CliRun eval = CliRun.of("evaluate", "--model", out.resolve("model.zip").toString(), "--data", data.toString(), "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        JsonNode evaluated = JSON.readTree(eval.out());
+        assertEquals(fin.get("test_accuracy").asDouble(), evaluated.get("test_accuracy").asDouble(), 0.0,
+                "evaluate reproduces final.test_accuracy exactly");
+        assertEquals(fin, evaluated, "evaluate --json prints the same object as final");
+
+        CliRun text = CliRun.of("evaluate", "--model", out.resolve("model.zip").toString(), "--data", data.toString());
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().contains("accuracy") && text.out().contains("confusion matrix"), text.out());
+    }
+
+    @Test
+    void shouldTrainOnCsvWithValidationSplitAndEvaluateTheSameSplit() throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 500);
+        Path out = tmp.resolve("csv-run");
+        CliRun train = CliRun.of("train", "--data", csv.toString(), "--label-column", "label", "--validation-split",
+                "0.2", "--model", "logistic", "--epochs", "5", "--batch-size", "16", "--lr", "0.05", "--out", out.toString(),
+                "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(100, metrics.get("config").get("test_examples").asInt());
+        double accuracy = metrics.get("final").get("test_accuracy").asDouble();
+        assertTrue(accuracy > 0.9, "a linear boundary: logistic regression learns it, got " + accuracy);
+
+        CliRun eval = CliRun.of("evaluate", "--model", out.resolve("model.zip").toString(), "--data", csv.toString(),
+                "--label-column", "label", "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertEquals(metrics.get("final"), JSON.readTree(eval.out()));
+    }
+
+    @Test
+    void shouldReplaceOutputWhenOverwriteIsGiven() throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 100);
+        Path out = Files.createDirectories(tmp.resolve("again"));
+        Files.writeString(out.resolve("old.txt"), "old");
+        CliRun train = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
+                "--out", out.toString(), "--overwrite", "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(Files.exists(out.resolve("model.zip")));
+        assertTrue(Files.notExists(out.resolve("old.txt")));
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static long sum(JsonNode matrix) {
+        long total = 0;
+        for (JsonNode row : matrix) {
+            for (JsonNode cell : row) {
+                total += cell.asLong();
+            }
+        }
+        return total;
+    }
+}
