@@ -1,0 +1,89 @@
+package io.averon.ps.transport;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * An Aeron media driver running inside this JVM, with an Aeron client connected to it.
+ *
+ * <p>Each instance gets its own Aeron directory ({@code <base>/averon-<owner>-<random>}, on
+ * {@code /dev/shm} when present), so several JVMs (or several drivers in one JVM) on one host never
+ * collide, and the directory with its log buffers is deleted on {@link #close()}.
+ */
+public final class EmbeddedMediaDriver implements AutoCloseable {
+
+    private static final Path SHM = Path.of("/dev/shm");
+
+    private final MediaDriver driver;
+    private final Aeron aeron;
+    private final String directory;
+
+    private EmbeddedMediaDriver(MediaDriver driver, Aeron aeron, String directory) {
+        this.driver = driver;
+        this.aeron = aeron;
+        this.directory = directory;
+    }
+
+    /**
+     * Launches a driver in a fresh directory under {@code /dev/shm} (or the temp directory).
+     *
+     * @param owner a short name that shows up in the directory name (e.g. the job id), [A-Za-z0-9_-]
+     */
+    public static EmbeddedMediaDriver launch(String owner) {
+        Path base = Files.isDirectory(SHM) && Files.isWritable(SHM) ? SHM : Path.of(System.getProperty("java.io.tmpdir"));
+        return launch(base, owner);
+    }
+
+    /** Launches a driver in a fresh directory under {@code base}. */
+    public static EmbeddedMediaDriver launch(Path base, String owner) {
+        if (!owner.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new IllegalArgumentException("owner must be 1-64 characters of [A-Za-z0-9_-], got '" + owner + "'");
+        }
+        String dir = base.resolve("averon-" + owner + "-" + UUID.randomUUID()).toString();
+        MediaDriver.Context context = new MediaDriver.Context()
+                .aeronDirectoryName(dir)
+                .threadingMode(ThreadingMode.SHARED)
+                .sharedIdleStrategy(new BackoffIdleStrategy())
+                .dirDeleteOnStart(true)
+                .dirDeleteOnShutdown(true);
+        MediaDriver driver = MediaDriver.launch(context);
+        try {
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
+            return new EmbeddedMediaDriver(driver, aeron, dir);
+        } catch (RuntimeException e) {
+            driver.close();
+            throw e;
+        }
+    }
+
+    /** The Aeron client connected to this driver. */
+    public Aeron aeron() {
+        return aeron;
+    }
+
+    /** This driver's Aeron directory. */
+    public String directory() {
+        return directory;
+    }
+
+    /** Closes the client, then the driver; the directory is deleted. */
+    @Override
+    public void close() {
+        try {
+            aeron.close();
+        } finally {
+            driver.close();
+            File dir = new File(directory);
+            if (dir.exists()) {
+                org.agrona.IoUtil.delete(dir, true);
+            }
+        }
+    }
+}
