@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * One measured configuration, run in its own JVM by {@link LocalThroughputBenchmark}: trains a
  * preset on Fashion-MNIST's training set for a warm-up, then times whole minibatch steps.
  *
- * <p>Arguments: {@code model batch mode warmupBatches measuredExamples threads}, where mode is
+ * <p>Arguments: {@code model batch mode warmupBatches measuredSeconds threads}, where mode is
  * {@code averon} (Averon's runtime settings) or {@code defaults} (plain DL4J: nothing configured,
  * so the plain native build, helpers off, ND4J's default threads). Prints one line
  * {@code RESULT examples_per_second=... helpers=...}.
@@ -34,7 +34,7 @@ public final class ThroughputProbe {
         int batch = Integer.parseInt(args[1]);
         boolean averon = args[2].equals("averon");
         int warmup = Integer.parseInt(args[3]);
-        long measured = Long.parseLong(args[4]);
+        double measuredSeconds = Double.parseDouble(args[4]);
         int threads = Integer.parseInt(args[5]);
         ModelSpec spec = ModelSpec.parse(model);
         if (averon) {
@@ -61,7 +61,8 @@ public final class ThroughputProbe {
         }
         long examples = 0;
         long start = System.nanoTime();
-        while (examples < measured) {
+        long deadline = start + (long) (measuredSeconds * 1e9);
+        while (System.nanoTime() < deadline) {
             position = step(net, feeder, order, position, batch);
             examples += batch;
         }

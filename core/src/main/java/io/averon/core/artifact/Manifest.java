@@ -44,6 +44,7 @@ public record Manifest(
         Map<String, String> entries) {
 
     /** Whether the model predicts classes (otherwise: one real value). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isClassification() {
         return classNames != null && !classNames.isEmpty();
     }

@@ -14,16 +14,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -111,18 +108,15 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
 
     /** Reads and verifies a model file. */
     public static ModelArtifact read(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file + ": no such file");
-        } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        return verify(ArtifactZipReader.readEntries(file, file.toString()), file.toString());
     }
 
     /** Reads and verifies a model from a stream; {@code name} is used in messages. */
     public static ModelArtifact read(InputStream in, String name) {
-        Map<String, byte[]> raw = ArtifactZipReader.readEntries(in, name);
+        return verify(ArtifactZipReader.readEntries(in, name), name);
+    }
+
+    private static ModelArtifact verify(Map<String, byte[]> raw, String name) {
         byte[] manifestBytes = raw.get(MANIFEST);
         String expectedManifestSha = new String(raw.get(MANIFEST_SHA), StandardCharsets.US_ASCII).trim();
         if (!Checksums.matches(manifestBytes, expectedManifestSha)) {
@@ -180,15 +174,9 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
      * Nothing is verified here; {@link #read(Path)} does that.
      */
     public static boolean isConvolutional(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] configuration = ArtifactZipReader.readEntries(in, file.toString()).get(CONFIGURATION);
-            String text = new String(configuration, StandardCharsets.UTF_8);
-            return text.contains("ConvolutionLayer") || text.contains("SubsamplingLayer");
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file + ": no such file");
-        } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        byte[] configuration = ArtifactZipReader.readEntries(file, file.toString()).get(CONFIGURATION);
+        String text = new String(configuration, StandardCharsets.UTF_8);
+        return text.contains("ConvolutionLayer") || text.contains("SubsamplingLayer");
     }
 
     private static void checkManifest(String name, Manifest m) {
@@ -231,10 +219,6 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
             case PARAMETERS -> FloatVectorCodec.encodedLength(parameterCount);
             default -> FloatVectorCodec.encodedLength(parameterCount * MAX_UPDATER_VALUES_PER_PARAMETER);
         };
-    }
-
-    static String hex(byte[] digest) {
-        return HexFormat.of().formatHex(digest);
     }
 
     static byte[] readBounded(InputStream in, long limit, String what) throws IOException {

@@ -66,7 +66,10 @@ public final class NativeRuntime {
         out.put("onednn_active", oneDnnActive());
         out.put("dl4j_helpers", !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE_PROPERTY, "true"))
                 && Nd4j.getEnvironment().helpersAllowed());
-        out.put("threads", Nd4j.getEnvironment().maxThreads());
+        // libnd4j 1.0.0-M2.1 ignores setMaxThreads (its pool size comes from OMP_NUM_THREADS / SD_MAX_THREADS
+        // at load time); ops run on maxMasterThreads threads, which configure() does set.
+        out.put("threads", Nd4j.getEnvironment().maxMasterThreads());
+        out.put("thread_pool", Nd4j.getEnvironment().maxThreads());
         out.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
         out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
         return out;

@@ -1,5 +1,6 @@
 package io.averon.core.artifact;
 
+import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.averon.core.InvalidInputException;
@@ -181,13 +182,8 @@ class ModelArtifactTest {
 
     /** Asserts the read is refused with a one-line message naming the file and holding every fragment. */
     private static String assertRefused(Path file, String... fragments) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ModelArtifact.read(file));
-        String message = e.getMessage();
+        String message = assertInvalidInput(() -> ModelArtifact.read(file), fragments);
         assertTrue(message.contains(file.getFileName().toString()), () -> "file name missing in: " + message);
-        for (String fragment : fragments) {
-            assertTrue(message.contains(fragment), () -> "'" + fragment + "' missing in: " + message);
-        }
-        assertFalse(message.contains("\n") || message.contains("\r"), () -> "multi-line message: " + message);
         return message;
     }
 
@@ -374,11 +370,14 @@ class ModelArtifactTest {
     }
 
     @Test
-    void shouldRefuseWhenBytesAreAppendedAfterTheZip() throws IOException {
-        byte[] whole = Files.readAllBytes(writeModel("model.zip", trainedLogistic(7)));
-        Path bad = Files.write(dir.resolve("appended.zip"), Arrays.copyOf(whole, whole.length + 100));
+    void shouldLoadTheSameModelWhenBytesAreAppendedAfterTheZip() throws IOException {
+        // Bytes after the zip's end record are outside the archive (the JDK's ZipFile ignores
+        // them); every entry inside is still verified, so the model is exactly the original.
+        AveronModel model = trainedLogistic(7);
+        byte[] whole = Files.readAllBytes(writeModel("model.zip", model));
+        Path appended = Files.write(dir.resolve("appended.zip"), Arrays.copyOf(whole, whole.length + 100));
 
-        assertRefused(bad, "not a valid model zip");
+        assertEquals(model.params(), ModelArtifact.read(appended).model().params());
     }
 
     @Test
@@ -440,14 +439,14 @@ class ModelArtifactTest {
         new Random(3).nextBytes(noise);
         Path bad = Files.write(dir.resolve("noise.zip"), noise);
 
-        assertRefused(bad, "not a model zip");
+        assertRefused(bad, "not a valid model zip");
     }
 
     @Test
     void shouldRefuseWhenFileIsEmpty() throws IOException {
         Path bad = Files.write(dir.resolve("empty.zip"), new byte[0]);
 
-        assertRefused(bad, "not a model zip, or empty");
+        assertRefused(bad, "not a valid model zip", "empty");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.averon.core.data;
 
+import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,13 +35,8 @@ class CsvReaderTest {
 
     /** Asserts the read fails with a one-line message naming the file and containing every fragment. */
     private static String assertInvalid(Path file, CsvOptions options, String... fragments) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> CsvReader.read(file, options));
-        String message = e.getMessage();
+        String message = assertInvalidInput(() -> CsvReader.read(file, options), fragments);
         assertTrue(message.contains(file.getFileName().toString()), () -> "no file name in: " + message);
-        for (String fragment : fragments) {
-            assertTrue(message.contains(fragment), () -> "'" + fragment + "' missing in: " + message);
-        }
-        assertFalse(message.contains("\n") || message.contains("\r"), () -> "multi-line message: " + message);
         return message;
     }
 

@@ -1,5 +1,6 @@
 package io.averon.core.data;
 
+import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -33,13 +34,8 @@ class IdxReaderTest {
 
     /** Asserts an InvalidInputException with a one-line message naming {@code file} and holding every fragment. */
     private static String assertInvalid(Executable call, Path file, String... fragments) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, call);
-        String message = e.getMessage();
+        String message = assertInvalidInput(call, fragments);
         assertTrue(message.contains(file.getFileName().toString()), () -> "file name missing in: " + message);
-        for (String fragment : fragments) {
-            assertTrue(message.contains(fragment), () -> "'" + fragment + "' missing in: " + message);
-        }
-        assertFalse(message.contains("\n") || message.contains("\r"), () -> "multi-line message: " + message);
         return message;
     }
 

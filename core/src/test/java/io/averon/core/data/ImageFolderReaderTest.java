@@ -1,5 +1,6 @@
 package io.averon.core.data;
 
+import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -41,13 +42,7 @@ class ImageFolderReaderTest {
     }
 
     private static String assertInvalid(Executable read, String... fragments) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, read);
-        String message = e.getMessage();
-        for (String fragment : fragments) {
-            assertTrue(message.contains(fragment), () -> "'" + fragment + "' missing in: " + message);
-        }
-        assertFalse(message.contains("\n"), () -> "multi-line message: " + message);
-        return message;
+        return assertInvalidInput(read, fragments);
     }
 
     /** All values of one channel plane of example {@code k}. */

@@ -1,5 +1,6 @@
 package io.averon.core.model;
 
+import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -44,13 +45,7 @@ class ModelFactoryTest {
     }
 
     private static String assertInvalid(Executable call, String... fragments) {
-        InvalidInputException e = assertThrows(InvalidInputException.class, call);
-        String message = e.getMessage();
-        for (String fragment : fragments) {
-            assertTrue(message.contains(fragment), () -> "'" + fragment + "' missing in: " + message);
-        }
-        assertFalse(message.contains("\n") || message.contains("\r"), () -> "multi-line message: " + message);
-        return message;
+        return assertInvalidInput(call, fragments);
     }
 
     @Test

@@ -106,6 +106,19 @@ class NativeRuntimeTest {
         assertTrue(describe.contains("build=plain"), () -> describe + "\nin:\n" + output);
         assertTrue(describe.contains("onednn_active=false"), () -> describe + "\nin:\n" + output);
         assertTrue(describe.contains("dl4j_helpers=false"), () -> describe + "\nin:\n" + output);
+        assertTrue(describe.contains("threads=1"), () -> describe + "\nin:\n" + output);
+    }
+
+    @Test
+    void shouldForwardToTheRelocatedEnvironmentWhenDl4jAsksTheOldName() throws Exception {
+        // DL4J looks the shim up by reflection, as here; it must answer what ND4J's relocated class answers.
+        Class<?> shim = Class.forName("org.nd4j.nativeblas.Nd4jCpu$Environment");
+        Object instance = shim.getMethod("getInstance").invoke(null);
+        boolean viaShim = (boolean) shim.getMethod("isUseMKLDNN").invoke(instance);
+
+        boolean direct = org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu.Environment.getInstance().isUseONEDNN();
+
+        assertEquals(direct, viaShim);
     }
 
     @Test
