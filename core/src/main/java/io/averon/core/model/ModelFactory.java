@@ -22,6 +22,9 @@ import java.util.Arrays;
 /** Builds an initialised {@link AveronModel} from a {@link ModelSpec} and the data's shape. */
 public final class ModelFactory {
 
+    /** Smallest image side the {@code cnn} preset's layers fit. */
+    static final int MIN_CNN_SIDE = 16;
+
     private ModelFactory() {
     }
 
@@ -68,17 +71,23 @@ public final class ModelFactory {
                     throw new InvalidInputException("model cnn needs image data (channels x height x width), got "
                             + "examples of shape " + Arrays.toString(shape));
                 }
-                if (shape[1] < 12 || shape[2] < 12) {
-                    throw new InvalidInputException("model cnn needs images of at least 12x12 pixels, got "
+                // two 5x5 convolutions (no padding) and two 2x2 poolings: (side - 4) / 2 - 4 >= 2
+                if (shape[1] < MIN_CNN_SIDE || shape[2] < MIN_CNN_SIDE) {
+                    throw new InvalidInputException("model cnn needs images of at least " + MIN_CNN_SIDE + "x"
+                            + MIN_CNN_SIDE + " pixels, got "
                             + shape[1] + "x" + shape[2]);
                 }
-                list.layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU).build())
+                // He initialisation for the ReLU layers: Xavier under-scales them and slows early epochs.
+                list.layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU)
+                                .weightInit(WeightInit.RELU).build())
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                                 .kernelSize(2, 2).stride(2, 2).build())
-                        .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.RELU).build())
+                        .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.RELU)
+                                .weightInit(WeightInit.RELU).build())
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                                 .kernelSize(2, 2).stride(2, 2).build())
-                        .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
+                        .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU)
+                                .weightInit(WeightInit.RELU).build())
                         .layer(softmax(numOutputs));
             }
         }

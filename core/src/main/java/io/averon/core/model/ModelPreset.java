@@ -31,6 +31,18 @@ public enum ModelPreset {
         return convolutional;
     }
 
+    /**
+     * The learning rate used when the user gives none: Keras' 1e-3 for Adam (2e-3 for the CNN,
+     * which reaches 0.889 instead of 0.884 on Fashion-MNIST in 2 epochs: docs/benchmarks.md),
+     * 1e-2 for SGD and Nesterov momentum.
+     */
+    public double defaultLearningRate(Optimizer optimizer) {
+        if (optimizer != Optimizer.ADAM) {
+            return 1e-2;
+        }
+        return this == CNN ? 2e-3 : 1e-3;
+    }
+
     /** Whether it predicts a real value rather than a class. */
     public boolean regression() {
         return this == LINEAR;

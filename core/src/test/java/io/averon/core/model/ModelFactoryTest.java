@@ -2,6 +2,7 @@ package io.averon.core.model;
 
 import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -96,7 +97,9 @@ class ModelFactoryTest {
 
     @Test
     void shouldRejectCnnWhenImagesAreSmallerThan12Pixels() {
-        assertInvalid(() -> preset("cnn", new int[] {1, 10, 28}, 3), "12x12", "10x28");
+        assertInvalid(() -> preset("cnn", new int[] {1, 10, 28}, 3), "16x16", "10x28");
+        assertInvalid(() -> preset("cnn", new int[] {1, 15, 15}, 3), "16x16", "15x15");
+        assertEquals(10, preset("cnn", new int[] {1, 16, 16}, 10).output(Nd4j.rand(DataType.FLOAT, 2, 256)).size(1));
     }
 
     @Test

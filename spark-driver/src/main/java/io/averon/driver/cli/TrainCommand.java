@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
     Optimizer optimizer;
 
     @Option(names = {"--learning-rate", "--lr"}, paramLabel = "RATE",
-            description = "Default: 0.001 for adam, 0.01 for sgd and nesterov")
+            description = "Default: adam 0.001 (cnn: 0.002), sgd and nesterov 0.01")
     Double learningRate;
 
     @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "constant|step|exponential|linear",
@@ -107,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
         ModelSpec spec = ModelSpec.parse(model);
         boolean regression = spec.preset() != null && spec.preset().regression();
         DataSpec dataSpec = data.toSpec(regression);
-        UpdaterSpec updater = updaterSpec();
+        UpdaterSpec updater = updaterSpec(spec);
         TrainingConfig config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
                 .updater(updater).earlyStoppingPatience(patience).build();
         Path outDir = out != null ? out : Path.of("runs", spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
@@ -139,8 +139,10 @@ final class TrainCommand implements Callable<Integer> {
         return AveronCli.EXIT_OK;
     }
 
-    private UpdaterSpec updaterSpec() {
-        double rate = learningRate != null ? learningRate : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
+    private UpdaterSpec updaterSpec(ModelSpec spec) {
+        double rate = learningRate != null ? learningRate
+                : spec.preset() != null ? spec.preset().defaultLearningRate(optimizer)
+                : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
         try {
             return new UpdaterSpec(optimizer, rate, schedule, lrDecay, lrStep, Math.max(1, epochs));
         } catch (IllegalArgumentException e) {

@@ -47,7 +47,7 @@ class CliInputErrorsTest {
     @Test
     void shouldRefuseIdxWithBadMagicWhenTraining() throws IOException {
         Path dir = TestFiles.idxDirectory(tmp.resolve("idx"), 40, 20);
-        TestFiles.writeIdx(dir.resolve("train-images-idx3-ubyte.gz"), 0x504B0304, new int[] {40, 12, 12}, new byte[40 * 144], true);
+        TestFiles.writeIdx(dir.resolve("train-images-idx3-ubyte.gz"), 0x504B0304, new int[] {40, TestFiles.SIDE, TestFiles.SIDE}, new byte[40 * TestFiles.SIDE * TestFiles.SIDE], true);
         assertBadInput(trainOn(dir, "logistic"), "train-images-idx3-ubyte.gz", "bad magic", "offset 0");
     }
 
@@ -55,7 +55,7 @@ class CliInputErrorsTest {
     void shouldRefuseTruncatedIdxWhenTraining() throws IOException {
         Path dir = TestFiles.idxDirectory(tmp.resolve("idx"), 40, 20);
         Path images = dir.resolve("t10k-images-idx3-ubyte");
-        TestFiles.writeIdx(images, 0x803, new int[] {20, 12, 12}, new byte[20 * 144], false);
+        TestFiles.writeIdx(images, 0x803, new int[] {20, TestFiles.SIDE, TestFiles.SIDE}, new byte[20 * TestFiles.SIDE * TestFiles.SIDE], false);
         Files.delete(dir.resolve("t10k-images-idx3-ubyte.gz"));
         try (RandomAccessFile file = new RandomAccessFile(images.toFile(), "rw")) {
             file.setLength(file.length() - 100);

@@ -77,6 +77,24 @@ class CliTrainEvaluateTest {
     }
 
     @Test
+    void shouldTrainTheCnnPresetWithItsOwnDefaultLearningRateWhenNoneIsGiven() throws IOException {
+        Path data = TestFiles.idxDirectory(tmp.resolve("bands"), 300, 100);
+        Path out = tmp.resolve("cnn-run");
+        CliRun train = CliRun.of("train", "--data", data.toString(), "--model", "cnn", "--epochs", "1",
+                "--batch-size", "32", "--out", out.toString(), "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        JsonNode config = JSON.readTree(out.resolve("metrics.json").toFile()).get("config");
+        assertEquals(0.002, config.get("learning_rate").asDouble(), 0.0);
+        assertEquals("adam", config.get("optimizer").asText());
+
+        CliRun sgd = CliRun.of("train", "--data", data.toString(), "--model", "cnn", "--epochs", "1", "--optimizer",
+                "sgd", "--out", tmp.resolve("cnn-sgd").toString(), "--no-progress");
+        assertEquals(0, sgd.exitCode(), sgd.err());
+        assertEquals(0.01, JSON.readTree(tmp.resolve("cnn-sgd/metrics.json").toFile()).get("config")
+                .get("learning_rate").asDouble(), 0.0);
+    }
+
+    @Test
     void shouldReplaceOutputWhenOverwriteIsGiven() throws IOException {
         Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 100);
         Path out = Files.createDirectories(tmp.resolve("again"));

@@ -13,13 +13,13 @@ import java.util.zip.GZIPOutputStream;
 /** Small generated inputs for CLI tests. */
 final class TestFiles {
 
-    static final int SIDE = 12;
+    static final int SIDE = 16;
 
     private TestFiles() {
     }
 
     /**
-     * An MNIST-style IDX directory: {@code train} and {@code test} images of 12x12 whose class
+     * An MNIST-style IDX directory: {@code train} and {@code test} images of 16x16 whose class
      * (0-9) is encoded as a bright band at row = class, so models can learn it.
      */
     static Path idxDirectory(Path dir, int train, int test) throws IOException {
