@@ -90,17 +90,21 @@ public final class DataSources {
 
     /** The installed Fashion-MNIST directory: {@code $AVERON_DATA/fashion-mnist}, else Debian's. */
     static Path fashionMnistDirectory() {
-        String averonData = System.getenv("AVERON_DATA");
+        return fashionMnistDirectory(System.getenv("AVERON_DATA"), DEBIAN_FASHION_MNIST);
+    }
+
+    /** As {@link #fashionMnistDirectory()}, with the two places to look given. */
+    static Path fashionMnistDirectory(String averonData, Path systemDirectory) {
         if (averonData != null && !averonData.isBlank()) {
             Path own = Path.of(averonData, DataSpec.FASHION_MNIST);
             if (Files.isDirectory(own)) {
                 return own;
             }
         }
-        if (Files.isDirectory(DEBIAN_FASHION_MNIST)) {
-            return DEBIAN_FASHION_MNIST;
+        if (Files.isDirectory(systemDirectory)) {
+            return systemDirectory;
         }
-        throw new InvalidInputException("Fashion-MNIST not found in " + DEBIAN_FASHION_MNIST
+        throw new InvalidInputException("Fashion-MNIST not found in " + systemDirectory
                 + (averonData == null || averonData.isBlank() ? "" : " or " + Path.of(averonData, DataSpec.FASHION_MNIST))
                 + ": install it with 'sudo apt-get install dataset-fashion-mnist', or download the four "
                 + "*-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist into "
