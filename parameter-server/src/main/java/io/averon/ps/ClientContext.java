@@ -1,0 +1,153 @@
+package io.averon.ps;
+
+/**
+ * Settings of one worker's {@link ParameterServerClient}, validated on construction. Build with
+ * {@link #builder()}.
+ *
+ * @param serverHost        the parameter server's host (its UDP endpoint)
+ * @param serverPort        the server's port; its averaged-parameters control port is port + 1
+ * @param localHost         this worker's interface for receiving (the address the server can reach)
+ * @param jobName           the job's name (both sides derive the job id from it)
+ * @param secret            the per-job key, &gt;= 32 bytes (from a file or Spark; never argv)
+ * @param workerId          0..65535, unique per worker in the job
+ * @param attempt           the task attempt (a relaunched task uses a higher one)
+ * @param parameterCount    floats in the model's parameter vector
+ * @param updaterStateCount floats of optimiser state the worker may send after the parameters (0 = none)
+ * @param configHash        SHA-256 of the model configuration (32 bytes)
+ * @param aeronDirectory    an external media driver's directory, or null for an embedded driver
+ * @param chunkBytes        payload bytes per message
+ * @param termLength        Aeron term length of this worker's publication (max message = term / 8)
+ * @param heartbeatIntervalMs how often the background heartbeat is sent
+ * @param connectTimeoutMs  how long join waits for a connection and the server's answer
+ */
+public record ClientContext(String serverHost, int serverPort, String localHost, String jobName, byte[] secret,
+                            int workerId, int attempt, long parameterCount, long updaterStateCount, byte[] configHash,
+                            String aeronDirectory, int chunkBytes, int termLength, long heartbeatIntervalMs,
+                            long connectTimeoutMs) {
+
+    public ClientContext {
+        if (serverHost == null || serverHost.isBlank() || localHost == null || localHost.isBlank()) {
+            throw new IllegalArgumentException("server and local hosts are required");
+        }
+        if (serverPort < 1 || serverPort > 65534) {
+            throw new IllegalArgumentException("server port must be 1..65534 (port + 1 is used too), got " + serverPort);
+        }
+        if (workerId < 0 || workerId > 65_535) {
+            throw new IllegalArgumentException("worker id must be 0..65535, got " + workerId);
+        }
+        if (parameterCount < 1 || updaterStateCount < 0 || parameterCount + updaterStateCount > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("parameter count " + parameterCount + " / updater state "
+                    + updaterStateCount + " out of range");
+        }
+        if (configHash == null || configHash.length != 32) {
+            throw new IllegalArgumentException("config hash must be 32 bytes (SHA-256)");
+        }
+        if (secret == null || secret.length < 32) {
+            throw new IllegalArgumentException("the job secret must be at least 32 bytes");
+        }
+        if (chunkBytes < 1024 || Integer.bitCount(termLength) != 1 || termLength < 64 * 1024) {
+            throw new IllegalArgumentException("chunk must be >= 1 KiB and the term length a power of two >= 64 KiB");
+        }
+        if (chunkBytes + 128 > termLength / 8) {
+            throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes needs a term length of at least "
+                    + Integer.highestOneBit((chunkBytes + 128) * 8 - 1) * 2 + " (Aeron's max message is term / 8)");
+        }
+        if (heartbeatIntervalMs < 1 || connectTimeoutMs < 1) {
+            throw new IllegalArgumentException("heartbeat interval and connect timeout must be positive");
+        }
+        secret = secret.clone();
+        configHash = configHash.clone();
+    }
+
+    /** Number of floats a full contribution carries. */
+    public int vectorLength() {
+        return (int) (parameterCount + updaterStateCount);
+    }
+
+    @Override
+    public String toString() { // never print the secret
+        return "ClientContext[server=" + serverHost + ":" + serverPort + ", local=" + localHost + ", job=" + jobName
+                + ", worker=" + workerId + ", attempt=" + attempt + ", parameters=" + parameterCount
+                + ", updaterState=" + updaterStateCount + ", chunkBytes=" + chunkBytes + ", termLength=" + termLength + "]";
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder with defaults: local host 127.0.0.1, attempt 0, 1 MiB chunks, 16 MiB terms, 1 s heartbeats, 30 s connect. */
+    public static final class Builder {
+        private String serverHost = "127.0.0.1";
+        private int serverPort;
+        private String localHost = "127.0.0.1";
+        private String jobName;
+        private byte[] secret;
+        private int workerId;
+        private int attempt;
+        private long parameterCount;
+        private long updaterStateCount;
+        private byte[] configHash;
+        private String aeronDirectory;
+        private int chunkBytes = 1 << 20;
+        private int termLength = 16 << 20;
+        private long heartbeatIntervalMs = 1000;
+        private long connectTimeoutMs = 30_000;
+
+        public Builder server(String host, int port) {
+            serverHost = host;
+            serverPort = port;
+            return this;
+        }
+
+        public Builder localHost(String value) {
+            localHost = value;
+            return this;
+        }
+
+        public Builder job(String name, byte[] jobSecret) {
+            jobName = name;
+            secret = jobSecret;
+            return this;
+        }
+
+        public Builder worker(int id, int taskAttempt) {
+            workerId = id;
+            attempt = taskAttempt;
+            return this;
+        }
+
+        public Builder model(long parameters, long updaterState, byte[] hash) {
+            parameterCount = parameters;
+            updaterStateCount = updaterState;
+            configHash = hash;
+            return this;
+        }
+
+        public Builder aeronDirectory(String value) {
+            aeronDirectory = value;
+            return this;
+        }
+
+        public Builder chunking(int chunk, int term) {
+            chunkBytes = chunk;
+            termLength = term;
+            return this;
+        }
+
+        public Builder heartbeatIntervalMs(long value) {
+            heartbeatIntervalMs = value;
+            return this;
+        }
+
+        public Builder connectTimeoutMs(long value) {
+            connectTimeoutMs = value;
+            return this;
+        }
+
+        public ClientContext build() {
+            return new ClientContext(serverHost, serverPort, localHost, jobName, secret, workerId, attempt,
+                    parameterCount, updaterStateCount, configHash, aeronDirectory, chunkBytes, termLength,
+                    heartbeatIntervalMs, connectTimeoutMs);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.averon.ps;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.averon.ps.round.RoundCoordinator;
+import io.averon.ps.round.RoundStateStore;
+import io.averon.ps.transport.Channels;
+import io.averon.ps.transport.EmbeddedMediaDriver;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.Optional;
+
+/**
+ * The parameter server: receives workers' contributions over Aeron UDP, closes synchronous
+ * averaging rounds and broadcasts the averaged parameters. All round state is owned by one agent
+ * thread ({@link ServerAgent}); this class starts and stops it.
+ *
+ * <pre>{@code
+ * try (ParameterServer server = ParameterServer.start(context)) {
+ *     ... workers connect with ParameterServerClient ...
+ * }
+ * }</pre>
+ */
+public final class ParameterServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ParameterServer.class);
+
+    private final ServerContext context;
+    private final EmbeddedMediaDriver driver;
+    private final Aeron aeron;
+    private final ServerCounters counters = new ServerCounters();
+    private final long incarnation;
+    private final AgentRunner runner;
+
+    private ParameterServer(ServerContext context) {
+        this.context = context;
+        this.incarnation = newIncarnation();
+        EmbeddedMediaDriver embedded = null;
+        Aeron client = null;
+        Subscription subscription = null;
+        ExclusivePublication publication = null;
+        try {
+            Optional<RoundStateStore.SavedState> saved = Optional.empty();
+            RoundStateStore store = null;
+            if (context.stateDirectory() != null) {
+                store = new RoundStateStore(context.stateDirectory());
+                saved = store.load();
+            }
+            if (context.aeronDirectory() == null) {
+                embedded = EmbeddedMediaDriver.launch("ps");
+                client = embedded.aeron();
+            } else {
+                client = Aeron.connect(new Aeron.Context().aeronDirectoryName(context.aeronDirectory()));
+            }
+            subscription = client.addSubscription(Channels.serverSubscription(context.bindHost(), context.port()),
+                    Channels.TO_SERVER_STREAM);
+            publication = client.addExclusivePublication(
+                    Channels.serverPublication(context.bindHost(), context.port(), context.termLength()),
+                    Channels.TO_WORKERS_STREAM);
+            long now = System.currentTimeMillis();
+            RoundCoordinator coordinator = new RoundCoordinator(context.rounds(), (int) context.parameterCount(),
+                    (int) context.updaterStateCount(), saved.map(RoundStateStore.SavedState::round).orElse(0L),
+                    saved.map(RoundStateStore.SavedState::values).orElse(null), now);
+            saved.ifPresent(s -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), s.round()));
+            ServerAgent agent = new ServerAgent(context, incarnation, subscription, publication, coordinator, store,
+                    counters);
+            this.driver = embedded;
+            this.aeron = client;
+            this.runner = new AgentRunner(new BackoffIdleStrategy(), e -> LOG.error("parameter server agent error", e),
+                    null, agent);
+        } catch (RuntimeException e) {
+            CloseHelper.quietCloseAll(publication, subscription);
+            if (embedded != null) {
+                embedded.close();
+            } else {
+                CloseHelper.quietClose(client);
+            }
+            throw e;
+        }
+        AgentRunner.startOnThread(runner);
+        LOG.info("parameter server started: {} (incarnation {})", context, incarnation);
+    }
+
+    /** Validates nothing further (the context already is), binds, and starts the agent thread. */
+    public static ParameterServer start(ServerContext context) {
+        return new ParameterServer(context);
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    /** Changes on every start; workers must rejoin a restarted server. */
+    public long incarnation() {
+        return incarnation;
+    }
+
+    public ServerCounters.Snapshot counters() {
+        return counters.snapshot();
+    }
+
+    /** Stops the agent, then releases Aeron (and the embedded driver with its directory). */
+    @Override
+    public void close() {
+        try {
+            CloseHelper.quietClose(runner);
+        } finally {
+            if (driver != null) {
+                driver.close();
+            } else {
+                CloseHelper.quietClose(aeron);
+            }
+        }
+        LOG.info("parameter server stopped: {}", counters.snapshot());
+    }
+
+    private static long newIncarnation() {
+        long value;
+        do {
+            value = new SecureRandom().nextLong();
+        } while (value == 0);
+        return value;
+    }
+}

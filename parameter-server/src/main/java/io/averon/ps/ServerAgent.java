@@ -1,0 +1,240 @@
+package io.averon.ps;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import io.averon.ps.protocol.ChunkAssembler;
+import io.averon.ps.protocol.MessageAuthenticator;
+import io.averon.ps.protocol.MessageHeader;
+import io.averon.ps.protocol.MessageType;
+import io.averon.ps.protocol.MessageValidator;
+import io.averon.ps.protocol.Refusal;
+import io.averon.ps.protocol.ReplayWindow;
+import io.averon.ps.round.RoundCoordinator;
+import io.averon.ps.round.RoundOutcome;
+import io.averon.ps.round.RoundStateStore;
+import io.averon.ps.transport.MessageSender;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The parameter server's one thread: polls workers' messages, checks them (PROTOCOL.md order),
+ * feeds the {@link RoundCoordinator}, and broadcasts each round's result. Owns all mutable state.
+ */
+final class ServerAgent implements Agent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerAgent.class);
+    private static final int FRAGMENT_LIMIT = 64;
+
+    private final ServerContext context;
+    private final long jobId;
+    private final long incarnation;
+    private final Subscription subscription;
+    private final ExclusivePublication publication;
+    private final RoundCoordinator coordinator;
+    private final RoundStateStore store;
+    private final ServerCounters counters;
+    private final MessageValidator validator;
+    private final MessageSender sender;
+    private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
+    private final ChunkAssembler[] assemblers = new ChunkAssembler[MessageHeader.MAX_WORKER_ID + 1];
+    private final boolean[] joined = new boolean[MessageHeader.MAX_WORKER_ID + 1];
+    private final FragmentAssembler fragments = new FragmentAssembler(this::onMessage);
+    private final byte[] smallPayload = new byte[MessageValidator.MAX_REASON];
+
+    ServerAgent(ServerContext context, long incarnation, Subscription subscription, ExclusivePublication publication,
+                RoundCoordinator coordinator, RoundStateStore store, ServerCounters counters) {
+        this.context = context;
+        this.jobId = JobIds.of(context.jobName());
+        this.incarnation = incarnation;
+        this.subscription = subscription;
+        this.publication = publication;
+        this.coordinator = coordinator;
+        this.store = store;
+        this.counters = counters;
+        long maxBytes = (long) context.vectorLength() * Float.BYTES;
+        this.validator = new MessageValidator(new MessageAuthenticator(context.secret()), jobId, maxBytes, true);
+        this.sender = new MessageSender(publication, new MessageAuthenticator(context.secret()), "workers of job "
+                + context.jobName(), context.chunkBytes());
+        counters.lastClosedRound.set(coordinator.lastClosedRound());
+    }
+
+    @Override
+    public String roleName() {
+        return "averon-parameter-server";
+    }
+
+    @Override
+    public int doWork() {
+        int work = subscription.poll(fragments, FRAGMENT_LIMIT);
+        RoundOutcome outcome = coordinator.poll(System.currentTimeMillis());
+        if (outcome instanceof RoundOutcome.Closed closed) {
+            onClosed(closed);
+            work++;
+        } else if (outcome instanceof RoundOutcome.Failed failed) {
+            counters.roundsFailed.incrementAndGet();
+            LOG.warn("{}", failed.reason());
+            sendRefused(MessageHeader.SERVER_ID, failed.round(), failed.reason());
+            work++;
+        }
+        return work;
+    }
+
+    @Override
+    public void onClose() {
+        CloseHelper.quietCloseAll(publication, subscription);
+    }
+
+    private void onClosed(RoundOutcome.Closed closed) {
+        if (store != null) {
+            store.save(closed.round(), incarnation, closed.global(), closed.valueCount());
+        }
+        int flags = closed.valueCount() > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
+        try {
+            sender.sendVector(MessageType.AVERAGED, flags, jobId, incarnation, closed.round(), MessageHeader.SERVER_ID, 0,
+                    closed.totalSamples(), closed.global(), closed.valueCount(), deadline(context.sendTimeoutMs()));
+            counters.bytesOut.addAndGet((long) closed.valueCount() * Float.BYTES);
+        } catch (ParameterServerUnreachableException e) {
+            LOG.warn("round {}: could not send the averaged parameters: {}", closed.round(), e.getMessage());
+        }
+        counters.roundsClosed.incrementAndGet();
+        counters.lastClosedRound.set(closed.round());
+        counters.lastRoundLatencyMs.set(closed.latencyMs());
+        counters.totalRoundLatencyMs.addAndGet(closed.latencyMs());
+        LOG.debug("round {} closed: workers {}, {} samples, {} ms", closed.round(), Arrays.toString(closed.contributors()),
+                closed.totalSamples(), closed.latencyMs());
+    }
+
+    private void onMessage(DirectBuffer b, int offset, int length, Header header) {
+        counters.bytesIn.addAndGet(length);
+        Refusal refusal = validator.validate(b, offset, length);
+        if (refusal != null) {
+            counters.refused(refusal);
+            return;
+        }
+        MessageType type = MessageHeader.type(b, offset);
+        int worker = MessageHeader.workerId(b, offset);
+        if (type != MessageType.JOIN && MessageHeader.incarnation(b, offset) != incarnation) {
+            counters.refused(Refusal.WRONG_INCARNATION);
+            return; // a worker of an earlier server incarnation: it learns by its deadline and rejoins
+        }
+        if (!replay.accept(worker, MessageHeader.attempt(b, offset), MessageHeader.sequence(b, offset))) {
+            counters.refused(Refusal.REPLAY);
+            return;
+        }
+        long now = System.currentTimeMillis();
+        switch (type) {
+            case JOIN -> onJoin(b, offset, worker, now);
+            case HEARTBEAT -> {
+                if (joined[worker]) {
+                    coordinator.heartbeat(worker, now);
+                } else {
+                    counters.refused(Refusal.NOT_JOINED);
+                }
+            }
+            case LEAVE -> {
+                if (joined[worker]) {
+                    coordinator.leave(worker, now);
+                    joined[worker] = false;
+                }
+            }
+            case PUSH -> onPush(b, offset, worker, now);
+            default -> counters.refused(Refusal.BAD_TYPE);
+        }
+    }
+
+    private void onJoin(DirectBuffer b, int offset, int worker, long now) {
+        int payload = offset + MessageHeader.LENGTH;
+        long parameters = b.getLong(payload, ByteOrder.LITTLE_ENDIAN);
+        long updaterState = b.getLong(payload + 8, ByteOrder.LITTLE_ENDIAN);
+        byte[] hash = new byte[32];
+        b.getBytes(payload + 16, hash);
+        if (parameters != context.parameterCount() || updaterState > context.updaterStateCount()
+                || !Arrays.equals(hash, context.configHash())) {
+            counters.refused(Refusal.MODEL_MISMATCH);
+            sendRefused(worker, 0, "model mismatch: the server has " + context.parameterCount() + " parameters (config "
+                    + shortHash(context.configHash()) + "), worker " + worker + " has " + parameters + " (config "
+                    + shortHash(hash) + ")");
+            return;
+        }
+        long lastClosed = coordinator.join(worker, now);
+        joined[worker] = true;
+        if (assemblers[worker] == null) {
+            assemblers[worker] = new ChunkAssembler(coordinator.staging(worker));
+        }
+        assemblers[worker].clear();
+        ByteBuffer ack = ByteBuffer.wrap(smallPayload, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
+        ack.putLong(0, lastClosed);
+        sendSmall(MessageType.JOIN_ACK, worker, lastClosed, MessageValidator.JOIN_ACK_PAYLOAD);
+    }
+
+    private void onPush(DirectBuffer b, int offset, int worker, long now) {
+        if (!joined[worker]) {
+            counters.refused(Refusal.NOT_JOINED);
+            return;
+        }
+        long round = MessageHeader.round(b, offset);
+        if (round != coordinator.openRound()) {
+            counters.refused(Refusal.WRONG_ROUND);
+            if (round < coordinator.openRound()) {
+                counters.lateContributions.incrementAndGet();
+            }
+            if (MessageHeader.chunkIndex(b, offset) == 0) {
+                sendRefused(worker, round, "round " + round + " is not open (the open round is "
+                        + coordinator.openRound() + "); rejoin to continue");
+            }
+            return;
+        }
+        ChunkAssembler.Outcome outcome = assemblers[worker].onChunk(b, offset);
+        if (outcome == ChunkAssembler.Outcome.DUPLICATE) {
+            counters.refused(Refusal.DUPLICATE);
+            return;
+        }
+        if (outcome == ChunkAssembler.Outcome.COMPLETE) {
+            int values = (int) (assemblers[worker].totalLength() / Float.BYTES);
+            Refusal refused = coordinator.contribute(worker, round, MessageHeader.sampleCount(b, offset), values, now);
+            assemblers[worker].clear();
+            if (refused != null) {
+                counters.refused(refused);
+                if (refused == Refusal.WRONG_ROUND) {
+                    counters.lateContributions.incrementAndGet();
+                }
+                sendRefused(worker, round, "contribution to round " + round + " refused: " + refused);
+            }
+        }
+    }
+
+    private void sendRefused(int worker, long round, String reason) {
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(text.length, MessageValidator.MAX_REASON);
+        System.arraycopy(text, 0, smallPayload, 0, length);
+        sendSmall(MessageType.REFUSED, worker, round, length);
+    }
+
+    private void sendSmall(MessageType type, int worker, long round, int length) {
+        try {
+            sender.sendSmall(type, 0, jobId, incarnation, round, worker, 0, smallPayload, length, deadline(1000));
+        } catch (ParameterServerUnreachableException e) {
+            LOG.warn("could not send {} to worker {}: {}", type, worker, e.getMessage());
+        }
+    }
+
+    private static long deadline(long ms) {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+
+    private static String shortHash(byte[] hash) {
+        return HexFormat.of().formatHex(hash, 0, 6);
+    }
+}

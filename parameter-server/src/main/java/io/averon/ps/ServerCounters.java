@@ -1,0 +1,57 @@
+package io.averon.ps;
+
+import io.averon.ps.protocol.Refusal;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The server's counters: written by its agent thread, readable from any thread.
+ */
+public final class ServerCounters {
+
+    final AtomicLong roundsClosed = new AtomicLong();
+    final AtomicLong roundsFailed = new AtomicLong();
+    final AtomicLong bytesIn = new AtomicLong();
+    final AtomicLong bytesOut = new AtomicLong();
+    final AtomicLong lateContributions = new AtomicLong();
+    final AtomicLong lastRoundLatencyMs = new AtomicLong();
+    final AtomicLong totalRoundLatencyMs = new AtomicLong();
+    final AtomicLong lastClosedRound = new AtomicLong();
+    private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
+
+    void refused(Refusal reason) {
+        refused.incrementAndGet(reason.ordinal());
+    }
+
+    /** A consistent-enough copy for logs and tests. */
+    public Snapshot snapshot() {
+        Map<Refusal, Long> byReason = new EnumMap<>(Refusal.class);
+        for (Refusal r : Refusal.values()) {
+            long n = refused.get(r.ordinal());
+            if (n > 0) {
+                byReason.put(r, n);
+            }
+        }
+        return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
+                lateContributions.get(), lastRoundLatencyMs.get(), totalRoundLatencyMs.get(), lastClosedRound.get(),
+                byReason);
+    }
+
+    /**
+     * Counter values at one moment.
+     *
+     * @param refused messages dropped, by reason (only reasons that occurred)
+     */
+    public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
+                           long lastRoundLatencyMs, long totalRoundLatencyMs, long lastClosedRound,
+                           Map<Refusal, Long> refused) {
+
+        /** Total messages dropped. */
+        public long refusedTotal() {
+            return refused.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.averon.ps.protocol;
+
+/** Message types of protocol version 1, with their wire codes. */
+public enum MessageType {
+    JOIN(1), JOIN_ACK(2), PUSH(3), AVERAGED(4), HEARTBEAT(5), LEAVE(6), REFUSED(7);
+
+    private static final MessageType[] BY_CODE = new MessageType[8];
+
+    static {
+        for (MessageType t : values()) {
+            BY_CODE[t.code] = t;
+        }
+    }
+
+    private final int code;
+
+    MessageType(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The type with this code, or null for an unknown code. */
+    public static MessageType ofCode(int code) {
+        return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+
+    /** Whether workers send this type (the others come from the server). */
+    public boolean fromWorker() {
+        return this == JOIN || this == PUSH || this == HEARTBEAT || this == LEAVE;
+    }
+}

@@ -1,0 +1,35 @@
+package io.averon.ps.protocol;
+
+/** Why a received message was dropped; each is counted separately. */
+public enum Refusal {
+    /** Shorter than header + MAC. */
+    TOO_SHORT,
+    /** Not "AVPS". */
+    BAD_MAGIC,
+    /** A protocol version this code does not speak. */
+    BAD_VERSION,
+    /** Unknown type code, or a type this side never receives. */
+    BAD_TYPE,
+    /** Payload, chunk or total lengths inconsistent or beyond what the registered model allows. */
+    BAD_LENGTH,
+    /** Worker id outside 0..65535 (or not the server's id on server messages). */
+    BAD_WORKER_ID,
+    /** HMAC does not match: wrong key or altered bytes. */
+    BAD_MAC,
+    /** Another job's message. */
+    WRONG_JOB,
+    /** Another server incarnation's message. */
+    WRONG_INCARNATION,
+    /** A contribution for a round that is not open (late or early). */
+    WRONG_ROUND,
+    /** A sequence number at or below one already accepted from that sender. */
+    REPLAY,
+    /** Not finite (NaN or infinity) values in a contribution. */
+    NOT_FINITE,
+    /** A second contribution from the same worker in the same round. */
+    DUPLICATE,
+    /** A JOIN whose model fingerprint differs from the registered model. */
+    MODEL_MISMATCH,
+    /** A message from a worker that has not joined. */
+    NOT_JOINED
+}

@@ -1,0 +1,363 @@
+package io.averon.ps.round;
+
+import io.averon.ps.protocol.Refusal;
+
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+
+/**
+ * The synchronous averaging rounds of one training job: which workers are live, which contributions
+ * are accepted, and when a round closes (with an exact, fixed-order, sample-weighted mean and the
+ * {@linkplain OuterOptimizer outer optimizer}) or fails.
+ *
+ * <p><b>Threading:</b> an instance is owned by ONE thread (the server's duty-cycle agent) and has no
+ * synchronization; every method must be called from that thread. There are no timers: time is
+ * passed in as {@code nowMs}, from a monotonic clock, never decreasing, so tests control the clock.
+ *
+ * <p><b>Flow:</b> a worker {@link #join joins} (its staging buffer is allocated once, on its first
+ * join) and pushes for round {@code lastClosedRound() + 1}. For each PUSH the transport calls
+ * {@link #precheck}; if it returns null the transport writes the floats into {@link #staging} and
+ * calls {@link #contribute}. The transport calls {@link #poll} on every duty cycle; a non-null
+ * outcome ends the open round and opens the next one.
+ *
+ * <p><b>Liveness:</b> a worker whose last join, heartbeat or contribution is older than
+ * {@code heartbeatTimeoutMs} (strictly) is declared dead at the next poll and no longer awaited; a
+ * worker that {@link #leave leaves} is not awaited from that moment. Dead and departed workers must
+ * join again: until then their heartbeats are ignored and their pushes refused {@code NOT_JOINED}.
+ * A contribution they made to the open round before dying still counts.
+ *
+ * <p><b>Closing:</b> the open round closes when (a) startup is complete (at least
+ * {@code expectedWorkers} distinct workers have joined since this coordinator started), every live
+ * worker has contributed and there are at least {@code quorum} contributions; or (b)
+ * {@code roundTimeoutMs} has elapsed since it opened (inclusive) with at least {@code quorum}
+ * contributions. It fails when the timeout has elapsed below the quorum. A failed round ends like a
+ * closed one for numbering: {@link #lastClosedRound()} is the last round that ended either way.
+ *
+ * <p><b>Restart:</b> the momentum buffer of a Nesterov outer optimizer is not persisted; a
+ * coordinator restarted from a saved global starts with zero momentum.
+ */
+public final class RoundCoordinator {
+
+    /**
+     * Largest sample count one contribution may claim (2^36): with at most 2^17 workers the total
+     * stays exactly representable in a double and never overflows.
+     */
+    public static final long MAX_SAMPLE_COUNT = 1L << 36;
+
+    private static final Refusal[] REFUSALS = Refusal.values();
+
+    private final RoundSettings settings;
+    private final int parameterCount;
+    private final int vectorLength;
+    private final WorkerTable workers;
+    private final GlobalVector global;
+
+    private long lastClosedRound;
+    private long openedAtMs;
+    /** Accepted contributors of the open round, ascending, in {@code [0, contributorCount)}. */
+    private int[] contributors = new int[4];
+    private int contributorCount;
+    private int roundValueCount = -1;
+    private long roundSamples;
+
+    private long roundsClosed;
+    private long roundsFailed;
+    private long lateContributions;
+    private long workersDeclaredDead;
+    private final long[] refused = new long[REFUSALS.length];
+
+    /**
+     * @param parameterCount    model parameters, {@code >= 1}
+     * @param updaterStateCount updater-state values that may follow the parameters, {@code >= 0}
+     * @param lastClosedRound   the last round that ended before this coordinator (0 for a new job,
+     *                          or the saved round after a restart); the first open round is the next
+     * @param initialGlobal     the global vector to start from (e.g. a {@link RoundStateStore} state),
+     *                          of length {@code parameterCount} or {@code parameterCount +
+     *                          updaterStateCount}, copied; null when there is none yet
+     * @param nowMs             when the first round opens
+     */
+    public RoundCoordinator(RoundSettings settings, int parameterCount, int updaterStateCount, long lastClosedRound,
+                            float[] initialGlobal, long nowMs) {
+        if (settings == null) {
+            throw new IllegalArgumentException("settings must not be null");
+        }
+        if (parameterCount < 1) {
+            throw new IllegalArgumentException("parameterCount must be >= 1, got " + parameterCount);
+        }
+        if (updaterStateCount < 0) {
+            throw new IllegalArgumentException("updaterStateCount must be >= 0, got " + updaterStateCount);
+        }
+        if ((long) parameterCount + updaterStateCount > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("parameterCount + updaterStateCount must fit in a Java array, got "
+                    + parameterCount + " + " + updaterStateCount);
+        }
+        if (lastClosedRound < 0) {
+            throw new IllegalArgumentException("lastClosedRound must be >= 0, got " + lastClosedRound);
+        }
+        this.settings = settings;
+        this.parameterCount = parameterCount;
+        this.vectorLength = parameterCount + updaterStateCount;
+        if (initialGlobal != null) {
+            if (initialGlobal.length != parameterCount && initialGlobal.length != vectorLength) {
+                throw new IllegalArgumentException("initialGlobal has " + initialGlobal.length + " values; expected "
+                        + parameterCount + " (parameters) or " + vectorLength + " (parameters + updater state):"
+                        + " was it saved for another model?");
+            }
+            for (int i = 0; i < initialGlobal.length; i++) {
+                if (!Float.isFinite(initialGlobal[i])) {
+                    throw new IllegalArgumentException("initialGlobal[" + i + "] is not finite: " + initialGlobal[i]);
+                }
+            }
+        }
+        this.workers = new WorkerTable(vectorLength);
+        this.global = new GlobalVector(settings.outerOptimizer(), parameterCount, vectorLength, initialGlobal);
+        this.lastClosedRound = lastClosedRound;
+        this.openedAtMs = nowMs;
+    }
+
+    /**
+     * The receive buffer of {@code workerId} (length {@link #vectorLength()}), allocated on its first
+     * join and kept for its lifetime. Write a PUSH's floats here only after {@link #precheck} returned
+     * null for it: otherwise a duplicate or early push would overwrite a contribution that was
+     * accepted and is waiting for the round to close.
+     *
+     * @throws IllegalStateException if the worker never joined
+     */
+    public float[] staging(int workerId) {
+        WorkerTable.Worker worker = workers.get(workerId);
+        if (worker == null) {
+            throw new IllegalStateException("worker " + workerId + " has not joined: no staging buffer");
+        }
+        return worker.staging;
+    }
+
+    /**
+     * Registers (or re-registers, also after it was declared dead or left) {@code workerId} as live.
+     *
+     * @return the last closed round: the worker's next push is for this plus one
+     */
+    public long join(int workerId, long nowMs) {
+        if (workerId < 0) {
+            throw new IllegalArgumentException("workerId must be >= 0, got " + workerId);
+        }
+        workers.join(workerId, nowMs);
+        if (contributors.length < workers.joinedCount()) {
+            contributors = Arrays.copyOf(contributors, workers.joinedCount() * 2);
+        }
+        return lastClosedRound;
+    }
+
+    /** Keeps a live worker live; ignored for workers that are not joined (they must join again). */
+    public void heartbeat(int workerId, long nowMs) {
+        workers.heartbeat(workerId, nowMs);
+    }
+
+    /** The worker is no longer awaited, from now on; a contribution it already made still counts. */
+    public void leave(int workerId, long nowMs) {
+        workers.leave(workerId, nowMs);
+    }
+
+    /**
+     * What {@link #contribute} would refuse before looking at the values: {@code NOT_JOINED},
+     * {@code WRONG_ROUND} or {@code DUPLICATE}; null if the push may be written into
+     * {@link #staging}. Changes and counts nothing.
+     */
+    public Refusal precheck(int workerId, long round) {
+        WorkerTable.Worker worker = workers.get(workerId);
+        if (worker == null || !worker.isLive()) {
+            return Refusal.NOT_JOINED;
+        }
+        if (round != openRound()) {
+            return Refusal.WRONG_ROUND;
+        }
+        if (worker.contributedRound == round) {
+            return Refusal.DUPLICATE;
+        }
+        return null;
+    }
+
+    /**
+     * Offers the contribution whose {@code valueCount} floats were written into {@link #staging}. It
+     * counts as a heartbeat of a live worker, accepted or not.
+     *
+     * @return null if accepted, else why not (counted in {@link #refusedByReason()}): NOT_JOINED,
+     *         WRONG_ROUND (not the open round), DUPLICATE, BAD_LENGTH ({@code valueCount} neither the
+     *         parameter count nor the vector length, or unlike this round's other contributions;
+     *         {@code sampleCount} outside {@code 0 .. MAX_SAMPLE_COUNT}) or NOT_FINITE (a NaN or
+     *         infinity among the values: the contribution is dropped entirely)
+     */
+    public Refusal contribute(int workerId, long round, long sampleCount, int valueCount, long nowMs) {
+        Refusal refusal = precheck(workerId, round);
+        WorkerTable.Worker worker = workers.get(workerId);
+        if (refusal != Refusal.NOT_JOINED) {
+            worker.lastSeenMs = nowMs;
+        }
+        if (refusal == null) {
+            refusal = checkValues(worker, sampleCount, valueCount);
+        }
+        if (refusal != null) {
+            refused[refusal.ordinal()]++;
+            if (refusal == Refusal.WRONG_ROUND && round < openRound()) {
+                lateContributions++;
+            }
+            return refusal;
+        }
+        worker.contributedRound = round;
+        worker.sampleCount = sampleCount;
+        roundValueCount = valueCount;
+        roundSamples += sampleCount;
+        int at = contributorCount;
+        while (at > 0 && contributors[at - 1] > workerId) {
+            contributors[at] = contributors[at - 1];
+            at--;
+        }
+        contributors[at] = workerId;
+        contributorCount++;
+        return null;
+    }
+
+    private Refusal checkValues(WorkerTable.Worker worker, long sampleCount, int valueCount) {
+        if (valueCount != parameterCount && valueCount != vectorLength
+                || roundValueCount >= 0 && valueCount != roundValueCount
+                || sampleCount < 0 || sampleCount > MAX_SAMPLE_COUNT) {
+            return Refusal.BAD_LENGTH;
+        }
+        float[] values = worker.staging;
+        for (int i = 0; i < valueCount; i++) {
+            if (!Float.isFinite(values[i])) {
+                return Refusal.NOT_FINITE;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Declares silent workers dead, then ends the open round if it is due.
+     *
+     * @return null while the open round stays open; else how it ended, and the next round is open
+     *         from {@code nowMs}
+     */
+    public RoundOutcome poll(long nowMs) {
+        workersDeclaredDead += workers.declareSilentDead(nowMs, settings.heartbeatTimeoutMs());
+        boolean timedOut = nowMs - openedAtMs >= settings.roundTimeoutMs();
+        boolean quorate = contributorCount >= settings.quorum();
+        if (quorate && (timedOut || startupComplete() && workers.allLiveContributed(openRound()))) {
+            return close(nowMs);
+        }
+        if (timedOut) {
+            String reason = "round " + openRound() + " timed out after " + settings.roundTimeoutMs() + " ms with "
+                    + contributorCount + " of " + settings.expectedWorkers() + " workers (quorum "
+                    + settings.quorum() + "); missing workers " + workers.missing(openRound()) + neverJoined();
+            return fail(nowMs, reason);
+        }
+        return null;
+    }
+
+    private boolean startupComplete() {
+        return workers.joinedCount() >= settings.expectedWorkers();
+    }
+
+    private RoundOutcome close(long nowMs) {
+        int valueCount;
+        if (roundSamples == 0) {
+            if (global.validCount() == 0) {
+                return fail(nowMs, "round " + openRound() + " had " + contributorCount + " contributions but no"
+                        + " samples (all reported sampleCount 0) and there is no previous global vector to keep");
+            }
+            valueCount = Math.min(roundValueCount, global.validCount());
+        } else {
+            global.clearSources();
+            for (int k = 0; k < contributorCount; k++) {
+                WorkerTable.Worker worker = workers.get(contributors[k]);
+                if (worker.sampleCount > 0) {
+                    global.add(worker.staging, worker.sampleCount);
+                }
+            }
+            global.average(roundValueCount, roundSamples);
+            valueCount = roundValueCount;
+        }
+        RoundOutcome.Closed closed = new RoundOutcome.Closed(openRound(), global.values(), valueCount,
+                Arrays.copyOf(contributors, contributorCount), roundSamples, nowMs - openedAtMs);
+        roundsClosed++;
+        openNext(nowMs);
+        return closed;
+    }
+
+    private RoundOutcome fail(long nowMs, String reason) {
+        RoundOutcome.Failed failed = new RoundOutcome.Failed(openRound(), workers.missing(openRound()), reason);
+        roundsFailed++;
+        openNext(nowMs);
+        return failed;
+    }
+
+    private void openNext(long nowMs) {
+        lastClosedRound++;
+        openedAtMs = nowMs;
+        contributorCount = 0;
+        roundValueCount = -1;
+        roundSamples = 0;
+    }
+
+    private String neverJoined() {
+        int count = settings.expectedWorkers() - workers.joinedCount();
+        return count > 0 ? "; " + count + " of " + settings.expectedWorkers() + " expected workers never joined" : "";
+    }
+
+    /** The round contributions are accepted for: {@code lastClosedRound() + 1}. */
+    public long openRound() {
+        return lastClosedRound + 1;
+    }
+
+    /** The last round that ended, closed or failed (or the one given at construction). */
+    public long lastClosedRound() {
+        return lastClosedRound;
+    }
+
+    /** Live workers, ascending. */
+    public List<Integer> liveWorkers() {
+        return workers.live();
+    }
+
+    public int parameterCount() {
+        return parameterCount;
+    }
+
+    /** Parameters plus updater state: the length of every staging buffer and of the global vector. */
+    public int vectorLength() {
+        return vectorLength;
+    }
+
+    public RoundSettings settings() {
+        return settings;
+    }
+
+    public long roundsClosed() {
+        return roundsClosed;
+    }
+
+    public long roundsFailed() {
+        return roundsFailed;
+    }
+
+    /** Refused contributions that were for a round already ended. */
+    public long lateContributions() {
+        return lateContributions;
+    }
+
+    /** Times a live worker was declared dead for silence. */
+    public long workersDeclaredDead() {
+        return workersDeclaredDead;
+    }
+
+    /** Refused contributions by reason: a copy, with only the reasons that occurred. */
+    public EnumMap<Refusal, Long> refusedByReason() {
+        EnumMap<Refusal, Long> copy = new EnumMap<>(Refusal.class);
+        for (Refusal reason : REFUSALS) {
+            if (refused[reason.ordinal()] > 0) {
+                copy.put(reason, refused[reason.ordinal()]);
+            }
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,62 @@
+package io.averon.ps.transport;
+
+import io.aeron.Publication;
+import io.averon.ps.ParameterServerUnreachableException;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * Offers a message with a deadline: back-pressure and admin actions are retried with an idle
+ * strategy until the deadline; NOT_CONNECTED, CLOSED and MAX_POSITION_EXCEEDED fail at once with
+ * an exception naming the unreachable endpoint.
+ */
+public final class BoundedOffer {
+
+    private final IdleStrategy idle = new BackoffIdleStrategy();
+    private final String peer;
+
+    /** @param peer what the publication reaches, for messages (e.g. "parameter server at host:port") */
+    public BoundedOffer(String peer) {
+        this.peer = peer;
+    }
+
+    /** Offers {@code [offset, offset + length)} of {@code buffer}, retrying back-pressure until {@code deadlineNs}. */
+    public void offer(Publication publication, DirectBuffer buffer, int offset, int length, long deadlineNs) {
+        idle.reset();
+        while (true) {
+            long result = publication.offer(buffer, offset, length);
+            if (result > 0) {
+                return;
+            }
+            if (result == Publication.NOT_CONNECTED) {
+                throw new ParameterServerUnreachableException(peer + " is unreachable (not connected)");
+            }
+            if (result == Publication.CLOSED) {
+                throw new ParameterServerUnreachableException(peer + ": publication closed");
+            }
+            if (result == Publication.MAX_POSITION_EXCEEDED) {
+                throw new ParameterServerUnreachableException(peer + ": publication reached its maximum position");
+            }
+            if (System.nanoTime() > deadlineNs) {
+                throw new ParameterServerUnreachableException(peer + " did not accept a message before the deadline "
+                        + "(back-pressured)");
+            }
+            idle.idle();
+        }
+    }
+
+    /** Waits until {@code publication} is connected, or throws at {@code deadlineNs}. */
+    public void awaitConnected(Publication publication, long deadlineNs) {
+        idle.reset();
+        while (!publication.isConnected()) {
+            if (publication.isClosed()) {
+                throw new ParameterServerUnreachableException(peer + ": publication closed");
+            }
+            if (System.nanoTime() > deadlineNs) {
+                throw new ParameterServerUnreachableException(peer + " is unreachable (no connection before the deadline)");
+            }
+            idle.idle();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.averon.ps;
+
+import io.averon.ps.round.RoundSettings;
+
+import java.net.DatagramSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** Shared fixtures of the parameter-server tests. */
+final class PsTestSupport {
+
+    static final byte[] SECRET = "test-secret-0123456789-abcdefghij".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] CONFIG_HASH = new byte[32];
+
+    static {
+        Arrays.fill(CONFIG_HASH, (byte) 7);
+    }
+
+    private PsTestSupport() {
+    }
+
+    /** A UDP port p such that p and p + 1 were both free a moment ago. */
+    static int freePortPair() throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (DatagramSocket a = new DatagramSocket(0)) {
+                int port = a.getLocalPort();
+                if (port < 65534) {
+                    try (DatagramSocket b = new DatagramSocket(port + 1)) {
+                        return port;
+                    } catch (java.net.SocketException e) {
+                        // taken: try another
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no free UDP port pair");
+    }
+
+    static ServerContext.Builder server(int port, int workers, int parameters) {
+        return ServerContext.builder().bind("127.0.0.1", port).job("test-job", SECRET)
+                .model(parameters, 0, CONFIG_HASH)
+                .rounds(RoundSettings.builder().expectedWorkers(workers).roundTimeoutMs(30_000).build())
+                .chunking(1024, 64 * 1024);
+    }
+
+    static ClientContext.Builder client(int port, int worker, int parameters, String aeronDirectory) {
+        return ClientContext.builder().server("127.0.0.1", port).job("test-job", SECRET).worker(worker, 0)
+                .model(parameters, 0, CONFIG_HASH).aeronDirectory(aeronDirectory).chunking(1024, 64 * 1024)
+                .connectTimeoutMs(20_000);
+    }
+
+    /** The values worker {@code w} pushes in round {@code r}. */
+    static float[] contribution(long round, int worker, int length) {
+        SplittableRandom random = new SplittableRandom(round * 1_000_003L + worker);
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
+    }
+
+    /** The sample count worker {@code w} reports in round {@code r} (sometimes 0). */
+    static long samples(long round, int worker) {
+        return new SplittableRandom(round * 7919L + worker * 31L).nextInt(0, 100);
+    }
+
+    /** Reference: sample-weighted mean, summed in double in ascending worker order, cast to float. */
+    static float[] weightedMean(long round, int workers, int length) {
+        double total = 0;
+        for (int w = 0; w < workers; w++) {
+            total += samples(round, w);
+        }
+        double[] sum = new double[length];
+        for (int w = 0; w < workers; w++) {
+            long n = samples(round, w);
+            if (n == 0) {
+                continue;
+            }
+            float[] x = contribution(round, w, length);
+            for (int i = 0; i < length; i++) {
+                sum[i] += (double) n * x[i];
+            }
+        }
+        float[] mean = new float[length];
+        for (int i = 0; i < length; i++) {
+            mean[i] = (float) (sum[i] / total);
+        }
+        return mean;
+    }
+}

@@ -1,0 +1,43 @@
+package io.averon.ps.round;
+
+import io.averon.ps.protocol.Refusal;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/** Helpers shared by the round tests: pushing as the transport would, and unwrapping outcomes. */
+final class RoundTestSupport {
+
+    private RoundTestSupport() {
+    }
+
+    /**
+     * Pushes like the transport: writes the values into staging only if the precheck passes, then
+     * offers the contribution (so refusals are counted either way).
+     */
+    static Refusal push(RoundCoordinator coordinator, int worker, long round, long samples, float[] values,
+                        long nowMs) {
+        if (coordinator.precheck(worker, round) == null) {
+            System.arraycopy(values, 0, coordinator.staging(worker), 0, values.length);
+        }
+        return coordinator.contribute(worker, round, samples, values.length, nowMs);
+    }
+
+    static RoundOutcome.Closed closed(RoundOutcome outcome) {
+        return assertInstanceOf(RoundOutcome.Closed.class, outcome, () -> "expected a closed round, got " + outcome);
+    }
+
+    static RoundOutcome.Failed failed(RoundOutcome outcome) {
+        return assertInstanceOf(RoundOutcome.Failed.class, outcome, () -> "expected a failed round, got " + outcome);
+    }
+
+    /** The valid part of a closed round's result, copied. */
+    static float[] result(RoundOutcome.Closed closed) {
+        return Arrays.copyOf(closed.global(), closed.valueCount());
+    }
+
+    static RoundSettings.Builder settings(int expectedWorkers) {
+        return RoundSettings.builder().expectedWorkers(expectedWorkers);
+    }
+}
