@@ -121,6 +121,7 @@ public final class ParameterServerClient implements AutoCloseable {
         awaitSubscriptionImage(deadline);
         ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
         payload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash());
+        joined = false; // (re)joining: heartbeats pause, and the next JOIN_ACK sets the server incarnation
         ackRound = -1;
         refusal = null;
         incarnation = 0;
@@ -129,7 +130,7 @@ public final class ParameterServerClient implements AutoCloseable {
                 payload.capacity(), deadline);
         while (ackRound < 0) {
             throwIfRefused("join");
-            pollUntil(deadline, "an answer to JOIN");
+            pollUntil(deadline, "answer to JOIN");
         }
         joined = true;
         if (!heartbeat.isAlive()) {
@@ -167,7 +168,7 @@ public final class ParameterServerClient implements AutoCloseable {
                 sampleCount, values, count, deadline);
         while (!averagedComplete) {
             throwIfRefused("round " + round);
-            pollUntil(deadline, "the averaged parameters of round " + round);
+            pollUntil(deadline, "averaged parameters for round " + round);
         }
         return new Averaged(round, averaged, (int) (averagedChunks.totalLength() / Float.BYTES));
     }
@@ -272,9 +273,12 @@ public final class ParameterServerClient implements AutoCloseable {
             return; // addressed to another worker
         }
         long messageIncarnation = MessageHeader.incarnation(b, offset);
-        if (type == MessageType.JOIN_ACK && ackRound < 0) {
-            incarnation = messageIncarnation;
+        boolean joining = ackRound < 0 && !joined;
+        if (type == MessageType.JOIN_ACK && joining) {
+            incarnation = messageIncarnation; // the server we joined: from now on only its messages count
             lastServerSequence = 0;
+        } else if (joining && type == MessageType.REFUSED && target == context.workerId()) {
+            lastServerSequence = 0; // the answer to our JOIN, before we know the server's incarnation
         } else if (messageIncarnation != incarnation) {
             refusedCounts.merge(Refusal.WRONG_INCARNATION, 1L, Long::sum);
             return;

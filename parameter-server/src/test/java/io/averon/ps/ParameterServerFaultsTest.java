@@ -1,0 +1,126 @@
+package io.averon.ps;
+
+import io.averon.ps.protocol.Refusal;
+import io.averon.ps.round.RoundSettings;
+import io.averon.ps.transport.EmbeddedMediaDriver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Faults inside one JVM: a NaN contribution, a model mismatch, a server restarted from its state directory. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ParameterServerFaultsTest {
+
+    private static final int PARAMETERS = 500;
+
+    @Test
+    void shouldRefuseNanContributionAndCloseTheRoundWithTheOthers() throws Exception {
+        int port = PsTestSupport.freePortPair();
+        RoundSettings rounds = RoundSettings.builder().expectedWorkers(3).roundTimeoutMs(2_000).build();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 3, PARAMETERS).rounds(rounds).build());
+             EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-nan")) {
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                Future<float[]> w0 = pool.submit(() -> pushOnce(port, 0, driver.directory(), false));
+                Future<float[]> w1 = pool.submit(() -> pushOnce(port, 1, driver.directory(), false));
+                Future<float[]> w2 = pool.submit(() -> pushOnce(port, 2, driver.directory(), true));
+
+                float[] expected = meanOf(1, 0, 1);
+                assertArrayEquals(expected, w0.get(60, TimeUnit.SECONDS), "round 1 = mean of workers 0 and 1");
+                assertArrayEquals(expected, w1.get(60, TimeUnit.SECONDS));
+                Exception e = assertThrows(Exception.class, () -> w2.get(60, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof ParameterServerException && e.getCause().getMessage().contains("NOT_FINITE"),
+                        () -> "worker 2 is told why: " + e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(1L, server.counters().refused().get(Refusal.NOT_FINITE));
+            assertEquals(1, server.counters().roundsClosed());
+        }
+    }
+
+    @Test
+    void shouldRefuseAWorkerWhoseModelDiffersWithAReason() throws Exception {
+        int port = PsTestSupport.freePortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).build());
+             ParameterServerClient client = ParameterServerClient.connect(
+                     PsTestSupport.client(port, 0, PARAMETERS + 1, null).build())) {
+            ParameterServerException e = assertThrows(ParameterServerException.class, client::join);
+            assertTrue(e.getMessage().contains("model mismatch") && e.getMessage().contains(PARAMETERS + " parameters"),
+                    e.getMessage());
+            assertEquals(1L, server.counters().refused().get(Refusal.MODEL_MISMATCH));
+        }
+    }
+
+    @Test
+    void shouldResumeTheRoundCountWhenRestartedFromItsStateDirectory(@TempDir Path state) throws Exception {
+        int port = PsTestSupport.freePortPair();
+        long firstIncarnation;
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).stateDirectory(state).build());
+             ParameterServerClient client = ParameterServerClient.connect(PsTestSupport.client(port, 0, PARAMETERS, null).build())) {
+            firstIncarnation = server.incarnation();
+            long round = client.join() + 1;
+            for (int r = 0; r < 3; r++, round++) {
+                client.pushAndAwait(round, PsTestSupport.contribution(round, 0, PARAMETERS), PARAMETERS, 10, 30_000);
+            }
+        }
+        int port2 = PsTestSupport.freePortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port2, 1, PARAMETERS).stateDirectory(state).build());
+             ParameterServerClient client = ParameterServerClient.connect(
+                     PsTestSupport.client(port2, 0, PARAMETERS, null).worker(0, 1).build())) {
+            assertNotEquals(firstIncarnation, server.incarnation(), "a restarted server is a new incarnation");
+            long lastClosed = client.join();
+            assertEquals(3, lastClosed, "the restarted server resumes the round count");
+            ParameterServerClient.Averaged result = client.pushAndAwait(4,
+                    PsTestSupport.contribution(4, 0, PARAMETERS), PARAMETERS, 10, 30_000);
+            assertEquals(4, result.round());
+            assertArrayEquals(PsTestSupport.contribution(4, 0, PARAMETERS), Arrays.copyOf(result.values(), result.count()),
+                    "one worker: the average is its own contribution");
+        }
+    }
+
+    private static float[] pushOnce(int port, int worker, String aeronDirectory, boolean poison) {
+        try (ParameterServerClient client = ParameterServerClient.connect(
+                PsTestSupport.client(port, worker, PARAMETERS, aeronDirectory).heartbeatIntervalMs(200).build())) {
+            long round = client.join() + 1;
+            float[] values = PsTestSupport.contribution(round, worker, PARAMETERS);
+            if (poison) {
+                values[17] = Float.NaN;
+            }
+            ParameterServerClient.Averaged result = client.pushAndAwait(round, values, PARAMETERS, 10L * (worker + 1), 30_000);
+            return Arrays.copyOf(result.values(), result.count());
+        }
+    }
+
+    /** Weighted mean of the given workers' round contributions, with the samples pushOnce reports. */
+    private static float[] meanOf(long round, int... workers) {
+        double total = 0;
+        double[] sum = new double[PARAMETERS];
+        for (int w : workers) {
+            long n = 10L * (w + 1);
+            total += n;
+            float[] x = PsTestSupport.contribution(round, w, PARAMETERS);
+            for (int i = 0; i < PARAMETERS; i++) {
+                sum[i] += (double) n * x[i];
+            }
+        }
+        float[] mean = new float[PARAMETERS];
+        for (int i = 0; i < PARAMETERS; i++) {
+            mean[i] = (float) (sum[i] / total);
+        }
+        return mean;
+    }
+}
