@@ -56,7 +56,7 @@ public final class ParameterServer implements AutoCloseable {
                 embedded = EmbeddedMediaDriver.launch("ps");
                 client = embedded.aeron();
             } else {
-                client = Aeron.connect(new Aeron.Context().aeronDirectoryName(context.aeronDirectory()));
+                client = Aeron.connect(EmbeddedMediaDriver.clientContext(context.aeronDirectory()));
             }
             subscription = client.addSubscription(Channels.serverSubscription(context.bindHost(), context.port()),
                     Channels.TO_SERVER_STREAM);

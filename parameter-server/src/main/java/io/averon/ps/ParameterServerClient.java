@@ -72,7 +72,7 @@ public final class ParameterServerClient implements AutoCloseable {
                 embedded = EmbeddedMediaDriver.launch("worker-" + context.workerId());
                 client = embedded.aeron();
             } else {
-                client = Aeron.connect(new Aeron.Context().aeronDirectoryName(context.aeronDirectory()));
+                client = Aeron.connect(EmbeddedMediaDriver.clientContext(context.aeronDirectory()));
             }
             this.driver = embedded;
             this.aeron = client;

@@ -49,7 +49,6 @@ final class ServerAgent implements Agent {
     private final MessageSender sender;
     private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
     private final ChunkAssembler[] assemblers = new ChunkAssembler[MessageHeader.MAX_WORKER_ID + 1];
-    private final boolean[] joined = new boolean[MessageHeader.MAX_WORKER_ID + 1];
     private final FragmentAssembler fragments = new FragmentAssembler(this::onMessage);
     private final byte[] smallPayload = new byte[MessageValidator.MAX_REASON];
 
@@ -78,7 +77,7 @@ final class ServerAgent implements Agent {
     @Override
     public int doWork() {
         int work = subscription.poll(fragments, FRAGMENT_LIMIT);
-        RoundOutcome outcome = coordinator.poll(System.currentTimeMillis());
+        RoundOutcome outcome = coordinator.poll(nowMs());
         if (outcome instanceof RoundOutcome.Closed closed) {
             onClosed(closed);
             work++;
@@ -133,22 +132,18 @@ final class ServerAgent implements Agent {
             counters.refused(Refusal.REPLAY);
             return;
         }
-        long now = System.currentTimeMillis();
+        long now = nowMs();
         switch (type) {
             case JOIN -> onJoin(b, offset, worker, now);
             case HEARTBEAT -> {
-                if (joined[worker]) {
-                    coordinator.heartbeat(worker, now);
-                } else {
+                if (coordinator.precheck(worker, coordinator.openRound()) == Refusal.NOT_JOINED) {
                     counters.refused(Refusal.NOT_JOINED);
+                    sendRefused(worker, 0, "worker " + worker + " is not joined (declared dead or left); rejoin");
+                } else {
+                    coordinator.heartbeat(worker, now);
                 }
             }
-            case LEAVE -> {
-                if (joined[worker]) {
-                    coordinator.leave(worker, now);
-                    joined[worker] = false;
-                }
-            }
+            case LEAVE -> coordinator.leave(worker, now);
             case PUSH -> onPush(b, offset, worker, now);
             default -> counters.refused(Refusal.BAD_TYPE);
         }
@@ -169,7 +164,6 @@ final class ServerAgent implements Agent {
             return;
         }
         long lastClosed = coordinator.join(worker, now);
-        joined[worker] = true;
         if (assemblers[worker] == null) {
             assemblers[worker] = new ChunkAssembler(coordinator.staging(worker));
         }
@@ -180,20 +174,13 @@ final class ServerAgent implements Agent {
     }
 
     private void onPush(DirectBuffer b, int offset, int worker, long now) {
-        if (!joined[worker]) {
-            counters.refused(Refusal.NOT_JOINED);
-            return;
-        }
         long round = MessageHeader.round(b, offset);
-        if (round != coordinator.openRound()) {
-            counters.refused(Refusal.WRONG_ROUND);
-            if (round < coordinator.openRound()) {
-                counters.lateContributions.incrementAndGet();
-            }
-            if (MessageHeader.chunkIndex(b, offset) == 0) {
-                sendRefused(worker, round, "round " + round + " is not open (the open round is "
-                        + coordinator.openRound() + "); rejoin to continue");
-            }
+        // Before writing anything into the worker's staging buffer: an accepted contribution must
+        // never be overwritten by a second push of the same round.
+        Refusal early = coordinator.precheck(worker, round);
+        if (early != null) {
+            // a duplicate is only counted: the worker's accepted contribution stands and it keeps waiting
+            refuse(worker, round, early, early != Refusal.DUPLICATE && MessageHeader.chunkIndex(b, offset) == 0);
             return;
         }
         ChunkAssembler.Outcome outcome = assemblers[worker].onChunk(b, offset);
@@ -206,12 +193,24 @@ final class ServerAgent implements Agent {
             Refusal refused = coordinator.contribute(worker, round, MessageHeader.sampleCount(b, offset), values, now);
             assemblers[worker].clear();
             if (refused != null) {
-                counters.refused(refused);
-                if (refused == Refusal.WRONG_ROUND) {
-                    counters.lateContributions.incrementAndGet();
-                }
-                sendRefused(worker, round, "contribution to round " + round + " refused: " + refused);
+                refuse(worker, round, refused, true);
             }
+        }
+    }
+
+    private void refuse(int worker, long round, Refusal reason, boolean tellWorker) {
+        counters.refused(reason);
+        long open = coordinator.openRound();
+        if (reason == Refusal.WRONG_ROUND && round < open) {
+            counters.lateContributions.incrementAndGet();
+        }
+        if (tellWorker) {
+            String detail = switch (reason) {
+                case WRONG_ROUND -> "round " + round + " is not open (the open round is " + open + ")";
+                case NOT_JOINED -> "worker " + worker + " is not joined (declared dead or left); rejoin";
+                default -> "contribution to round " + round + " refused: " + reason;
+            };
+            sendRefused(worker, round, detail);
         }
     }
 
@@ -228,6 +227,11 @@ final class ServerAgent implements Agent {
         } catch (ParameterServerUnreachableException e) {
             LOG.warn("could not send {} to worker {}: {}", type, worker, e.getMessage());
         }
+    }
+
+    /** The coordinator's clock: steady (never jumps with the wall clock), in milliseconds. */
+    static long nowMs() {
+        return System.nanoTime() / 1_000_000;
     }
 
     private static long deadline(long ms) {

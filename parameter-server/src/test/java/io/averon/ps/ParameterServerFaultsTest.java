@@ -53,6 +53,54 @@ class ParameterServerFaultsTest {
     }
 
     @Test
+    void shouldKeepTheAcceptedContributionWhenTheSameWorkerPushesAgainInTheRound() throws Exception {
+        int port = PsTestSupport.freePortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 3, PARAMETERS).build());
+             EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-dup");
+             io.aeron.ExclusivePublication raw = driver.aeron().addExclusivePublication(
+                     io.averon.ps.transport.Channels.workerPublication("127.0.0.1", port, 64 * 1024),
+                     io.averon.ps.transport.Channels.TO_SERVER_STREAM)) {
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                Future<float[]> w0 = pool.submit(() -> pushOnce(port, 0, driver.directory(), false));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (server.counters().bytesIn() < PARAMETERS * 4L || !raw.isConnected()) {
+                    assertTrue(System.nanoTime() < deadline, "worker 0 never pushed");
+                    Thread.sleep(10);
+                }
+                Thread.sleep(200); // worker 0's push is complete and accepted
+                // the same worker, same attempt, a later sequence, correctly signed: a second push of round 1
+                io.averon.ps.protocol.MessageAuthenticator key = new io.averon.ps.protocol.MessageAuthenticator(PsTestSupport.SECRET);
+                long total = PARAMETERS * 4L;
+                int chunks = io.averon.ps.protocol.Chunking.chunkCount(total, 1024);
+                for (int c = 0; c < chunks; c++) {
+                    org.agrona.concurrent.UnsafeBuffer m = PsTestSupport.signedPush(key, JobIds.of("test-job"),
+                            server.incarnation(), 0, 1, 1_000 + c, c, chunks, total, 999f);
+                    while (raw.offer(m, 0, m.capacity()) < 0) {
+                        assertTrue(System.nanoTime() < deadline, "could not send the second push");
+                        Thread.sleep(1);
+                    }
+                }
+                long waitRefused = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.counters().refused().getOrDefault(Refusal.DUPLICATE, 0L) < chunks
+                        && System.nanoTime() < waitRefused) {
+                    Thread.sleep(10);
+                }
+                assertEquals(chunks, server.counters().refused().getOrDefault(Refusal.DUPLICATE, 0L),
+                        () -> "every chunk of the second push refused: " + server.counters().refused());
+                Future<float[]> w1 = pool.submit(() -> pushOnce(port, 1, driver.directory(), false));
+                Future<float[]> w2 = pool.submit(() -> pushOnce(port, 2, driver.directory(), false));
+                float[] expected = meanOf(1, 0, 1, 2);
+                assertArrayEquals(expected, w0.get(60, TimeUnit.SECONDS), "worker 0's first push is what counts");
+                assertArrayEquals(expected, w1.get(60, TimeUnit.SECONDS));
+                assertArrayEquals(expected, w2.get(60, TimeUnit.SECONDS));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAWorkerWhoseModelDiffersWithAReason() throws Exception {
         int port = PsTestSupport.freePortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).build());

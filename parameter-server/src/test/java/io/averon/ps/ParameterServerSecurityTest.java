@@ -1,10 +1,8 @@
 package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
-import io.averon.ps.protocol.Chunking;
 import io.averon.ps.protocol.MessageAuthenticator;
 import io.averon.ps.protocol.MessageHeader;
-import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.Refusal;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
@@ -12,7 +10,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -93,23 +90,23 @@ class ParameterServerSecurityTest {
         long jobId = JobIds.of("test-job");
         List<UnsafeBuffer> messages = new ArrayList<>();
         // forged: a push for worker 0, signed with the wrong key
-        messages.add(push(wrongKey, jobId, 0, 1, 100, 0, 4, PARAMETERS * 4L));
+        messages.add(PsTestSupport.signedPush(wrongKey, jobId, 0, 1, 100, 0, 4, PARAMETERS * 4L));
         // replayed: worker 0's round-1 chunk 0 as captured (real key, real incarnation, its old sequence 2)
-        UnsafeBuffer replayed = push(realKey, jobId, 0, 1, 2, 0, 4, PARAMETERS * 4L);
+        UnsafeBuffer replayed = PsTestSupport.signedPush(realKey, jobId, 0, 1, 2, 0, 4, PARAMETERS * 4L);
         replayed.putLong(16, incarnation, ByteOrder.LITTLE_ENDIAN);
         realKey.sign(replayed, 0, replayed.capacity() - MessageHeader.MAC_LENGTH);
         messages.add(replayed);
         // oversized total, and a negative payload length
-        messages.add(push(realKey, jobId, 1, 1, 500, 0, 8, PARAMETERS * 8L));
-        UnsafeBuffer negative = push(realKey, jobId, 1, 1, 501, 0, 4, PARAMETERS * 4L);
+        messages.add(PsTestSupport.signedPush(realKey, jobId, 1, 1, 500, 0, 8, PARAMETERS * 8L));
+        UnsafeBuffer negative = PsTestSupport.signedPush(realKey, jobId, 1, 1, 501, 0, 4, PARAMETERS * 4L);
         negative.putInt(80, -16, ByteOrder.LITTLE_ENDIAN);
         messages.add(negative);
         // chunk index >= chunk count
-        UnsafeBuffer badIndex = push(realKey, jobId, 1, 1, 502, 3, 4, PARAMETERS * 4L);
+        UnsafeBuffer badIndex = PsTestSupport.signedPush(realKey, jobId, 1, 1, 502, 3, 4, PARAMETERS * 4L);
         badIndex.putInt(48, 4, ByteOrder.LITTLE_ENDIAN);
         messages.add(badIndex);
         // another job's correctly keyed message
-        messages.add(push(realKey, jobId + 1, 1, 1, 503, 0, 4, PARAMETERS * 4L));
+        messages.add(PsTestSupport.signedPush(realKey, jobId + 1, 1, 1, 503, 0, 4, PARAMETERS * 4L));
         // random bytes, long and short
         Random random = new Random(9);
         for (int i = 0; i < 20; i++) {
@@ -125,17 +122,6 @@ class ParameterServerSecurityTest {
             }
         }
         return messages.size();
-    }
-
-    private static UnsafeBuffer push(MessageAuthenticator key, long jobId, int worker, long round, long sequence,
-                                     int chunkIndex, int chunkCount, long total) {
-        long offset = Chunking.chunkOffset(total, chunkCount, chunkIndex);
-        int length = Chunking.chunkLength(total, chunkCount, chunkIndex);
-        UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + length));
-        MessageHeader.write(b, 0, new MessageHeader.Fields(MessageType.PUSH, 0, jobId, 0, round, worker, 0, sequence, 50),
-                chunkIndex, chunkCount, total, offset, length);
-        key.sign(b, 0, MessageHeader.LENGTH + length);
-        return b;
     }
 
     private static ServerCounters.Snapshot awaitRefused(ParameterServer server, int expected) throws InterruptedException {

@@ -1,8 +1,15 @@
 package io.averon.ps;
 
+import io.averon.ps.protocol.Chunking;
+import io.averon.ps.protocol.MessageAuthenticator;
+import io.averon.ps.protocol.MessageHeader;
+import io.averon.ps.protocol.MessageType;
 import io.averon.ps.round.RoundSettings;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.DatagramSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -87,5 +94,28 @@ final class PsTestSupport {
             mean[i] = (float) (sum[i] / total);
         }
         return mean;
+    }
+
+    /**
+     * A PUSH chunk built by hand and signed with {@code key} (sample count 50, attempt 0, zero
+     * incarnation unless set afterwards), its payload filled with {@code value}.
+     */
+    static UnsafeBuffer signedPush(MessageAuthenticator key, long jobId, int worker, long round, long sequence,
+                                   int chunkIndex, int chunkCount, long total) {
+        return signedPush(key, jobId, 0, worker, round, sequence, chunkIndex, chunkCount, total, 0f);
+    }
+
+    static UnsafeBuffer signedPush(MessageAuthenticator key, long jobId, long incarnation, int worker, long round,
+                                   long sequence, int chunkIndex, int chunkCount, long total, float value) {
+        long offset = Chunking.chunkOffset(total, chunkCount, chunkIndex);
+        int length = Chunking.chunkLength(total, chunkCount, chunkIndex);
+        UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + length));
+        MessageHeader.write(b, 0, new MessageHeader.Fields(MessageType.PUSH, 0, jobId, incarnation, round, worker, 0,
+                sequence, 50), chunkIndex, chunkCount, total, offset, length);
+        for (int i = 0; i < length; i += Float.BYTES) {
+            b.putFloat(MessageHeader.LENGTH + i, value, ByteOrder.LITTLE_ENDIAN);
+        }
+        key.sign(b, 0, MessageHeader.LENGTH + length);
+        return b;
     }
 }

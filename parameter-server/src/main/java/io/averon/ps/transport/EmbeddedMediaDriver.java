@@ -20,6 +20,7 @@ import java.util.UUID;
 public final class EmbeddedMediaDriver implements AutoCloseable {
 
     private static final Path SHM = Path.of("/dev/shm");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedMediaDriver.class);
 
     private final MediaDriver driver;
     private final Aeron aeron;
@@ -49,18 +50,30 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
         String dir = base.resolve("averon-" + owner + "-" + UUID.randomUUID()).toString();
         MediaDriver.Context context = new MediaDriver.Context()
                 .aeronDirectoryName(dir)
+                .errorHandler(e -> LOG.warn("Aeron media driver error ({}): {}", dir, e.toString()))
                 .threadingMode(ThreadingMode.SHARED)
                 .sharedIdleStrategy(new BackoffIdleStrategy())
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true);
         MediaDriver driver = MediaDriver.launch(context);
         try {
-            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
+            Aeron aeron = Aeron.connect(clientContext(dir));
             return new EmbeddedMediaDriver(driver, aeron, dir);
         } catch (RuntimeException e) {
             driver.close();
             throw e;
         }
+    }
+
+    /**
+     * An Aeron client context for {@code aeronDirectory} whose errors are logged. Aeron's default
+     * handler calls {@code System.exit} when the driver stops answering, which would kill a Spark
+     * executor; here the client's calls fail instead and the caller's deadline reports it.
+     */
+    public static Aeron.Context clientContext(String aeronDirectory) {
+        return new Aeron.Context().aeronDirectoryName(aeronDirectory)
+                .errorHandler(e -> LOG.warn("Aeron client error ({}): {}", aeronDirectory, e.toString()))
+                .subscriberErrorHandler(e -> LOG.warn("Aeron subscriber error ({}): {}", aeronDirectory, e.toString()));
     }
 
     /** The Aeron client connected to this driver. */
