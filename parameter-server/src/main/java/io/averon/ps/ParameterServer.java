@@ -63,7 +63,7 @@ public final class ParameterServer implements AutoCloseable {
             publication = client.addExclusivePublication(
                     Channels.serverPublication(context.bindHost(), context.port(), context.termLength()),
                     Channels.TO_WORKERS_STREAM);
-            long now = System.currentTimeMillis();
+            long now = ServerAgent.nowMs();
             RoundCoordinator coordinator = new RoundCoordinator(context.rounds(), (int) context.parameterCount(),
                     (int) context.updaterStateCount(), saved.map(RoundStateStore.SavedState::round).orElse(0L),
                     saved.map(RoundStateStore.SavedState::values).orElse(null), now);

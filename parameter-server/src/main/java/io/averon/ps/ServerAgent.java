@@ -49,6 +49,8 @@ final class ServerAgent implements Agent {
     private final MessageSender sender;
     private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
     private final ChunkAssembler[] assemblers = new ChunkAssembler[MessageHeader.MAX_WORKER_ID + 1];
+    /** The round in which each worker was last told its push was refused (tell once per round, not per chunk). */
+    private final long[] toldRound = new long[MessageHeader.MAX_WORKER_ID + 1];
     private final FragmentAssembler fragments = new FragmentAssembler(this::onMessage);
     private final byte[] smallPayload = new byte[MessageValidator.MAX_REASON];
 
@@ -107,6 +109,12 @@ final class ServerAgent implements Agent {
         } catch (ParameterServerUnreachableException e) {
             LOG.warn("round {}: could not send the averaged parameters: {}", closed.round(), e.getMessage());
         }
+        // While this thread was sending, it read nothing: the contributors' heartbeats are waiting
+        // unread, so the silence is ours, not theirs.
+        long now = nowMs();
+        for (int worker : closed.contributors()) {
+            coordinator.heartbeat(worker, now);
+        }
         counters.roundsClosed.incrementAndGet();
         counters.lastClosedRound.set(closed.round());
         counters.lastRoundLatencyMs.set(closed.latencyMs());
@@ -133,6 +141,9 @@ final class ServerAgent implements Agent {
             return;
         }
         long now = nowMs();
+        if (type != MessageType.JOIN) {
+            coordinator.heartbeat(worker, now); // any authenticated message proves life (a long push included)
+        }
         switch (type) {
             case JOIN -> onJoin(b, offset, worker, now);
             case HEARTBEAT -> {
@@ -180,7 +191,11 @@ final class ServerAgent implements Agent {
         Refusal early = coordinator.precheck(worker, round);
         if (early != null) {
             // a duplicate is only counted: the worker's accepted contribution stands and it keeps waiting
-            refuse(worker, round, early, early != Refusal.DUPLICATE && MessageHeader.chunkIndex(b, offset) == 0);
+            boolean tell = early != Refusal.DUPLICATE && toldRound[worker] != round;
+            if (tell) {
+                toldRound[worker] = round;
+            }
+            refuse(worker, round, early, tell);
             return;
         }
         ChunkAssembler.Outcome outcome = assemblers[worker].onChunk(b, offset);
@@ -190,6 +205,7 @@ final class ServerAgent implements Agent {
         }
         if (outcome == ChunkAssembler.Outcome.COMPLETE) {
             int values = (int) (assemblers[worker].totalLength() / Float.BYTES);
+            LOG.debug("round {}: worker {} pushed {} values", round, worker, values);
             Refusal refused = coordinator.contribute(worker, round, MessageHeader.sampleCount(b, offset), values, now);
             assemblers[worker].clear();
             if (refused != null) {
