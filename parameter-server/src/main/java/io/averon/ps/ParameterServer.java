@@ -3,7 +3,6 @@ package io.averon.ps;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
-import io.averon.ps.round.RoundCoordinator;
 import io.averon.ps.round.RoundStateStore;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
@@ -63,13 +62,9 @@ public final class ParameterServer implements AutoCloseable {
             publication = client.addExclusivePublication(
                     Channels.serverPublication(context.bindHost(), context.port(), context.termLength()),
                     Channels.TO_WORKERS_STREAM);
-            long now = ServerAgent.nowMs();
-            RoundCoordinator coordinator = new RoundCoordinator(context.rounds(), (int) context.parameterCount(),
-                    (int) context.updaterStateCount(), saved.map(RoundStateStore.SavedState::round).orElse(0L),
-                    saved.map(RoundStateStore.SavedState::values).orElse(null), now);
-            saved.ifPresent(s -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), s.round()));
-            ServerAgent agent = new ServerAgent(context, incarnation, subscription, publication, coordinator, store,
-                    counters);
+            saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
+            ServerAgent agent = new ServerAgent(context, incarnation, subscription, publication, store,
+                    saved.orElse(null), counters);
             this.driver = embedded;
             this.aeron = client;
             this.runner = new AgentRunner(new BackoffIdleStrategy(), e -> LOG.error("parameter server agent error", e),

@@ -42,10 +42,14 @@ final class ServerAgent implements Agent {
     private final long incarnation;
     private final Subscription subscription;
     private final ExclusivePublication publication;
-    private final RoundCoordinator coordinator;
     private final RoundStateStore store;
+    private final RoundStateStore.SavedState saved;
     private final ServerCounters counters;
-    private final MessageValidator validator;
+    private final MessageAuthenticator receiveAuthenticator;
+    /** Null until the model is registered (up front, or by the first JOIN). */
+    private ModelFingerprint model;
+    private RoundCoordinator coordinator;
+    private MessageValidator validator;
     private final MessageSender sender;
     private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
     private final ChunkAssembler[] assemblers = new ChunkAssembler[MessageHeader.MAX_WORKER_ID + 1];
@@ -55,20 +59,39 @@ final class ServerAgent implements Agent {
     private final byte[] smallPayload = new byte[MessageValidator.MAX_REASON];
 
     ServerAgent(ServerContext context, long incarnation, Subscription subscription, ExclusivePublication publication,
-                RoundCoordinator coordinator, RoundStateStore store, ServerCounters counters) {
+                RoundStateStore store, RoundStateStore.SavedState saved, ServerCounters counters) {
         this.context = context;
         this.jobId = JobIds.of(context.jobName());
         this.incarnation = incarnation;
         this.subscription = subscription;
         this.publication = publication;
-        this.coordinator = coordinator;
         this.store = store;
+        this.saved = saved;
         this.counters = counters;
-        long maxBytes = (long) context.vectorLength() * Float.BYTES;
-        this.validator = new MessageValidator(new MessageAuthenticator(context.secret()), jobId, maxBytes, true);
+        this.receiveAuthenticator = new MessageAuthenticator(context.secret());
+        // before registration only JOINs can pass: no vector payload is allowed at all
+        this.validator = new MessageValidator(receiveAuthenticator, jobId, 0, true);
         this.sender = new MessageSender(publication, new MessageAuthenticator(context.secret()), "workers of job "
                 + context.jobName(), context.chunkBytes());
-        counters.lastClosedRound.set(coordinator.lastClosedRound());
+        counters.lastClosedRound.set(saved == null ? 0 : saved.round());
+        if (context.model() != null) {
+            register(context.model());
+        }
+    }
+
+    /** Sizes everything from the registered model: receive limits, the coordinator and its buffers. */
+    private void register(ModelFingerprint fingerprint) {
+        if (saved != null && saved.values().length != fingerprint.parameterCount()
+                && saved.values().length != fingerprint.vectorLength()) {
+            throw new ParameterServerException("state in " + context.stateDirectory() + " holds " + saved.values().length
+                    + " values, but the model has " + fingerprint + "; use another --state-dir");
+        }
+        model = fingerprint;
+        validator = new MessageValidator(receiveAuthenticator, jobId, (long) fingerprint.vectorLength() * Float.BYTES, true);
+        coordinator = new RoundCoordinator(context.rounds(), (int) fingerprint.parameterCount(),
+                (int) fingerprint.updaterStateCount(), saved == null ? 0 : saved.round(),
+                saved == null ? null : saved.values(), nowMs());
+        LOG.info("model registered: {}", fingerprint);
     }
 
     @Override
@@ -79,6 +102,9 @@ final class ServerAgent implements Agent {
     @Override
     public int doWork() {
         int work = subscription.poll(fragments, FRAGMENT_LIMIT);
+        if (coordinator == null) {
+            return work;
+        }
         RoundOutcome outcome = coordinator.poll(nowMs());
         if (outcome instanceof RoundOutcome.Closed closed) {
             onClosed(closed);
@@ -101,7 +127,7 @@ final class ServerAgent implements Agent {
         if (store != null) {
             store.save(closed.round(), incarnation, closed.global(), closed.valueCount());
         }
-        int flags = closed.valueCount() > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
+        int flags = closed.valueCount() > model.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
         try {
             sender.sendVector(MessageType.AVERAGED, flags, jobId, incarnation, closed.round(), MessageHeader.SERVER_ID, 0,
                     closed.totalSamples(), closed.global(), closed.valueCount(), deadline(context.sendTimeoutMs()));
@@ -141,6 +167,10 @@ final class ServerAgent implements Agent {
             return;
         }
         long now = nowMs();
+        if (coordinator == null && type != MessageType.JOIN) {
+            counters.refused(Refusal.NOT_JOINED);
+            return;
+        }
         if (type != MessageType.JOIN) {
             coordinator.heartbeat(worker, now); // any authenticated message proves life (a long push included)
         }
@@ -166,12 +196,25 @@ final class ServerAgent implements Agent {
         long updaterState = b.getLong(payload + 8, ByteOrder.LITTLE_ENDIAN);
         byte[] hash = new byte[32];
         b.getBytes(payload + 16, hash);
-        if (parameters != context.parameterCount() || updaterState > context.updaterStateCount()
-                || !Arrays.equals(hash, context.configHash())) {
+        if (model == null) {
+            if (parameters < 1 || updaterState < 0 || parameters + updaterState > context.maxVectorLength()) {
+                counters.refused(Refusal.MODEL_MISMATCH);
+                sendRefused(worker, 0, "model of " + parameters + " parameters + " + updaterState
+                        + " updater state exceeds this server's limit of " + context.maxVectorLength() + " floats");
+                return;
+            }
+            try {
+                register(new ModelFingerprint(parameters, updaterState, hash));
+            } catch (ParameterServerException e) {
+                counters.refused(Refusal.MODEL_MISMATCH);
+                sendRefused(worker, 0, e.getMessage());
+                return;
+            }
+        }
+        if (!model.accepts(parameters, updaterState, hash)) {
             counters.refused(Refusal.MODEL_MISMATCH);
-            sendRefused(worker, 0, "model mismatch: the server has " + context.parameterCount() + " parameters (config "
-                    + shortHash(context.configHash()) + "), worker " + worker + " has " + parameters + " (config "
-                    + shortHash(hash) + ")");
+            sendRefused(worker, 0, "model mismatch: the server has " + model + ", worker " + worker + " has "
+                    + parameters + " parameters + " + updaterState + " updater state (config " + shortHash(hash) + ")");
             return;
         }
         long lastClosed = coordinator.join(worker, now);

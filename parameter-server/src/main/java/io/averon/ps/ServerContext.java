@@ -12,9 +12,9 @@ import java.nio.file.Path;
  * @param port              worker → server port; {@code port + 1} is the averaged-parameters control port
  * @param jobName           the job's name (the job id is derived from it)
  * @param secret            the per-job key, &gt;= 32 bytes
- * @param parameterCount    floats in the registered model's parameter vector
- * @param updaterStateCount floats of optimiser state workers may send after the parameters
- * @param configHash        SHA-256 of the registered model configuration
+ * @param model             the registered model, or null: the first worker's JOIN registers it
+ * @param maxVectorLength   with {@code model == null}: the most floats (parameters + updater state)
+ *                          a first JOIN may register; buffers are sized from the registration
  * @param rounds            round, liveness and averaging settings
  * @param stateDirectory    where the averaged parameters are persisted after each round (null = not persisted)
  * @param aeronDirectory    an external media driver's directory, or null for an embedded one
@@ -22,8 +22,8 @@ import java.nio.file.Path;
  * @param termLength        term length of the server's publication
  * @param sendTimeoutMs     deadline for sending one round's averaged parameters
  */
-public record ServerContext(String bindHost, int port, String jobName, byte[] secret, long parameterCount,
-                            long updaterStateCount, byte[] configHash, RoundSettings rounds, Path stateDirectory,
+public record ServerContext(String bindHost, int port, String jobName, byte[] secret, ModelFingerprint model,
+                            long maxVectorLength, RoundSettings rounds, Path stateDirectory,
                             String aeronDirectory, int chunkBytes, int termLength, long sendTimeoutMs) {
 
     public ServerContext {
@@ -39,12 +39,9 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         if (secret == null || secret.length < 32) {
             throw new IllegalArgumentException("the job secret must be at least 32 bytes");
         }
-        if (parameterCount < 1 || updaterStateCount < 0 || parameterCount + updaterStateCount > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("parameter count " + parameterCount + " / updater state "
-                    + updaterStateCount + " out of range");
-        }
-        if (configHash == null || configHash.length != 32) {
-            throw new IllegalArgumentException("config hash must be 32 bytes (SHA-256)");
+        if (model == null && (maxVectorLength < 1 || maxVectorLength > Integer.MAX_VALUE - 8)) {
+            throw new IllegalArgumentException("without a registered model, the most floats a JOIN may register must be "
+                    + "1.." + (Integer.MAX_VALUE - 8) + ", got " + maxVectorLength);
         }
         if (rounds == null) {
             throw new IllegalArgumentException("round settings are required");
@@ -57,18 +54,13 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
             throw new IllegalArgumentException("send timeout must be positive");
         }
         secret = secret.clone();
-        configHash = configHash.clone();
-    }
-
-    /** Floats in a full contribution (parameters + updater state). */
-    public int vectorLength() {
-        return (int) (parameterCount + updaterStateCount);
     }
 
     @Override
     public String toString() { // never print the secret
-        return "ServerContext[bind=" + bindHost + ":" + port + ", job=" + jobName + ", parameters=" + parameterCount
-                + ", updaterState=" + updaterStateCount + ", rounds=" + rounds + ", stateDirectory=" + stateDirectory
+        return "ServerContext[bind=" + bindHost + ":" + port + ", job=" + jobName + ", model="
+                + (model == null ? "registered by the first JOIN (at most " + maxVectorLength + " floats)" : model)
+                + ", rounds=" + rounds + ", stateDirectory=" + stateDirectory
                 + ", aeronDirectory=" + aeronDirectory + ", chunkBytes=" + chunkBytes + ", termLength=" + termLength + "]";
     }
 
@@ -76,15 +68,17 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         return new Builder();
     }
 
-    /** Builder with defaults: 1 MiB chunks, 16 MiB terms, 60 s send timeout, embedded driver, no state directory. */
+    /**
+     * Builder with defaults: 1 MiB chunks, 16 MiB terms, 60 s send timeout, embedded driver, no state
+     * directory, model registered by the first JOIN (at most 250M floats) unless {@link #model} is given.
+     */
     public static final class Builder {
         private String bindHost = "127.0.0.1";
         private int port;
         private String jobName;
         private byte[] secret;
-        private long parameterCount;
-        private long updaterStateCount;
-        private byte[] configHash;
+        private ModelFingerprint model;
+        private long maxVectorLength = 250_000_000L;
         private RoundSettings rounds;
         private Path stateDirectory;
         private String aeronDirectory;
@@ -104,10 +98,16 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
             return this;
         }
 
+        /** Registers the model up front (the Spark driver knows it). */
         public Builder model(long parameters, long updaterState, byte[] hash) {
-            parameterCount = parameters;
-            updaterStateCount = updaterState;
-            configHash = hash;
+            model = new ModelFingerprint(parameters, updaterState, hash);
+            return this;
+        }
+
+        /** No model up front: the first JOIN registers one of at most {@code maxFloats} floats. */
+        public Builder registerOnFirstJoin(long maxFloats) {
+            model = null;
+            maxVectorLength = maxFloats;
             return this;
         }
 
@@ -138,8 +138,8 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         }
 
         public ServerContext build() {
-            return new ServerContext(bindHost, port, jobName, secret, parameterCount, updaterStateCount, configHash,
-                    rounds, stateDirectory, aeronDirectory, chunkBytes, termLength, sendTimeoutMs);
+            return new ServerContext(bindHost, port, jobName, secret, model, maxVectorLength, rounds, stateDirectory,
+                    aeronDirectory, chunkBytes, termLength, sendTimeoutMs);
         }
     }
 }

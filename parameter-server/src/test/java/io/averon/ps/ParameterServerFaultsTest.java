@@ -101,6 +101,33 @@ class ParameterServerFaultsTest {
     }
 
     @Test
+    void shouldRegisterTheModelFromTheFirstJoinWhenNoneIsGiven() throws Exception {
+        int port = PsTestSupport.freePortPair();
+        ServerContext context = PsTestSupport.server(port, 1, PARAMETERS).registerOnFirstJoin(10_000).build();
+        try (ParameterServer server = ParameterServer.start(context);
+             EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-register")) {
+            try (ParameterServerClient tooBig = ParameterServerClient.connect(
+                    PsTestSupport.client(port, 5, 10_001, driver.directory()).build())) {
+                ParameterServerException e = assertThrows(ParameterServerException.class, tooBig::join);
+                assertTrue(e.getMessage().contains("limit of 10000 floats"), e.getMessage());
+            }
+            try (ParameterServerClient first = ParameterServerClient.connect(
+                    PsTestSupport.client(port, 0, PARAMETERS, driver.directory()).build());
+                 ParameterServerClient other = ParameterServerClient.connect(
+                         PsTestSupport.client(port, 1, PARAMETERS * 2, driver.directory()).build())) {
+                long round = first.join() + 1;
+                ParameterServerException e = assertThrows(ParameterServerException.class, other::join);
+                assertTrue(e.getMessage().contains("model mismatch") && e.getMessage().contains(PARAMETERS + " parameters"),
+                        e.getMessage());
+                float[] values = PsTestSupport.contribution(round, 0, PARAMETERS);
+                ParameterServerClient.Averaged result = first.pushAndAwait(round, values, PARAMETERS, 3, 30_000);
+                assertArrayEquals(values, Arrays.copyOf(result.values(), result.count()));
+            }
+            assertEquals(2L, server.counters().refused().get(Refusal.MODEL_MISMATCH));
+        }
+    }
+
+    @Test
     void shouldRefuseAWorkerWhoseModelDiffersWithAReason() throws Exception {
         int port = PsTestSupport.freePortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).build());

@@ -1,0 +1,132 @@
+package io.averon.driver.cli;
+
+import io.averon.ps.ClientContext;
+import io.averon.ps.ParameterServerClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.DatagramSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code averon ps}: bad input refused before any socket opens; a real server process averaging two workers. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class PsCommandTest {
+
+    private static final String SECRET = "ps-command-test-secret-0123456789abcdef";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldRefuseMissingOrShortSecretsAndBadBindWithExitCodeTwo() throws Exception {
+        Path shortSecret = Files.writeString(tmp.resolve("short"), "too-short\n");
+        Path good = Files.writeString(tmp.resolve("good"), SECRET + "\n");
+        assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file",
+                tmp.resolve("missing").toString()), "missing", "no such file");
+        assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file",
+                shortSecret.toString()), "short", "at least 32 bytes");
+        assertRefused(CliRun.of("ps", "--bind", "localhost", "--workers", "2", "--secret-file", good.toString()),
+                "--bind", "HOST:PORT");
+        assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "0", "--secret-file", good.toString()),
+                "--workers");
+        assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file", good.toString(),
+                "--round-timeout-ms", "0"), "timeout");
+    }
+
+    @Test
+    void shouldAverageTwoWorkersWhenRunAsItsOwnProcess() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret"), SECRET + "\n");
+        int port = freePortPair();
+        Process ps = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), AveronCli.class.getName(),
+                "ps", "--bind", "127.0.0.1:" + port, "--workers", "2", "--secret-file", secret.toString(),
+                "--job", "ps-test").redirectErrorStream(true).start();
+        List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(ps.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    output.add(line);
+                    if (line.contains("parameter server listening")) {
+                        listening.countDown();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                output.add("read failed: " + e);
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            assertTrue(listening.await(60, TimeUnit.SECONDS), () -> "server never listened: " + output);
+            assertFalse(String.join("\n", output).contains(SECRET), "the secret is never printed");
+            Future<float[]> w0 = pool.submit(() -> round(port, 0, new float[] {1, 2, 3, 4}, 1));
+            Future<float[]> w1 = pool.submit(() -> round(port, 1, new float[] {5, 6, 7, 8}, 3));
+            float[] expected = {4, 5, 6, 7}; // (1*a + 3*b) / 4
+            assertArrayEquals(expected, w0.get(60, TimeUnit.SECONDS));
+            assertArrayEquals(expected, w1.get(60, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+            ps.toHandle().destroy(); // SIGTERM (keeps our end of its output open, unlike Process.destroy)
+            assertTrue(ps.waitFor(20, TimeUnit.SECONDS), () -> "server did not stop on SIGTERM: " + output);
+            reader.join(10_000);
+        }
+        assertTrue(output.stream().anyMatch(l -> l.contains("parameter server stopped") && l.contains("roundsClosed=1")),
+                () -> "output: " + output);
+    }
+
+    private static float[] round(int port, int worker, float[] values, long samples) {
+        byte[] hash = new byte[32];
+        ClientContext context = ClientContext.builder().server("127.0.0.1", port)
+                .job("ps-test", SECRET.getBytes(StandardCharsets.UTF_8)).worker(worker, 0)
+                .model(values.length, 0, hash).connectTimeoutMs(30_000).build();
+        try (ParameterServerClient client = ParameterServerClient.connect(context)) {
+            long round = client.join() + 1;
+            ParameterServerClient.Averaged result = client.pushAndAwait(round, values, values.length, samples, 30_000);
+            return Arrays.copyOf(result.values(), result.count());
+        }
+    }
+
+    private static void assertRefused(CliRun run, String... fragments) {
+        assertEquals(2, run.exitCode(), () -> "stderr: " + run.err());
+        String line = run.errorLine();
+        assertFalse(line.contains("\n"), line);
+        for (String f : fragments) {
+            assertTrue(line.contains(f), () -> "'" + f + "' missing from: " + line);
+        }
+    }
+
+    private static int freePortPair() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            try (DatagramSocket a = new DatagramSocket(0)) {
+                int port = a.getLocalPort();
+                try (DatagramSocket b = new DatagramSocket(port + 1)) {
+                    return port;
+                } catch (java.net.SocketException e) {
+                    // try again
+                }
+            }
+        }
+        throw new IllegalStateException("no free UDP port pair");
+    }
+}
