@@ -178,7 +178,10 @@ public final class ParameterServerClient implements AutoCloseable {
         return new EnumMap<>(refusedCounts);
     }
 
-    /** Sends LEAVE (best effort), stops heartbeating and releases Aeron resources. */
+    /**
+     * Sends LEAVE (best effort), stops heartbeating and releases Aeron resources. A heartbeat that
+     * found the server gone (not connected, closed) is reported by the next {@link #pushAndAwait}.
+     */
     @Override
     public void close() {
         closing = true;
@@ -210,9 +213,9 @@ public final class ParameterServerClient implements AutoCloseable {
             try {
                 Thread.sleep(context.heartbeatIntervalMs());
                 if (joined && !closing) {
-                    sender.sendSmall(MessageType.HEARTBEAT, 0, jobId, incarnation, 0, context.workerId(),
-                            context.attempt(), null, 0,
-                            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.heartbeatIntervalMs()));
+                    // best effort: back-pressure means our push is streaming to the server, which
+                    // counts every message as a sign of life, so a skipped heartbeat costs nothing
+                    sender.trySendEmpty(MessageType.HEARTBEAT, jobId, incarnation, context.workerId(), context.attempt());
                 }
             } catch (InterruptedException e) {
                 return;

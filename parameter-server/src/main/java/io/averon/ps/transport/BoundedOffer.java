@@ -46,6 +46,25 @@ public final class BoundedOffer {
         }
     }
 
+    /**
+     * Offers once: true if sent, false if back-pressured (or an admin action is in progress);
+     * NOT_CONNECTED, CLOSED and MAX_POSITION_EXCEEDED throw as in {@link #offer}.
+     */
+    public boolean tryOffer(Publication publication, DirectBuffer buffer, int offset, int length) {
+        long result = publication.offer(buffer, offset, length);
+        if (result > 0) {
+            return true;
+        }
+        if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION) {
+            return false;
+        }
+        if (result == Publication.NOT_CONNECTED) {
+            throw new ParameterServerUnreachableException(peer + " is unreachable (not connected)");
+        }
+        throw new ParameterServerUnreachableException(peer + ": publication "
+                + (result == Publication.CLOSED ? "closed" : "reached its maximum position"));
+    }
+
     /** Waits until {@code publication} is connected, or throws at {@code deadlineNs}. */
     public void awaitConnected(Publication publication, long deadlineNs) {
         idle.reset();

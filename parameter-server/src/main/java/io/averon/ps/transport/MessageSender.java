@@ -64,6 +64,22 @@ public final class MessageSender {
         offer.offer(publication, message, 0, MessageHeader.OVERHEAD + length, deadlineNs);
     }
 
+    /**
+     * Sends an empty-payload message if the publication takes it at once; false (nothing sent, no
+     * sequence used) when back-pressured. For best-effort messages such as heartbeats.
+     */
+    public synchronized boolean trySendEmpty(MessageType type, long jobId, long incarnation, int workerId, int attempt) {
+        MessageHeader.Fields fields = new MessageHeader.Fields(type, 0, jobId, incarnation, 0, workerId, attempt,
+                sequence + 1, 0);
+        MessageHeader.write(message, 0, fields, 0, 1, 0, 0, 0);
+        authenticator.sign(message, 0, MessageHeader.LENGTH);
+        if (offer.tryOffer(publication, message, 0, MessageHeader.OVERHEAD)) {
+            sequence++;
+            return true;
+        }
+        return false;
+    }
+
     /** Sends {@code values[0 .. count)} as float32, in as many chunks as needed. */
     public synchronized void sendVector(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
                            int attempt, long sampleCount, float[] values, int count, long deadlineNs) {
