@@ -20,8 +20,8 @@ import java.util.UUID;
 public final class EmbeddedMediaDriver implements AutoCloseable {
 
     private static final Path SHM = Path.of("/dev/shm");
-    /** Receiver window and UDP socket buffer size (needs net.core.rmem_max/wmem_max of at least this). */
-    static final int WINDOW_BYTES = 2 << 20;
+    /** UDP socket buffer size (the kernel caps it at net.core.rmem_max / wmem_max). */
+    static final int SOCKET_BUFFER_BYTES = 2 << 20;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedMediaDriver.class);
 
     private final MediaDriver driver;
@@ -57,11 +57,11 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
                 .sharedIdleStrategy(new BackoffIdleStrategy())
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
-                // Receiver window and socket buffers of 2 MiB (Aeron's default window is 128 KiB):
-                // with one shared, backing-off driver thread, a window is what moves per idle cycle.
-                .initialWindowLength(WINDOW_BYTES)
-                .socketRcvbufLength(WINDOW_BYTES)
-                .socketSndbufLength(WINDOW_BYTES);
+                // UDP socket buffers of 2 MiB, receiver window left at Aeron's 128 KiB: the server's
+                // one receive socket takes every worker's window at once, so windows x senders must
+                // fit the buffer (2 MiB windows from 2 senders overran it: drops, NAK storms, stalls).
+                .socketRcvbufLength(SOCKET_BUFFER_BYTES)
+                .socketSndbufLength(SOCKET_BUFFER_BYTES);
         MediaDriver driver = MediaDriver.launch(context);
         try {
             Aeron aeron = Aeron.connect(clientContext(dir));
