@@ -11,7 +11,6 @@ import io.averon.ps.transport.EmbeddedMediaDriver;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.net.DatagramSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -65,7 +64,7 @@ public final class RoundLatencyBenchmark {
      * both on 2 cores starves the media drivers' threads).
      */
     static double rawThroughputGBps() throws Exception {
-        int port = freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (EmbeddedMediaDriver a = EmbeddedMediaDriver.launch("bench-raw-pub");
              EmbeddedMediaDriver b = EmbeddedMediaDriver.launch("bench-raw-sub");
              Subscription sub = b.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:" + port, 7);
@@ -98,7 +97,7 @@ public final class RoundLatencyBenchmark {
     }
 
     private static double medianRoundSeconds(int size, int workers, int rounds) throws Exception {
-        int port = freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         byte[] hash = new byte[32];
         ServerContext context = ServerContext.builder().bind("127.0.0.1", port).job("bench", SECRET)
                 .model(size, 0, hash).rounds(RoundSettings.builder().expectedWorkers(workers)
@@ -151,19 +150,5 @@ public final class RoundLatencyBenchmark {
 
     private static int[] parse(String list) {
         return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    private static int freePortPair() throws Exception {
-        for (int i = 0; i < 50; i++) {
-            try (DatagramSocket a = new DatagramSocket(0)) {
-                int port = a.getLocalPort();
-                try (DatagramSocket b = new DatagramSocket(port + 1)) {
-                    return port;
-                } catch (java.net.SocketException e) {
-                    // try again
-                }
-            }
-        }
-        throw new IllegalStateException("no free UDP port pair");
     }
 }

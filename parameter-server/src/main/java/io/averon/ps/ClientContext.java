@@ -45,13 +45,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         if (secret == null || secret.length < 32) {
             throw new IllegalArgumentException("the job secret must be at least 32 bytes");
         }
-        if (chunkBytes < 1024 || Integer.bitCount(termLength) != 1 || termLength < 64 * 1024) {
-            throw new IllegalArgumentException("chunk must be >= 1 KiB and the term length a power of two >= 64 KiB");
-        }
-        if (chunkBytes + 128 > termLength / 8) {
-            throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes needs a term length of at least "
-                    + Integer.highestOneBit((chunkBytes + 128) * 8 - 1) * 2 + " (Aeron's max message is term / 8)");
-        }
+        io.averon.ps.transport.Ports.checkChunking(chunkBytes, termLength);
         if (heartbeatIntervalMs < 1 || connectTimeoutMs < 1) {
             throw new IllegalArgumentException("heartbeat interval and connect timeout must be positive");
         }

@@ -147,6 +147,16 @@ public final class ParameterServerClient implements AutoCloseable {
      * @param timeoutMs   the longest wait for the round to close (at least the server's round timeout)
      */
     public Averaged pushAndAwait(long round, float[] values, int count, long sampleCount, long timeoutMs) {
+        return pushAndAwait(round, values, count, sampleCount, false, timeoutMs);
+    }
+
+    /**
+     * As {@link #pushAndAwait(long, float[], int, long, long)}; with {@code delta} the values are
+     * the change since the round-start global (what the last {@code Averaged} returned), which the
+     * server adds back before averaging. The first round needs full values.
+     */
+    public Averaged pushAndAwait(long round, float[] values, int count, long sampleCount, boolean delta,
+                                 long timeoutMs) {
         if (!joined) {
             throw new IllegalStateException("join() first");
         }
@@ -163,7 +173,8 @@ public final class ParameterServerClient implements AutoCloseable {
         averagedComplete = false;
         refusal = null;
         averagedChunks.clear();
-        int flags = count > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
+        int flags = (count > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0)
+                | (delta ? MessageHeader.FLAG_DELTA : 0);
         sender.sendVector(MessageType.PUSH, flags, jobId, incarnation, round, context.workerId(), context.attempt(),
                 sampleCount, values, count, deadline);
         while (!averagedComplete) {

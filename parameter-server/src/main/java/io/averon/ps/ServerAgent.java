@@ -249,6 +249,14 @@ final class ServerAgent implements Agent {
         if (outcome == ChunkAssembler.Outcome.COMPLETE) {
             int values = (int) (assemblers[worker].totalLength() / Float.BYTES);
             LOG.debug("round {}: worker {} pushed {} values", round, worker, values);
+            if ((MessageHeader.flags(b, offset) & MessageHeader.FLAG_DELTA) != 0
+                    && !coordinator.addGlobalTo(worker, values)) {
+                assemblers[worker].clear();
+                refuse(worker, round, Refusal.BAD_LENGTH, false);
+                sendRefused(worker, round, "round " + round + ": a delta needs a global vector to add to, and there is "
+                        + "none yet; push full parameters first");
+                return;
+            }
             Refusal refused = coordinator.contribute(worker, round, MessageHeader.sampleCount(b, offset), values, now);
             assemblers[worker].clear();
             if (refused != null) {

@@ -46,10 +46,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         if (rounds == null) {
             throw new IllegalArgumentException("round settings are required");
         }
-        if (chunkBytes < 1024 || Integer.bitCount(termLength) != 1 || chunkBytes + 128 > termLength / 8) {
-            throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes does not fit term length " + termLength
-                    + " (Aeron's max message is term / 8)");
-        }
+        io.averon.ps.transport.Ports.checkChunking(chunkBytes, termLength);
         if (sendTimeoutMs < 1) {
             throw new IllegalArgumentException("send timeout must be positive");
         }

@@ -28,7 +28,7 @@ class ParameterServerFaultsTest {
 
     @Test
     void shouldRefuseNanContributionAndCloseTheRoundWithTheOthers() throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         RoundSettings rounds = RoundSettings.builder().expectedWorkers(3).roundTimeoutMs(2_000).build();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 3, PARAMETERS).rounds(rounds).build());
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-nan")) {
@@ -54,7 +54,7 @@ class ParameterServerFaultsTest {
 
     @Test
     void shouldKeepTheAcceptedContributionWhenTheSameWorkerPushesAgainInTheRound() throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 3, PARAMETERS).build());
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-dup");
              io.aeron.ExclusivePublication raw = driver.aeron().addExclusivePublication(
@@ -102,7 +102,7 @@ class ParameterServerFaultsTest {
 
     @Test
     void shouldRegisterTheModelFromTheFirstJoinWhenNoneIsGiven() throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         ServerContext context = PsTestSupport.server(port, 1, PARAMETERS).registerOnFirstJoin(10_000).build();
         try (ParameterServer server = ParameterServer.start(context);
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-register")) {
@@ -128,8 +128,31 @@ class ParameterServerFaultsTest {
     }
 
     @Test
+    void shouldAddTheRoundStartGlobalBackWhenWorkersPushDeltas() throws Exception {
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).build());
+             ParameterServerClient client = ParameterServerClient.connect(PsTestSupport.client(port, 0, PARAMETERS, null).build())) {
+            long round = client.join() + 1;
+            float[] delta = PsTestSupport.contribution(99, 0, PARAMETERS);
+            ParameterServerException refused = assertThrows(ParameterServerException.class,
+                    () -> client.pushAndAwait(1, delta, PARAMETERS, 5, true, 30_000));
+            assertTrue(refused.getMessage().contains("delta needs a global vector"), refused.getMessage());
+
+            client.join(); // the refused round is still open: rejoin and push full values
+            float[] start = PsTestSupport.contribution(round, 0, PARAMETERS);
+            float[] global = Arrays.copyOf(client.pushAndAwait(round, start, PARAMETERS, 5, 30_000).values(), PARAMETERS);
+            ParameterServerClient.Averaged next = client.pushAndAwait(round + 1, delta, PARAMETERS, 5, true, 30_000);
+            float[] expected = new float[PARAMETERS];
+            for (int i = 0; i < PARAMETERS; i++) {
+                expected[i] = global[i] + delta[i];
+            }
+            assertArrayEquals(expected, Arrays.copyOf(next.values(), next.count()), "global + delta, one worker");
+        }
+    }
+
+    @Test
     void shouldRefuseAWorkerWhoseModelDiffersWithAReason() throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).build());
              ParameterServerClient client = ParameterServerClient.connect(
                      PsTestSupport.client(port, 0, PARAMETERS + 1, null).build())) {
@@ -142,7 +165,7 @@ class ParameterServerFaultsTest {
 
     @Test
     void shouldResumeTheRoundCountWhenRestartedFromItsStateDirectory(@TempDir Path state) throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         long firstIncarnation;
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).stateDirectory(state).build());
              ParameterServerClient client = ParameterServerClient.connect(PsTestSupport.client(port, 0, PARAMETERS, null).build())) {
@@ -152,7 +175,7 @@ class ParameterServerFaultsTest {
                 client.pushAndAwait(round, PsTestSupport.contribution(round, 0, PARAMETERS), PARAMETERS, 10, 30_000);
             }
         }
-        int port2 = PsTestSupport.freePortPair();
+        int port2 = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port2, 1, PARAMETERS).stateDirectory(state).build());
              ParameterServerClient client = ParameterServerClient.connect(
                      PsTestSupport.client(port2, 0, PARAMETERS, null).worker(0, 1).build())) {

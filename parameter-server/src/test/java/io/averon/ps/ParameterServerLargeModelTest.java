@@ -22,7 +22,7 @@ class ParameterServerLargeModelTest {
 
     @Test
     void shouldAverageAHundredMillionParametersByteExactly() throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 2, PARAMETERS)
                 .chunking(1 << 20, 16 << 20).build());
              EmbeddedMediaDriver workers = EmbeddedMediaDriver.launch("test-large")) {

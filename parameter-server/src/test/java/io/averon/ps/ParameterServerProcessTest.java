@@ -30,13 +30,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ParameterServerProcessTest {
 
     private static final int PARAMETERS = 2000;
-    private static final int ROUNDS = 6;
+    private static final int ROUNDS = 20;
     private static final int KILLED_AT = 3;
 
     @Test
     void shouldCompleteRoundsWithSurvivorsWhenAWorkerProcessIsKilledMidRound(@TempDir Path tmp) throws Exception {
         Path secretFile = Files.write(tmp.resolve("secret"), PsTestSupport.SECRET);
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         RoundSettings rounds = RoundSettings.builder().expectedWorkers(3).roundTimeoutMs(6_000).heartbeatTimeoutMs(1_500)
                 .build();
         List<Process> processes = new ArrayList<>();

@@ -26,7 +26,7 @@ class ParameterServerRoundsTest {
     @ParameterizedTest(name = "{0} workers")
     @ValueSource(ints = {2, 4, 8})
     void shouldAverageEveryRoundExactlyWhenWorkersPushTwentyRounds(int workers) throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, workers, PARAMETERS).build());
              EmbeddedMediaDriver workerDriver = EmbeddedMediaDriver.launch("test-workers")) {
             ExecutorService pool = Executors.newFixedThreadPool(workers);

@@ -40,7 +40,7 @@ class ParameterServerSecurityTest {
 
     @Test
     void shouldDropAndCountHostileMessagesWithoutChangingAnyRoundResult() throws Exception {
-        int port = PsTestSupport.freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, WORKERS, PARAMETERS).build());
              EmbeddedMediaDriver workerDriver = EmbeddedMediaDriver.launch("test-honest");
              EmbeddedMediaDriver attackerDriver = EmbeddedMediaDriver.launch("test-attacker");

@@ -7,7 +7,6 @@ import io.averon.ps.protocol.MessageType;
 import io.averon.ps.round.RoundSettings;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.net.DatagramSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,23 +24,6 @@ final class PsTestSupport {
     }
 
     private PsTestSupport() {
-    }
-
-    /** A UDP port p such that p and p + 1 were both free a moment ago. */
-    static int freePortPair() throws Exception {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (DatagramSocket a = new DatagramSocket(0)) {
-                int port = a.getLocalPort();
-                if (port < 65534) {
-                    try (DatagramSocket b = new DatagramSocket(port + 1)) {
-                        return port;
-                    } catch (java.net.SocketException e) {
-                        // taken: try another
-                    }
-                }
-            }
-        }
-        throw new IllegalStateException("no free UDP port pair");
     }
 
     static ServerContext.Builder server(int port, int workers, int parameters) {

@@ -323,6 +323,24 @@ public final class RoundCoordinator {
         return parameterCount;
     }
 
+    /**
+     * Turns a staged delta (values since the round-start global) into full values by adding the
+     * current global to the first {@code valueCount} staged values. Call before {@link #contribute}.
+     *
+     * @return false if there is no global vector yet, or it holds fewer than {@code valueCount} values
+     */
+    public boolean addGlobalTo(int workerId, int valueCount) {
+        if (global.validCount() < valueCount) {
+            return false;
+        }
+        float[] staged = staging(workerId);
+        float[] base = global.values();
+        for (int i = 0; i < valueCount; i++) {
+            staged[i] += base[i];
+        }
+        return true;
+    }
+
     /** Parameters plus updater state: the length of every staging buffer and of the global vector. */
     public int vectorLength() {
         return vectorLength;

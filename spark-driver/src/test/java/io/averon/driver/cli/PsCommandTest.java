@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +52,7 @@ class PsCommandTest {
     @Test
     void shouldAverageTwoWorkersWhenRunAsItsOwnProcess() throws Exception {
         Path secret = Files.writeString(tmp.resolve("secret"), SECRET + "\n");
-        int port = freePortPair();
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         Process ps = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), AveronCli.class.getName(),
@@ -114,19 +113,5 @@ class PsCommandTest {
         for (String f : fragments) {
             assertTrue(line.contains(f), () -> "'" + f + "' missing from: " + line);
         }
-    }
-
-    private static int freePortPair() throws Exception {
-        for (int i = 0; i < 50; i++) {
-            try (DatagramSocket a = new DatagramSocket(0)) {
-                int port = a.getLocalPort();
-                try (DatagramSocket b = new DatagramSocket(port + 1)) {
-                    return port;
-                } catch (java.net.SocketException e) {
-                    // try again
-                }
-            }
-        }
-        throw new IllegalStateException("no free UDP port pair");
     }
 }
