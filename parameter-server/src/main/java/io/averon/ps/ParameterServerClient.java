@@ -307,7 +307,9 @@ public final class ParameterServerClient implements AutoCloseable {
             case JOIN_ACK -> ackRound = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
             case REFUSED -> {
                 long round = MessageHeader.round(b, offset);
-                if (target == context.workerId() || awaitedRound < 0 || round == awaitedRound) {
+                // only a refusal of what we are waiting for counts: a refusal of another round (e.g.
+                // provoked by someone replaying our old messages) must not abort the current one
+                if (ackRound < 0 ? target == context.workerId() : round == awaitedRound) {
                     byte[] text = new byte[MessageHeader.payloadLength(b, offset)];
                     b.getBytes(offset + MessageHeader.LENGTH, text);
                     refusal = new String(text, StandardCharsets.UTF_8);

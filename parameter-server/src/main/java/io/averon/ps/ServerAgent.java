@@ -74,6 +74,7 @@ final class ServerAgent implements Agent {
         this.sender = new MessageSender(publication, new MessageAuthenticator(context.secret()), "workers of job "
                 + context.jobName(), context.chunkBytes());
         counters.lastClosedRound.set(saved == null ? 0 : saved.round());
+        counters.offer = sender.offer();
         if (context.model() != null) {
             register(context.model());
         }
@@ -162,6 +163,13 @@ final class ServerAgent implements Agent {
             counters.refused(Refusal.WRONG_INCARNATION);
             return; // a worker of an earlier server incarnation: it learns by its deadline and rejoins
         }
+        if (type == MessageType.PUSH && coordinator != null && MessageHeader.round(b, offset) != coordinator.openRound()) {
+            long round = MessageHeader.round(b, offset);
+            boolean tell = toldRound[worker] != round;
+            toldRound[worker] = round;
+            refuse(worker, round, Refusal.WRONG_ROUND, tell);
+            return;
+        }
         if (!replay.accept(worker, MessageHeader.attempt(b, offset), MessageHeader.sequence(b, offset))) {
             counters.refused(Refusal.REPLAY);
             return;
@@ -179,7 +187,8 @@ final class ServerAgent implements Agent {
             case HEARTBEAT -> {
                 if (coordinator.precheck(worker, coordinator.openRound()) == Refusal.NOT_JOINED) {
                     counters.refused(Refusal.NOT_JOINED);
-                    sendRefused(worker, 0, "worker " + worker + " is not joined (declared dead or left); rejoin");
+                    sendRefused(worker, coordinator.openRound(), "worker " + worker
+                            + " is not joined (declared dead or left); rejoin");
                 } else {
                     coordinator.heartbeat(worker, now);
                 }

@@ -20,6 +20,8 @@ public final class ServerCounters {
     final AtomicLong lastRoundLatencyMs = new AtomicLong();
     final AtomicLong totalRoundLatencyMs = new AtomicLong();
     final AtomicLong lastClosedRound = new AtomicLong();
+    /** Where the send retries are counted (the server's sender); set once by the agent. */
+    volatile io.averon.ps.transport.BoundedOffer offer;
     private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
 
     void refused(Refusal reason) {
@@ -36,17 +38,18 @@ public final class ServerCounters {
             }
         }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
-                lateContributions.get(), lastRoundLatencyMs.get(), totalRoundLatencyMs.get(), lastClosedRound.get(),
-                byReason);
+                lateContributions.get(), offer == null ? 0 : offer.retries(), lastRoundLatencyMs.get(),
+                totalRoundLatencyMs.get(), lastClosedRound.get(), byReason);
     }
 
     /**
      * Counter values at one moment.
      *
+     * @param sendRetries offers the server retried because of back-pressure
      * @param refused messages dropped, by reason (only reasons that occurred)
      */
     public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
-                           long lastRoundLatencyMs, long totalRoundLatencyMs, long lastClosedRound,
+                           long sendRetries, long lastRoundLatencyMs, long totalRoundLatencyMs, long lastClosedRound,
                            Map<Refusal, Long> refused) {
 
         /** Total messages dropped. */

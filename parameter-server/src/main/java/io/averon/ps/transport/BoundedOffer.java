@@ -15,6 +15,7 @@ public final class BoundedOffer {
 
     private final IdleStrategy idle = new BackoffIdleStrategy();
     private final String peer;
+    private final java.util.concurrent.atomic.AtomicLong retries = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param peer what the publication reaches, for messages (e.g. "parameter server at host:port") */
     public BoundedOffer(String peer) {
@@ -42,6 +43,7 @@ public final class BoundedOffer {
                 throw new ParameterServerUnreachableException(peer + " did not accept a message before the deadline "
                         + "(back-pressured)");
             }
+            retries.incrementAndGet();
             idle.idle();
         }
     }
@@ -63,6 +65,11 @@ public final class BoundedOffer {
         }
         throw new ParameterServerUnreachableException(peer + ": publication "
                 + (result == Publication.CLOSED ? "closed" : "reached its maximum position"));
+    }
+
+    /** Offers retried because of back-pressure or admin actions, since creation. */
+    public long retries() {
+        return retries.get();
     }
 
     /** Waits until {@code publication} is connected, or throws at {@code deadlineNs}. */
