@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -147,6 +148,45 @@ class ParameterServerFaultsTest {
                 expected[i] = global[i] + delta[i];
             }
             assertArrayEquals(expected, Arrays.copyOf(next.values(), next.count()), "global + delta, one worker");
+        }
+    }
+
+    @Test
+    void shouldAverageUpdaterStateWhenWorkersSendIt() throws Exception {
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
+        int state = 2 * PARAMETERS; // e.g. Adam's two moments
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 2, PARAMETERS)
+                .model(PARAMETERS, state, PsTestSupport.CONFIG_HASH).build());
+             EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-updater")) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<float[]>> results = new java.util.ArrayList<>();
+                for (int w = 0; w < 2; w++) {
+                    int worker = w;
+                    results.add(pool.submit(() -> {
+                        try (ParameterServerClient client = ParameterServerClient.connect(PsTestSupport.client(port,
+                                worker, PARAMETERS, driver.directory()).model(PARAMETERS, state, PsTestSupport.CONFIG_HASH)
+                                .build())) {
+                            long round = client.join() + 1;
+                            float[] values = PsTestSupport.contribution(round, worker, PARAMETERS + state);
+                            ParameterServerClient.Averaged avg = client.pushAndAwait(round, values, PARAMETERS + state,
+                                    worker + 1, 30_000);
+                            return Arrays.copyOf(avg.values(), avg.count());
+                        }
+                    }));
+                }
+                float[] a = PsTestSupport.contribution(1, 0, PARAMETERS + state);
+                float[] b = PsTestSupport.contribution(1, 1, PARAMETERS + state);
+                float[] expected = new float[PARAMETERS + state];
+                for (int i = 0; i < expected.length; i++) {
+                    expected[i] = (float) (((double) 1 * a[i] + (double) 2 * b[i]) / 3.0);
+                }
+                for (Future<float[]> f : results) {
+                    assertArrayEquals(expected, f.get(60, TimeUnit.SECONDS), "parameters and updater state, weighted 1:2");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
