@@ -57,21 +57,29 @@ public final class MessageHeader {
     /** Writes a complete header at {@code offset}. */
     public static void write(MutableDirectBuffer b, int offset, Fields f, int chunkIndex, int chunkCount,
                              long totalLength, long chunkOffset, int payloadLength) {
+        write(b, offset, f.type(), f.flags(), f.jobId(), f.incarnation(), f.round(), f.workerId(), f.attempt(),
+                f.sequence(), f.sampleCount(), chunkIndex, chunkCount, totalLength, chunkOffset, payloadLength);
+    }
+
+    /** Writes a complete header at {@code offset}, field by field (the senders' allocation-free path). */
+    public static void write(MutableDirectBuffer b, int offset, MessageType type, int flags, long jobId,
+                             long incarnation, long round, int workerId, int attempt, long sequence, long sampleCount,
+                             int chunkIndex, int chunkCount, long totalLength, long chunkOffset, int payloadLength) {
         b.putInt(offset + MAGIC_OFFSET, MAGIC, LE);
         b.putShort(offset + VERSION_OFFSET, VERSION, LE);
-        b.putByte(offset + TYPE_OFFSET, (byte) f.type().code());
-        b.putByte(offset + FLAGS_OFFSET, (byte) f.flags());
-        b.putLong(offset + JOB_OFFSET, f.jobId(), LE);
-        b.putLong(offset + INCARNATION_OFFSET, f.incarnation(), LE);
-        b.putLong(offset + ROUND_OFFSET, f.round(), LE);
-        b.putInt(offset + WORKER_OFFSET, f.workerId(), LE);
-        b.putInt(offset + ATTEMPT_OFFSET, f.attempt(), LE);
-        b.putLong(offset + SEQUENCE_OFFSET, f.sequence(), LE);
+        b.putByte(offset + TYPE_OFFSET, (byte) type.code());
+        b.putByte(offset + FLAGS_OFFSET, (byte) flags);
+        b.putLong(offset + JOB_OFFSET, jobId, LE);
+        b.putLong(offset + INCARNATION_OFFSET, incarnation, LE);
+        b.putLong(offset + ROUND_OFFSET, round, LE);
+        b.putInt(offset + WORKER_OFFSET, workerId, LE);
+        b.putInt(offset + ATTEMPT_OFFSET, attempt, LE);
+        b.putLong(offset + SEQUENCE_OFFSET, sequence, LE);
         b.putInt(offset + CHUNK_INDEX_OFFSET, chunkIndex, LE);
         b.putInt(offset + CHUNK_COUNT_OFFSET, chunkCount, LE);
         b.putLong(offset + TOTAL_LENGTH_OFFSET, totalLength, LE);
         b.putLong(offset + CHUNK_OFFSET_OFFSET, chunkOffset, LE);
-        b.putLong(offset + SAMPLES_OFFSET, f.sampleCount(), LE);
+        b.putLong(offset + SAMPLES_OFFSET, sampleCount, LE);
         b.putInt(offset + PAYLOAD_LENGTH_OFFSET, payloadLength, LE);
         b.setMemory(offset + RESERVED_OFFSET, LENGTH - RESERVED_OFFSET, (byte) 0);
     }

@@ -12,7 +12,8 @@ import java.nio.ByteOrder;
 
 /**
  * Builds, signs and offers messages on one publication, chunking float vectors that exceed the
- * chunk size. The message buffer is allocated once (header + chunk + MAC) and reused; the
+ * chunk size. The message buffer is allocated once (header + chunk + MAC) and reused, and nothing
+ * is allocated per message; the
  * sequence increases by one per message. Sends are serialised (a worker's heartbeat thread and its
  * training thread share one sender), so sequence order is publication order.
  */
@@ -54,9 +55,8 @@ public final class MessageSender {
     /** Sends a message whose payload is {@code payload[0 .. length)} (small, unchunked). */
     public synchronized void sendSmall(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
                           int attempt, byte[] payload, int length, long deadlineNs) {
-        MessageHeader.Fields fields = new MessageHeader.Fields(type, flags, jobId, incarnation, round, workerId, attempt,
-                ++sequence, 0);
-        MessageHeader.write(message, 0, fields, 0, 1, length, 0, length);
+        MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, ++sequence, 0,
+                0, 1, length, 0, length);
         if (length > 0) {
             message.putBytes(MessageHeader.LENGTH, payload, 0, length);
         }
@@ -69,9 +69,7 @@ public final class MessageSender {
      * sequence used) when back-pressured. For best-effort messages such as heartbeats.
      */
     public synchronized boolean trySendEmpty(MessageType type, long jobId, long incarnation, int workerId, int attempt) {
-        MessageHeader.Fields fields = new MessageHeader.Fields(type, 0, jobId, incarnation, 0, workerId, attempt,
-                sequence + 1, 0);
-        MessageHeader.write(message, 0, fields, 0, 1, 0, 0, 0);
+        MessageHeader.write(message, 0, type, 0, jobId, incarnation, 0, workerId, attempt, sequence + 1, 0, 0, 1, 0, 0, 0);
         authenticator.sign(message, 0, MessageHeader.LENGTH);
         if (offer.tryOffer(publication, message, 0, MessageHeader.OVERHEAD)) {
             sequence++;
@@ -88,9 +86,8 @@ public final class MessageSender {
         for (int index = 0; index < chunks; index++) {
             long at = Chunking.chunkOffset(total, chunks, index);
             int length = Chunking.chunkLength(total, chunks, index);
-            MessageHeader.Fields fields = new MessageHeader.Fields(type, flags, jobId, incarnation, round, workerId,
-                    attempt, ++sequence, sampleCount);
-            MessageHeader.write(message, 0, fields, index, chunks, total, at, length);
+            MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, ++sequence,
+                    sampleCount, index, chunks, total, at, length);
             int first = (int) (at / Float.BYTES);
             for (int k = 0, n = length / Float.BYTES; k < n; k++) {
                 message.putFloat(MessageHeader.LENGTH + k * Float.BYTES, values[first + k], ByteOrder.LITTLE_ENDIAN);
