@@ -95,6 +95,26 @@ final class ArtifactZipReader {
         return entries;
     }
 
+    /** One entry's bytes, bounded, without reading the others (nothing is verified here). */
+    static byte[] readEntry(Path file, String entryName, long limit) {
+        String name = file.toString();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            ZipEntry entry = zip.getEntry(entryName);
+            if (entry == null) {
+                throw new InvalidInputException(name + ": missing entry " + entryName);
+            }
+            try (InputStream in = zip.getInputStream(entry)) {
+                return ModelArtifact.readBounded(in, limit, name + "!" + entryName);
+            }
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(name + ": no such file");
+        } catch (ZipException e) {
+            throw ModelArtifact.corrupt(name, e);
+        } catch (IOException e) {
+            throw new InvalidInputException(name + ": not a valid model zip (" + e.getMessage() + "; truncated or corrupt?)");
+        }
+    }
+
     private static long parameterCountFrom(byte[] manifestBytes, String name) {
         try {
             long count = ModelArtifact.JSON.readTree(manifestBytes).path("parameter_count").asLong(-1);

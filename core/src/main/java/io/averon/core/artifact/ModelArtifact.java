@@ -5,17 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.averon.core.InvalidInputException;
 import io.averon.core.Versions;
+import io.averon.core.io.AtomicFiles;
 import io.averon.core.model.AveronModel;
+import io.averon.core.model.ModelSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,11 +73,8 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
                 Instant.now().toString(), entries);
         try {
             byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(out)) {
+            AtomicFiles.write(file, out -> {
+                try (ZipOutputStream zip = new ZipOutputStream(out)) {
                     put(zip, MANIFEST, manifestBytes);
                     put(zip, MANIFEST_SHA, Checksums.sha256(manifestBytes).getBytes(StandardCharsets.US_ASCII));
                     put(zip, CONFIGURATION, configuration);
@@ -88,18 +83,7 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
                         put(zip, UPDATER, updater);
                     }
                 }
-                try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                    channel.force(true);
-                }
-                try {
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system
-                }
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            });
             return manifest;
         } catch (IOException e) {
             throw new io.averon.core.AveronException(file + ": cannot write model (" + e.getMessage() + ")", e);
@@ -174,9 +158,8 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
      * Nothing is verified here; {@link #read(Path)} does that.
      */
     public static boolean isConvolutional(Path file) {
-        byte[] configuration = ArtifactZipReader.readEntries(file, file.toString()).get(CONFIGURATION);
-        String text = new String(configuration, StandardCharsets.UTF_8);
-        return text.contains("ConvolutionLayer") || text.contains("SubsamplingLayer");
+        byte[] configuration = ArtifactZipReader.readEntry(file, CONFIGURATION, MAX_CONFIGURATION_BYTES);
+        return ModelSpec.hasConvolutionLayers(new String(configuration, StandardCharsets.UTF_8));
     }
 
     private static void checkManifest(String name, Manifest m) {
@@ -222,18 +205,12 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     }
 
     static byte[] readBounded(InputStream in, long limit, String what) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[1 << 16];
-        long total = 0;
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-            total += n;
-            if (total > limit) {
-                throw new InvalidInputException(what + " is larger than the " + limit + " bytes allowed");
-            }
-            out.write(buffer, 0, n);
+        int cap = (int) Math.min(limit + 1, Integer.MAX_VALUE - 8);
+        byte[] bytes = in.readNBytes(cap); // grows as it reads: never allocates the limit up front
+        if (bytes.length > limit || (bytes.length == cap && in.read() != -1)) {
+            throw new InvalidInputException(what + " is larger than the " + limit + " bytes allowed");
         }
-        return out.toByteArray();
+        return bytes;
     }
 
     static InvalidInputException corrupt(String name, ZipException e) {

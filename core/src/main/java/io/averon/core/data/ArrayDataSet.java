@@ -91,43 +91,45 @@ public record ArrayDataSet(String name, int[] exampleShape, float[] features, La
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (int d : exampleShape) {
-                buffer.putInt(d);
-            }
-            for (float f : features) {
-                if (buffer.remaining() < Float.BYTES) {
-                    digest.update(buffer.flip());
-                    buffer.clear();
-                }
-                buffer.putFloat(f);
-            }
-            digest.update(buffer.flip());
-            buffer.clear();
+            digestInts(digest, buffer, exampleShape);
+            digestFloats(digest, buffer, features);
             if (labels instanceof Labels.Classes c) {
                 for (String n : c.classNames()) {
                     digest.update(n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     digest.update((byte) 0);
                 }
-                for (int v : c.values()) {
-                    if (buffer.remaining() < Integer.BYTES) {
-                        digest.update(buffer.flip());
-                        buffer.clear();
-                    }
-                    buffer.putInt(v);
-                }
+                digestInts(digest, buffer, c.values());
             } else if (labels instanceof Labels.Targets t) {
-                for (float v : t.values()) {
-                    if (buffer.remaining() < Float.BYTES) {
-                        digest.update(buffer.flip());
-                        buffer.clear();
-                    }
-                    buffer.putFloat(v);
-                }
+                digestFloats(digest, buffer, t.values());
             }
-            digest.update(buffer.flip());
             return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }
+    }
+
+    /** Digests the values little-endian through {@code buffer} (left empty afterwards). */
+    private static void digestFloats(MessageDigest digest, ByteBuffer buffer, float[] values) {
+        for (float v : values) {
+            if (buffer.remaining() < Float.BYTES) {
+                digest.update(buffer.flip());
+                buffer.clear();
+            }
+            buffer.putFloat(v);
+        }
+        digest.update(buffer.flip());
+        buffer.clear();
+    }
+
+    private static void digestInts(MessageDigest digest, ByteBuffer buffer, int[] values) {
+        for (int v : values) {
+            if (buffer.remaining() < Integer.BYTES) {
+                digest.update(buffer.flip());
+                buffer.clear();
+            }
+            buffer.putInt(v);
+        }
+        digest.update(buffer.flip());
+        buffer.clear();
     }
 }

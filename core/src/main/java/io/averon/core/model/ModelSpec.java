@@ -54,10 +54,16 @@ public record ModelSpec(ModelPreset preset, String configJson, String source) {
 
     /** Whether the model has convolution or pooling layers (decides the native build). */
     public boolean convolutional() {
-        if (preset != null) {
-            return preset.convolutional();
-        }
-        return configJson.contains("ConvolutionLayer") || configJson.contains("SubsamplingLayer")
-                || configJson.contains("Convolution2D") || configJson.contains("Subsampling");
+        return preset != null ? preset.convolutional() : hasConvolutionLayers(configJson);
+    }
+
+    /**
+     * Whether a DL4J configuration JSON has convolution or pooling layers. Training and evaluation
+     * both decide the native build with this one test, so a model is evaluated on the build it was
+     * trained on.
+     */
+    public static boolean hasConvolutionLayers(String configJson) {
+        return configJson.contains("ConvolutionLayer") || configJson.contains("Convolution2D")
+                || configJson.contains("Subsampling");
     }
 }

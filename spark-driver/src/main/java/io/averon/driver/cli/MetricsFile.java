@@ -3,14 +3,13 @@ package io.averon.driver.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.averon.core.AveronException;
+import io.averon.core.io.AtomicFiles;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.TrainingResult;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,13 +44,7 @@ final class MetricsFile {
     /** Writes JSON to a temporary sibling, then renames it over {@code file}. */
     static void writeAtomically(Path file, Object value) {
         try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), value);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(file, out -> JSON.writeValue(out, value));
         } catch (IOException e) {
             throw new AveronException(file + ": cannot write (" + e.getMessage() + ")", e);
         }
