@@ -52,7 +52,7 @@ final class ArtifactZipReader {
 
     static Map<String, byte[]> readEntries(Path file, String name) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+        withZip(file, zip -> {
             long parameterCount = 0;
             Enumeration<? extends ZipEntry> all = zip.entries();
             while (all.hasMoreElements()) {
@@ -78,13 +78,8 @@ final class ArtifactZipReader {
                     }
                 }
             }
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(name + ": no such file");
-        } catch (ZipException e) {
-            throw ModelArtifact.corrupt(name, e);
-        } catch (IOException e) {
-            throw new InvalidInputException(name + ": not a valid model zip (" + e.getMessage() + "; truncated or corrupt?)");
-        }
+            return null;
+        });
         for (String required : List.of(ModelArtifact.MANIFEST, ModelArtifact.MANIFEST_SHA,
                 ModelArtifact.CONFIGURATION, ModelArtifact.PARAMETERS)) {
             if (!entries.containsKey(required)) {
@@ -98,7 +93,7 @@ final class ArtifactZipReader {
     /** One entry's bytes, bounded, without reading the others (nothing is verified here). */
     static byte[] readEntry(Path file, String entryName, long limit) {
         String name = file.toString();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+        return withZip(file, zip -> {
             ZipEntry entry = zip.getEntry(entryName);
             if (entry == null) {
                 throw new InvalidInputException(name + ": missing entry " + entryName);
@@ -106,6 +101,20 @@ final class ArtifactZipReader {
             try (InputStream in = zip.getInputStream(entry)) {
                 return ModelArtifact.readBounded(in, limit, name + "!" + entryName);
             }
+        });
+    }
+
+    /** What is done with an open zip. */
+    @FunctionalInterface
+    private interface ZipWork<T> {
+        T apply(ZipFile zip) throws IOException;
+    }
+
+    /** Opens {@code file} as a zip and turns every I/O failure into one-line input errors naming it. */
+    private static <T> T withZip(Path file, ZipWork<T> work) {
+        String name = file.toString();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            return work.apply(zip);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(name + ": no such file");
         } catch (ZipException e) {
