@@ -60,6 +60,7 @@ public final class ParameterServerClient implements AutoCloseable {
     private long ackRound = -1;
     private String refusal;
     private boolean averagedComplete;
+    private boolean globalFollows;
 
     private ParameterServerClient(ClientContext context) {
         this.context = context;
@@ -110,12 +111,25 @@ public final class ParameterServerClient implements AutoCloseable {
     public record Averaged(long round, float[] values, int count) {
     }
 
+    /** What {@link #join(boolean)} learned: the last closed round, and its global vector if it was asked for and exists. */
+    public record Joined(long round, Averaged global) {
+    }
+
     /**
      * Registers this worker (model fingerprint included) and starts heartbeating.
      *
      * @return the server's last closed round: this worker's first push is for that round + 1
      */
     public long join() {
+        return join(false).round();
+    }
+
+    /**
+     * As {@link #join()}; with {@code fetchGlobal} the server also sends the last closed round's
+     * global vector (parameters, and updater state if it was averaged), so a relaunched worker
+     * resumes from it. {@code global} is null when no round has closed yet.
+     */
+    public Joined join(boolean fetchGlobal) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.connectTimeoutMs());
         sender.offer().awaitConnected(publication, deadline);
         awaitSubscriptionImage(deadline);
@@ -126,17 +140,29 @@ public final class ParameterServerClient implements AutoCloseable {
         refusal = null;
         incarnation = 0;
         lastServerSequence = 0;
-        sender.sendSmall(MessageType.JOIN, 0, jobId, 0, 0, context.workerId(), context.attempt(), payload.array(),
-                payload.capacity(), deadline);
+        globalFollows = false;
+        averagedComplete = false;
+        sender.sendSmall(MessageType.JOIN, fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0, jobId, 0, 0, context.workerId(),
+                context.attempt(), payload.array(), payload.capacity(), deadline);
         while (ackRound < 0) {
             throwIfRefused("join");
             pollUntil(deadline, "answer to JOIN");
+        }
+        while (globalFollows && !averagedComplete) {
+            pollUntil(deadline, "global vector of round " + ackRound);
         }
         joined = true;
         if (!heartbeat.isAlive()) {
             heartbeat.start();
         }
-        return ackRound;
+        Averaged global = globalFollows
+                ? new Averaged(ackRound, averaged, (int) (averagedChunks.totalLength() / Float.BYTES)) : null;
+        return new Joined(ackRound, global);
+    }
+
+    /** The Aeron client of this connection (e.g. for a worker's report publication to its driver). */
+    public Aeron aeron() {
+        return aeron;
     }
 
     /**
@@ -304,7 +330,16 @@ public final class ParameterServerClient implements AutoCloseable {
         }
         lastServerSequence = sequence;
         switch (type) {
-            case JOIN_ACK -> ackRound = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
+            case JOIN_ACK -> {
+                if (ackRound < 0) {
+                    globalFollows = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0;
+                    if (globalFollows) { // the AVERAGED may follow in this very poll
+                        averagedChunks.clear();
+                        awaitedRound = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
+                    }
+                    ackRound = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
+                }
+            }
             case REFUSED -> {
                 long round = MessageHeader.round(b, offset);
                 // only a refusal of what we are waiting for counts: a refusal of another round (e.g.

@@ -128,14 +128,7 @@ final class ServerAgent implements Agent {
         if (store != null) {
             store.save(closed.round(), incarnation, closed.global(), closed.valueCount());
         }
-        int flags = closed.valueCount() > model.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
-        try {
-            sender.sendVector(MessageType.AVERAGED, flags, jobId, incarnation, closed.round(), MessageHeader.SERVER_ID, 0,
-                    closed.totalSamples(), closed.global(), closed.valueCount(), deadline(context.sendTimeoutMs()));
-            counters.bytesOut.addAndGet((long) closed.valueCount() * Float.BYTES);
-        } catch (ParameterServerUnreachableException e) {
-            LOG.warn("round {}: could not send the averaged parameters: {}", closed.round(), e.getMessage());
-        }
+        sendAveraged(closed.round(), closed.global(), closed.valueCount(), closed.totalSamples());
         // While this thread was sending, it read nothing: the contributors' heartbeats are waiting
         // unread, so the silence is ours, not theirs.
         long now = nowMs();
@@ -150,6 +143,17 @@ final class ServerAgent implements Agent {
                 closed.totalSamples(), closed.latencyMs());
     }
 
+    private void sendAveraged(long round, float[] values, int count, long samples) {
+        int flags = count > model.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
+        try {
+            sender.sendVector(MessageType.AVERAGED, flags, jobId, incarnation, round, MessageHeader.SERVER_ID, 0,
+                    samples, values, count, deadline(context.sendTimeoutMs()));
+            counters.bytesOut.addAndGet((long) count * Float.BYTES);
+        } catch (ParameterServerUnreachableException e) {
+            LOG.warn("round {}: could not send the averaged parameters: {}", round, e.getMessage());
+        }
+    }
+
     private void onMessage(DirectBuffer b, int offset, int length, Header header) {
         counters.bytesIn.addAndGet(length);
         Refusal refusal = validator.validate(b, offset, length);
@@ -158,6 +162,10 @@ final class ServerAgent implements Agent {
             return;
         }
         MessageType type = MessageHeader.type(b, offset);
+        if (type == MessageType.REPORT || type == MessageType.REPORT_VECTOR) {
+            counters.refused(Refusal.BAD_TYPE); // reports go to the training driver, not here
+            return;
+        }
         int worker = MessageHeader.workerId(b, offset);
         if (type != MessageType.JOIN && MessageHeader.incarnation(b, offset) != incarnation) {
             counters.refused(Refusal.WRONG_INCARNATION);
@@ -233,7 +241,15 @@ final class ServerAgent implements Agent {
         assemblers[worker].clear();
         ByteBuffer ack = ByteBuffer.wrap(smallPayload, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
         ack.putLong(0, lastClosed);
-        sendSmall(MessageType.JOIN_ACK, worker, lastClosed, MessageValidator.JOIN_ACK_PAYLOAD);
+        boolean sendGlobal = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0
+                && coordinator.globalCount() > 0;
+        sendSmall(MessageType.JOIN_ACK, sendGlobal ? MessageHeader.FLAG_GLOBAL : 0, worker, lastClosed,
+                MessageValidator.JOIN_ACK_PAYLOAD);
+        if (sendGlobal) {
+            // a resuming worker starts from the last closed round's result; the others ignore it
+            // (they wait for the open round)
+            sendAveraged(lastClosed, coordinator.globalValues(), coordinator.globalCount(), 0);
+        }
     }
 
     private void onPush(DirectBuffer b, int offset, int worker, long now) {
@@ -298,8 +314,12 @@ final class ServerAgent implements Agent {
     }
 
     private void sendSmall(MessageType type, int worker, long round, int length) {
+        sendSmall(type, 0, worker, round, length);
+    }
+
+    private void sendSmall(MessageType type, int flags, int worker, long round, int length) {
         try {
-            sender.sendSmall(type, 0, jobId, incarnation, round, worker, 0, smallPayload, length, deadline(1000));
+            sender.sendSmall(type, flags, jobId, incarnation, round, worker, 0, smallPayload, length, deadline(1000));
         } catch (ParameterServerUnreachableException e) {
             LOG.warn("could not send {} to worker {}: {}", type, worker, e.getMessage());
         }

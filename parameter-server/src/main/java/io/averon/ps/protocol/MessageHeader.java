@@ -25,6 +25,8 @@ public final class MessageHeader {
 
     public static final int FLAG_DELTA = 1;
     public static final int FLAG_UPDATER_STATE = 2;
+    /** JOIN: send me the last closed round's global vector; JOIN_ACK: it follows as an AVERAGED. */
+    public static final int FLAG_GLOBAL = 4;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;

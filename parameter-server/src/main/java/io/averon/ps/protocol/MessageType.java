@@ -2,9 +2,13 @@ package io.averon.ps.protocol;
 
 /** Message types of protocol version 1, with their wire codes. */
 public enum MessageType {
-    JOIN(1), JOIN_ACK(2), PUSH(3), AVERAGED(4), HEARTBEAT(5), LEAVE(6), REFUSED(7);
+    JOIN(1), JOIN_ACK(2), PUSH(3), AVERAGED(4), HEARTBEAT(5), LEAVE(6), REFUSED(7),
+    /** Worker to training driver (its own channel): a small UTF-8 JSON report. */
+    REPORT(8),
+    /** Worker to training driver: float32 values (the averaged model of an epoch), chunked like PUSH. */
+    REPORT_VECTOR(9);
 
-    private static final MessageType[] BY_CODE = new MessageType[8];
+    private static final MessageType[] BY_CODE = new MessageType[10];
 
     static {
         for (MessageType t : values()) {
@@ -29,6 +33,7 @@ public enum MessageType {
 
     /** Whether workers send this type (the others come from the server). */
     public boolean fromWorker() {
-        return this == JOIN || this == PUSH || this == HEARTBEAT || this == LEAVE;
+        return this == JOIN || this == PUSH || this == HEARTBEAT || this == LEAVE || this == REPORT
+                || this == REPORT_VECTOR;
     }
 }

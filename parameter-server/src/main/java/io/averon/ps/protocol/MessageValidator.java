@@ -16,6 +16,8 @@ public final class MessageValidator {
     public static final int JOIN_ACK_PAYLOAD = 8;
     /** Largest REFUSED reason. */
     public static final int MAX_REASON = 1024;
+    /** Largest REPORT (one unchunked message). */
+    public static final int MAX_REPORT = 60 * 1024;
 
     private final MessageAuthenticator authenticator;
     private final long jobId;
@@ -81,7 +83,8 @@ public final class MessageValidator {
             case JOIN_ACK -> single(index, count, total, chunkOffset, payload, JOIN_ACK_PAYLOAD);
             case HEARTBEAT, LEAVE -> single(index, count, total, chunkOffset, payload, 0);
             case REFUSED -> count == 1 && total == payload && chunkOffset == 0 && payload <= MAX_REASON;
-            case PUSH, AVERAGED -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
+            case REPORT -> count == 1 && total == payload && chunkOffset == 0 && payload <= MAX_REPORT;
+            case PUSH, AVERAGED, REPORT_VECTOR -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
                     && chunkOffset == Chunking.chunkOffset(total, count, index)
                     && payload == Chunking.chunkLength(total, count, index);
         };

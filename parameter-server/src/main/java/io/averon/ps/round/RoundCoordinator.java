@@ -134,6 +134,8 @@ public final class RoundCoordinator {
 
     /**
      * Registers (or re-registers, also after it was declared dead or left) {@code workerId} as live.
+     * A rejoining worker (e.g. a relaunched task) starts over from the last closed round, so a
+     * contribution it made to the open round before is withdrawn: it will push that round again.
      *
      * @return the last closed round: the worker's next push is for this plus one
      */
@@ -141,11 +143,40 @@ public final class RoundCoordinator {
         if (workerId < 0) {
             throw new IllegalArgumentException("workerId must be >= 0, got " + workerId);
         }
+        withdraw(workerId);
         workers.join(workerId, nowMs);
         if (contributors.length < workers.joinedCount()) {
             contributors = Arrays.copyOf(contributors, workers.joinedCount() * 2);
         }
         return lastClosedRound;
+    }
+
+    private void withdraw(int workerId) {
+        WorkerTable.Worker worker = workers.get(workerId);
+        if (worker == null || worker.contributedRound != openRound()) {
+            return;
+        }
+        worker.contributedRound = -1;
+        roundSamples -= worker.sampleCount;
+        int at = 0;
+        while (contributors[at] != workerId) {
+            at++;
+        }
+        System.arraycopy(contributors, at + 1, contributors, at, contributorCount - at - 1);
+        contributorCount--;
+        if (contributorCount == 0) {
+            roundValueCount = -1;
+        }
+    }
+
+    /** The global vector of the last closed round (valid up to {@link #globalCount()}); reused, do not keep. */
+    public float[] globalValues() {
+        return global.values();
+    }
+
+    /** How many leading values of {@link #globalValues()} are valid: 0 before the first closed round. */
+    public int globalCount() {
+        return global.validCount();
     }
 
     /** Keeps a live worker live; ignored for workers that are not joined (they must join again). */

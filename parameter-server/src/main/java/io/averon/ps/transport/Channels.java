@@ -15,6 +15,8 @@ public final class Channels {
     public static final int TO_SERVER_STREAM = 1001;
     /** Stream of server → worker messages. */
     public static final int TO_WORKERS_STREAM = 1002;
+    /** Stream of worker → training driver reports (the driver's own endpoint). */
+    public static final int REPORT_STREAM = 1003;
 
     private Channels() {
     }

@@ -115,6 +115,22 @@ class RoundCoordinatorLivenessTest {
     }
 
     @Test
+    void shouldWithdrawOpenRoundContributionWhenWorkerRejoins() {
+        RoundCoordinator coordinator = joined(settings(2).build(), 0, 1);
+        assertNull(push(coordinator, 0, 1, 10, new float[] {100f}, 1_000));
+        // worker 0's task is relaunched: it rejoins and pushes round 1 again, from other values
+        assertEquals(0, coordinator.join(0, 1_100));
+        assertNull(push(coordinator, 0, 1, 10, new float[] {2f}, 1_200), "the relaunched worker's push is accepted");
+        assertNull(coordinator.poll(1_200), "worker 1 has not pushed yet");
+        assertNull(push(coordinator, 1, 1, 30, new float[] {6f}, 1_300));
+        RoundOutcome.Closed closed = closed(coordinator.poll(1_300));
+        assertEquals(40, closed.totalSamples(), "the withdrawn contribution's samples no longer count");
+        assertArrayEquals(new float[] {5f}, result(closed), "(10 * 2 + 30 * 6) / 40: the first push is gone");
+        assertEquals(1, coordinator.globalCount());
+        assertEquals(5f, coordinator.globalValues()[0]);
+    }
+
+    @Test
     void shouldNotCloseRoundOneWhenOnlyTheFirstOfThreeExpectedWorkersJoined() {
         RoundCoordinator coordinator = joined(settings(3).quorum(1).build(), 1);
         assertNull(push(coordinator, 1, 1, 1, new float[] {1f}, 0));

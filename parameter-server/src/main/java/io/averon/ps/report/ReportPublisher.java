@@ -1,0 +1,67 @@
+package io.averon.ps.report;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.averon.ps.JobIds;
+import io.averon.ps.protocol.MessageAuthenticator;
+import io.averon.ps.protocol.MessageType;
+import io.averon.ps.protocol.MessageValidator;
+import io.averon.ps.transport.Channels;
+import io.averon.ps.transport.MessageSender;
+import org.agrona.CloseHelper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** A worker's publication of reports to the driver's {@link ReportReceiver}. Calls from one thread. */
+public final class ReportPublisher implements AutoCloseable {
+
+    private final ExclusivePublication publication;
+    private final MessageSender sender;
+    private final long jobId;
+    private final int workerId;
+    private final int attempt;
+
+    /**
+     * @param aeron a connected Aeron client (e.g. the worker's parameter-server client's)
+     */
+    public ReportPublisher(Aeron aeron, String driverHost, int port, String jobName, byte[] secret, int workerId,
+                           int attempt, int chunkBytes, int termLength) {
+        this.publication = aeron.addExclusivePublication(Channels.workerPublication(driverHost, port, termLength),
+                Channels.REPORT_STREAM);
+        this.sender = new MessageSender(publication, new MessageAuthenticator(secret), "driver report endpoint "
+                + driverHost + ":" + port, chunkBytes);
+        this.jobId = JobIds.of(jobName);
+        this.workerId = workerId;
+        this.attempt = attempt;
+    }
+
+    /** Waits until the driver's endpoint is connected. */
+    public void awaitConnected(long timeoutMs) {
+        sender.offer().awaitConnected(publication, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+    }
+
+    /** Sends one JSON report of at most {@link MessageValidator#MAX_REPORT} UTF-8 bytes. */
+    public void sendJson(long round, String json, long timeoutMs) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MessageValidator.MAX_REPORT) {
+            throw new IllegalArgumentException("report of " + bytes.length + " bytes exceeds "
+                    + MessageValidator.MAX_REPORT);
+        }
+        awaitConnected(timeoutMs);
+        sender.sendSmall(MessageType.REPORT, 0, jobId, 0, round, workerId, attempt, bytes, bytes.length,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+    }
+
+    /** Sends {@code values[0 .. count)}, chunked. */
+    public void sendVector(long round, float[] values, int count, long timeoutMs) {
+        awaitConnected(timeoutMs);
+        sender.sendVector(MessageType.REPORT_VECTOR, 0, jobId, 0, round, workerId, attempt, 0, values, count,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+    }
+
+    @Override
+    public void close() {
+        CloseHelper.quietClose(publication);
+    }
+}

@@ -1,0 +1,103 @@
+package io.averon.ps;
+
+import io.averon.ps.protocol.Refusal;
+import io.averon.ps.report.Report;
+import io.averon.ps.report.ReportPublisher;
+import io.averon.ps.report.ReportReceiver;
+import io.averon.ps.transport.EmbeddedMediaDriver;
+import io.averon.ps.transport.Ports;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** A relaunched worker resumes from the last closed round's global; workers report to the driver's endpoint. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ResumeJoinAndReportTest {
+
+    private static final int PARAMETERS = 3000;
+
+    @Test
+    void shouldSendLastClosedGlobalWhenRelaunchedWorkerJoinsAskingForIt() throws Exception {
+        int port = Ports.freeUdpPortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 2, PARAMETERS).build());
+             EmbeddedMediaDriver workers = EmbeddedMediaDriver.launch("test-resume")) {
+            try (ParameterServerClient w1 = ParameterServerClient.connect(
+                    PsTestSupport.client(port, 1, PARAMETERS, workers.directory()).build())) {
+                float[] expected;
+                try (ParameterServerClient w0 = ParameterServerClient.connect(
+                        PsTestSupport.client(port, 0, PARAMETERS, workers.directory()).build())) {
+                    assertNull(w0.join(true).global(), "no round has closed: nothing to resume from");
+                    w1.join();
+                    CompletableFuture<float[]> other = CompletableFuture.supplyAsync(() -> copy(w1.pushAndAwait(1,
+                            PsTestSupport.contribution(1, 1, PARAMETERS), PARAMETERS, 30, 30_000)));
+                    expected = copy(w0.pushAndAwait(1, PsTestSupport.contribution(1, 0, PARAMETERS), PARAMETERS,
+                            10, 30_000));
+                    assertArrayEquals(expected, other.get(30, TimeUnit.SECONDS));
+                    // round 2: worker 0 pushes, then its task dies before the round closes
+                    assertThrows(ParameterServerUnreachableException.class,
+                            () -> w0.pushAndAwait(2, new float[PARAMETERS], PARAMETERS, 10, 200));
+                }
+                try (ParameterServerClient relaunched = ParameterServerClient.connect(
+                        PsTestSupport.client(port, 0, PARAMETERS, workers.directory()).worker(0, 1).build())) {
+                    ParameterServerClient.Joined joined = relaunched.join(true);
+                    assertEquals(1, joined.round(), "round 2 is still open: resume after round 1");
+                    assertNotNull(joined.global());
+                    assertArrayEquals(expected, Arrays.copyOf(joined.global().values(), joined.global().count()),
+                            "the relaunched worker receives round 1's average");
+                    // the relaunch's round-2 push replaces the dead task's: the average is of the new values
+                    float[] mine = PsTestSupport.contribution(2, 0, PARAMETERS);
+                    float[] theirs = PsTestSupport.contribution(2, 1, PARAMETERS);
+                    CompletableFuture<float[]> other = CompletableFuture.supplyAsync(() -> copy(w1.pushAndAwait(2,
+                            theirs, PARAMETERS, 10, 30_000)));
+                    float[] round2 = copy(relaunched.pushAndAwait(2, mine, PARAMETERS, 10, 30_000));
+                    assertArrayEquals(round2, other.get(30, TimeUnit.SECONDS));
+                    for (int i = 0; i < PARAMETERS; i += 499) {
+                        assertEquals((mine[i] + theirs[i]) / 2, round2[i], 1e-6, "value " + i);
+                    }
+                }
+            }
+            assertEquals(2, server.counters().roundsClosed());
+        }
+    }
+
+    private static float[] copy(ParameterServerClient.Averaged averaged) {
+        return Arrays.copyOf(averaged.values(), averaged.count());
+    }
+
+    @Test
+    void shouldDeliverJsonAndVectorReportsAndDropForgedOnes() throws Exception {
+        int port = Ports.freeUdpPortPair();
+        float[] model = PsTestSupport.contribution(7, 0, PARAMETERS);
+        try (ReportReceiver receiver = new ReportReceiver("127.0.0.1", port, "test-job", PsTestSupport.SECRET, PARAMETERS);
+             EmbeddedMediaDriver worker = EmbeddedMediaDriver.launch("test-report");
+             ReportPublisher publisher = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
+                     PsTestSupport.SECRET, 1, 0, 1024, 64 * 1024);
+             ReportPublisher forger = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
+                     "another-secret-0123456789-abcdefgh".getBytes(StandardCharsets.US_ASCII), 2, 0, 1024,
+                     64 * 1024)) {
+            forger.sendJson(3, "{\"forged\":true}", 10_000);
+            publisher.sendVector(3, model, PARAMETERS, 10_000);
+            publisher.sendJson(3, "{\"epoch\":3}", 10_000);
+            Report vector = receiver.poll(10_000);
+            assertNotNull(vector);
+            assertEquals(1, vector.workerId());
+            assertEquals(3, vector.round());
+            assertArrayEquals(model, vector.values());
+            Report json = receiver.poll(10_000);
+            assertNotNull(json);
+            assertEquals("{\"epoch\":3}", json.json());
+            assertNull(receiver.poll(300), "the forged report was dropped");
+            assertEquals(1L, receiver.refusedCounts().get(Refusal.BAD_MAC));
+        }
+    }
+}
