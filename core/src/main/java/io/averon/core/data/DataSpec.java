@@ -17,7 +17,7 @@ import io.averon.core.InvalidInputException;
  */
 public record DataSpec(String source, String labelColumn, Boolean header, boolean regression,
                        double validationSplit, SplitSpec.Kind splitKind, int imageHeight, int imageWidth,
-                       int channels) {
+                       int channels) implements java.io.Serializable {
 
     /** The name that selects the Fashion-MNIST data set. */
     public static final String FASHION_MNIST = "fashion-mnist";

@@ -129,6 +129,66 @@ public final class ClassificationMetrics implements Serializable {
         lossSum += other.lossSum;
     }
 
+    /**
+     * The raw counts and sums, as JSON-ready values: what a worker sends so that its partial
+     * metrics can be merged elsewhere ({@link #fromState}).
+     */
+    public Map<String, Object> state() {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("num_classes", numClasses);
+        out.put("top_k", topK);
+        out.put("count", count);
+        out.put("top_k_correct", topKCorrect);
+        out.put("loss_sum", lossSum);
+        List<List<Long>> rows = new java.util.ArrayList<>();
+        for (long[] row : confusion) {
+            rows.add(java.util.Arrays.stream(row).boxed().toList());
+        }
+        out.put("confusion", rows);
+        return out;
+    }
+
+    /**
+     * Rebuilds an accumulator from {@link #state()} (as parsed from JSON).
+     *
+     * @throws IllegalArgumentException if the state is malformed or inconsistent
+     */
+    public static ClassificationMetrics fromState(Map<String, ?> state) {
+        try {
+            int classes = ((Number) state.get("num_classes")).intValue();
+            ClassificationMetrics m = new ClassificationMetrics(classes, ((Number) state.get("top_k")).intValue());
+            List<?> rows = (List<?>) state.get("confusion");
+            if (rows.size() != classes) {
+                throw new IllegalArgumentException("confusion matrix has " + rows.size() + " rows, expected " + classes);
+            }
+            long total = 0;
+            for (int a = 0; a < classes; a++) {
+                List<?> row = (List<?>) rows.get(a);
+                if (row.size() != classes) {
+                    throw new IllegalArgumentException("confusion row " + a + " has " + row.size() + " cells");
+                }
+                for (int p = 0; p < classes; p++) {
+                    long cell = ((Number) row.get(p)).longValue();
+                    if (cell < 0) {
+                        throw new IllegalArgumentException("negative confusion count");
+                    }
+                    m.confusion[a][p] = cell;
+                    total += cell;
+                }
+            }
+            m.count = ((Number) state.get("count")).longValue();
+            m.topKCorrect = ((Number) state.get("top_k_correct")).longValue();
+            m.lossSum = ((Number) state.get("loss_sum")).doubleValue();
+            if (m.count != total || m.topKCorrect < 0 || m.topKCorrect > m.count) {
+                throw new IllegalArgumentException("counts disagree: count " + m.count + ", confusion total " + total
+                        + ", top-k correct " + m.topKCorrect);
+            }
+            return m;
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException("malformed classification metrics state: " + e.getMessage(), e);
+        }
+    }
+
     /** Number of examples added. */
     public long count() {
         return count;

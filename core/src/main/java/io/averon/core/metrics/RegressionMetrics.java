@@ -92,6 +92,39 @@ public final class RegressionMetrics implements Serializable {
         count += other.count;
     }
 
+    /** The raw sums, as JSON-ready values (see {@link #fromState}). */
+    public java.util.Map<String, Object> state() {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("count", count);
+        out.put("sum_squared_error", sumSquaredError);
+        out.put("sum_absolute_error", sumAbsoluteError);
+        out.put("target_mean", targetMean);
+        out.put("target_squared_deviations", targetSquaredDeviations);
+        return out;
+    }
+
+    /**
+     * Rebuilds an accumulator from {@link #state()} (as parsed from JSON).
+     *
+     * @throws IllegalArgumentException if the state is malformed
+     */
+    public static RegressionMetrics fromState(java.util.Map<String, ?> state) {
+        try {
+            RegressionMetrics m = new RegressionMetrics();
+            m.count = ((Number) state.get("count")).longValue();
+            m.sumSquaredError = ((Number) state.get("sum_squared_error")).doubleValue();
+            m.sumAbsoluteError = ((Number) state.get("sum_absolute_error")).doubleValue();
+            m.targetMean = ((Number) state.get("target_mean")).doubleValue();
+            m.targetSquaredDeviations = ((Number) state.get("target_squared_deviations")).doubleValue();
+            if (m.count < 0 || m.sumSquaredError < 0 || m.sumAbsoluteError < 0 || m.targetSquaredDeviations < 0) {
+                throw new IllegalArgumentException("negative count or sum");
+            }
+            return m;
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException("malformed regression metrics state: " + e.getMessage(), e);
+        }
+    }
+
     /** Number of examples added. */
     public long count() {
         return count;

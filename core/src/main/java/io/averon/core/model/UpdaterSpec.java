@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * @param totalEpochs  epochs of the run (the horizon of {@link LrSchedule#LINEAR})
  */
 public record UpdaterSpec(Optimizer optimizer, double learningRate, LrSchedule schedule, double decay,
-                          int stepEpochs, int totalEpochs) {
+                          int stepEpochs, int totalEpochs) implements java.io.Serializable {
 
     public UpdaterSpec {
         if (optimizer == null || schedule == null) {

@@ -12,9 +12,26 @@ import java.util.Map;
  * @param test        metrics on the held-out split at epoch end
  * @param examples    training examples processed in the epoch
  * @param wallSeconds wall time of the epoch's training (evaluation excluded)
+ * @param distributed the distributed engine's figures, null for the local engine
  */
 public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, EvaluationResult test,
-                          long examples, double wallSeconds) {
+                          long examples, double wallSeconds, Distributed distributed) {
+
+    /**
+     * What a distributed epoch adds to metrics.json.
+     *
+     * @param workers        workers that trained the epoch
+     * @param syncSeconds    per worker: seconds spent waiting on parameter-server rounds
+     * @param computeSeconds per worker: seconds of minibatch training
+     */
+    public record Distributed(int workers, double[] syncSeconds, double[] computeSeconds) {
+    }
+
+    /** A local-engine record. */
+    public EpochRecord(int epoch, double trainLoss, EvaluationResult train, EvaluationResult test, long examples,
+                       double wallSeconds) {
+        this(epoch, trainLoss, train, test, examples, wallSeconds, null);
+    }
 
     public double examplesPerSecond() {
         return wallSeconds > 0 ? examples / wallSeconds : Double.NaN;
@@ -38,6 +55,16 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
         out.put("examples", examples);
         out.put("wall_seconds", wallSeconds);
         out.put("examples_per_second", examplesPerSecond());
+        if (distributed != null) {
+            out.put("workers", distributed.workers());
+            double maxSync = 0;
+            for (double v : distributed.syncSeconds()) {
+                maxSync = Math.max(maxSync, v);
+            }
+            out.put("sync_seconds", maxSync);
+            out.put("sync_seconds_per_worker", distributed.syncSeconds());
+            out.put("compute_seconds_per_worker", distributed.computeSeconds());
+        }
         return out;
     }
 }

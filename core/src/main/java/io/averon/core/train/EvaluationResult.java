@@ -47,6 +47,38 @@ public record EvaluationResult(ClassificationMetrics classification, RegressionM
         return classification != null ? classification.toJson(classNames) : regression.toJson();
     }
 
+    /** The raw, mergeable state of the metrics (what a worker reports for its partition). */
+    public Map<String, Object> state() {
+        return classification != null ? Map.of("classification", classification.state())
+                : Map.of("regression", regression.state());
+    }
+
+    /** Rebuilds a result from {@link #state()} as parsed from JSON. */
+    @SuppressWarnings("unchecked")
+    public static EvaluationResult fromState(Map<String, ?> state, List<String> classNames) {
+        Object c = state.get("classification");
+        if (c instanceof Map<?, ?> map) {
+            return new EvaluationResult(ClassificationMetrics.fromState((Map<String, ?>) map), null, classNames);
+        }
+        Object r = state.get("regression");
+        if (r instanceof Map<?, ?> map) {
+            return new EvaluationResult(null, RegressionMetrics.fromState((Map<String, ?>) map), List.of());
+        }
+        throw new IllegalArgumentException("metrics state has neither classification nor regression metrics");
+    }
+
+    /** This result merged with {@code other} (neither is changed). */
+    public EvaluationResult merge(EvaluationResult other) {
+        if (classification != null) {
+            ClassificationMetrics merged = ClassificationMetrics.fromState(classification.state());
+            merged.merge(other.classification);
+            return new EvaluationResult(merged, null, classNames);
+        }
+        RegressionMetrics merged = RegressionMetrics.fromState(regression.state());
+        merged.merge(other.regression);
+        return new EvaluationResult(null, merged, classNames);
+    }
+
     /** Human-readable report: accuracy, per-class table and confusion matrix (or MSE/MAE/R²). */
     public String formatReport() {
         return classification != null ? classification.formatReport(classNames) : regression.formatReport();

@@ -6,9 +6,7 @@ import io.averon.core.model.AveronModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Trains one model in this JVM: per epoch a seeded shuffle, minibatch steps, then evaluation on
@@ -35,8 +33,8 @@ public final class LocalTrainer {
     public TrainingResult fit(AveronModel model, ArrayDataSet train, ArrayDataSet test, TrainingListener listener) {
         MinibatchFeeder feeder = new MinibatchFeeder(train, config.batchSize());
         int batches = feeder.batchesPerEpoch();
-        int[] order = identity(train.size());
-        int[] trainSample = trainSample(train.size());
+        int[] order = new int[train.size()];
+        int[] trainSample = Shuffling.sample(train.size(), config.trainEvalSample(), config.seed());
         listener.onTrainingStart(config.epochs(), batches, train.size());
 
         List<EpochRecord> records = new ArrayList<>();
@@ -45,7 +43,7 @@ public final class LocalTrainer {
         INDArray bestParams = null;
         boolean stoppedEarly = false;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            shuffle(order, new SplittableRandom(epochSeed(epoch)));
+            Shuffling.epochOrder(order, config.seed(), epoch, config.shuffle());
             model.setEpoch(epoch - 1);
             long started = System.nanoTime();
             double lossSum = 0;
@@ -95,39 +93,5 @@ public final class LocalTrainer {
         TrainingResult result = new TrainingResult(records, finalMetrics, bestEpoch, stoppedEarly);
         listener.onTrainingEnd(result);
         return result;
-    }
-
-    /** The shuffle seed of an epoch: derived from the run seed, different for every epoch. */
-    long epochSeed(int epoch) {
-        return new SplittableRandom(config.seed()).split().nextLong() + 0x9E3779B97F4A7C15L * epoch;
-    }
-
-    private int[] trainSample(int size) {
-        int n = Math.min(size, config.trainEvalSample());
-        if (n == size) {
-            return identity(size);
-        }
-        int[] all = identity(size);
-        shuffle(all, new SplittableRandom(config.seed() ^ 0x5DEECE66DL));
-        int[] sample = Arrays.copyOf(all, n);
-        Arrays.sort(sample);
-        return sample;
-    }
-
-    private static int[] identity(int n) {
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = i;
-        }
-        return out;
-    }
-
-    private static void shuffle(int[] values, SplittableRandom random) {
-        for (int i = values.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = values[i];
-            values[i] = values[j];
-            values[j] = t;
-        }
     }
 }

@@ -14,9 +14,12 @@ import io.averon.core.model.UpdaterSpec;
  *                               and restore the best epoch's parameters; 0 = off
  * @param trainEvalSample        training examples (a fixed seeded sample) evaluated at each epoch
  *                               end for {@code train_accuracy}
+ * @param shuffle                reshuffle the training examples every epoch (seeded); false keeps
+ *                               data order, like Keras' {@code fit(shuffle=False)}
  */
 public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec updater,
-                             int earlyStoppingPatience, int trainEvalSample) {
+                             int earlyStoppingPatience, int trainEvalSample, boolean shuffle)
+        implements java.io.Serializable {
 
     /** The default minibatch: chosen for throughput and accuracy together (docs/benchmarks.md). */
     public static final int DEFAULT_BATCH_SIZE = 128;
@@ -51,6 +54,7 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
         private UpdaterSpec updater;
         private int earlyStoppingPatience;
         private int trainEvalSample = 10_000;
+        private boolean shuffle = true;
 
         private Builder() {
         }
@@ -85,9 +89,14 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
             return this;
         }
 
+        public Builder shuffle(boolean value) {
+            shuffle = value;
+            return this;
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batchSize, seed, updater == null ? UpdaterSpec.adam(1e-3) : updater,
-                    earlyStoppingPatience, trainEvalSample);
+                    earlyStoppingPatience, trainEvalSample, shuffle);
         }
     }
 }

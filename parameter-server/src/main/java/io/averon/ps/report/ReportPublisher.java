@@ -2,6 +2,8 @@ package io.averon.ps.report;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import io.aeron.driver.status.SenderPos;
+import io.aeron.driver.status.StreamCounter;
 import io.averon.ps.JobIds;
 import io.averon.ps.protocol.MessageAuthenticator;
 import io.averon.ps.protocol.MessageType;
@@ -16,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 /** A worker's publication of reports to the driver's {@link ReportReceiver}. Calls from one thread. */
 public final class ReportPublisher implements AutoCloseable {
 
+    private final Aeron aeron;
     private final ExclusivePublication publication;
     private final MessageSender sender;
     private final long jobId;
@@ -27,6 +30,7 @@ public final class ReportPublisher implements AutoCloseable {
      */
     public ReportPublisher(Aeron aeron, String driverHost, int port, String jobName, byte[] secret, int workerId,
                            int attempt, int chunkBytes, int termLength) {
+        this.aeron = aeron;
         this.publication = aeron.addExclusivePublication(Channels.workerPublication(driverHost, port, termLength),
                 Channels.REPORT_STREAM);
         this.sender = new MessageSender(publication, new MessageAuthenticator(secret), "driver report endpoint "
@@ -58,6 +62,39 @@ public final class ReportPublisher implements AutoCloseable {
         awaitConnected(timeoutMs);
         sender.sendVector(MessageType.REPORT_VECTOR, 0, jobId, 0, round, workerId, attempt, 0, values, count,
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+    }
+
+    /**
+     * Waits until the media driver has sent everything offered so far (its sender position has
+     * reached the publication's position), at most {@code timeoutMs}. Call before closing when the
+     * worker's media driver closes right after: a closed driver sends nothing more.
+     *
+     * @return whether everything was sent in time
+     */
+    public boolean flush(long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long target = publication.position();
+        int counterId = senderPositionCounter();
+        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+        while (counterId != -1 && aeron.countersReader().getCounterValue(counterId) < target) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            idle.idle();
+        }
+        return counterId != -1;
+    }
+
+    private int senderPositionCounter() {
+        org.agrona.concurrent.status.CountersReader counters = aeron.countersReader();
+        int[] found = {-1};
+        counters.forEach((counterId, typeId, key, label) -> {
+            if (typeId == SenderPos.SENDER_POSITION_TYPE_ID
+                    && key.getLong(StreamCounter.REGISTRATION_ID_OFFSET) == publication.registrationId()) {
+                found[0] = counterId;
+            }
+        });
+        return found[0];
     }
 
     @Override

@@ -59,6 +59,12 @@ public final class AveronCli {
             err.flush();
             return EXIT_BAD_INPUT;
         }
+        if (e instanceof io.averon.core.AveronException failure) {
+            LOG.error("failed", e);
+            err.println("averon: " + oneLine(failure.getMessage()));
+            err.flush();
+            return EXIT_INTERNAL;
+        }
         LOG.error("internal failure", e);
         err.println("averon: internal error: " + oneLine(String.valueOf(e.getMessage())) + " ("
                 + e.getClass().getSimpleName() + "; details in the log above)");

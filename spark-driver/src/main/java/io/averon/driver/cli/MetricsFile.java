@@ -28,16 +28,27 @@ final class MetricsFile {
     }
 
     static void write(Path file, Map<String, Object> config, TrainingResult result) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("config", config);
-        List<Map<String, Object>> epochs = result.epochs().stream().map(EpochRecord::toJson).toList();
-        root.put("epochs", epochs);
-        root.put("final", result.finalMetrics().toJson());
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("epochs_run", result.epochs().size());
         summary.put("best_epoch", result.bestEpoch());
         summary.put("stopped_early", result.stoppedEarly());
-        root.put("summary", summary);
+        write(file, config, result.epochs().stream().map(EpochRecord::toJson).toList(), result.finalMetrics().toJson(),
+                summary);
+    }
+
+    /**
+     * Writes the file from its parts; {@code finalMetrics} and {@code summary} are null while a run
+     * is still going (the distributed engine rewrites the file after every epoch).
+     */
+    static void write(Path file, Map<String, Object> config, List<Map<String, Object>> epochs,
+                      Map<String, Object> finalMetrics, Map<String, Object> summary) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("config", config);
+        root.put("epochs", epochs);
+        if (finalMetrics != null) {
+            root.put("final", finalMetrics);
+            root.put("summary", summary);
+        }
         writeAtomically(file, root);
     }
 

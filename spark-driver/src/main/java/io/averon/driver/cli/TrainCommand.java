@@ -18,6 +18,8 @@ import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.LocalTrainer;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingResult;
+import io.averon.driver.spark.SparkTrainer;
+import io.averon.driver.spark.SparkTrainingConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -41,14 +43,70 @@ final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
 
     /** Where training runs. */
-    enum Engine { LOCAL }
+    enum Engine { LOCAL, SPARK }
 
     @Spec
     CommandSpec command;
 
-    @Option(names = "--engine", defaultValue = "local", converter = EngineConverter.class,
-            description = "local: one JVM. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--engine", defaultValue = "spark", converter = EngineConverter.class, paramLabel = "spark|local",
+            description = "spark: workers in a Spark barrier stage averaged through the parameter server; "
+                    + "local: one JVM. Default: ${DEFAULT-VALUE}")
     Engine engine;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "spark: the Spark master (default: spark-submit's, else local[*])")
+    String master;
+
+    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
+            description = "spark: training tasks, one shard each (default: every task slot, capped by the data)")
+    int workers;
+
+    @Option(names = "--sync-every", defaultValue = "0", paramLabel = "K",
+            description = "spark: average through the parameter server every K minibatches (default: once per epoch)")
+    int syncEvery;
+
+    @Option(names = "--ps", paramLabel = "HOST:PORT",
+            description = "spark: an external parameter server (averon ps) instead of one in the driver")
+    String parameterServer;
+
+    @Option(names = "--job", defaultValue = "averon", description = "spark with --ps: the job name the server was started with")
+    String jobName;
+
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "spark with --ps: the job secret (>= 32 bytes)")
+    Path secretFile;
+
+    @Option(names = "--ps-port", defaultValue = "0", paramLabel = "PORT",
+            description = "spark: UDP port of the driver's parameter server (it also uses PORT+1; default: free ports)")
+    int serverPort;
+
+    @Option(names = "--report-port", defaultValue = "0", paramLabel = "PORT",
+            description = "spark: UDP port on which the driver hears workers' reports (default: a free port)")
+    int reportPort;
+
+    @Option(names = "--round-timeout-ms", defaultValue = "3600000",
+            description = "spark: longest wait for one averaging round. Default: ${DEFAULT-VALUE}")
+    long roundTimeoutMs;
+
+    @Option(names = "--outer-momentum", defaultValue = "0",
+            description = "spark: outer Nesterov momentum on each round's averaged change (0 = plain averaging)")
+    double outerMomentum;
+
+    @Option(names = "--outer-lr", defaultValue = "1.0", description = "spark: outer learning rate. Default: ${DEFAULT-VALUE}")
+    double outerLr;
+
+    @Option(names = "--resume", description = "spark: continue the run in --out from its newest valid checkpoint")
+    boolean resume;
+
+    @Option(names = "--deterministic",
+            description = "spark: one native thread per task and seeded dropout: bit-identical runs for one seed")
+    boolean deterministic;
+
+    @Option(names = "--test-fail-at", hidden = true, paramLabel = "WORKER:EPOCH:BATCH[:always]",
+            description = "test hook: that worker's task throws before that minibatch")
+    String failAt;
+
+    @Option(names = "--no-shuffle", description = "Keep the data order in every epoch (default: reshuffle, seeded)")
+    boolean noShuffle;
 
     @Mixin
     DataOptions data;
@@ -108,13 +166,25 @@ final class TrainCommand implements Callable<Integer> {
         boolean regression = spec.preset() != null && spec.preset().regression();
         DataSpec dataSpec = data.toSpec(regression);
         UpdaterSpec updater = updaterSpec(spec);
-        TrainingConfig config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
-                .updater(updater).earlyStoppingPatience(patience).build();
+        TrainingConfig config;
+        try {
+            config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
+                    .updater(updater).earlyStoppingPatience(patience).shuffle(!noShuffle).build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
         Path outDir = out != null ? out : Path.of("runs", spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         int nativeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (nativeThreads < 1) {
             throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
+        }
+        if (engine == Engine.SPARK) {
+            return trainOnSpark(spec, dataSpec, updater, config, outDir);
+        }
+        if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null) {
+            throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers and --master "
+                    + "need --engine spark");
         }
         // All settings are valid; nothing has been written or loaded yet.
         try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
@@ -136,6 +206,38 @@ final class TrainCommand implements Callable<Integer> {
             command.commandLine().getOut().printf(java.util.Locale.ROOT, "final test %s; wrote %s%n", MetricsFile.headline(result.finalMetrics()),
                     run.target());
         }
+        return AveronCli.EXIT_OK;
+    }
+
+    private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, UpdaterSpec updater, TrainingConfig config,
+                             Path outDir) {
+        SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
+                .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
+                .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
+                .deterministic(deterministic).outer(outerLr, outerMomentum).failAt(failAt).build();
+        SparkTrainer.JobIdentity identity = null;
+        if (parameterServer != null) {
+            if (secretFile == null) {
+                throw new InvalidInputException("--ps needs --secret-file (the secret the server was started with)");
+            }
+            identity = new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile));
+        }
+        if (resume && overwrite) {
+            throw new InvalidInputException("--resume and --overwrite contradict each other; pick one");
+        }
+        // The driver trains nothing: it checks the model against the data and holds the averaged model.
+        Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
+        TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
+        AveronModel net = ModelCheck.build(spec, split, updater, seed);
+        Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split);
+        configJson.put("sync_every", syncEvery);
+        configJson.put("deterministic", deterministic);
+        LOG.info("effective configuration: {}", configJson);
+        TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, dataSpec,
+                split, net, sparkConfig, identity, configJson,
+                new ConsoleProgress(command.commandLine().getOut(), progress != null ? progress : System.console() != null)));
+        command.commandLine().getOut().printf(java.util.Locale.ROOT, "final test %s; wrote %s%n",
+                MetricsFile.headline(result.finalMetrics()), outDir.toAbsolutePath().normalize());
         return AveronCli.EXIT_OK;
     }
 

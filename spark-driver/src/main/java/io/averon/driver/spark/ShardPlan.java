@@ -1,0 +1,84 @@
+package io.averon.driver.spark;
+
+import io.averon.core.InvalidInputException;
+
+import java.io.Serializable;
+
+/**
+ * How a run's examples are split among workers and when workers sync. Worker {@code w} trains on
+ * the balanced contiguous range {@link #trainFrom(int)} .. {@link #trainTo(int)} (shard sizes differ
+ * by at most one) and evaluates its range of the test split. Every epoch has
+ * {@link #roundsPerEpoch()} parameter-server rounds for every worker; round {@code r} (1-based)
+ * ends after minibatch {@link #roundEnd(int, int)} of the worker's epoch. Rounds are numbered
+ * from the start of training, so a round number alone says where training stands.
+ *
+ * @param trainSize  training examples in all
+ * @param testSize   test examples in all
+ * @param workers    number of workers
+ * @param batchSize  minibatch size per worker
+ * @param syncEvery  minibatches between rounds; 0 = one round at every epoch end
+ */
+public record ShardPlan(int trainSize, int testSize, int workers, int batchSize, int syncEvery) implements Serializable {
+
+    public ShardPlan {
+        if (workers < 1) {
+            throw new InvalidInputException("workers must be >= 1, got " + workers);
+        }
+        if (trainSize < 1) {
+            throw new InvalidInputException("the training data is empty");
+        }
+        if (trainSize < workers) {
+            throw new InvalidInputException("only " + trainSize + " training examples for " + workers
+                    + " workers: every worker needs at least one; use --workers " + trainSize + " or fewer");
+        }
+        if (batchSize < 1 || syncEvery < 0) {
+            throw new InvalidInputException("batch size must be >= 1 and --sync-every >= 0");
+        }
+    }
+
+    public int trainFrom(int worker) {
+        return (int) ((long) trainSize * worker / workers);
+    }
+
+    public int trainTo(int worker) {
+        return (int) ((long) trainSize * (worker + 1) / workers);
+    }
+
+    public int testFrom(int worker) {
+        return (int) ((long) testSize * worker / workers);
+    }
+
+    public int testTo(int worker) {
+        return (int) ((long) testSize * (worker + 1) / workers);
+    }
+
+    /** Minibatches per epoch of {@code worker}. */
+    public int batches(int worker) {
+        int n = trainTo(worker) - trainFrom(worker);
+        return (n + batchSize - 1) / batchSize;
+    }
+
+    /** The most minibatches any worker has per epoch. */
+    public int maxBatches() {
+        int max = 0;
+        for (int w = 0; w < workers; w++) {
+            max = Math.max(max, batches(w));
+        }
+        return max;
+    }
+
+    /** Minibatches between rounds. */
+    public int batchesPerRound() {
+        return syncEvery == 0 ? maxBatches() : Math.min(syncEvery, maxBatches());
+    }
+
+    public int roundsPerEpoch() {
+        int k = batchesPerRound();
+        return (maxBatches() + k - 1) / k;
+    }
+
+    /** The minibatch (exclusive, 0-based) at which round {@code round} (1-based within the epoch) ends for {@code worker}. */
+    public int roundEnd(int worker, int round) {
+        return Math.min(round * batchesPerRound(), batches(worker));
+    }
+}

@@ -1,0 +1,303 @@
+package io.averon.driver.spark;
+
+import io.averon.core.AveronException;
+import io.averon.core.InvalidInputException;
+import io.averon.core.data.DataSpec;
+import io.averon.core.data.TrainTestData;
+import io.averon.core.model.AveronModel;
+import io.averon.core.train.EpochRecord;
+import io.averon.core.train.TrainingListener;
+import io.averon.core.train.TrainingResult;
+import io.averon.ps.ParameterServer;
+import io.averon.ps.ServerContext;
+import io.averon.ps.report.Report;
+import io.averon.ps.report.ReportReceiver;
+import io.averon.ps.round.RoundSettings;
+import io.averon.ps.round.RoundStateStore;
+import io.averon.ps.transport.Ports;
+import org.apache.commons.io.file.PathUtils;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * Distributed training on Spark: validates the run, starts the parameter server (in the driver,
+ * unless an external one is configured) and the report receiver, and runs one barrier stage in
+ * which each task trains a replica on its shard ({@link TrainingTask}). As epochs complete, the
+ * listener gets each epoch's merged metrics and the averaged model (for checkpoints).
+ *
+ * <pre>{@code
+ * SparkTrainer trainer = new SparkTrainer(sc, SparkTrainingConfig.builder(training).workers(2).build());
+ * SparkTrainer.Result result = trainer.fit(dataSpec, data, model, null, listener);
+ * }</pre>
+ */
+public final class SparkTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+    private static final long REPORT_DRAIN_MS = 30_000;
+
+    /** The trained model (the last epoch's average) and the run's figures. */
+    public record Result(AveronModel model, TrainingResult training, int workers) {
+    }
+
+    /** Where a resumed run starts: epochs already done and the averaged vector after them. */
+    public record Resume(int epochsDone, float[] vector) {
+    }
+
+    /** The job's name and secret (shared with an external parameter server); never logged. */
+    public record JobIdentity(String name, byte[] secret) {
+        public JobIdentity {
+            if (secret == null || secret.length < 32) {
+                throw new InvalidInputException("the job secret must be at least 32 bytes");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "JobIdentity[" + name + "]";
+        }
+    }
+
+    /** Hears each completed epoch, with the averaged model after it. */
+    public interface EpochListener extends TrainingListener {
+        /** Called on the driver thread, in epoch order, after {@link #onEpochEnd}. */
+        default void onEpochModel(EpochRecord record, AveronModel averaged) {
+        }
+    }
+
+    private final JavaSparkContext sc;
+    private final SparkTrainingConfig config;
+
+    public SparkTrainer(JavaSparkContext sc, SparkTrainingConfig config) {
+        this.sc = sc;
+        this.config = config;
+    }
+
+    /** Task slots the cluster offers right now (executors x cores / spark.task.cpus). */
+    public static int taskSlots(JavaSparkContext sc) {
+        return sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
+    }
+
+    /**
+     * Trains {@code model} (built and checked against {@code data} by the caller) on the data of
+     * {@code spec}, which every executor reads itself.
+     *
+     * @param data     the driver's view of the data: sizes, classes and shape for planning and checks
+     * @param resume   where to continue, or null to start from {@code model}'s initial parameters
+     * @param identity job name and secret; null = a random secret (embedded parameter server only)
+     */
+    public Result fit(DataSpec spec, TrainTestData data, AveronModel model, Resume resume, JobIdentity identity,
+                      EpochListener listener) {
+        int slots = taskSlots(sc);
+        int workers = config.workers() > 0 ? config.workers() : Math.min(slots, data.train().size());
+        ShardPlan shards = new ShardPlan(data.train().size(), data.test().size(), workers,
+                config.training().batchSize(), config.syncEvery());
+        if (slots < workers) {
+            throw new InvalidInputException("training needs " + workers + " task slots at once (one barrier task per "
+                    + "worker), but the cluster has " + slots + "; use --workers " + slots + " or fewer, or add executors"
+                    + " / cores (spark.executor.instances, spark.executor.cores)");
+        }
+        if (resume != null && (resume.epochsDone() < 0 || resume.epochsDone() >= config.training().epochs())) {
+            throw new InvalidInputException("cannot resume after epoch " + resume.epochsDone() + " of a "
+                    + config.training().epochs() + "-epoch run; raise --epochs");
+        }
+        if (config.parameterServer() != null && identity == null) {
+            throw new InvalidInputException("an external parameter server (--ps) needs the job's --secret-file and --job");
+        }
+        JobIdentity job = identity != null ? identity : new JobIdentity("averon-" + Long.toHexString(new SecureRandom()
+                .nextLong()), randomSecret());
+        long updaterState = model.updaterState() == null ? 0 : model.updaterState().length();
+        byte[] configHash = sha256(model.configurationJson().getBytes(StandardCharsets.UTF_8));
+        String driverHost = config.driverHost() != null ? config.driverHost()
+                : sc.getConf().get("spark.driver.host", "127.0.0.1");
+        int threads = config.deterministic() ? 1 : config.threadsPerTask() > 0 ? config.threadsPerTask()
+                : sc.getConf().getInt("spark.task.cpus", 1);
+        LOG.info("training on Spark: {} workers of {} slots, {} rounds per epoch, {}", workers, slots,
+                shards.roundsPerEpoch(), config);
+
+        Path stateDir = null;
+        try (ParameterServer server = config.parameterServer() == null
+                ? startServer(job, driverHost, model.numParams(), updaterState, configHash, workers,
+                (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, initialVector(model, updaterState))
+                : null;
+             ReportReceiver reports = new ReportReceiver(driverHost, config.reportPort() > 0 ? config.reportPort()
+                     : Ports.freeUdpPortPair(), job.name(), job.secret(), (int) (model.numParams() + updaterState))) {
+            String serverHost = server != null ? driverHost : config.serverHost();
+            int serverPort = server != null ? server.context().port() : config.externalServerPort();
+            TaskPlan plan = new TaskPlan(job.name(), job.secret(), serverHost, serverPort, driverHost, reports.port(),
+                    spec, config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
+                    updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
+                    threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(),
+                    config.failAt() == null ? null : FailureHook.parse(config.failAt()));
+            return run(plan, data, model, resume, reports, listener);
+        } catch (IOException e) {
+            throw new AveronException("cannot create the parameter server's state directory: " + e.getMessage(), e);
+        } finally {
+            if (stateDir != null) {
+                try {
+                    PathUtils.deleteDirectory(stateDir);
+                } catch (IOException e) {
+                    LOG.warn("could not delete {}: {}", stateDir, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private Result run(TaskPlan plan, TrainTestData data, AveronModel model, Resume resume, ReportReceiver reports,
+                       EpochListener listener) {
+        ShardPlan shards = plan.shards();
+        int epochs = config.training().epochs();
+        int done = resume == null ? 0 : resume.epochsDone();
+        listener.onTrainingStart(epochs, shards.maxBatches(), shards.trainSize());
+        EpochAggregator aggregator = new EpochAggregator(shards.workers(), data.train().classNames(), done);
+        List<EpochRecord> records = new ArrayList<>();
+
+        String group = plan.jobName();
+        sc.setJobGroup(group, "averon train: " + epochs + " epochs on " + shards.workers() + " workers", true);
+        JavaFutureAction<List<String>> stage;
+        try {
+            ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
+            JavaRDD<String> trained = JavaRDD.fromRDD(sc.parallelize(IntStream.range(0, shards.workers()).boxed()
+                    .toList(), shards.workers()).rdd().barrier().mapPartitions(new TrainingTask(plan), false, strings),
+                    strings);
+            // the shuffle makes the barrier stage a map stage, which Spark relaunches when a task fails
+            stage = trained.repartition(1).collectAsync();
+        } finally {
+            sc.clearJobGroup();
+        }
+        try {
+            long drainUntil = Long.MAX_VALUE;
+            while (aggregator.lastCompleted() < epochs && System.nanoTime() < drainUntil) {
+                Report report = reports.poll(200);
+                if (report != null) {
+                    for (EpochAggregator.Completed completed : aggregator.accept(report)) {
+                        ModelVectors.write(completed.vector(), completed.vector().length, model);
+                        records.add(completed.record());
+                        listener.onEpochEnd(completed.record());
+                        listener.onEpochModel(completed.record(), model);
+                    }
+                } else if (stage.isDone() && drainUntil == Long.MAX_VALUE) {
+                    if (failure(stage) != null) {
+                        break;
+                    }
+                    drainUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPORT_DRAIN_MS);
+                }
+            }
+            Throwable failed = failure(stage);
+            if (failed == null && !stage.isDone()) {
+                failed = awaitStage(stage);
+            }
+            if (failed != null) {
+                throw new AveronException("training failed: " + describe(failed), failed);
+            }
+            if (aggregator.lastCompleted() < epochs) {
+                throw new AveronException("training finished but the driver received the reports of only "
+                        + aggregator.lastCompleted() + " of " + epochs + " epochs (refused: " + reports.refusedCounts()
+                        + "); can executors reach the driver's UDP port " + plan.reportPort() + "?");
+            }
+        } finally {
+            if (!stage.isDone()) {
+                sc.cancelJobGroup(group);
+            }
+        }
+        EpochRecord last = records.get(records.size() - 1);
+        TrainingResult result = new TrainingResult(records, last.test(), last.epoch(), false);
+        listener.onTrainingEnd(result);
+        return new Result(model, result, shards.workers());
+    }
+
+    private ParameterServer startServer(JobIdentity job, String host, long parameters, long updaterState,
+                                        byte[] configHash, int workers, Path stateDir, Resume resume,
+                                        ShardPlan shards, float[] initial) {
+        if (resume != null) {
+            // the server continues where the checkpoint left off: rounds count from the start of training
+            new RoundStateStore(stateDir).save((long) resume.epochsDone() * shards.roundsPerEpoch(), 1,
+                    resume.vector(), resume.vector().length);
+        } else {
+            // round 0's global is the initial model: every replica starts from it, and an outer
+            // optimizer's first step is taken from it
+            new RoundStateStore(stateDir).save(0, 1, initial, initial.length);
+        }
+        ServerContext context = ServerContext.builder()
+                .bind(host, config.serverPort() > 0 ? config.serverPort() : Ports.freeUdpPortPair())
+                .job(job.name(), job.secret())
+                .model(parameters, updaterState, configHash)
+                .rounds(RoundSettings.builder().expectedWorkers(workers).quorum(workers)
+                        .roundTimeoutMs(config.roundTimeoutMs()).heartbeatTimeoutMs(config.heartbeatTimeoutMs())
+                        .outerOptimizer(config.outerOptimizer()).build())
+                .stateDirectory(stateDir)
+                .build();
+        return ParameterServer.start(context);
+    }
+
+    private static Throwable failure(JavaFutureAction<?> stage) {
+        if (!stage.isDone()) {
+            return null;
+        }
+        return awaitStage(stage);
+    }
+
+    private static Throwable awaitStage(JavaFutureAction<?> stage) {
+        try {
+            stage.get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return e;
+        }
+    }
+
+    /** Spark's job-failure message, cut to the part that names the task and its first error line. */
+    static String describe(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        List<String> lines = message.lines().toList();
+        StringBuilder out = new StringBuilder();
+        for (String line : lines) {
+            if (line.startsWith("\tat ") || line.isBlank()) {
+                break;
+            }
+            if (out.length() > 0) {
+                out.append(' ');
+            }
+            out.append(line.strip());
+        }
+        return out.toString();
+    }
+
+    private static float[] initialVector(AveronModel model, long updaterState) {
+        float[] vector = new float[(int) (model.numParams() + updaterState)];
+        ModelVectors.read(model, vector);
+        return vector;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    private static byte[] randomSecret() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return secret;
+    }
+}

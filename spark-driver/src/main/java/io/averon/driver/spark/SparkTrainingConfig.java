@@ -1,0 +1,194 @@
+package io.averon.driver.spark;
+
+import io.averon.core.InvalidInputException;
+import io.averon.core.train.TrainingConfig;
+
+/**
+ * A distributed training run's settings, validated on construction (before any Spark job or
+ * socket starts). Build with {@link #builder(TrainingConfig)}.
+ *
+ * @param training          epochs, batch size, seed, updater, shuffling
+ * @param workers           training tasks (one shard each); 0 = the cluster's task slots, capped by the data
+ * @param syncEvery         minibatches between parameter-server rounds; 0 = once per epoch
+ * @param parameterServer   {@code HOST:PORT} of an external parameter server; null = start one in the driver
+ * @param serverPort        UDP port (and port + 1) of the driver's parameter server; 0 = any free pair
+ * @param reportPort        UDP port on which the driver receives workers' reports; 0 = any free port
+ * @param driverHost        address executors use to reach the driver; null = {@code spark.driver.host}
+ * @param roundTimeoutMs    longest a worker waits for one round (it must cover the slowest worker's
+ *                          training between two rounds; dead workers are found sooner by heartbeats)
+ * @param heartbeatTimeoutMs silence after which the parameter server declares a worker dead
+ * @param connectTimeoutMs  longest a worker waits to reach the parameter server and the driver
+ * @param threadsPerTask    native (ND4J/OpenMP) threads per task; 0 = {@code spark.task.cpus}
+ * @param deterministic     one native thread per task and seeded dropout per worker: same seed, same
+ *                          data, same workers give bit-identical parameters
+ * @param outerLearningRate outer learning rate applied by the driver's parameter server to each round's
+ *                          averaged change (1 with momentum 0 = plain averaging)
+ * @param outerMomentum     outer Nesterov momentum (0 = plain averaging; DiLoCo uses 0.9 with rate 0.7)
+ * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
+ *                          on every attempt) before that minibatch; null = off
+ */
+public record SparkTrainingConfig(TrainingConfig training, int workers, int syncEvery, String parameterServer,
+                                  int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
+                                  long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
+                                  boolean deterministic, double outerLearningRate, double outerMomentum,
+                                  String failAt) {
+
+    public SparkTrainingConfig {
+        if (training == null) {
+            throw new IllegalArgumentException("training settings are required");
+        }
+        if (training.earlyStoppingPatience() > 0) {
+            throw new InvalidInputException("--early-stopping is not supported by the spark engine yet; "
+                    + "use --engine local or leave it off");
+        }
+        if (workers < 0) {
+            throw new InvalidInputException("--workers must be >= 1 (or 0 for all task slots), got " + workers);
+        }
+        if (syncEvery < 0) {
+            throw new InvalidInputException("--sync-every must be >= 1 minibatches (or 0 for once per epoch), got "
+                    + syncEvery);
+        }
+        if (parameterServer != null && !parameterServer.matches("[^:\\s]+:\\d{1,5}")) {
+            throw new InvalidInputException("--ps must look like HOST:PORT, got '" + parameterServer + "'");
+        }
+        if (serverPort < 0 || serverPort > 65534 || reportPort < 0 || reportPort > 65535) {
+            throw new InvalidInputException("ports must be in 1..65534 (0 = any free port)");
+        }
+        if (roundTimeoutMs < 1000 || heartbeatTimeoutMs < 1000 || connectTimeoutMs < 1000) {
+            throw new InvalidInputException("round, heartbeat and connect timeouts must be at least 1 s");
+        }
+        if (heartbeatTimeoutMs >= roundTimeoutMs) {
+            throw new InvalidInputException("the heartbeat timeout (" + heartbeatTimeoutMs
+                    + " ms) must be shorter than the round timeout (" + roundTimeoutMs + " ms)");
+        }
+        if (threadsPerTask < 0) {
+            throw new InvalidInputException("--threads must be >= 1, got " + threadsPerTask);
+        }
+        if (failAt != null) {
+            FailureHook.parse(failAt);
+        }
+        if (!(outerLearningRate > 0) || !(outerMomentum >= 0 && outerMomentum < 1)) {
+            throw new InvalidInputException("--outer-lr must be > 0 and --outer-momentum in [0, 1), got "
+                    + outerLearningRate + " / " + outerMomentum);
+        }
+        if (parameterServer != null && (outerLearningRate != 1 || outerMomentum != 0)) {
+            throw new InvalidInputException("--outer-lr / --outer-momentum configure the driver's parameter server; "
+                    + "with --ps give them to 'averon ps' instead");
+        }
+    }
+
+    /** The outer optimizer of the driver's parameter server. */
+    public io.averon.ps.round.OuterOptimizer outerOptimizer() {
+        return outerLearningRate == 1 && outerMomentum == 0 ? new io.averon.ps.round.OuterOptimizer.Plain()
+                : new io.averon.ps.round.OuterOptimizer.Nesterov(outerLearningRate, outerMomentum);
+    }
+
+    /** The parameter server's host, when external. */
+    public String serverHost() {
+        return parameterServer == null ? null : parameterServer.substring(0, parameterServer.lastIndexOf(':'));
+    }
+
+    /** The external parameter server's port. */
+    public int externalServerPort() {
+        return parameterServer == null ? 0 : Integer.parseInt(parameterServer.substring(parameterServer.lastIndexOf(':') + 1));
+    }
+
+    public static Builder builder(TrainingConfig training) {
+        return new Builder(training);
+    }
+
+    /** Defaults: all task slots, sync per epoch, embedded parameter server, 1 h rounds, 10 s heartbeats, 60 s connect. */
+    public static final class Builder {
+        private final TrainingConfig training;
+        private int workers;
+        private int syncEvery;
+        private String parameterServer;
+        private int serverPort;
+        private int reportPort;
+        private String driverHost;
+        private long roundTimeoutMs = 3_600_000;
+        private long heartbeatTimeoutMs = 10_000;
+        private long connectTimeoutMs = 60_000;
+        private int threadsPerTask;
+        private boolean deterministic;
+        private double outerLearningRate = 1;
+        private double outerMomentum;
+        private String failAt;
+
+        private Builder(TrainingConfig training) {
+            this.training = training;
+        }
+
+        public Builder workers(int value) {
+            workers = value;
+            return this;
+        }
+
+        public Builder syncEvery(int value) {
+            syncEvery = value;
+            return this;
+        }
+
+        public Builder parameterServer(String hostPort) {
+            parameterServer = hostPort;
+            return this;
+        }
+
+        public Builder serverPort(int value) {
+            serverPort = value;
+            return this;
+        }
+
+        public Builder reportPort(int value) {
+            reportPort = value;
+            return this;
+        }
+
+        public Builder driverHost(String value) {
+            driverHost = value;
+            return this;
+        }
+
+        public Builder roundTimeoutMs(long value) {
+            roundTimeoutMs = value;
+            return this;
+        }
+
+        public Builder heartbeatTimeoutMs(long value) {
+            heartbeatTimeoutMs = value;
+            return this;
+        }
+
+        public Builder connectTimeoutMs(long value) {
+            connectTimeoutMs = value;
+            return this;
+        }
+
+        public Builder threadsPerTask(int value) {
+            threadsPerTask = value;
+            return this;
+        }
+
+        public Builder deterministic(boolean value) {
+            deterministic = value;
+            return this;
+        }
+
+        public Builder outer(double learningRate, double momentum) {
+            outerLearningRate = learningRate;
+            outerMomentum = momentum;
+            return this;
+        }
+
+        public Builder failAt(String value) {
+            failAt = value;
+            return this;
+        }
+
+        public SparkTrainingConfig build() {
+            return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
+                    driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
+                    outerLearningRate, outerMomentum, failAt);
+        }
+    }
+}

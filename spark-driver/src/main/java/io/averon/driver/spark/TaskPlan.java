@@ -1,0 +1,30 @@
+package io.averon.driver.spark;
+
+import io.averon.core.data.DataSpec;
+import io.averon.core.model.AveronModel;
+import io.averon.core.train.TrainingConfig;
+
+import java.io.Serializable;
+
+/**
+ * Everything a training task needs, shipped to executors inside the (Spark-serialized) task: the
+ * data to load, the model configuration, where the parameter server and the driver's report
+ * endpoint are, and the job secret (through Spark, never argv).
+ */
+record TaskPlan(String jobName, byte[] secret, String serverHost, int serverPort, String driverHost, int reportPort,
+                DataSpec data, TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
+                long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
+                boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, FailureHook failAt)
+        implements Serializable {
+
+    /** Floats pushed per round: parameters, then updater state. */
+    int vectorLength() {
+        return (int) (parameterCount + updaterStateCount);
+    }
+
+    @Override
+    public String toString() { // never print the secret
+        return "TaskPlan[job=" + jobName + ", server=" + serverHost + ":" + serverPort + ", driver=" + driverHost + ":"
+                + reportPort + ", shards=" + shards + ", threads=" + threads + "]";
+    }
+}

@@ -1,0 +1,232 @@
+package io.averon.driver.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.averon.core.AveronException;
+import io.averon.core.data.ArrayDataSet;
+import io.averon.core.data.DataSources;
+import io.averon.core.data.TrainTestData;
+import io.averon.core.model.AveronModel;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
+import io.averon.core.train.EvaluationResult;
+import io.averon.core.train.Evaluator;
+import io.averon.core.train.MinibatchFeeder;
+import io.averon.core.train.Shuffling;
+import io.averon.ps.ClientContext;
+import io.averon.ps.ParameterServerClient;
+import io.averon.ps.report.ReportPublisher;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.TaskKilledException;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.Iterator;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One barrier task of the training stage: loads its shard, builds its replica once, joins the
+ * parameter server (resuming from the last closed round if this is a relaunch), then per epoch
+ * trains its minibatches, syncs every round, evaluates the averaged model on its part of the test
+ * split and reports the partial metrics (worker 0 also the averaged model) to the driver.
+ */
+final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<String>> implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingTask.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TaskPlan plan;
+
+    TrainingTask(TaskPlan plan) {
+        this.plan = plan;
+    }
+
+    @Override
+    public Iterator<String> apply(Iterator<Integer> ignored) {
+        BarrierTaskContext task = BarrierTaskContext.get();
+        int worker = task.partitionId();
+        // a new stage attempt restarts task attempt numbers at 0: combine both, so relaunches always count up
+        int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
+        NativeRuntime.configure(new NativeSettings(plan.threads(), plan.convolutional()));
+        long workerSeed = Shuffling.workerSeed(plan.training().seed(), worker);
+        if (plan.deterministic()) {
+            Nd4j.getRandom().setSeed(workerSeed);
+        }
+        ShardPlan shards = plan.shards();
+        TrainTestData data = DataSources.loadForTraining(plan.data(), plan.training().seed());
+        if (data.train().size() != shards.trainSize() || data.test().size() != shards.testSize()) {
+            throw new AveronException("worker " + worker + " read " + data.train().size() + " training / "
+                    + data.test().size() + " test examples from " + plan.data().source() + ", the driver planned "
+                    + shards.trainSize() + " / " + shards.testSize() + ": does every executor see the same data?");
+        }
+        ArrayDataSet train = data.train().select(range(shards.trainFrom(worker), shards.trainTo(worker)),
+                data.train().name() + " shard " + worker);
+        ArrayDataSet test = data.test().select(range(shards.testFrom(worker), shards.testTo(worker)),
+                data.test().name() + " shard " + worker);
+        data = null; // the full set is garbage from here on: only the shards stay
+        AveronModel model = AveronModel.fromConfiguration(plan.kind(), plan.configJson());
+        String localHost = hostOf(task.getTaskInfos()[worker].address());
+        LOG.info("worker {} (attempt {}) on {}: {} training / {} test examples", worker, attempt, localHost,
+                train.size(), test.size());
+        task.barrier(); // every replica is built before anyone joins the round
+
+        ClientContext context = ClientContext.builder().server(plan.serverHost(), plan.serverPort()).localHost(localHost)
+                .job(plan.jobName(), plan.secret()).worker(worker, attempt)
+                .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
+                .connectTimeoutMs(plan.connectTimeoutMs()).build();
+        try (ParameterServerClient client = ParameterServerClient.connect(context);
+             ReportPublisher reports = new ReportPublisher(client.aeron(), plan.driverHost(), plan.reportPort(),
+                     plan.jobName(), plan.secret(), worker, attempt, context.chunkBytes(), context.termLength())) {
+            new Loop(task, worker, attempt, workerSeed, model, train, test, client, reports).run();
+            if (!reports.flush(plan.connectTimeoutMs())) {
+                LOG.warn("worker {}: the last report may not have reached the driver before the deadline", worker);
+            }
+        }
+        return scala.collection.JavaConverters.asScalaIterator(List.of("worker " + worker + " done").iterator());
+    }
+
+    /** The epoch loop of one worker; its fields are the task's reused buffers. */
+    private final class Loop {
+        private final BarrierTaskContext task;
+        private final int worker;
+        private final int attempt;
+        private final long seed;
+        private final AveronModel model;
+        private final ArrayDataSet train;
+        private final ArrayDataSet test;
+        private final int[] trainSample;
+        private final ParameterServerClient client;
+        private final ReportPublisher reports;
+        private final float[] vector = new float[plan.vectorLength()];
+        private int vectorCount;
+
+        Loop(BarrierTaskContext task, int worker, int attempt, long seed, AveronModel model, ArrayDataSet train,
+             ArrayDataSet test, ParameterServerClient client, ReportPublisher reports) {
+            this.task = task;
+            this.worker = worker;
+            this.attempt = attempt;
+            this.seed = seed;
+            this.model = model;
+            this.train = train;
+            this.test = test;
+            int perWorker = (plan.training().trainEvalSample() + plan.shards().workers() - 1) / plan.shards().workers();
+            this.trainSample = Shuffling.sample(train.size(), perWorker, seed);
+            this.client = client;
+            this.reports = reports;
+        }
+
+        void run() {
+            ShardPlan shards = plan.shards();
+            int rounds = shards.roundsPerEpoch();
+            ParameterServerClient.Joined joined = client.join(true);
+            if (joined.global() != null) {
+                System.arraycopy(joined.global().values(), 0, vector, 0, joined.global().count());
+                vectorCount = joined.global().count();
+                ModelVectors.write(vector, vectorCount, model);
+            }
+            long done = joined.round();
+            int epochsDone = (int) (done / rounds);
+            int roundsDone = (int) (done % rounds);
+            if (done > 0) {
+                LOG.info("worker {} (attempt {}) resumes after round {}: epoch {}, round {} of {}", worker, attempt,
+                        done, epochsDone + 1, roundsDone + 1, rounds);
+            }
+            if (done > 0 && roundsDone == 0 && epochsDone <= plan.training().epochs() && joined.global() != null) {
+                // the report of the epoch that just ended may have been lost with the failed attempt
+                report(epochsDone, 0, 0, 0, 0, 0);
+            }
+            MinibatchFeeder feeder = new MinibatchFeeder(train, plan.training().batchSize());
+            int[] order = new int[train.size()];
+            for (int epoch = epochsDone + 1; epoch <= plan.training().epochs(); epoch++) {
+                model.setEpoch(epoch - 1);
+                Shuffling.epochOrder(order, seed, epoch, plan.training().shuffle());
+                int firstRound = epoch == epochsDone + 1 ? roundsDone + 1 : 1;
+                int batch = firstRound == 1 ? 0 : shards.roundEnd(worker, firstRound - 1);
+                double lossSum = 0;
+                long examples = 0;
+                long computeNs = 0;
+                long syncNs = 0;
+                for (int round = firstRound; round <= rounds; round++) {
+                    long started = System.nanoTime();
+                    long roundExamples = 0;
+                    for (int end = shards.roundEnd(worker, round); batch < end; batch++) {
+                        if (task.isInterrupted()) {
+                            throw new TaskKilledException("training stage cancelled");
+                        }
+                        if (plan.failAt() != null) {
+                            plan.failAt().check(worker, attempt, epoch, batch + 1);
+                        }
+                        int start = batch * plan.training().batchSize();
+                        int count = Math.min(plan.training().batchSize(), train.size() - start);
+                        MinibatchFeeder.Batch b = feeder.fill(order, start, count);
+                        model.fit(b.features(), b.labels());
+                        double loss = model.lastLoss();
+                        if (!Double.isFinite(loss)) {
+                            throw new AveronException("training diverged on worker " + worker + " at epoch " + epoch
+                                    + ", minibatch " + (batch + 1) + ": loss is " + loss + "; lower the learning rate");
+                        }
+                        lossSum += loss * count;
+                        roundExamples += count;
+                    }
+                    long trained = System.nanoTime();
+                    computeNs += trained - started;
+                    int count = ModelVectors.read(model, vector);
+                    long roundNumber = (long) (epoch - 1) * rounds + round;
+                    ParameterServerClient.Averaged averaged = client.pushAndAwait(roundNumber, vector, count,
+                            roundExamples, plan.roundTimeoutMs());
+                    System.arraycopy(averaged.values(), 0, vector, 0, averaged.count());
+                    vectorCount = averaged.count();
+                    ModelVectors.write(vector, vectorCount, model);
+                    syncNs += System.nanoTime() - trained;
+                    examples += roundExamples;
+                }
+                report(epoch, lossSum, examples, computeNs / 1e9, syncNs / 1e9, rounds - firstRound + 1);
+            }
+        }
+
+        /** Evaluates the averaged model on this worker's parts and sends the partial figures (worker 0: the model too). */
+        private void report(int epoch, double lossSum, long examples, double computeSeconds, double syncSeconds,
+                            int rounds) {
+            EvaluationResult testMetrics = Evaluator.evaluate(model, test);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("epoch", epoch);
+            json.put("worker", worker);
+            json.put("attempt", attempt);
+            json.put("train_loss_sum", lossSum);
+            json.put("examples", examples);
+            json.put("compute_seconds", computeSeconds);
+            json.put("sync_seconds", syncSeconds);
+            json.put("rounds", rounds);
+            json.put("test", testMetrics.state());
+            if (trainSample.length > 0) {
+                json.put("train", Evaluator.evaluate(model, train, trainSample, Evaluator.DEFAULT_BATCH_SIZE).state());
+            }
+            if (worker == 0) {
+                reports.sendVector(epoch, vector, vectorCount, plan.connectTimeoutMs());
+            }
+            try {
+                reports.sendJson(epoch, JSON.writeValueAsString(json), plan.connectTimeoutMs());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new AveronException("cannot encode the epoch report: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static int[] range(int from, int to) {
+        int[] out = new int[to - from];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = from + i;
+        }
+        return out;
+    }
+
+    private static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon > 0 ? address.substring(0, colon) : address;
+    }
+}
