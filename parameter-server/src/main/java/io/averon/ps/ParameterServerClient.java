@@ -61,6 +61,7 @@ public final class ParameterServerClient implements AutoCloseable {
     private String refusal;
     private boolean averagedComplete;
     private boolean globalFollows;
+    private volatile java.util.function.BooleanSupplier cancelled = () -> false;
 
     private ParameterServerClient(ClientContext context) {
         this.context = context;
@@ -274,7 +275,18 @@ public final class ParameterServerClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes every wait of this client give up (with a {@link ParameterServerException}) as soon as
+     * {@code cancelled} says so, e.g. when Spark kills the task. A thread interrupt does the same.
+     */
+    public void cancelWhen(java.util.function.BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
+    }
+
     private void pollUntil(long deadline, String what) {
+        if (Thread.currentThread().isInterrupted() || cancelled.getAsBoolean()) {
+            throw new ParameterServerException("cancelled while waiting for " + what + " from " + serverName);
+        }
         int work = subscription.poll(fragments, 64);
         if (work == 0) {
             if (System.nanoTime() > deadline) {

@@ -118,6 +118,18 @@ public final class AveronModel {
         }
     }
 
+    /**
+     * Sets how many minibatch steps the model has taken (what optimisers such as Adam use for bias
+     * correction): a replica that resumes mid-run continues the count instead of restarting at 0.
+     */
+    public void setIterationCount(int iterations) {
+        if (network != null) {
+            network.setIterationCount(iterations);
+        } else {
+            graph.getConfiguration().setIterationCount(iterations);
+        }
+    }
+
     /** The model's layers, in order (graph: topological order). */
     public List<Layer> layers() {
         return List.of(network != null ? network.getLayers() : graph.getLayers());

@@ -81,11 +81,6 @@ final class SparkTrainRun {
             }
             old = moveAside(out);
         }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new InvalidInputException("--out " + r.out() + ": cannot create (" + e.getMessage() + ")");
-        }
         ModelDescription description = new ModelDescription(r.data().train().classNames(),
                 r.data().train().exampleShape(), r.data().normalizer(), r.data().split(), r.configJson(),
                 r.config().training().seed(), new Manifest.DataProvenance(r.dataSpec().source(),
@@ -104,6 +99,7 @@ final class SparkTrainRun {
 
             @Override
             public void onEpochModel(EpochRecord record, AveronModel averaged) {
+                createDirectory(out); // only now: a run refused before training leaves nothing behind
                 checkpoints.write(record.epoch(), averaged, description);
                 epochs.add(record.toJson());
                 MetricsFile.write(out.resolve("metrics.json"), r.configJson(), epochs, null, null);
@@ -121,6 +117,11 @@ final class SparkTrainRun {
             sc.setLogLevel("WARN");
             result = new SparkTrainer(sc, r.config()).fit(r.dataSpec(), r.data(), r.model(), resume, r.identity(),
                     listener);
+        } catch (RuntimeException e) {
+            if (old != null && !Files.exists(out)) {
+                restore(old, out); // refused before any epoch: the replaced run stays as it was
+            }
+            throw e;
         }
         r.configJson().put("workers", result.workers());
         ModelArtifact.write(out.resolve("model.zip"), result.model(), description);
@@ -165,6 +166,22 @@ final class SparkTrainRun {
         } catch (IOException e) {
             LOG.warn("{} is unreadable ({}); its earlier epochs are not carried over", metrics, e.getMessage());
             return new ArrayList<>();
+        }
+    }
+
+    private static void createDirectory(Path out) {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new AveronException("--out " + out + ": cannot create (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void restore(Path old, Path out) {
+        try {
+            Files.move(old, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("the replaced run is still at {}: {}", old, e.getMessage());
         }
     }
 

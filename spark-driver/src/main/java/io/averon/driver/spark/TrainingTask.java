@@ -82,6 +82,7 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
         try (ParameterServerClient client = ParameterServerClient.connect(context);
              ReportPublisher reports = new ReportPublisher(client.aeron(), plan.driverHost(), plan.reportPort(),
                      plan.jobName(), plan.secret(), worker, attempt, context.chunkBytes(), context.termLength())) {
+            client.cancelWhen(task::isInterrupted); // a killed stage must not leave this task waiting for a round
             new Loop(task, worker, attempt, workerSeed, model, train, test, client, reports).run();
             if (!reports.flush(plan.connectTimeoutMs())) {
                 LOG.warn("worker {}: the last report may not have reached the driver before the deadline", worker);
@@ -133,6 +134,8 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
             int epochsDone = (int) (done / rounds);
             int roundsDone = (int) (done % rounds);
             if (done > 0) {
+                model.setIterationCount(epochsDone * shards.batches(worker)
+                        + (roundsDone == 0 ? 0 : shards.roundEnd(worker, roundsDone)));
                 LOG.info("worker {} (attempt {}) resumes after round {}: epoch {}, round {} of {}", worker, attempt,
                         done, epochsDone + 1, roundsDone + 1, rounds);
             }
@@ -152,6 +155,11 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
                 long computeNs = 0;
                 long syncNs = 0;
                 for (int round = firstRound; round <= rounds; round++) {
+                    long roundNumber = (long) (epoch - 1) * rounds + round;
+                    if (plan.deterministic()) {
+                        // dropout draws depend only on (worker, round): a relaunched task repeats them
+                        Nd4j.getRandom().setSeed(Shuffling.epochSeed(seed, (int) roundNumber));
+                    }
                     long started = System.nanoTime();
                     long roundExamples = 0;
                     for (int end = shards.roundEnd(worker, round); batch < end; batch++) {
@@ -176,7 +184,6 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
                     long trained = System.nanoTime();
                     computeNs += trained - started;
                     int count = ModelVectors.read(model, vector);
-                    long roundNumber = (long) (epoch - 1) * rounds + round;
                     ParameterServerClient.Averaged averaged = client.pushAndAwait(roundNumber, vector, count,
                             roundExamples, plan.roundTimeoutMs());
                     System.arraycopy(averaged.values(), 0, vector, 0, averaged.count());

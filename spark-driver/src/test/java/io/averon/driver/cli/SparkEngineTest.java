@@ -1,0 +1,232 @@
+package io.averon.driver.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.averon.core.artifact.ModelArtifact;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The spark engine through the CLI on Spark {@code local[2]} with the driver's parameter server:
+ * equivalence with local training, determinism, and a resumed run after a failure.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class SparkEngineTest {
+
+    static final int FEATURES = 6;
+    static final int CLASSES = 3;
+
+    @TempDir
+    Path tmp;
+
+    /** Rows of three Gaussian blobs; with {@code blockOrder} the first 80% are re-ordered (see below). */
+    static List<String> blobRows(int rows) {
+        Random random = new Random(11);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            int label = random.nextInt(CLASSES);
+            StringBuilder line = new StringBuilder();
+            for (int f = 0; f < FEATURES; f++) {
+                line.append(String.format(Locale.ROOT, "%.5f,", random.nextGaussian() + (f % CLASSES == label ? 1.5 : 0)));
+            }
+            out.add(line.append("c").append(label).toString());
+        }
+        return out;
+    }
+
+    static Path writeCsv(Path file, List<String> rows) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int f = 0; f < FEATURES; f++) {
+            text.append("f").append(f).append(',');
+        }
+        text.append("label\n");
+        rows.forEach(r -> text.append(r).append('\n'));
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    static CliRun train(Path data, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--split", "time",
+                "--out", out.toString(), "--no-progress"));
+        args.addAll(List.of(extra));
+        if (!args.contains("local")) {
+            args.addAll(List.of("--master", "local[2]"));
+        }
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    static float[] params(Path run) {
+        return ModelArtifact.read(run.resolve("model.zip")).model().params().toFloatVector();
+    }
+
+    static JsonNode metrics(Path run) throws IOException {
+        return new ObjectMapper().readTree(run.resolve("metrics.json").toFile());
+    }
+
+    @Test
+    void shouldEqualLocalTrainingBitForBitWhenOneWorkerTrains() {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(1000));
+        CliRun spark = train(data, tmp.resolve("spark"), "--workers", "1", "--model", "mlp", "--epochs", "3",
+                "--batch-size", "32");
+        assertEquals(0, spark.exitCode(), spark.err());
+        CliRun local = train(data, tmp.resolve("local"), "--engine", "local", "--threads", "1", "--model", "mlp",
+                "--epochs", "3", "--batch-size", "32");
+        assertEquals(0, local.exitCode(), local.err());
+        assertArrayEquals(params(tmp.resolve("local")), params(tmp.resolve("spark")),
+                "one worker syncing once per epoch is the local engine (Adam state included)");
+    }
+
+    @Test
+    void shouldEqualLocalTrainingOnTheCombinedBatchWhenTwoSgdWorkersSyncEveryMinibatch() throws IOException {
+        // 800 training rows (the first 80%), 2 workers x 8-row minibatches, no shuffling: worker w
+        // trains on rows [400w, 400w + 400). Local training on 16-row minibatches sees both workers'
+        // t-th minibatches together when its rows are interleaved in blocks of 8.
+        List<String> rows = blobRows(1000);
+        List<String> interleaved = new ArrayList<>();
+        for (int t = 0; t < 50; t++) {
+            interleaved.addAll(rows.subList(8 * t, 8 * t + 8));
+            interleaved.addAll(rows.subList(400 + 8 * t, 400 + 8 * t + 8));
+        }
+        interleaved.addAll(rows.subList(800, 1000));
+        Path sharded = writeCsv(tmp.resolve("sharded.csv"), rows);
+        Path combined = writeCsv(tmp.resolve("combined.csv"), interleaved);
+        String[] sgd = {"--model", "logistic", "--optimizer", "sgd", "--lr", "0.1", "--epochs", "2", "--no-shuffle"};
+        CliRun spark = train(sharded, tmp.resolve("spark"), concat(sgd, "--workers", "2", "--sync-every", "1",
+                "--batch-size", "8"));
+        assertEquals(0, spark.exitCode(), spark.err());
+        CliRun local = train(combined, tmp.resolve("local"), concat(sgd, "--engine", "local", "--batch-size", "16"));
+        assertEquals(0, local.exitCode(), local.err());
+        float[] expected = params(tmp.resolve("local"));
+        float[] actual = params(tmp.resolve("spark"));
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-5, "parameter " + i);
+        }
+        JsonNode epoch = metrics(tmp.resolve("spark")).get("epochs").get(1);
+        assertEquals(2, epoch.get("workers").asInt());
+        assertEquals(800, epoch.get("examples").asInt());
+        assertTrue(epoch.get("sync_seconds").asDouble() > 0, "100 rounds per epoch take time");
+    }
+
+    @Test
+    void shouldGiveBitIdenticalParametersWhenRunTwiceDeterministically() {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(1200));
+        String[] args = {"--workers", "2", "--model", "mlp", "--epochs", "2", "--batch-size", "16", "--seed", "7",
+                "--deterministic", "--sync-every", "10"};
+        CliRun first = train(data, tmp.resolve("a"), args);
+        assertEquals(0, first.exitCode(), first.err());
+        CliRun second = train(data, tmp.resolve("b"), args);
+        assertEquals(0, second.exitCode(), second.err());
+        assertArrayEquals(params(tmp.resolve("a")), params(tmp.resolve("b")));
+    }
+
+    @Test
+    void shouldRelaunchTheStageAndMatchTheUndisturbedRunWhenATaskFailsOnce() throws IOException {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(1200));
+        String[] args = {"--workers", "2", "--model", "mlp", "--epochs", "3", "--batch-size", "16", "--deterministic",
+                "--sync-every", "10"};
+        CliRun calm = train(data, tmp.resolve("calm"), args);
+        assertEquals(0, calm.exitCode(), calm.err());
+        CliRun disturbed = train(data, tmp.resolve("disturbed"), concat(args, "--test-fail-at", "1:2:25"));
+        assertEquals(0, disturbed.exitCode(), disturbed.err());
+        JsonNode stormy = metrics(tmp.resolve("disturbed"));
+        assertEquals(3, stormy.get("epochs").size());
+        double calmAccuracy = metrics(tmp.resolve("calm")).get("final").get("test_accuracy").asDouble();
+        double accuracy = stormy.get("final").get("test_accuracy").asDouble();
+        assertEquals(calmAccuracy, accuracy, 0.01, "within a point of the undisturbed run");
+        // resumed from the last averaged round (2 rounds into epoch 2): with --deterministic, exactly the same model
+        assertArrayEquals(params(tmp.resolve("calm")), params(tmp.resolve("disturbed")));
+    }
+
+    @Test
+    void shouldFailNamingTheWorkerWhenItFailsEveryAttempt() {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(600));
+        long started = System.nanoTime();
+        CliRun run = train(data, tmp.resolve("run"), "--workers", "2", "--model", "logistic", "--epochs", "2",
+                "--batch-size", "16", "--test-fail-at", "1:1:3:always");
+        assertEquals(1, run.exitCode());
+        assertTrue(run.errorLine().startsWith("averon: training failed:"), run.errorLine());
+        assertTrue(run.errorLine().contains("worker 1 fails at epoch 1, minibatch 3"), run.errorLine());
+        assertTrue(System.nanoTime() - started < TimeUnit.MINUTES.toNanos(3), "fails within the timeouts");
+        assertFalse(Files.exists(tmp.resolve("run").resolve("model.zip")));
+    }
+
+    @Test
+    void shouldResumeFromTheNewestValidCheckpointWhenTheNewestIsCorrupt() throws IOException {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(600));
+        Path run = tmp.resolve("run");
+        String[] args = {"--workers", "2", "--model", "logistic", "--epochs", "4", "--lr", "0.05"};
+        CliRun failed = train(data, run, concat(args, "--test-fail-at", "0:4:2:always"));
+        assertEquals(1, failed.exitCode());
+        Path checkpoints = run.resolve("checkpoints");
+        assertTrue(Files.exists(checkpoints.resolve("epoch-0003.zip")));
+        assertTrue(Files.exists(checkpoints.resolve("epoch-0002.zip")));
+        assertFalse(Files.exists(checkpoints.resolve("epoch-0001.zip")), "only the newest 2 are kept");
+        assertEquals(3, metrics(run).get("epochs").size());
+        byte[] newest = Files.readAllBytes(checkpoints.resolve("epoch-0003.zip"));
+        Files.write(checkpoints.resolve("epoch-0003.zip"), java.util.Arrays.copyOf(newest, newest.length / 2));
+
+        CliRun resumed = train(data, run, concat(args, "--resume"));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        JsonNode m = metrics(run);
+        assertEquals(4, m.get("epochs").size(), "epochs 1-2 carried over, 3-4 trained again");
+        assertEquals(List.of(1, 2, 3, 4), List.of(m.get("epochs").get(0).get("epoch").asInt(),
+                m.get("epochs").get(1).get("epoch").asInt(), m.get("epochs").get(2).get("epoch").asInt(),
+                m.get("epochs").get(3).get("epoch").asInt()));
+        assertTrue(m.get("final").get("test_accuracy").asDouble() > 0.8);
+        assertTrue(Files.exists(run.resolve("model.zip")));
+
+        CliRun nothing = train(data, tmp.resolve("fresh"), concat(args, "--resume"));
+        assertEquals(2, nothing.exitCode());
+        assertTrue(nothing.errorLine().contains("no checkpoint"), nothing.errorLine());
+    }
+
+    @Test
+    void shouldRefuseBeforeTrainingWhenThereAreFewerExamplesThanWorkers() {
+        Path data = writeCsvUnchecked("tiny.csv", blobRows(3));
+        CliRun run = train(data, tmp.resolve("run"), "--workers", "2", "--model", "logistic", "--validation-split",
+                "0.6");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.errorLine().contains("only 1 training examples for 2 workers"), run.errorLine());
+        assertFalse(Files.exists(tmp.resolve("run")), "refused before anything was written");
+    }
+
+    @Test
+    void shouldRefuseBeforeTrainingWhenMoreWorkersThanTaskSlots() {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(200));
+        CliRun run = train(data, tmp.resolve("run"), "--workers", "3", "--model", "logistic");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.errorLine().contains("needs 3 task slots") && run.errorLine().contains("has 2"), run.errorLine());
+        assertFalse(Files.exists(tmp.resolve("run").resolve("metrics.json")));
+    }
+
+    private Path writeCsvUnchecked(String name, List<String> rows) {
+        try {
+            return writeCsv(tmp.resolve(name), rows);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] out = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, out, first.length, more.length);
+        return out;
+    }
+}
