@@ -26,17 +26,24 @@ class FashionMnistEndToEndTest {
     Path tmp;
 
     @Test
-    void shouldLearnFashionMnistWithTheMlpPresetWhenTrainedLocally() throws IOException {
+    void shouldLearnFashionMnistWithTheMlpPresetOnSparkWithTwoWorkers() throws IOException {
         assertTrue(Files.isDirectory(DataSources.DEBIAN_FASHION_MNIST) || System.getenv("AVERON_DATA") != null,
                 "Fashion-MNIST is not installed: sudo apt-get install dataset-fashion-mnist");
         Path out = tmp.resolve("fashion");
-        CliRun train = CliRun.of("train", "--engine", "local", "--data", "fashion-mnist", "--model", "mlp",
-                "--epochs", "2", "--out", out.toString(), "--no-progress");
+        // the default engine: Spark local[*] with the driver's parameter server, averaging once per epoch
+        CliRun train = CliRun.of("train", "--data", "fashion-mnist", "--model", "mlp", "--workers", "2",
+                "--epochs", "3", "--out", out.toString(), "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
-        assertEquals(60_000, metrics.get("epochs").get(0).get("examples").asLong());
+        assertEquals("spark", metrics.get("config").get("engine").asText());
+        assertEquals(3, metrics.get("epochs").size());
+        JsonNode last = metrics.get("epochs").get(2);
+        assertEquals(60_000, last.get("examples").asLong(), "the two shards together are the whole training set");
+        assertEquals(2, last.get("workers").asInt());
+        assertEquals(2, last.get("sync_seconds_per_worker").size());
         double accuracy = metrics.get("final").get("test_accuracy").asDouble();
-        assertTrue(accuracy >= 0.85, "mlp after 2 epochs on Fashion-MNIST: " + accuracy);
+        assertTrue(accuracy >= 0.845, "mlp after 3 epochs on Fashion-MNIST with 2 workers: " + accuracy);
+        assertTrue(Files.exists(out.resolve("checkpoints").resolve("epoch-0003.zip")));
         assertEquals("T-shirt/top", metrics.get("final").get("class_names").get(0).asText());
 
         CliRun eval = CliRun.of("evaluate", "--model", out.resolve("model.zip").toString(), "--data", "fashion-mnist", "--json");
