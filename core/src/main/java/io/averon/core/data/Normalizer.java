@@ -13,7 +13,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *              features get 1)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Normalizer(Kind kind, Float scale, float[] mean, float[] std) {
+public record Normalizer(Kind kind, Float scale, float[] mean, float[] std) implements java.io.Serializable {
 
     /** The normalisation kinds. */
     public enum Kind { NONE, SCALE, STANDARDIZE }

@@ -8,7 +8,7 @@ package io.averon.core.data;
  * @param validationFraction fraction of the examples held out (0 for {@link Kind#PROVIDED})
  * @param seed               permutation seed for {@link Kind#RANDOM}
  */
-public record SplitSpec(Kind kind, double validationFraction, long seed) {
+public record SplitSpec(Kind kind, double validationFraction, long seed) implements java.io.Serializable {
 
     /** The ways a held-out split comes about. */
     public enum Kind {

@@ -4,7 +4,10 @@ import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
+import io.averon.core.artifact.Manifest;
+import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.model.AveronModel;
+import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
@@ -50,6 +53,7 @@ public final class SparkTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
     private static final long REPORT_DRAIN_MS = 30_000;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The trained model (the last epoch's average) and the run's figures. */
     public record Result(AveronModel model, TrainingResult training, int workers) {
@@ -156,6 +160,42 @@ public final class SparkTrainer {
                 }
             }
         }
+    }
+
+    /**
+     * Evaluates {@code artifact}'s model on the held-out split of {@code spec} (as the model saw
+     * it: same classes, split and normalisation) in {@code partitions} Spark tasks; each reads the
+     * data and evaluates its range, and the driver merges the partial metrics.
+     */
+    public EvaluationResult evaluate(ModelArtifact artifact, DataSpec spec, int partitions) {
+        if (partitions < 1) {
+            throw new InvalidInputException("partitions must be >= 1, got " + partitions);
+        }
+        Manifest m = artifact.manifest();
+        AveronModel model = artifact.model();
+        EvaluationTask task = new EvaluationTask(model.kind(), model.configurationJson(),
+                model.params().toFloatVector(), spec, m.classNames(), m.inputShape(), m.normalizer(), m.split(),
+                partitions, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()));
+        sc.setJobGroup("averon-evaluate", "averon evaluate on " + partitions + " partitions", true);
+        List<String> states;
+        try {
+            states = sc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions)
+                    .mapPartitionsWithIndex(task, false).collect();
+        } finally {
+            sc.clearJobGroup();
+        }
+        EvaluationResult merged = null;
+        for (String state : states) {
+            try {
+                EvaluationResult part = EvaluationResult.fromState(
+                        JSON.readValue(state, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() { }),
+                        m.classNames());
+                merged = merged == null ? part : merged.merge(part);
+            } catch (IOException e) {
+                throw new AveronException("unreadable partial metrics: " + e.getMessage(), e);
+            }
+        }
+        return merged;
     }
 
     private Result run(TaskPlan plan, TrainTestData data, AveronModel model, Resume resume, ReportReceiver reports,
