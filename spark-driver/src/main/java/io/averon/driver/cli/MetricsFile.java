@@ -28,12 +28,17 @@ final class MetricsFile {
     }
 
     static void write(Path file, Map<String, Object> config, TrainingResult result) {
+        write(file, config, result.epochs().stream().map(EpochRecord::toJson).toList(), result.finalMetrics().toJson(),
+                summary(result, result.epochs().size()));
+    }
+
+    /** The {@code summary} object; {@code epochsRun} counts epochs of earlier attempts a resumed run carried over. */
+    static Map<String, Object> summary(TrainingResult result, int epochsRun) {
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("epochs_run", result.epochs().size());
+        summary.put("epochs_run", epochsRun);
         summary.put("best_epoch", result.bestEpoch());
         summary.put("stopped_early", result.stoppedEarly());
-        write(file, config, result.epochs().stream().map(EpochRecord::toJson).toList(), result.finalMetrics().toJson(),
-                summary);
+        return summary;
     }
 
     /**

@@ -3,7 +3,6 @@ package io.averon.driver.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
-import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
 import io.averon.core.data.DataSpec;
@@ -25,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +44,7 @@ final class SparkTrainRun {
 
     record Request(Path out, boolean overwrite, boolean resume, String master, DataSpec dataSpec, TrainTestData data,
                    AveronModel model, SparkTrainingConfig config, SparkTrainer.JobIdentity identity,
-                   Map<String, Object> configJson, TrainingListener progress) {
+                   Map<String, Object> configJson, ModelDescription description, TrainingListener progress) {
     }
 
     private SparkTrainRun() {
@@ -68,10 +66,7 @@ final class SparkTrainRun {
                         + saved.numParams() + " parameters) than this run builds (" + r.model().numParams()
                         + "); resume with the same --model and data");
             }
-            float[] vector = new float[(int) (saved.numParams() + (saved.updaterState() == null ? 0
-                    : saved.updaterState().length()))];
-            io.averon.driver.spark.ModelVectors.read(saved, vector);
-            resume = new SparkTrainer.Resume(loaded.epoch(), vector);
+            resume = new SparkTrainer.Resume(loaded.epoch(), io.averon.driver.spark.ModelVectors.of(saved));
             earlierEpochs = earlierEpochs(out.resolve("metrics.json"), loaded.epoch());
             LOG.info("resuming from {} (after epoch {})", loaded.file(), loaded.epoch());
         } else if (Files.exists(out)) {
@@ -81,10 +76,7 @@ final class SparkTrainRun {
             }
             old = moveAside(out);
         }
-        ModelDescription description = new ModelDescription(r.data().train().classNames(),
-                r.data().train().exampleShape(), r.data().normalizer(), r.data().split(), r.configJson(),
-                r.config().training().seed(), new Manifest.DataProvenance(r.dataSpec().source(),
-                r.data().train().fingerprint(), r.data().train().size(), r.data().test().size()));
+        ModelDescription description = r.description();
         List<Map<String, Object>> epochs = new ArrayList<>(earlierEpochs);
         SparkTrainer.EpochListener listener = new SparkTrainer.EpochListener() {
             @Override
@@ -126,7 +118,7 @@ final class SparkTrainRun {
         r.configJson().put("workers", result.workers());
         ModelArtifact.write(out.resolve("model.zip"), result.model(), description);
         MetricsFile.write(out.resolve("metrics.json"), r.configJson(), epochs, result.training().finalMetrics().toJson(),
-                summary(result.training(), epochs.size()));
+                MetricsFile.summary(result.training(), epochs.size()));
         if (old != null) {
             try {
                 PathUtils.deleteDirectory(old);
@@ -135,14 +127,6 @@ final class SparkTrainRun {
             }
         }
         return result.training();
-    }
-
-    private static Map<String, Object> summary(TrainingResult result, int epochsRun) {
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("epochs_run", epochsRun);
-        summary.put("best_epoch", result.bestEpoch());
-        summary.put("stopped_early", result.stoppedEarly());
-        return summary;
     }
 
     private static List<Map<String, Object>> earlierEpochs(Path metrics, int upTo) {

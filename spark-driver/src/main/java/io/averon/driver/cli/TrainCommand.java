@@ -9,7 +9,6 @@ import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.model.LrSchedule;
-import io.averon.core.model.ModelFactory;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
@@ -194,19 +193,13 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split);
             LOG.info("effective configuration: {}", configJson);
 
-            TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(),
-                    new ConsoleProgress(command.commandLine().getOut(), progress != null ? progress : System.console() != null));
+            TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(), progress());
 
-            ModelArtifact.write(run.staging().resolve("model.zip"), net, new ModelDescription(
-                    split.train().classNames(), split.train().exampleShape(), split.normalizer(), split.split(),
-                    configJson, seed, new Manifest.DataProvenance(dataSpec.source(), split.train().fingerprint(),
-                    split.train().size(), split.test().size())));
+            ModelArtifact.write(run.staging().resolve("model.zip"), net, describe(dataSpec, split, configJson));
             MetricsFile.write(run.staging().resolve("metrics.json"), configJson, result);
             run.commit();
-            command.commandLine().getOut().printf(java.util.Locale.ROOT, "final test %s; wrote %s%n", MetricsFile.headline(result.finalMetrics()),
-                    run.target());
+            return finished(result, run.target());
         }
-        return AveronCli.EXIT_OK;
     }
 
     private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, UpdaterSpec updater, TrainingConfig config,
@@ -234,10 +227,24 @@ final class TrainCommand implements Callable<Integer> {
         configJson.put("deterministic", deterministic);
         LOG.info("effective configuration: {}", configJson);
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, dataSpec,
-                split, net, sparkConfig, identity, configJson,
-                new ConsoleProgress(command.commandLine().getOut(), progress != null ? progress : System.console() != null)));
+                split, net, sparkConfig, identity, configJson, describe(dataSpec, split, configJson), progress()));
+        return finished(result, outDir.toAbsolutePath().normalize());
+    }
+
+    /** What model.zip records about the run, for both engines. */
+    private ModelDescription describe(DataSpec dataSpec, TrainTestData split, Map<String, Object> configJson) {
+        return new ModelDescription(split.train().classNames(), split.train().exampleShape(), split.normalizer(),
+                split.split(), configJson, seed, new Manifest.DataProvenance(dataSpec.source(),
+                split.train().fingerprint(), split.train().size(), split.test().size()));
+    }
+
+    private ConsoleProgress progress() {
+        return new ConsoleProgress(command.commandLine().getOut(), progress != null ? progress : System.console() != null);
+    }
+
+    private int finished(TrainingResult result, Path target) {
         command.commandLine().getOut().printf(java.util.Locale.ROOT, "final test %s; wrote %s%n",
-                MetricsFile.headline(result.finalMetrics()), outDir.toAbsolutePath().normalize());
+                MetricsFile.headline(result.finalMetrics()), target);
         return AveronCli.EXIT_OK;
     }
 

@@ -57,12 +57,7 @@ final class EvaluationTask implements Function2<Integer, Iterator<Integer>, Iter
     public Iterator<String> call(Integer partition, Iterator<Integer> ignored) throws Exception {
         NativeRuntime.configure(new NativeSettings(1, convolutional));
         ArrayDataSet test = DataSources.loadForEvaluation(data, classNames, inputShape, normalizer, split);
-        int from = (int) ((long) test.size() * partition / partitions);
-        int to = (int) ((long) test.size() * (partition + 1) / partitions);
-        int[] indices = new int[to - from];
-        for (int i = 0; i < indices.length; i++) {
-            indices[i] = from + i;
-        }
+        int[] indices = ShardPlan.slice(test.size(), partition, partitions);
         AveronModel model = AveronModel.fromConfiguration(kind, configJson);
         if (model.numParams() != params.length) {
             throw new AveronException("model configuration has " + model.numParams() + " parameters, got "

@@ -15,6 +15,14 @@ public final class ModelVectors {
     private ModelVectors() {
     }
 
+    /** A new vector holding the model's parameters then its updater state. */
+    public static float[] of(AveronModel model) {
+        INDArray state = model.updaterState();
+        float[] vector = new float[(int) (model.numParams() + (state == null ? 0 : state.length()))];
+        read(model, vector);
+        return vector;
+    }
+
     /** Writes parameters then updater state into {@code vector}; returns the count written. */
     public static int read(AveronModel model, float[] vector) {
         int n = copyOut(model.params(), vector, 0);

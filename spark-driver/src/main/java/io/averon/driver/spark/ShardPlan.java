@@ -6,8 +6,8 @@ import java.io.Serializable;
 
 /**
  * How a run's examples are split among workers and when workers sync. Worker {@code w} trains on
- * the balanced contiguous range {@link #trainFrom(int)} .. {@link #trainTo(int)} (shard sizes differ
- * by at most one) and evaluates its range of the test split. Every epoch has
+ * the balanced contiguous range {@link #trainIndices(int)} (shard sizes differ by at most one) and
+ * evaluates its range of the test split. Every epoch has
  * {@link #roundsPerEpoch()} parameter-server rounds for every worker; round {@code r} (1-based)
  * ends after minibatch {@link #roundEnd(int, int)} of the worker's epoch. Rounds are numbered
  * from the start of training, so a round number alone says where training stands.
@@ -36,25 +36,33 @@ public record ShardPlan(int trainSize, int testSize, int workers, int batchSize,
         }
     }
 
-    public int trainFrom(int worker) {
-        return (int) ((long) trainSize * worker / workers);
+    /** Indices of {@code worker}'s training shard. */
+    public int[] trainIndices(int worker) {
+        return slice(trainSize, worker, workers);
     }
 
-    public int trainTo(int worker) {
-        return (int) ((long) trainSize * (worker + 1) / workers);
+    /** Indices of {@code worker}'s part of the test split. */
+    public int[] testIndices(int worker) {
+        return slice(testSize, worker, workers);
     }
 
-    public int testFrom(int worker) {
-        return (int) ((long) testSize * worker / workers);
+    /** The indices of part {@code part} of {@code parts} balanced contiguous parts of {@code 0 .. size). */
+    public static int[] slice(int size, int part, int parts) {
+        int from = bound(size, part, parts);
+        int[] out = new int[bound(size, part + 1, parts) - from];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = from + i;
+        }
+        return out;
     }
 
-    public int testTo(int worker) {
-        return (int) ((long) testSize * (worker + 1) / workers);
+    private static int bound(int size, int part, int parts) {
+        return (int) ((long) size * part / parts);
     }
 
     /** Minibatches per epoch of {@code worker}. */
     public int batches(int worker) {
-        int n = trainTo(worker) - trainFrom(worker);
+        int n = bound(trainSize, worker + 1, workers) - bound(trainSize, worker, workers);
         return (n + batchSize - 1) / batchSize;
     }
 

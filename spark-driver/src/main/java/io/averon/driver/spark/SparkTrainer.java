@@ -137,7 +137,7 @@ public final class SparkTrainer {
         Path stateDir = null;
         try (ParameterServer server = config.parameterServer() == null
                 ? startServer(job, driverHost, model.numParams(), updaterState, configHash, workers,
-                (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, initialVector(model, updaterState))
+                (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
                 : null;
              ReportReceiver reports = new ReportReceiver(driverHost, config.reportPort() > 0 ? config.reportPort()
                      : Ports.freeUdpPortPair(), job.name(), job.secret(), (int) (model.numParams() + updaterState))) {
@@ -232,16 +232,14 @@ public final class SparkTrainer {
                         listener.onEpochModel(completed.record(), model);
                     }
                 } else if (stage.isDone() && drainUntil == Long.MAX_VALUE) {
-                    if (failure(stage) != null) {
+                    if (outcome(stage, 0) != null) {
                         break;
                     }
                     drainUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPORT_DRAIN_MS);
                 }
             }
-            Throwable failed = failure(stage);
-            if (failed == null && !stage.isDone()) {
-                failed = awaitStage(stage);
-            }
+            // every epoch is in, or the stage ended: its tasks only have their last reports to flush
+            Throwable failed = outcome(stage, config.connectTimeoutMs() + REPORT_DRAIN_MS);
             if (failed != null) {
                 throw new AveronException("training failed: " + describe(failed), failed);
             }
@@ -285,19 +283,16 @@ public final class SparkTrainer {
         return ParameterServer.start(context);
     }
 
-    private static Throwable failure(JavaFutureAction<?> stage) {
-        if (!stage.isDone()) {
-            return null;
-        }
-        return awaitStage(stage);
-    }
-
-    private static Throwable awaitStage(JavaFutureAction<?> stage) {
+    /** Why the stage failed, waiting at most {@code timeoutMs} for it to end; null if it succeeded. */
+    private static Throwable outcome(JavaFutureAction<?> stage, long timeoutMs) {
         try {
-            stage.get();
+            stage.get(timeoutMs, TimeUnit.MILLISECONDS);
             return null;
         } catch (ExecutionException e) {
             return e.getCause() != null ? e.getCause() : e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new AveronException("the training stage did not end within " + timeoutMs
+                    + " ms after the last epoch's reports", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return e;
@@ -319,12 +314,6 @@ public final class SparkTrainer {
             out.append(line.strip());
         }
         return out.toString();
-    }
-
-    private static float[] initialVector(AveronModel model, long updaterState) {
-        float[] vector = new float[(int) (model.numParams() + updaterState)];
-        ModelVectors.read(model, vector);
-        return vector;
     }
 
     private static byte[] sha256(byte[] bytes) {

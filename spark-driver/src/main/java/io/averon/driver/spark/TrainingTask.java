@@ -64,9 +64,9 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
                     + data.test().size() + " test examples from " + plan.data().source() + ", the driver planned "
                     + shards.trainSize() + " / " + shards.testSize() + ": does every executor see the same data?");
         }
-        ArrayDataSet train = data.train().select(range(shards.trainFrom(worker), shards.trainTo(worker)),
+        ArrayDataSet train = data.train().select(shards.trainIndices(worker),
                 data.train().name() + " shard " + worker);
-        ArrayDataSet test = data.test().select(range(shards.testFrom(worker), shards.testTo(worker)),
+        ArrayDataSet test = data.test().select(shards.testIndices(worker),
                 data.test().name() + " shard " + worker);
         data = null; // the full set is garbage from here on: only the shards stay
         AveronModel model = AveronModel.fromConfiguration(plan.kind(), plan.configJson());
@@ -103,8 +103,11 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
         private final int[] trainSample;
         private final ParameterServerClient client;
         private final ReportPublisher reports;
+        /** The push buffer: the replica's parameters and updater state, read before each round. */
         private final float[] vector = new float[plan.vectorLength()];
-        private int vectorCount;
+        /** The last averaged model (the client's buffer, valid until the next round) and its length. */
+        private float[] averaged;
+        private int averagedCount;
 
         Loop(BarrierTaskContext task, int worker, int attempt, long seed, AveronModel model, ArrayDataSet train,
              ArrayDataSet test, ParameterServerClient client, ReportPublisher reports) {
@@ -126,9 +129,9 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
             int rounds = shards.roundsPerEpoch();
             ParameterServerClient.Joined joined = client.join(true);
             if (joined.global() != null) {
-                System.arraycopy(joined.global().values(), 0, vector, 0, joined.global().count());
-                vectorCount = joined.global().count();
-                ModelVectors.write(vector, vectorCount, model);
+                averaged = joined.global().values();
+                averagedCount = joined.global().count();
+                ModelVectors.write(averaged, averagedCount, model);
             }
             long done = joined.round();
             int epochsDone = (int) (done / rounds);
@@ -184,11 +187,11 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
                     long trained = System.nanoTime();
                     computeNs += trained - started;
                     int count = ModelVectors.read(model, vector);
-                    ParameterServerClient.Averaged averaged = client.pushAndAwait(roundNumber, vector, count,
+                    ParameterServerClient.Averaged result = client.pushAndAwait(roundNumber, vector, count,
                             roundExamples, plan.roundTimeoutMs());
-                    System.arraycopy(averaged.values(), 0, vector, 0, averaged.count());
-                    vectorCount = averaged.count();
-                    ModelVectors.write(vector, vectorCount, model);
+                    averaged = result.values();
+                    averagedCount = result.count();
+                    ModelVectors.write(averaged, averagedCount, model);
                     syncNs += System.nanoTime() - trained;
                     examples += roundExamples;
                 }
@@ -214,7 +217,7 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
                 json.put("train", Evaluator.evaluate(model, train, trainSample, Evaluator.DEFAULT_BATCH_SIZE).state());
             }
             if (worker == 0) {
-                reports.sendVector(epoch, vector, vectorCount, plan.connectTimeoutMs());
+                reports.sendVector(epoch, averaged, averagedCount, plan.connectTimeoutMs());
             }
             try {
                 reports.sendJson(epoch, JSON.writeValueAsString(json), plan.connectTimeoutMs());
@@ -222,14 +225,6 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
                 throw new AveronException("cannot encode the epoch report: " + e.getMessage(), e);
             }
         }
-    }
-
-    private static int[] range(int from, int to) {
-        int[] out = new int[to - from];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = from + i;
-        }
-        return out;
     }
 
     private static String hostOf(String address) {
