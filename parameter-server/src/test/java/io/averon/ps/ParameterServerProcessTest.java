@@ -37,7 +37,10 @@ class ParameterServerProcessTest {
     void shouldCompleteRoundsWithSurvivorsWhenAWorkerProcessIsKilledMidRound(@TempDir Path tmp) throws Exception {
         Path secretFile = Files.write(tmp.resolve("secret"), PsTestSupport.SECRET);
         int port = io.averon.ps.transport.Ports.freeUdpPortPair();
-        RoundSettings rounds = RoundSettings.builder().expectedWorkers(3).roundTimeoutMs(6_000).heartbeatTimeoutMs(1_500)
+        // Round 1's clock starts with the server, before the three worker JVMs have started: on a
+        // loaded 2-core machine one took over 6 s to join, and round 1 closed at its timeout without
+        // it. The dead worker is excluded by the heartbeat timeout, so a long round timeout costs nothing.
+        RoundSettings rounds = RoundSettings.builder().expectedWorkers(3).roundTimeoutMs(30_000).heartbeatTimeoutMs(1_500)
                 .build();
         List<Process> processes = new ArrayList<>();
         Map<Integer, List<String>> output = new ConcurrentHashMap<>();
