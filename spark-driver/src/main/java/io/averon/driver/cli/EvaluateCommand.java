@@ -5,6 +5,7 @@ import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
+import io.averon.core.model.ModelCheck;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.EvaluationResult;

@@ -8,6 +8,7 @@ import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
+import io.averon.core.model.ModelCheck;
 import io.averon.core.model.LrSchedule;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.Optimizer;

@@ -56,6 +56,11 @@ public record ShardPlan(int trainSize, int testSize, int workers, int batchSize,
         return out;
     }
 
+    /** The part of {@code parts} balanced contiguous parts of {@code 0 .. size)} that holds {@code index}. */
+    public static int owner(int size, int index, int parts) {
+        return (int) (((long) parts * (index + 1) + size - 1) / size) - 1;
+    }
+
     private static int bound(int size, int part, int parts) {
         return (int) ((long) size * part / parts);
     }

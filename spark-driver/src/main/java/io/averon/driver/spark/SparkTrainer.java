@@ -2,11 +2,14 @@ package io.averon.driver.spark;
 
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
+import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.DataSpec;
+import io.averon.core.data.Labels;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.model.AveronModel;
+import io.averon.core.model.ModelCheck;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingListener;
@@ -107,15 +110,58 @@ public final class SparkTrainer {
      */
     public Result fit(DataSpec spec, TrainTestData data, AveronModel model, Resume resume, JobIdentity identity,
                       EpochListener listener) {
-        int slots = taskSlots(sc);
-        int workers = config.workers() > 0 ? config.workers() : Math.min(slots, data.train().size());
-        ShardPlan shards = new ShardPlan(data.train().size(), data.test().size(), workers,
-                config.training().batchSize(), config.syncEvery());
-        if (slots < workers) {
-            throw new InvalidInputException("training needs " + workers + " task slots at once (one barrier task per "
-                    + "worker), but the cluster has " + slots + "; use --workers " + slots + " or fewer, or add executors"
-                    + " / cores (spark.executor.instances, spark.executor.cores)");
+        ShardPlan shards = plan(data.train().size(), data.test().size());
+        JavaRDD<Integer> input = sc.parallelize(IntStream.range(0, shards.workers()).boxed().toList(), shards.workers());
+        return train(new FileShards(spec), input, shards, data.train().classNames(), model, resume, identity, listener);
+    }
+
+    /**
+     * Trains {@code model} on data already in Spark: validates it in one job (every problem named
+     * before training starts), routes each example to its worker, trains, and uncaches the shards.
+     */
+    public Result fit(SparkData data, AveronModel model, EpochListener listener) {
+        RecordSharding.Summary summary = RecordSharding.validate(sc, data);
+        List<String> classes = data.classNames();
+        int width = java.util.Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);
+        ModelCheck.checkFits(model, new ArrayDataSet("the input", summary.shape(), new float[width],
+                classes.isEmpty() ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], classes)), "being trained");
+        ShardPlan shards = plan(summary.trainSize(), summary.testSize());
+        JavaRDD<IndexedExample> input = RecordSharding.shard(data, summary, shards);
+        try {
+            return train(new RecordShards(classes, summary.shape(), "the input"), input, shards, classes, model, null,
+                    null, listener);
+        } finally {
+            input.unpersist(false);
         }
+    }
+
+    /** {@link #fit(SparkData, AveronModel, EpochListener)} without a listener. */
+    public Result fit(SparkData data, AveronModel model) {
+        return fit(data, model, new EpochListener() { });
+    }
+
+    /** How the examples split among workers; fails if the cluster cannot run them all at once. */
+    private ShardPlan plan(int trainSize, int testSize) {
+        int slots = taskSlots(sc);
+        int busy = 0;
+        for (org.apache.spark.SparkExecutorInfo executor : sc.sc().statusTracker().getExecutorInfos()) {
+            busy += executor.numRunningTasks();
+        }
+        int free = Math.max(0, slots - busy);
+        int workers = config.workers() > 0 ? config.workers() : Math.min(Math.max(1, free), trainSize);
+        ShardPlan shards = new ShardPlan(trainSize, testSize, workers, config.training().batchSize(), config.syncEvery());
+        if (free < workers) {
+            throw new InvalidInputException("training needs " + workers + " task slots at once (one barrier task per "
+                    + "worker), but the cluster has " + free + " free of " + slots + "; use --workers " + free
+                    + " or fewer, wait for other jobs, or add executors / cores (spark.executor.instances, "
+                    + "spark.executor.cores)");
+        }
+        return shards;
+    }
+
+    private <T> Result train(ShardSource<T> source, JavaRDD<T> input, ShardPlan shards, List<String> classNames,
+                             AveronModel model, Resume resume, JobIdentity identity, EpochListener listener) {
+        int workers = shards.workers();
         if (resume != null && (resume.epochsDone() < 0 || resume.epochsDone() >= config.training().epochs())) {
             throw new InvalidInputException("cannot resume after epoch " + resume.epochsDone() + " of a "
                     + config.training().epochs() + "-epoch run; raise --epochs");
@@ -131,7 +177,7 @@ public final class SparkTrainer {
                 : sc.getConf().get("spark.driver.host", "127.0.0.1");
         int threads = config.deterministic() ? 1 : config.threadsPerTask() > 0 ? config.threadsPerTask()
                 : sc.getConf().getInt("spark.task.cpus", 1);
-        LOG.info("training on Spark: {} workers of {} slots, {} rounds per epoch, {}", workers, slots,
+        LOG.info("training on Spark from {}: {} workers, {} rounds per epoch, {}", source.describe(), workers,
                 shards.roundsPerEpoch(), config);
 
         Path stateDir = null;
@@ -144,11 +190,11 @@ public final class SparkTrainer {
             String serverHost = server != null ? driverHost : config.serverHost();
             int serverPort = server != null ? server.context().port() : config.externalServerPort();
             TaskPlan plan = new TaskPlan(job.name(), job.secret(), serverHost, serverPort, driverHost, reports.port(),
-                    spec, config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
+                    config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(),
                     config.failAt() == null ? null : FailureHook.parse(config.failAt()));
-            return run(plan, data, model, resume, reports, listener);
+            return run(plan, source, input, classNames, model, resume, reports, listener);
         } catch (IOException e) {
             throw new AveronException("cannot create the parameter server's state directory: " + e.getMessage(), e);
         } finally {
@@ -198,23 +244,25 @@ public final class SparkTrainer {
         return merged;
     }
 
-    private Result run(TaskPlan plan, TrainTestData data, AveronModel model, Resume resume, ReportReceiver reports,
-                       EpochListener listener) {
+    private <T> Result run(TaskPlan plan, ShardSource<T> source, JavaRDD<T> input, List<String> classNames,
+                           AveronModel model, Resume resume, ReportReceiver reports, EpochListener listener) {
         ShardPlan shards = plan.shards();
         int epochs = config.training().epochs();
         int done = resume == null ? 0 : resume.epochsDone();
         listener.onTrainingStart(epochs, shards.maxBatches(), shards.trainSize());
-        EpochAggregator aggregator = new EpochAggregator(shards.workers(), data.train().classNames(), done);
+        EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done);
         List<EpochRecord> records = new ArrayList<>();
 
         String group = plan.jobName();
-        sc.setJobGroup(group, "averon train: " + epochs + " epochs on " + shards.workers() + " workers", true);
+        // one barrier job runs every epoch (the tasks keep their replicas between epochs), so the
+        // Spark UI shows the whole run as one job; the epochs appear in the driver's log and progress line
+        sc.setJobGroup(group, "averon train: epochs " + (done + 1) + "-" + epochs + " on " + shards.workers()
+                + " workers (" + source.describe() + ")", true);
         JavaFutureAction<List<String>> stage;
         try {
             ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
-            JavaRDD<String> trained = JavaRDD.fromRDD(sc.parallelize(IntStream.range(0, shards.workers()).boxed()
-                    .toList(), shards.workers()).rdd().barrier().mapPartitions(new TrainingTask(plan), false, strings),
-                    strings);
+            JavaRDD<String> trained = JavaRDD.fromRDD(input.rdd().barrier()
+                    .mapPartitions(new TrainingTask<>(plan, source), false, strings), strings);
             // the shuffle makes the barrier stage a map stage, which Spark relaunches when a task fails
             stage = trained.repartition(1).collectAsync();
         } finally {

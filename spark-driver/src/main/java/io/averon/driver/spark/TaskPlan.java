@@ -1,6 +1,5 @@
 package io.averon.driver.spark;
 
-import io.averon.core.data.DataSpec;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.TrainingConfig;
 
@@ -8,11 +7,11 @@ import java.io.Serializable;
 
 /**
  * Everything a training task needs, shipped to executors inside the (Spark-serialized) task: the
- * data to load, the model configuration, where the parameter server and the driver's report
+ * model configuration, where the parameter server and the driver's report
  * endpoint are, and the job secret (through Spark, never argv).
  */
 record TaskPlan(String jobName, byte[] secret, String serverHost, int serverPort, String driverHost, int reportPort,
-                DataSpec data, TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
+                TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
                 long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
                 boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, FailureHook failAt)
         implements Serializable {

@@ -3,8 +3,6 @@ package io.averon.driver.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.averon.core.AveronException;
 import io.averon.core.data.ArrayDataSet;
-import io.averon.core.data.DataSources;
-import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
@@ -34,20 +32,22 @@ import java.util.Map;
  * trains its minibatches, syncs every round, evaluates the averaged model on its part of the test
  * split and reports the partial metrics (worker 0 also the averaged model) to the driver.
  */
-final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<String>> implements Serializable {
+final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<String>> implements Serializable {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(TrainingTask.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TaskPlan plan;
+    private final ShardSource<T> source;
 
-    TrainingTask(TaskPlan plan) {
+    TrainingTask(TaskPlan plan, ShardSource<T> source) {
         this.plan = plan;
+        this.source = source;
     }
 
     @Override
-    public Iterator<String> apply(Iterator<Integer> ignored) {
+    public Iterator<String> apply(Iterator<T> partition) {
         BarrierTaskContext task = BarrierTaskContext.get();
         int worker = task.partitionId();
         // a new stage attempt restarts task attempt numbers at 0: combine both, so relaunches always count up
@@ -58,17 +58,11 @@ final class TrainingTask extends AbstractFunction1<Iterator<Integer>, Iterator<S
             Nd4j.getRandom().setSeed(workerSeed);
         }
         ShardPlan shards = plan.shards();
-        TrainTestData data = DataSources.loadForTraining(plan.data(), plan.training().seed());
-        if (data.train().size() != shards.trainSize() || data.test().size() != shards.testSize()) {
-            throw new AveronException("worker " + worker + " read " + data.train().size() + " training / "
-                    + data.test().size() + " test examples from " + plan.data().source() + ", the driver planned "
-                    + shards.trainSize() + " / " + shards.testSize() + ": does every executor see the same data?");
-        }
-        ArrayDataSet train = data.train().select(shards.trainIndices(worker),
-                data.train().name() + " shard " + worker);
-        ArrayDataSet test = data.test().select(shards.testIndices(worker),
-                data.test().name() + " shard " + worker);
-        data = null; // the full set is garbage from here on: only the shards stay
+        ShardSource.Shard shard = source.load(scala.collection.JavaConverters.asJavaIterator(partition), worker, shards,
+                plan.training().seed());
+        ArrayDataSet train = shard.train();
+        ArrayDataSet test = shard.test();
+        shard = null; // only the arrays stay
         AveronModel model = AveronModel.fromConfiguration(plan.kind(), plan.configJson());
         String localHost = hostOf(task.getTaskInfos()[worker].address());
         LOG.info("worker {} (attempt {}) on {}: {} training / {} test examples", worker, attempt, localHost,

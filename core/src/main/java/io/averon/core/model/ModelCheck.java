@@ -1,12 +1,8 @@
-package io.averon.driver.cli;
+package io.averon.core.model;
 
 import io.averon.core.InvalidInputException;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.TrainTestData;
-import io.averon.core.model.AveronModel;
-import io.averon.core.model.ModelFactory;
-import io.averon.core.model.ModelSpec;
-import io.averon.core.model.UpdaterSpec;
 import io.averon.core.train.MinibatchFeeder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,12 +12,12 @@ import java.util.Arrays;
  * Builds the model for the data and proves they fit together before training starts: task
  * (classes vs. regression), feature width, and output width.
  */
-final class ModelCheck {
+public final class ModelCheck {
 
     private ModelCheck() {
     }
 
-    static AveronModel build(ModelSpec spec, TrainTestData data, UpdaterSpec updater, long seed) {
+    public static AveronModel build(ModelSpec spec, TrainTestData data, UpdaterSpec updater, long seed) {
         ArrayDataSet train = data.train();
         boolean regressionPreset = spec.preset() != null && spec.preset().regression();
         if (regressionPreset && train.isClassification()) {
@@ -35,7 +31,7 @@ final class ModelCheck {
     }
 
     /** Runs one example through the model: any shape mismatch becomes a one-line input error. */
-    static void checkFits(AveronModel model, ArrayDataSet data, String modelName) {
+    public static void checkFits(AveronModel model, ArrayDataSet data, String modelName) {
         INDArray output;
         try {
             output = model.output(new MinibatchFeeder(data, 1).fill(null, 0, 1).features());
