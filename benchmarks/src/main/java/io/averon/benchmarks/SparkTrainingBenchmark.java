@@ -101,7 +101,10 @@ public final class SparkTrainingBenchmark {
     private static Outcome averon(JavaSparkContext sc, DataSpec spec, TrainTestData data, TrainingConfig training,
                                   UpdaterSpec adam, int workers, int syncEvery, double target, String name) {
         AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), data.train().exampleShape(), 10, adam, 42);
-        SparkTrainingConfig config = SparkTrainingConfig.builder(training).workers(workers).syncEvery(syncEvery)
+        // --batch-size is global on Spark: BATCH per worker, like the DL4J master's batchSizePerWorker
+        TrainingConfig perWorker = TrainingConfig.builder().epochs(training.epochs()).batchSize(BATCH * workers)
+                .seed(training.seed()).updater(training.updater()).build();
+        SparkTrainingConfig config = SparkTrainingConfig.builder(perWorker).workers(workers).syncEvery(syncEvery)
                 .driverHost("127.0.0.1").build();
         List<EpochRecord> records = new SparkTrainer(sc, config).fit(spec, data, model, null, null,
                 new SparkTrainer.EpochListener() { }).training().epochs();

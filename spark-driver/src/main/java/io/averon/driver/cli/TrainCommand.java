@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
     int epochs;
 
     @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
-            description = "Minibatch size. Default: ${DEFAULT-VALUE}")
+            description = "Minibatch size; spark: the global minibatch, split evenly among the workers. Default: ${DEFAULT-VALUE}")
     int batchSize;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seeds weights, shuffling, dropout and splits. Default: ${DEFAULT-VALUE}")

@@ -149,7 +149,10 @@ public final class SparkTrainer {
         }
         int free = Math.max(0, slots - busy);
         int workers = config.workers() > 0 ? config.workers() : Math.min(Math.max(1, free), trainSize);
-        ShardPlan shards = new ShardPlan(trainSize, testSize, workers, config.training().batchSize(), config.syncEvery());
+        // --batch-size is the global minibatch (as in Keras' distribution strategies): each worker
+        // takes its share, so N workers syncing every minibatch take the local engine's steps
+        int perWorker = (config.training().batchSize() + workers - 1) / workers;
+        ShardPlan shards = new ShardPlan(trainSize, testSize, workers, perWorker, config.syncEvery());
         if (free < workers) {
             throw new InvalidInputException("training needs " + workers + " task slots at once (one barrier task per "
                     + "worker), but the cluster has " + free + " free of " + slots + "; use --workers " + free
@@ -177,8 +180,8 @@ public final class SparkTrainer {
                 : sc.getConf().get("spark.driver.host", "127.0.0.1");
         int threads = config.deterministic() ? 1 : config.threadsPerTask() > 0 ? config.threadsPerTask()
                 : sc.getConf().getInt("spark.task.cpus", 1);
-        LOG.info("training on Spark from {}: {} workers, {} rounds per epoch, {}", source.describe(), workers,
-                shards.roundsPerEpoch(), config);
+        LOG.info("training on Spark from {}: {} workers, minibatch {} per worker, {} rounds per epoch, {}",
+                source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(), config);
 
         Path stateDir = null;
         try (ParameterServer server = config.parameterServer() == null

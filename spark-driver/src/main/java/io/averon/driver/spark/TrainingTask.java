@@ -140,7 +140,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 // the report of the epoch that just ended may have been lost with the failed attempt
                 report(epochsDone, 0, 0, 0, 0, 0);
             }
-            MinibatchFeeder feeder = new MinibatchFeeder(train, plan.training().batchSize());
+            MinibatchFeeder feeder = new MinibatchFeeder(train, shards.batchSize());
             int[] order = new int[train.size()];
             for (int epoch = epochsDone + 1; epoch <= plan.training().epochs(); epoch++) {
                 model.setEpoch(epoch - 1);
@@ -166,8 +166,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                         if (plan.failAt() != null) {
                             plan.failAt().check(worker, attempt, epoch, batch + 1);
                         }
-                        int start = batch * plan.training().batchSize();
-                        int count = Math.min(plan.training().batchSize(), train.size() - start);
+                        int start = batch * shards.batchSize();
+                        int count = Math.min(shards.batchSize(), train.size() - start);
                         MinibatchFeeder.Batch b = feeder.fill(order, start, count);
                         model.fit(b.features(), b.labels());
                         double loss = model.lastLoss();

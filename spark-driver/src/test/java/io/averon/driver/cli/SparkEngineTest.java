@@ -94,9 +94,9 @@ class SparkEngineTest {
 
     @Test
     void shouldEqualLocalTrainingOnTheCombinedBatchWhenTwoSgdWorkersSyncEveryMinibatch() throws IOException {
-        // 800 training rows (the first 80%), 2 workers x 8-row minibatches, no shuffling: worker w
-        // trains on rows [400w, 400w + 400). Local training on 16-row minibatches sees both workers'
-        // t-th minibatches together when its rows are interleaved in blocks of 8.
+        // 800 training rows (the first 80%), a global minibatch of 16 = 2 workers x 8 rows, no
+        // shuffling: worker w trains on rows [400w, 400w + 400). Local training on 16-row minibatches
+        // sees both workers' t-th minibatches together when its rows are interleaved in blocks of 8.
         List<String> rows = blobRows(1000);
         List<String> interleaved = new ArrayList<>();
         for (int t = 0; t < 50; t++) {
@@ -108,7 +108,7 @@ class SparkEngineTest {
         Path combined = writeCsv(tmp.resolve("combined.csv"), interleaved);
         String[] sgd = {"--model", "logistic", "--optimizer", "sgd", "--lr", "0.1", "--epochs", "2", "--no-shuffle"};
         CliRun spark = train(sharded, tmp.resolve("spark"), concat(sgd, "--workers", "2", "--sync-every", "1",
-                "--batch-size", "8"));
+                "--batch-size", "16"));
         assertEquals(0, spark.exitCode(), spark.err());
         CliRun local = train(combined, tmp.resolve("local"), concat(sgd, "--engine", "local", "--batch-size", "16"));
         assertEquals(0, local.exitCode(), local.err());
