@@ -17,8 +17,9 @@ run() { # name, args...
 
 run local --engine local
 run spark-1w --workers 1
-run spark-2w --workers 2
-run spark-2w-sync5 --workers 2 --sync-every 5
+# --batch-size is the global minibatch on Spark: 256 = 128 per worker, the local engine's batch
+run spark-2w --workers 2 --batch-size 256
+run spark-2w-sync5 --workers 2 --sync-every 5 --batch-size 256
 
 python3 - "$OUT" "$TARGET" <<'PY'
 import json, statistics, sys
