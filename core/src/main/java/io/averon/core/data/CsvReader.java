@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.averon.core.io.Location;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,16 +56,22 @@ public final class CsvReader {
     /** Reads {@code file} as {@code options} say; throws {@link InvalidInputException} on bad input. */
     public static ArrayDataSet read(Path file, CsvOptions options) {
         Objects.requireNonNull(file, "file");
+        return read(Location.of(file), options);
+    }
+
+    /** As {@link #read(Path, CsvOptions)}, for any location the Hadoop FileSystem API reads. */
+    public static ArrayDataSet read(Location file, CsvOptions options) {
+        Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         String where = show(file.toString());
-        if (!Files.exists(file)) {
+        if (!file.exists()) {
             throw new InvalidInputException(where + ": no such file");
         }
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException(where + (Files.isDirectory(file) ? ": is a directory, not a CSV file"
+        if (!file.isFile()) {
+            throw new InvalidInputException(where + (file.isDirectory() ? ": is a directory, not a CSV file"
                     : ": not a regular file"));
         }
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try (Reader reader = new java.io.BufferedReader(new java.io.InputStreamReader(file.open(), StandardCharsets.UTF_8.newDecoder()));
              CSVParser parser = CSVParser.parse(reader, FORMAT)) {
             return new Pass(file.toString(), where, options, parser).run();
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.averon.core.io.Location;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -34,7 +35,7 @@ public final class DataSources {
 
     /** Reads, splits and normalises data for training. */
     public static TrainTestData loadForTraining(DataSpec spec, long seed) {
-        Path path = resolve(spec.source());
+        Location path = resolve(spec.source());
         Kind kind = kindOf(path);
         if (kind == Kind.IDX_DIRECTORY) {
             List<String> classes = idxClassNames(path);
@@ -59,7 +60,7 @@ public final class DataSources {
      */
     public static ArrayDataSet loadForEvaluation(DataSpec spec, List<String> classNames, int[] inputShape,
                                                  Normalizer normalizer, SplitSpec split) {
-        Path path = resolve(spec.source());
+        Location path = resolve(spec.source());
         Kind kind = kindOf(path);
         ArrayDataSet test;
         if (kind == Kind.IDX_DIRECTORY) {
@@ -76,13 +77,16 @@ public final class DataSources {
         return normalizer.apply(test);
     }
 
-    /** Resolves the {@code fashion-mnist} alias; other sources must exist. */
-    public static Path resolve(String source) {
+    /**
+     * Resolves the {@code fashion-mnist} alias; other sources (a path or any Hadoop FileSystem URI:
+     * {@code file://}, {@code hdfs://}, ...) must exist.
+     */
+    public static Location resolve(String source) {
         if (DataSpec.FASHION_MNIST.equals(source)) {
-            return fashionMnistDirectory();
+            return Location.of(fashionMnistDirectory());
         }
-        Path path = Path.of(source);
-        if (!Files.exists(path)) {
+        Location path = Location.of(source);
+        if (!path.exists()) {
             throw new InvalidInputException(source + ": no such file or directory");
         }
         return path;
@@ -113,14 +117,19 @@ public final class DataSources {
 
     /** What kind of source {@code path} is. */
     public static Kind kindOf(Path path) {
-        if (Files.isDirectory(path)) {
-            if (Files.exists(path.resolve("train-images-idx3-ubyte.gz")) || Files.exists(path.resolve("train-images-idx3-ubyte"))
-                    || Files.exists(path.resolve("train-labels-idx1-ubyte.gz")) || Files.exists(path.resolve("train-labels-idx1-ubyte"))) {
+        return kindOf(Location.of(path));
+    }
+
+    /** What kind of source {@code path} is. */
+    public static Kind kindOf(Location path) {
+        if (path.isDirectory()) {
+            if (path.child("train-images-idx3-ubyte.gz").exists() || path.child("train-images-idx3-ubyte").exists()
+                    || path.child("train-labels-idx1-ubyte.gz").exists() || path.child("train-labels-idx1-ubyte").exists()) {
                 return Kind.IDX_DIRECTORY;
             }
             return Kind.IMAGE_FOLDER;
         }
-        String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name = path.name().toLowerCase(Locale.ROOT);
         if (name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".tsv") || name.endsWith(".txt")) {
             return Kind.CSV;
         }
@@ -128,7 +137,7 @@ public final class DataSources {
                 + "MNIST-style IDX files");
     }
 
-    private static ArrayDataSet readWhole(Kind kind, Path path, DataSpec spec, List<String> classNames) {
+    private static ArrayDataSet readWhole(Kind kind, Location path, DataSpec spec, List<String> classNames) {
         if (kind == Kind.CSV) {
             CsvOptions options = CsvOptions.builder().labelColumn(spec.labelColumn()).header(spec.header())
                     .regression(spec.regression()).classNames(classNames).build();
@@ -137,26 +146,27 @@ public final class DataSources {
         return ImageFolderReader.read(path, spec.imageHeight(), spec.imageWidth(), spec.channels(), classNames);
     }
 
-    private static Path idxFile(Path dir, String base) {
-        Path gz = dir.resolve(base + ".gz");
-        if (Files.exists(gz)) {
+    private static Location idxFile(Location dir, String base) {
+        Location gz = dir.child(base + ".gz");
+        if (gz.exists()) {
             return gz;
         }
-        Path raw = dir.resolve(base);
-        if (Files.exists(raw)) {
+        Location raw = dir.child(base);
+        if (raw.exists()) {
             return raw;
         }
-        throw new InvalidInputException(dir.resolve(base) + "[.gz]: no such file (an IDX directory holds "
+        throw new InvalidInputException(raw + "[.gz]: no such file (an IDX directory holds "
                 + "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
                 + "t10k-labels-idx1-ubyte, optionally .gz)");
     }
 
     /** {@code classes.txt} (one name per line) if present; Fashion-MNIST's names; else digits 0-9. */
-    static List<String> idxClassNames(Path dir) {
-        Path classesFile = dir.resolve("classes.txt");
-        if (Files.exists(classesFile)) {
-            try (Stream<String> lines = Files.lines(classesFile, StandardCharsets.UTF_8)) {
-                List<String> names = lines.map(String::strip).filter(s -> !s.isEmpty()).toList();
+    static List<String> idxClassNames(Location dir) {
+        Location classesFile = dir.child("classes.txt");
+        if (classesFile.exists()) {
+            try (java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    classesFile.open(), StandardCharsets.UTF_8))) {
+                List<String> names = reader.lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
                 if (names.size() < 2) {
                     throw new InvalidInputException(classesFile + ": needs at least 2 class names, one per line");
                 }
@@ -165,8 +175,8 @@ public final class DataSources {
                 throw new InvalidInputException(classesFile + ": cannot read (" + e.getMessage() + ")");
             }
         }
-        Path name = dir.toAbsolutePath().normalize().getFileName();
-        if (name != null && name.toString().toLowerCase(Locale.ROOT).contains("fashion")) {
+        String name = dir.name();
+        if (name.toLowerCase(Locale.ROOT).contains("fashion")) {
             return FASHION_MNIST_CLASSES;
         }
         return DIGITS;

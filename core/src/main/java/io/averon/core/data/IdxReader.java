@@ -7,8 +7,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.averon.core.io.Location;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -47,20 +46,25 @@ public final class IdxReader {
 
     /** Reads and validates one IDX file that must have {@code expectedDims} dimensions. */
     public static IdxArray read(Path file, int expectedDims) {
+        return read(Location.of(file), expectedDims);
+    }
+
+    /** As {@link #read(Path, int)}, for any location the Hadoop FileSystem API reads. */
+    public static IdxArray read(Location file, int expectedDims) {
         String name = file.toString();
         long fileLength;
         boolean gzip;
         try {
-            fileLength = Files.size(file);
-            try (InputStream probe = Files.newInputStream(file)) {
+            fileLength = file.length();
+            try (InputStream probe = file.open()) {
                 gzip = probe.read() == 0x1f && probe.read() == 0x8b;
             }
-        } catch (NoSuchFileException e) {
+        } catch (java.io.FileNotFoundException e) {
             throw new InvalidInputException(name + ": no such file");
         } catch (IOException e) {
             throw new InvalidInputException(name + ": cannot read (" + e.getMessage() + ")");
         }
-        try (InputStream raw = Files.newInputStream(file);
+        try (InputStream raw = file.open();
              InputStream in = gzip ? new GZIPInputStream(new BufferedInputStream(raw, 1 << 16), 1 << 16)
                      : new BufferedInputStream(raw, 1 << 16)) {
             return decode(name, in, gzip ? -1 : fileLength, expectedDims);
@@ -159,6 +163,11 @@ public final class IdxReader {
      * and every label must be a valid index into {@code classNames}.
      */
     public static ArrayDataSet readImagesAndLabels(Path imagesFile, Path labelsFile, List<String> classNames) {
+        return readImagesAndLabels(Location.of(imagesFile), Location.of(labelsFile), classNames);
+    }
+
+    /** As {@link #readImagesAndLabels(Path, Path, List)}, for any location the Hadoop FileSystem API reads. */
+    public static ArrayDataSet readImagesAndLabels(Location imagesFile, Location labelsFile, List<String> classNames) {
         // Labels first (small); the images' header is checked against them before their data is read.
         IdxArray labels = read(labelsFile, 1);
         IdxArray images = readHeaderCheckedImages(imagesFile, labels);
@@ -185,7 +194,7 @@ public final class IdxReader {
                 new Labels.Classes(classes, classNames));
     }
 
-    private static IdxArray readHeaderCheckedImages(Path imagesFile, IdxArray labels) {
+    private static IdxArray readHeaderCheckedImages(Location imagesFile, IdxArray labels) {
         int imageCount = readDims(imagesFile, 3)[0];
         int labelCount = labels.dims()[0];
         if (imageCount != labelCount) {
@@ -196,15 +205,15 @@ public final class IdxReader {
     }
 
     /** Only the header's dimensions (validated), without reading the data. */
-    static int[] readDims(Path file, int expectedDims) {
+    static int[] readDims(Location file, int expectedDims) {
         String name = file.toString();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+        try (InputStream raw = new BufferedInputStream(file.open())) {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
             InputStream in = gzip ? new GZIPInputStream(raw) : raw;
             return readHeader(name, in, -1, expectedDims).dims();
-        } catch (NoSuchFileException e) {
+        } catch (java.io.FileNotFoundException e) {
             throw new InvalidInputException(name + ": no such file");
         } catch (ZipException e) {
             throw new InvalidInputException(name + ": corrupt gzip data (" + e.getMessage() + ")");

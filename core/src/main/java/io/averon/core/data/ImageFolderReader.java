@@ -1,6 +1,7 @@
 package io.averon.core.data;
 
 import io.averon.core.InvalidInputException;
+import io.averon.core.io.Location;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -10,11 +11,10 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -23,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * Reads an image classification data set from a directory with one sub-folder per class: the
@@ -65,6 +64,11 @@ public final class ImageFolderReader {
      *                   {@code null}: the classes are the sub-folders, at least 2, each with an image.
      */
     public static ArrayDataSet read(Path dir, int height, int width, int channels, List<String> classNames) {
+        return read(Location.of(dir), height, width, channels, classNames);
+    }
+
+    /** As {@link #read(Path, int, int, int, List)}, for any location the Hadoop FileSystem API reads. */
+    public static ArrayDataSet read(Location dir, int height, int width, int channels, List<String> classNames) {
         String where = CsvReader.show(dir.toString());
         if (height < 1 || height > MAX_SIDE || width < 1 || width > MAX_SIDE) {
             throw new InvalidInputException(where + ": image size " + height + "x" + width
@@ -79,27 +83,27 @@ public final class ImageFolderReader {
                 throw new IllegalArgumentException("class names must be at least 2 distinct names, got " + classNames);
             }
         }
-        if (!Files.exists(dir)) {
+        if (!dir.exists()) {
             throw new InvalidInputException(where + ": no such directory");
         }
-        if (!Files.isDirectory(dir)) {
+        if (!dir.isDirectory()) {
             throw new InvalidInputException(where + ": not a directory (expected one sub-folder per class)");
         }
-        List<Path> folders = list(dir, where, Files::isDirectory);
+        List<Location> folders = list(dir, where, Location::isDirectory);
         if (folders.isEmpty()) {
             throw new InvalidInputException(where + ": no class sub-folders (put each class's images in a sub-folder "
                     + "named after the class)");
         }
         List<String> classes = new ArrayList<>();
         if (classNames == null) {
-            folders.forEach(f -> classes.add(f.getFileName().toString()));
+            folders.forEach(f -> classes.add(f.name()));
             if (classes.size() < 2) {
                 throw new InvalidInputException(where + ": only 1 class sub-folder ('" + CsvReader.show(classes.get(0))
                         + "'); classification needs at least 2 classes");
             }
         } else {
-            for (Path folder : folders) {
-                String name = folder.getFileName().toString();
+            for (Location folder : folders) {
+                String name = folder.name();
                 if (!classNames.contains(name)) {
                     throw new InvalidInputException(CsvReader.show(folder.toString()) + ": class '" + CsvReader.show(name)
                             + "' is not one of the model's classes " + classNames);
@@ -108,13 +112,13 @@ public final class ImageFolderReader {
             classes.addAll(classNames);
         }
 
-        List<Path> files = new ArrayList<>();
+        List<Location> files = new ArrayList<>();
         List<Integer> counts = new ArrayList<>();
-        Map<String, Path> byName = new HashMap<>();
-        folders.forEach(f -> byName.put(f.getFileName().toString(), f));
+        Map<String, Location> byName = new HashMap<>();
+        folders.forEach(f -> byName.put(f.name(), f));
         for (String name : classes) {
-            Path folder = byName.get(name);
-            List<Path> images = folder != null
+            Location folder = byName.get(name);
+            List<Location> images = folder != null
                     ? list(folder, CsvReader.show(folder.toString()), ImageFolderReader::isImageFile)
                     : List.of();
             if (images.isEmpty() && classNames == null) {
@@ -149,40 +153,26 @@ public final class ImageFolderReader {
     }
 
     /** Non-hidden entries of {@code dir} accepted by {@code filter}, sorted by file name. */
-    private static List<Path> list(Path dir, String where, Predicate<Path> filter) {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.filter(p -> !isHidden(p)).filter(filter)
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()))
-                    .toList();
-        } catch (IOException | UncheckedIOException e) {
+    private static List<Location> list(Location dir, String where, Predicate<Location> filter) {
+        try {
+            return dir.list().stream().filter(filter).toList();
+        } catch (UncheckedIOException e) {
             throw new InvalidInputException(where + ": cannot list directory (" + CsvReader.show(String.valueOf(
                     e.getMessage())) + ")", e);
         }
     }
 
-    private static boolean isHidden(Path p) {
-        if (p.getFileName().toString().startsWith(".")) {
-            return true;
-        }
-        try {
-            return Files.isHidden(p);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean isImageFile(Path p) {
-        String name = p.getFileName().toString();
+    private static boolean isImageFile(Location p) {
+        String name = p.name();
         int dot = name.lastIndexOf('.');
-        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))
-                && Files.isRegularFile(p);
+        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT)) && p.isFile();
     }
 
     /** Decodes a PNG or JPEG file; anything else (or a corrupt file) is an {@link InvalidInputException}. */
-    private static BufferedImage decode(Path file) {
+    private static BufferedImage decode(Location file) {
         String where = CsvReader.show(file.toString());
         String notDecodable = where + ": not a decodable PNG/JPEG image";
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (InputStream raw = file.open(); ImageInputStream in = ImageIO.createImageInputStream(raw)) {
             if (in == null) {
                 throw new InvalidInputException(notDecodable);
             }

@@ -14,7 +14,7 @@ public final class FashionMnistAliasProbe {
 
     public static void main(String[] args) {
         try {
-            java.nio.file.Path dir = DataSources.resolve(DataSpec.FASHION_MNIST);
+            io.averon.core.io.Location dir = DataSources.resolve(DataSpec.FASHION_MNIST);
             System.out.println("RESOLVED: " + dir);
             System.out.println("CLASSES: " + DataSources.idxClassNames(dir));
         } catch (InvalidInputException e) {

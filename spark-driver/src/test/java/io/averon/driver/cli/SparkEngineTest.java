@@ -62,7 +62,11 @@ class SparkEngineTest {
     }
 
     static CliRun train(Path data, Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--split", "time",
+        return train(data.toString(), out, extra);
+    }
+
+    static CliRun train(String data, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data, "--split", "time",
                 "--out", out.toString(), "--no-progress"));
         args.addAll(List.of(extra));
         if (!args.contains("local")) {
