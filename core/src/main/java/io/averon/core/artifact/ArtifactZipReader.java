@@ -52,7 +52,7 @@ final class ArtifactZipReader {
 
     static Map<String, byte[]> readEntries(Path file, String name) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        withZip(file, zip -> {
+        withZip(file, name, zip -> {
             long parameterCount = 0;
             Enumeration<? extends ZipEntry> all = zip.entries();
             while (all.hasMoreElements()) {
@@ -93,7 +93,7 @@ final class ArtifactZipReader {
     /** One entry's bytes, bounded, without reading the others (nothing is verified here). */
     static byte[] readEntry(Path file, String entryName, long limit) {
         String name = file.toString();
-        return withZip(file, zip -> {
+        return withZip(file, name, zip -> {
             ZipEntry entry = zip.getEntry(entryName);
             if (entry == null) {
                 throw new InvalidInputException(name + ": missing entry " + entryName);
@@ -110,9 +110,8 @@ final class ArtifactZipReader {
         T apply(ZipFile zip) throws IOException;
     }
 
-    /** Opens {@code file} as a zip and turns every I/O failure into one-line input errors naming it. */
-    private static <T> T withZip(Path file, ZipWork<T> work) {
-        String name = file.toString();
+    /** Opens {@code file} as a zip and turns every I/O failure into one-line input errors naming it ({@code name}). */
+    private static <T> T withZip(Path file, String name, ZipWork<T> work) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             return work.apply(zip);
         } catch (NoSuchFileException e) {

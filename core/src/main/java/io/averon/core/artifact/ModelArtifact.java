@@ -57,6 +57,11 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
 
     /** Writes {@code model} to {@code file} atomically (temporary file in the same directory, then rename). */
     public static Manifest write(Path file, AveronModel model, ModelDescription description) {
+        return write(io.averon.core.io.Location.of(file), model, description);
+    }
+
+    /** As {@link #write(Path, AveronModel, ModelDescription)}, to any Hadoop FileSystem location ({@code hdfs://...}). */
+    public static Manifest write(io.averon.core.io.Location file, AveronModel model, ModelDescription description) {
         byte[] configuration = model.configurationJson().getBytes(StandardCharsets.UTF_8);
         byte[] parameters = FloatVectorCodec.encode(model.params());
         INDArray updaterState = model.updaterState();
@@ -93,6 +98,19 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     /** Reads and verifies a model file. */
     public static ModelArtifact read(Path file) {
         return verify(ArtifactZipReader.readEntries(file, file.toString()), file.toString());
+    }
+
+    /** Reads and verifies a model from any Hadoop FileSystem location ({@code hdfs://...}). */
+    public static ModelArtifact read(io.averon.core.io.Location file) {
+        if (!file.isFile()) {
+            throw new InvalidInputException(file + ": " + (file.exists() ? "is a directory, not a model file"
+                    : "no such file"));
+        }
+        try (InputStream in = file.open()) {
+            return read(in, file.toString());
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
+        }
     }
 
     /** Reads and verifies a model from a stream; {@code name} is used in messages. */

@@ -47,4 +47,52 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
         }
     }
+
+    /**
+     * As {@link #write(Path, Content)} for any Hadoop FileSystem location: a local one goes through
+     * the path above; elsewhere (HDFS, ...) the content goes to a hidden temporary file beside
+     * {@code file}, is synced, and is renamed over it with the file system's atomic overwriting
+     * rename. On failure the temporary file is removed and {@code file} is unchanged.
+     */
+    public static void write(Location file, Content content) throws IOException {
+        org.apache.hadoop.fs.Path target = file.hadoopPath();
+        if ("file".equals(target.toUri().getScheme())) {
+            write(Path.of(target.toUri().getPath()), content);
+            return;
+        }
+        org.apache.hadoop.fs.FileSystem fs = file.fileSystem();
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(target.getParent(),
+                "." + target.getName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        try {
+            fs.mkdirs(target.getParent());
+            try (org.apache.hadoop.fs.FSDataOutputStream out = fs.create(tmp, false)) {
+                content.writeTo(new OutputStream() { // the content may close its stream: keep it open for hsync
+                    @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void flush() throws IOException {
+                        out.flush();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        out.flush();
+                    }
+                });
+                out.hsync();
+            }
+            org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), fs.getConf())
+                    .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+        } finally {
+            fs.delete(tmp, false);
+        }
+    }
 }

@@ -1,6 +1,17 @@
 package io.averon.driver.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.averon.core.InvalidInputException;
+import io.averon.core.artifact.Manifest;
+import io.averon.core.artifact.ModelArtifact;
+import io.averon.core.artifact.ModelDescription;
+import io.averon.core.data.Normalizer;
+import io.averon.core.data.SplitSpec;
+import io.averon.core.io.Location;
+import io.averon.core.model.AveronModel;
+import io.averon.core.model.ModelFactory;
+import io.averon.core.model.ModelSpec;
+import io.averon.core.model.UpdaterSpec;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -13,10 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -73,6 +87,49 @@ class HdfsTrainingTest {
         JsonNode metrics = SparkEngineTest.metrics(tmp.resolve("hdfs-run"));
         assertEquals(uri, metrics.get("config").get("data").asText());
         assertEquals(2, metrics.get("epochs").get(1).get("workers").asInt());
+    }
+
+    @Test
+    void shouldReadBackAModelWrittenToHdfsAndRefuseItTruncatedOrTampered() throws IOException {
+        AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {4}, 3, UpdaterSpec.adam(0.01), 9);
+        ModelDescription description = new ModelDescription(List.of("a", "b", "c"), new int[] {4}, Normalizer.none(),
+                SplitSpec.provided(), Map.of("model", "mlp"), 9, new Manifest.DataProvenance("x.csv", "ab".repeat(32), 10, 2));
+        String uri = root + "/models/run1/model.zip";
+        ModelArtifact.write(Location.of(uri), model, description);
+        FileSystem fs = hdfs.getFileSystem();
+        assertTrue(fs.exists(new Path("/models/run1/model.zip")));
+        assertEquals(1, fs.listStatus(new Path("/models/run1")).length, "no temporary file left beside it");
+        assertArrayEquals(model.params().toFloatVector(),
+                ModelArtifact.read(Location.of(uri)).model().params().toFloatVector());
+
+        byte[] bytes;
+        try (var in = fs.open(new Path("/models/run1/model.zip"))) {
+            bytes = in.readAllBytes();
+        }
+        String truncated = root + "/models/truncated.zip";
+        try (var out = fs.create(new Path("/models/truncated.zip"))) {
+            out.write(bytes, 0, bytes.length - 40);
+        }
+        InvalidInputException cut = assertThrows(InvalidInputException.class,
+                () -> ModelArtifact.read(Location.of(truncated)));
+        assertTrue(cut.getMessage().startsWith(truncated + ": "), cut.getMessage());
+
+        String tampered = root + "/models/tampered.zip";
+        byte[] changed = bytes.clone();
+        changed[changed.length / 2] ^= 0x5a;
+        try (var out = fs.create(new Path("/models/tampered.zip"))) {
+            out.write(changed);
+        }
+        InvalidInputException bad = assertThrows(InvalidInputException.class,
+                () -> ModelArtifact.read(Location.of(tampered)));
+        assertTrue(bad.getMessage().startsWith(tampered + ": "), bad.getMessage());
+
+        ModelArtifact.write(Location.of(root + "/models/run1/model.zip"), model, description); // overwrites in place
+        assertEquals(1, fs.listStatus(new Path("/models/run1")).length);
+        String missing = root + "/models/none.zip";
+        InvalidInputException none = assertThrows(InvalidInputException.class,
+                () -> ModelArtifact.read(Location.of(missing)));
+        assertEquals(missing + ": no such file", none.getMessage());
     }
 
     @Test
