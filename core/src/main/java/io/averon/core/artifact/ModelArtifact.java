@@ -57,11 +57,22 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
 
     /** Writes {@code model} to {@code file} atomically (temporary file in the same directory, then rename). */
     public static Manifest write(Path file, AveronModel model, ModelDescription description) {
-        return write(io.averon.core.io.Location.of(file), model, description);
+        return write(file.toString(), content -> AtomicFiles.write(file, content), model, description);
     }
 
     /** As {@link #write(Path, AveronModel, ModelDescription)}, to any Hadoop FileSystem location ({@code hdfs://...}). */
     public static Manifest write(io.averon.core.io.Location file, AveronModel model, ModelDescription description) {
+        return write(file.toString(), content -> AtomicFiles.write(file, content), model, description);
+    }
+
+    /** Where an encoded model goes: one of the {@link AtomicFiles} writers. */
+    @FunctionalInterface
+    private interface Destination {
+        void write(AtomicFiles.Content content) throws IOException;
+    }
+
+    private static Manifest write(String file, Destination destination, AveronModel model,
+                                  ModelDescription description) {
         byte[] configuration = model.configurationJson().getBytes(StandardCharsets.UTF_8);
         byte[] parameters = FloatVectorCodec.encode(model.params());
         INDArray updaterState = model.updaterState();
@@ -78,7 +89,7 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
                 Instant.now().toString(), entries);
         try {
             byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
-            AtomicFiles.write(file, out -> {
+            destination.write(out -> {
                 try (ZipOutputStream zip = new ZipOutputStream(out)) {
                     put(zip, MANIFEST, manifestBytes);
                     put(zip, MANIFEST_SHA, Checksums.sha256(manifestBytes).getBytes(StandardCharsets.US_ASCII));

@@ -66,27 +66,8 @@ public final class AtomicFiles {
         try {
             fs.mkdirs(target.getParent());
             try (org.apache.hadoop.fs.FSDataOutputStream out = fs.create(tmp, false)) {
-                content.writeTo(new OutputStream() { // the content may close its stream: keep it open for hsync
-                    @Override
-                    public void write(int b) throws IOException {
-                        out.write(b);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
-
-                    @Override
-                    public void flush() throws IOException {
-                        out.flush();
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        out.flush();
-                    }
-                });
+                // the content may close its stream: keep this one open for hsync
+                content.writeTo(org.apache.commons.io.output.CloseShieldOutputStream.wrap(out));
                 out.hsync();
             }
             org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), fs.getConf())

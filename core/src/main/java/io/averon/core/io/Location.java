@@ -29,11 +29,14 @@ public final class Location {
     private final String given;
     private final Path path;
     private final FileSystem fs;
+    /** The status its directory listing returned, so listed entries cost no second lookup; else null. */
+    private final FileStatus listed;
 
-    private Location(String given, Path path, FileSystem fs) {
+    private Location(String given, Path path, FileSystem fs, FileStatus listed) {
         this.given = given;
         this.path = path;
         this.fs = fs;
+        this.listed = listed;
     }
 
     /** A plain path (relative to the working directory) or a URI with a scheme. */
@@ -46,7 +49,7 @@ public final class Location {
         Path path = isUri(location) ? new Path(location)
                 : new Path("file", null, java.nio.file.Path.of(location).toAbsolutePath().normalize().toString());
         try {
-            return new Location(location, path, path.getFileSystem(conf));
+            return new Location(location, path, path.getFileSystem(conf), null);
         } catch (IOException e) {
             throw new InvalidInputException(location + ": cannot open its file system (" + e.getMessage() + ")");
         }
@@ -77,8 +80,12 @@ public final class Location {
 
     /** The entry {@code name} inside this directory. */
     public Location child(String name) {
+        return child(name, null);
+    }
+
+    private Location child(String name, FileStatus status) {
         String sep = given.endsWith("/") ? "" : "/";
-        return new Location(given + sep + name, new Path(path, name), fs);
+        return new Location(given + sep + name, new Path(path, name), fs, status);
     }
 
     public boolean exists() {
@@ -117,7 +124,7 @@ public final class Location {
             for (FileStatus e : entries) {
                 String name = e.getPath().getName();
                 if (!name.startsWith(".") && !name.startsWith("_")) {
-                    out.add(child(name));
+                    out.add(child(name, e));
                 }
             }
             return out;
@@ -127,6 +134,9 @@ public final class Location {
     }
 
     private FileStatus status() {
+        if (listed != null) {
+            return listed;
+        }
         try {
             return fs.getFileStatus(path);
         } catch (FileNotFoundException e) {

@@ -9,6 +9,11 @@ package io.averon.ps.round;
  */
 public sealed interface OuterOptimizer permits OuterOptimizer.Plain, OuterOptimizer.Nesterov {
 
+    /** {@link Plain} for rate 1 without momentum (what it equals), else {@link Nesterov}; validated. */
+    static OuterOptimizer of(double learningRate, double momentum) {
+        return learningRate == 1 && momentum == 0 ? new Plain() : new Nesterov(learningRate, momentum);
+    }
+
     /** The new global parameters are the round's weighted average (the default). */
     record Plain() implements OuterOptimizer {
     }

@@ -61,7 +61,7 @@ final class PsCommand implements Callable<Integer> {
             description = "Nesterov outer momentum on the averaged delta (0 = plain averaging). Default: ${DEFAULT-VALUE}")
     double outerMomentum;
 
-    @Option(names = "--outer-lr", defaultValue = "1.0", description = "Outer learning rate with --outer-momentum. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--outer-lr", defaultValue = "1.0", description = "Outer learning rate on the averaged delta. Default: ${DEFAULT-VALUE}")
     double outerLearningRate;
 
     @Option(names = "--max-parameters", defaultValue = "250000000",
@@ -112,8 +112,7 @@ final class PsCommand implements Callable<Integer> {
             throw new InvalidInputException("--quorum must be 1.." + workers + ", got " + quorum);
         }
         try {
-            OuterOptimizer outer = outerMomentum == 0 ? new OuterOptimizer.Plain()
-                    : new OuterOptimizer.Nesterov(outerLearningRate, outerMomentum);
+            OuterOptimizer outer = OuterOptimizer.of(outerLearningRate, outerMomentum);
             RoundSettings.Builder rounds = RoundSettings.builder().expectedWorkers(workers).roundTimeoutMs(roundTimeoutMs)
                     .heartbeatTimeoutMs(heartbeatTimeoutMs).outerOptimizer(outer);
             if (quorum != null) {

@@ -27,12 +27,20 @@ final class RecordSharding {
 
     /** Examples per partition of each input and their shape. */
     record Summary(long[] trainCounts, long[] testCounts, int[] shape) {
+        long trainTotal() {
+            return Arrays.stream(trainCounts).sum();
+        }
+
+        long testTotal() {
+            return Arrays.stream(testCounts).sum();
+        }
+
         int trainSize() {
-            return (int) Arrays.stream(trainCounts).sum();
+            return (int) trainTotal();
         }
 
         int testSize() {
-            return (int) Arrays.stream(testCounts).sum();
+            return (int) testTotal();
         }
     }
 
@@ -54,12 +62,11 @@ final class RecordSharding {
             int[] shape = trainShape != null ? trainShape : testShape;
             Summary summary = new Summary(train.stream().mapToLong(PartitionStats::count).toArray(),
                     test.stream().mapToLong(PartitionStats::count).toArray(), shape);
-            long trainTotal = Arrays.stream(summary.trainCounts()).sum();
-            long testTotal = Arrays.stream(summary.testCounts()).sum();
-            if (trainTotal == 0 || testTotal == 0) {
-                throw new InvalidInputException("the " + (trainTotal == 0 ? "training" : "test") + " input is empty");
+            if (summary.trainTotal() == 0 || summary.testTotal() == 0) {
+                throw new InvalidInputException("the " + (summary.trainTotal() == 0 ? "training" : "test")
+                        + " input is empty");
             }
-            if (trainTotal + testTotal > Integer.MAX_VALUE) {
+            if (summary.trainTotal() + summary.testTotal() > Integer.MAX_VALUE) {
                 throw new InvalidInputException("more than " + Integer.MAX_VALUE + " examples: not supported");
             }
             return summary;

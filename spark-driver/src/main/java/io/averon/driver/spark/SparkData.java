@@ -8,7 +8,6 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
-import org.apache.spark.sql.types.StructField;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -152,10 +151,8 @@ public final class SparkData {
     }
 
     private static int fieldIndex(Dataset<Row> rows, String split, String column) {
-        for (StructField f : rows.schema().fields()) {
-            if (f.name().equals(column)) {
-                return rows.schema().fieldIndex(column);
-            }
+        if (rows.schema().getFieldIndex(column).isDefined()) {
+            return rows.schema().fieldIndex(column);
         }
         throw new InvalidInputException(split + " rows have no column '" + column + "'; columns: "
                 + Arrays.toString(rows.schema().fieldNames()));

@@ -79,8 +79,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
 
     /** The outer optimizer of the driver's parameter server. */
     public io.averon.ps.round.OuterOptimizer outerOptimizer() {
-        return outerLearningRate == 1 && outerMomentum == 0 ? new io.averon.ps.round.OuterOptimizer.Plain()
-                : new io.averon.ps.round.OuterOptimizer.Nesterov(outerLearningRate, outerMomentum);
+        return io.averon.ps.round.OuterOptimizer.of(outerLearningRate, outerMomentum);
     }
 
     /** The parameter server's host, when external. */

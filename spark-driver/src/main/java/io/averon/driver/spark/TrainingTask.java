@@ -62,7 +62,6 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 plan.training().seed());
         ArrayDataSet train = shard.train();
         ArrayDataSet test = shard.test();
-        shard = null; // only the arrays stay
         AveronModel model = AveronModel.fromConfiguration(plan.kind(), plan.configJson());
         String localHost = hostOf(task.getTaskInfos()[worker].address());
         LOG.info("worker {} (attempt {}) on {}: {} training / {} test examples", worker, attempt, localHost,
