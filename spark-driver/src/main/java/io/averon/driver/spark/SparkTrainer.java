@@ -143,11 +143,20 @@ public final class SparkTrainer {
     /** How the examples split among workers; fails if the cluster cannot run them all at once. */
     private ShardPlan plan(int trainSize, int testSize) {
         int slots = taskSlots(sc);
-        int busy = 0;
-        for (org.apache.spark.SparkExecutorInfo executor : sc.sc().statusTracker().getExecutorInfos()) {
-            busy += executor.numRunningTasks();
+        int free = freeSlots(slots);
+        int wanted = config.workers() > 0 ? config.workers() : slots;
+        // Spark's status tracker learns of finished tasks through its asynchronous listener bus, so
+        // right after a job the slots may still read as busy: give them a few seconds to settle
+        long settleUntil = System.nanoTime() + SLOT_SETTLE_NANOS;
+        while (free < Math.min(wanted, trainSize) && System.nanoTime() < settleUntil) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            free = freeSlots(slots);
         }
-        int free = Math.max(0, slots - busy);
         int workers = config.workers() > 0 ? config.workers() : Math.min(Math.max(1, free), trainSize);
         // --batch-size is the global minibatch (as in Keras' distribution strategies): each worker
         // takes its share, so N workers syncing every minibatch take the local engine's steps
@@ -160,6 +169,17 @@ public final class SparkTrainer {
                     + "spark.executor.cores)");
         }
         return shards;
+    }
+
+    /** How long {@link #plan} waits for task slots that read busy only because Spark has not yet heard they ended. */
+    private static final long SLOT_SETTLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    private int freeSlots(int slots) {
+        int busy = 0;
+        for (org.apache.spark.SparkExecutorInfo executor : sc.sc().statusTracker().getExecutorInfos()) {
+            busy += executor.numRunningTasks();
+        }
+        return Math.max(0, slots - busy);
     }
 
     private <T> Result train(ShardSource<T> source, JavaRDD<T> input, ShardPlan shards, List<String> classNames,
