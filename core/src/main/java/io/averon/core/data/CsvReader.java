@@ -61,6 +61,15 @@ public final class CsvReader {
 
     /** As {@link #read(Path, CsvOptions)}, for any location the Hadoop FileSystem API reads. */
     public static ArrayDataSet read(Location file, CsvOptions options) {
+        return read(file, options, null);
+    }
+
+    /**
+     * As {@link #read(Location, CsvOptions)}; with {@code rejects}, a bad data row (wrong column
+     * count, missing or unknown label, a value that is not a finite number) goes to it and the
+     * read goes on. Problems with the file as a whole still fail the read.
+     */
+    public static ArrayDataSet read(Location file, CsvOptions options, RejectSink rejects) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         String where = show(file.toString());
@@ -73,7 +82,7 @@ public final class CsvReader {
         }
         try (Reader reader = new java.io.BufferedReader(new java.io.InputStreamReader(file.open(), StandardCharsets.UTF_8.newDecoder()));
              CSVParser parser = CSVParser.parse(reader, FORMAT)) {
-            return new Pass(file.toString(), where, options, parser).run();
+            return new Pass(file.toString(), where, options, parser, rejects).run();
         } catch (IOException e) {
             throw new InvalidInputException(where + ": cannot read (" + show(String.valueOf(e.getMessage())) + ")", e);
         }
@@ -96,7 +105,10 @@ public final class CsvReader {
         private final Map<String, Integer> classIndex = new HashMap<>();
         private final List<String> classes = new ArrayList<>();
 
-        Pass(String name, String where, CsvOptions options, CSVParser parser) {
+        private final RejectSink rejects;
+
+        Pass(String name, String where, CsvOptions options, CSVParser parser, RejectSink rejects) {
+            this.rejects = rejects;
             this.name = name;
             this.where = where;
             this.options = options;
@@ -183,32 +195,51 @@ public final class CsvReader {
         }
 
         private void add(List<String> cells, long line) {
-            if (cells.size() != columns) {
-                throw new InvalidInputException(where + " line " + line + ": " + cells.size() + " columns, expected "
-                        + columns);
-            }
-            String value = cells.get(label);
-            if (value.isEmpty()) {
-                throw new InvalidInputException(where + " line " + line + ": missing label in column " + columnName(label));
-            }
             if ((long) (count + 1) * (columns - 1) > MAX_VALUES) {
                 throw new InvalidInputException(where + " line " + line + ": too many values to hold in memory");
             }
-            for (int j = 0; j < columns; j++) {
+            String record = where + " line " + line;
+            try {
+                addRecord(cells, record);
+            } catch (BadRecordException e) {
+                if (rejects == null) {
+                    throw e;
+                }
+                rejects.reject(e);
+            }
+        }
+
+        /** Parses the whole row before keeping any of it, so a rejected row leaves nothing behind. */
+        private void addRecord(List<String> cells, String record) {
+            if (cells.size() != columns) {
+                throw bad(record, ": ", cells.size() + " columns, expected " + columns);
+            }
+            String value = cells.get(label);
+            if (value.isEmpty()) {
+                throw bad(record, ": ", "missing label in column " + columnName(label));
+            }
+            float[] row = new float[columns - 1];
+            for (int j = 0, k = 0; j < columns; j++) {
                 if (j != label) {
-                    features.add(number(cells.get(j), line, j, ""));
+                    row[k++] = number(cells.get(j), record, j, "");
                 }
             }
+            int id = -1;
             if (options.regression()) {
-                targets.add(number(value, line, label, "label "));
+                targets.add(number(value, record, label, "label "));
             } else {
-                Integer id = classIndex.get(value);
-                if (id == null) {
-                    if (options.classNames() != null) {
-                        throw new InvalidInputException(where + " line " + line + ": label '" + show(value)
-                                + "' is not one of the model's classes " + showList(options.classNames()));
-                    }
-                    id = classes.size();
+                Integer known = classIndex.get(value);
+                if (known == null && options.classNames() != null) {
+                    throw bad(record, ": ", "label '" + show(value) + "' is not one of the model's classes "
+                            + showList(options.classNames()));
+                }
+                id = known != null ? known : classes.size();
+            }
+            for (float v : row) {
+                features.add(v);
+            }
+            if (!options.regression()) {
+                if (id == classes.size()) {
                     classIndex.put(value, id);
                     classes.add(value);
                 }
@@ -220,22 +251,26 @@ public final class CsvReader {
             count++;
         }
 
-        private float number(String cell, long line, int column, String what) {
-            String at = where + " line " + line + ", column " + columnName(column) + ": " + what;
+        private float number(String cell, String record, int column, String what) {
+            String at = "column " + columnName(column) + ": " + what;
             if (cell.isEmpty()) {
-                throw new InvalidInputException(at + "missing value");
+                throw bad(record, ", ", at + "missing value");
             }
             if (NON_FINITE.matcher(cell).matches()) {
-                throw new InvalidInputException(at + "'" + show(cell) + "' is not allowed (values must be finite numbers)");
+                throw bad(record, ", ", at + "'" + show(cell) + "' is not allowed (values must be finite numbers)");
             }
             if (!NUMBER.matcher(cell).matches()) {
-                throw new InvalidInputException(at + "'" + show(cell) + "' is not a number");
+                throw bad(record, ", ", at + "'" + show(cell) + "' is not a number");
             }
             float v = Float.parseFloat(cell);
             if (!Float.isFinite(v)) {
-                throw new InvalidInputException(at + "'" + show(cell) + "' is out of the float range");
+                throw bad(record, ", ", at + "'" + show(cell) + "' is out of the float range");
             }
             return v;
+        }
+
+        private static BadRecordException bad(String record, String separator, String reason) {
+            return new BadRecordException(record, reason, record + separator + reason);
         }
 
         private Labels labels() {

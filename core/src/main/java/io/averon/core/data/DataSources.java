@@ -24,7 +24,8 @@ public final class DataSources {
     /** Fashion-MNIST's class names, by label. */
     public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover",
             "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
-    private static final List<String> DIGITS = IntStream.range(0, 10).mapToObj(Integer::toString).toList();
+    /** Class names of an IDX directory without classes.txt whose name does not say Fashion: 0-9. */
+    public static final List<String> DIGITS = IntStream.range(0, 10).mapToObj(Integer::toString).toList();
     private static final float PIXEL_SCALE = 1f / 255f;
 
     /** The kinds of data source. */
@@ -50,7 +51,7 @@ public final class DataSources {
         ArrayDataSet all = readWhole(kind, path, spec, null);
         SplitSpec split = new SplitSpec(spec.splitKind(), spec.validationSplit(), seed);
         Splits.Split parts = Splits.apply(split, all);
-        Normalizer normalizer = kind == Kind.CSV ? Normalizer.fitStandardize(parts.train()) : Normalizer.scale(PIXEL_SCALE);
+        Normalizer normalizer = defaultNormalizer(kind, parts.train());
         return new TrainTestData(normalizer.apply(parts.train()), normalizer.apply(parts.validation()), normalizer, split);
     }
 
@@ -138,12 +139,52 @@ public final class DataSources {
     }
 
     private static ArrayDataSet readWhole(Kind kind, Location path, DataSpec spec, List<String> classNames) {
+        return readWhole(kind, path, spec, classNames, null);
+    }
+
+    private static ArrayDataSet readWhole(Kind kind, Location path, DataSpec spec, List<String> classNames,
+                                          RejectSink rejects) {
         if (kind == Kind.CSV) {
             CsvOptions options = CsvOptions.builder().labelColumn(spec.labelColumn()).header(spec.header())
                     .regression(spec.regression()).classNames(classNames).build();
-            return CsvReader.read(path, options);
+            return CsvReader.read(path, options, rejects);
         }
-        return ImageFolderReader.read(path, spec.imageHeight(), spec.imageWidth(), spec.channels(), classNames);
+        return ImageFolderReader.read(path, spec.imageHeight(), spec.imageWidth(), spec.channels(), classNames,
+                rejects);
+    }
+
+    /**
+     * A source as it is stored, not split and not normalised (what {@code averon import} copies):
+     * an IDX directory's {@code train} and {@code test} parts, or the one part {@code all} of a
+     * CSV file or image folder.
+     */
+    public record RawData(Kind kind, java.util.Map<String, ArrayDataSet> parts) {
+    }
+
+    /**
+     * Reads {@code spec}'s source whole; with {@code rejects}, bad records (CSV rows, images) go
+     * there instead of failing the read.
+     */
+    public static RawData readRaw(DataSpec spec, RejectSink rejects) {
+        Location path = resolve(spec.source());
+        Kind kind = kindOf(path);
+        java.util.Map<String, ArrayDataSet> parts = new java.util.LinkedHashMap<>();
+        if (kind == Kind.IDX_DIRECTORY) {
+            List<String> classes = idxClassNames(path);
+            parts.put("train", IdxReader.readImagesAndLabels(idxFile(path, "train-images-idx3-ubyte"),
+                    idxFile(path, "train-labels-idx1-ubyte"), classes));
+            parts.put("test", IdxReader.readImagesAndLabels(idxFile(path, "t10k-images-idx3-ubyte"),
+                    idxFile(path, "t10k-labels-idx1-ubyte"), classes));
+            checkSameShape(parts.get("train"), parts.get("test"));
+        } else {
+            parts.put("all", readWhole(kind, path, spec, null, rejects));
+        }
+        return new RawData(kind, parts);
+    }
+
+    /** Pixel scaling for images; for CSV, standardisation with {@code train}'s statistics. */
+    public static Normalizer defaultNormalizer(Kind kind, ArrayDataSet train) {
+        return kind == Kind.CSV ? Normalizer.fitStandardize(train) : Normalizer.scale(PIXEL_SCALE);
     }
 
     private static Location idxFile(Location dir, String base) {

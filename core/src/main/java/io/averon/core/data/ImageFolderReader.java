@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -69,6 +70,15 @@ public final class ImageFolderReader {
 
     /** As {@link #read(Path, int, int, int, List)}, for any location the Hadoop FileSystem API reads. */
     public static ArrayDataSet read(Location dir, int height, int width, int channels, List<String> classNames) {
+        return read(dir, height, width, channels, classNames, null);
+    }
+
+    /**
+     * As {@link #read(Location, int, int, int, List)}; with {@code rejects}, an image that does not
+     * decode goes to it and the read goes on without it.
+     */
+    public static ArrayDataSet read(Location dir, int height, int width, int channels, List<String> classNames,
+                                    RejectSink rejects) {
         String where = CsvReader.show(dir.toString());
         if (height < 1 || height > MAX_SIDE || width < 1 || width > MAX_SIDE) {
             throw new InvalidInputException(where + ": image size " + height + "x" + width
@@ -144,12 +154,27 @@ public final class ImageFolderReader {
             }
         }
         float[] features = new float[(int) (exampleLength * files.size())];
+        int kept = 0;
         for (int k = 0; k < files.size(); k++) {
-            BufferedImage image = decode(files.get(k));
-            writeExample(resize(image, height, width), channels, features, (int) (k * exampleLength));
+            BufferedImage image;
+            try {
+                image = decode(files.get(k));
+            } catch (BadRecordException e) {
+                if (rejects == null) {
+                    throw e;
+                }
+                rejects.reject(e);
+                continue;
+            }
+            writeExample(resize(image, height, width), channels, features, (int) (kept * exampleLength));
+            labels[kept++] = labels[k];
         }
-        return new ArrayDataSet(dir.toString(), new int[] {channels, height, width}, features,
-                new Labels.Classes(labels, classes));
+        if (kept == 0) {
+            throw new InvalidInputException(where + ": none of the " + files.size() + " images decodes");
+        }
+        return new ArrayDataSet(dir.toString(), new int[] {channels, height, width},
+                kept == files.size() ? features : Arrays.copyOf(features, (int) (kept * exampleLength)),
+                new Labels.Classes(kept == files.size() ? labels : Arrays.copyOf(labels, kept), classes));
     }
 
     /** Non-hidden entries of {@code dir} accepted by {@code filter}, sorted by file name. */
@@ -171,10 +196,11 @@ public final class ImageFolderReader {
     /** Decodes a PNG or JPEG file; anything else (or a corrupt file) is an {@link InvalidInputException}. */
     private static BufferedImage decode(Location file) {
         String where = CsvReader.show(file.toString());
-        String notDecodable = where + ": not a decodable PNG/JPEG image";
+        String reason = "not a decodable PNG/JPEG image";
+        String notDecodable = where + ": " + reason;
         try (InputStream raw = file.open(); ImageInputStream in = ImageIO.createImageInputStream(raw)) {
             if (in == null) {
-                throw new InvalidInputException(notDecodable);
+                throw new BadRecordException(where, reason, notDecodable);
             }
             ImageReader reader = null;
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -185,18 +211,19 @@ public final class ImageFolderReader {
                 }
             }
             if (reader == null) {
-                throw new InvalidInputException(notDecodable);
+                throw new BadRecordException(where, reason, notDecodable);
             }
             try {
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > MAX_SOURCE_PIXELS) {
-                    throw new InvalidInputException(where + ": image of " + reader.getWidth(0) + "x"
-                            + reader.getHeight(0) + " pixels is too large to decode");
+                    String tooLarge = "image of " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + " pixels is too large to decode";
+                    throw new BadRecordException(where, tooLarge, where + ": " + tooLarge);
                 }
                 BufferedImage image = reader.read(0);
                 if (image == null) {
-                    throw new InvalidInputException(notDecodable);
+                    throw new BadRecordException(where, reason, notDecodable);
                 }
                 return image;
             } finally {
@@ -205,7 +232,8 @@ public final class ImageFolderReader {
         } catch (InvalidInputException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new InvalidInputException(notDecodable + " (" + CsvReader.show(String.valueOf(e.getMessage())) + ")", e);
+            String detail = reason + " (" + CsvReader.show(String.valueOf(e.getMessage())) + ")";
+            throw new BadRecordException(where, detail, where + ": " + detail, e);
         }
     }
 

@@ -60,6 +60,15 @@ public record Normalizer(Kind kind, Float scale, float[] mean, float[] std) impl
                 sumSq[j] += v * v;
             }
         }
+        return standardize(n, sum, sumSq);
+    }
+
+    /**
+     * Standardisation from per-feature sums over {@code n} examples (what a distributed pass
+     * accumulates); a constant feature gets std 1.
+     */
+    public static Normalizer standardize(long n, double[] sum, double[] sumSq) {
+        int width = sum.length;
         float[] mean = new float[width];
         float[] std = new float[width];
         for (int j = 0; j < width; j++) {

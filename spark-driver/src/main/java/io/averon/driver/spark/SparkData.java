@@ -86,6 +86,23 @@ public final class SparkData {
                 rows(test, "test", featuresColumn, labelColumn, classNames, exampleShape), classNames);
     }
 
+    /**
+     * The same data with {@code normalizer} applied to every example's features as it is read in
+     * the executors (what the trained model then records and applies when scoring).
+     */
+    public SparkData normalized(io.averon.core.data.Normalizer normalizer) {
+        return new SparkData(normalize(train, normalizer), normalize(test, normalizer), classNames);
+    }
+
+    private static <T> Part<T> normalize(Part<T> part, io.averon.core.data.Normalizer normalizer) {
+        Converter<T> inner = part.converter();
+        Converter<T> converter = (element, sink) -> inner.convert(element, (shape, features, label, target) -> {
+            normalizer.applyInPlace(features, features.length);
+            sink.accept(shape, features, label, target);
+        });
+        return new Part<>(part.rdd(), converter, part.what());
+    }
+
     Part<?> train() {
         return train;
     }

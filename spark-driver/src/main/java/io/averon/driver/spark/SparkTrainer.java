@@ -120,6 +120,14 @@ public final class SparkTrainer {
      * before training starts), routes each example to its worker, trains, and uncaches the shards.
      */
     public Result fit(SparkData data, AveronModel model, EpochListener listener) {
+        return fit(data, model, null, null, listener);
+    }
+
+    /**
+     * As {@link #fit(SparkData, AveronModel, EpochListener)}, resuming after a checkpoint and/or
+     * with an external parameter server's job identity (either may be null).
+     */
+    public Result fit(SparkData data, AveronModel model, Resume resume, JobIdentity identity, EpochListener listener) {
         RecordSharding.Summary summary = RecordSharding.validate(sc, data);
         List<String> classes = data.classNames();
         int width = java.util.Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);
@@ -128,8 +136,8 @@ public final class SparkTrainer {
         ShardPlan shards = plan(summary.trainSize(), summary.testSize());
         JavaRDD<IndexedExample> input = RecordSharding.shard(data, summary, shards);
         try {
-            return train(new RecordShards(classes, summary.shape(), "the input"), input, shards, classes, model, null,
-                    null, listener);
+            return train(new RecordShards(classes, summary.shape(), "the input"), input, shards, classes, model, resume,
+                    identity, listener);
         } finally {
             input.unpersist(false);
         }

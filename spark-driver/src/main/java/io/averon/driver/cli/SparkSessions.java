@@ -1,0 +1,35 @@
+package io.averon.driver.cli;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of a CLI command: under {@code spark-submit} the master and settings come
+ * from there; run directly, {@code --master} or {@code local[*]}.
+ */
+final class SparkSessions {
+
+    private SparkSessions() {
+    }
+
+    /** Spark's configuration for {@code averon <command>}, with Averon's defaults where the user set nothing. */
+    static SparkConf conf(String command, String master) {
+        SparkConf conf = new SparkConf().setAppName("averon " + command);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        // outputs appear only when their job commits (_SUCCESS); a failed job leaves none
+        conf.setIfMissing("spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version", "1");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return conf;
+    }
+
+    /** A session for {@code averon <command>}; close it when done. */
+    static SparkSession start(String command, String master) {
+        SparkSession spark = SparkSession.builder().config(conf(command, master)).getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        return spark;
+    }
+}

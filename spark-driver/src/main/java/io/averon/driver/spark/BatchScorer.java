@@ -1,0 +1,278 @@
+package io.averon.driver.spark;
+
+import io.averon.core.InvalidInputException;
+import io.averon.core.artifact.Manifest;
+import io.averon.core.artifact.ModelArtifact;
+import io.averon.core.data.Normalizer;
+import io.averon.core.model.AveronModel;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayInputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Scores a Spark {@link Dataset} of rows with a trained model, in the executors: the model's
+ * bytes are broadcast once, loaded lazily and kept per executor JVM (one copy per concurrently
+ * running task), and each partition is scored in minibatches with the model's own normalisation.
+ *
+ * <p>The result has the input's columns except the features, then for a classifier
+ * {@value #PREDICTED} (class name), {@value #PROBABILITY} (its probability) and {@value #TOP_K}
+ * (array of {label, probability}, best first), for a regression model {@value #VALUE}; and
+ * {@value #ERROR}: null, or why the row could not be scored (then the prediction columns are null).
+ *
+ * <pre>{@code
+ * Dataset<Row> scored = BatchScorer.score(ScoringModel.read("hdfs://nn/models/model.zip"), spark.read().parquet(uri));
+ * scored.filter("error is null").groupBy("predicted").count().show();
+ * }</pre>
+ */
+public final class BatchScorer {
+
+    public static final String PREDICTED = "predicted";
+    public static final String PROBABILITY = "probability";
+    public static final String TOP_K = "top_k";
+    public static final String VALUE = "value";
+    public static final String ERROR = "error";
+    public static final int DEFAULT_TOP_K = 3;
+    public static final int DEFAULT_BATCH_SIZE = 256;
+
+    /** Loaded models per executor JVM, by model file content: a task borrows one and gives it back. */
+    private static final Map<String, Queue<AveronModel>> MODELS = new ConcurrentHashMap<>();
+
+    /**
+     * How to score.
+     *
+     * @param featuresColumn the column with the features (an array of numbers, the model's input flattened)
+     * @param topK           how many classes {@value #TOP_K} lists (capped at the class count)
+     * @param batchSize      rows per forward pass
+     */
+    public record Options(String featuresColumn, int topK, int batchSize) implements java.io.Serializable {
+        public Options {
+            if (topK < 1) {
+                throw new InvalidInputException("--top-k must be >= 1, got " + topK);
+            }
+            if (batchSize < 1) {
+                throw new InvalidInputException("--batch-size must be >= 1, got " + batchSize);
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(AveronDataset.FEATURES, DEFAULT_TOP_K, DEFAULT_BATCH_SIZE);
+        }
+    }
+
+    private BatchScorer() {
+    }
+
+    /** {@link #score(ScoringModel, Dataset, Options)} with {@link Options#defaults()}. */
+    public static Dataset<Row> score(ScoringModel model, Dataset<Row> rows) {
+        return score(model, rows, Options.defaults());
+    }
+
+    /**
+     * The rows with prediction columns (lazily: nothing runs until an action). The input's schema
+     * is checked here, before any Spark job.
+     */
+    public static Dataset<Row> score(ScoringModel model, Dataset<Row> rows, Options options) {
+        StructType in = rows.schema();
+        if (in.getFieldIndex(options.featuresColumn()).isEmpty()) {
+            throw new InvalidInputException("the input has no column '" + options.featuresColumn() + "'; columns: "
+                    + Arrays.toString(in.fieldNames()));
+        }
+        int features = in.fieldIndex(options.featuresColumn());
+        DataType type = in.fields()[features].dataType();
+        if (!(type instanceof ArrayType array) || !(array.elementType() instanceof NumericType)) {
+            throw new InvalidInputException("input column '" + options.featuresColumn() + "' is " + type.simpleString()
+                    + "; it must be an array of numbers");
+        }
+        StructType out = new StructType();
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < in.fields().length; i++) {
+            if (i != features) {
+                out = out.add(in.fields()[i]);
+                kept.add(i);
+            }
+        }
+        for (StructField f : predictionFields(model.regression())) {
+            if (out.getFieldIndex(f.name()).isDefined()) {
+                throw new InvalidInputException("the input already has a column '" + f.name() + "'; rename or drop it");
+            }
+            out = out.add(f);
+        }
+        Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
+                .broadcast(model.bytes());
+        Manifest m = model.manifest();
+        Partition task = new Partition(bytes, model.name(), String.join(",", new java.util.TreeMap<>(m.entries()).values()), model.convolutional(), model.regression(),
+                new ArrayList<>(m.classNames()), m.inputShape(), m.normalizer(), features,
+                kept.stream().mapToInt(Integer::intValue).toArray(), Math.min(options.topK(),
+                Math.max(1, m.classNames().size())), options.batchSize());
+        return rows.mapPartitions(task, Encoders.row(out));
+    }
+
+    /** The columns scoring adds. */
+    static List<StructField> predictionFields(boolean regression) {
+        List<StructField> fields = new ArrayList<>();
+        if (regression) {
+            fields.add(DataTypes.createStructField(VALUE, DataTypes.DoubleType, true));
+        } else {
+            fields.add(DataTypes.createStructField(PREDICTED, DataTypes.StringType, true));
+            fields.add(DataTypes.createStructField(PROBABILITY, DataTypes.DoubleType, true));
+            fields.add(DataTypes.createStructField(TOP_K, DataTypes.createArrayType(new StructType()
+                    .add("label", DataTypes.StringType, false).add(PROBABILITY, DataTypes.DoubleType, false), false),
+                    true));
+        }
+        fields.add(DataTypes.createStructField(ERROR, DataTypes.StringType, true));
+        return fields;
+    }
+
+    /** Scores one partition, a minibatch at a time, rows out in the order they came in. */
+    private record Partition(Broadcast<byte[]> bytes, String name, String key, boolean convolutional,
+                             boolean regression, ArrayList<String> classNames, int[] shape, Normalizer normalizer,
+                             int features, int[] kept, int topK, int batchSize)
+            implements MapPartitionsFunction<Row, Row> {
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> input) {
+            TaskContext task = TaskContext.get();
+            NativeRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1, convolutional));
+            return new Iterator<>() {
+                private final ArrayDeque<Row> ready = new ArrayDeque<>();
+
+                @Override
+                public boolean hasNext() {
+                    if (ready.isEmpty() && input.hasNext()) {
+                        scoreNextBatch(input, ready);
+                    }
+                    return !ready.isEmpty();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    return ready.poll();
+                }
+            };
+        }
+
+        private void scoreNextBatch(Iterator<Row> input, ArrayDeque<Row> ready) {
+            int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            List<Row> rows = new ArrayList<>(batchSize);
+            List<String> errors = new ArrayList<>(batchSize);
+            float[] x = new float[batchSize * width];
+            int good = 0;
+            while (rows.size() < batchSize && input.hasNext()) {
+                Row row = input.next();
+                String error = read(row, x, good * width, width);
+                rows.add(row);
+                errors.add(error);
+                if (error == null) {
+                    good++;
+                }
+            }
+            float[][] outputs = new float[0][];
+            if (good > 0) {
+                float[] batch = good == batchSize ? x : Arrays.copyOf(x, good * width);
+                normalizer.applyInPlace(batch, width);
+                long[] dims = new long[shape.length + 1];
+                dims[0] = good;
+                for (int d = 0; d < shape.length; d++) {
+                    dims[d + 1] = shape[d];
+                }
+                AveronModel model = borrow();
+                try {
+                    INDArray result = model.output(Nd4j.create(batch, dims, 'c'));
+                    outputs = result.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
+                } finally {
+                    MODELS.get(key).offer(model);
+                }
+            }
+            for (int i = 0, k = 0; i < rows.size(); i++) {
+                ready.add(output(rows.get(i), errors.get(i), errors.get(i) == null ? outputs[k++] : null));
+            }
+        }
+
+        /** Copies the row's features into {@code x} at {@code offset}; returns why it cannot be scored, or null. */
+        private String read(Row row, float[] x, int offset, int width) {
+            if (row.isNullAt(features)) {
+                return "features are null";
+            }
+            List<Object> values = row.getList(features);
+            if (values.size() != width) {
+                return "features have " + values.size() + " values; the model takes " + width + " (shape "
+                        + Arrays.toString(shape) + ")";
+            }
+            for (int j = 0; j < width; j++) {
+                Object v = values.get(j);
+                if (v == null) {
+                    return "features have a null at position " + j;
+                }
+                float f = ((Number) v).floatValue();
+                if (!Float.isFinite(f)) {
+                    return "features have a non-finite value (" + v + ") at position " + j;
+                }
+                x[offset + j] = f;
+            }
+            return null;
+        }
+
+        private Row output(Row row, String error, float[] scores) {
+            int extra = regression ? 2 : 4;
+            Object[] values = new Object[kept.length + extra];
+            for (int i = 0; i < kept.length; i++) {
+                values[i] = row.get(kept[i]);
+            }
+            int at = kept.length;
+            if (scores != null && regression) {
+                values[at] = (double) scores[0];
+            } else if (scores != null) {
+                Integer[] order = new Integer[scores.length];
+                for (int c = 0; c < order.length; c++) {
+                    order[c] = c;
+                }
+                Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
+                Row[] top = new Row[topK];
+                for (int t = 0; t < topK; t++) {
+                    top[t] = RowFactory.create(classNames.get(order[t]), (double) scores[order[t]]);
+                }
+                values[at] = classNames.get(order[0]);
+                values[at + 1] = (double) scores[order[0]];
+                values[at + 2] = Arrays.asList(top);
+            }
+            values[values.length - 1] = error;
+            return RowFactory.create(values);
+        }
+
+        /** A model of this task's JVM not in use by another task, loaded on first need. */
+        private AveronModel borrow() {
+            AveronModel model = MODELS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
+            return model != null ? model : ModelArtifact.read(new ByteArrayInputStream(bytes.value()), name).model();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.averon.driver.spark;
+
+import io.averon.core.InvalidInputException;
+import io.averon.core.artifact.Manifest;
+import io.averon.core.artifact.ModelArtifact;
+import io.averon.core.io.Location;
+import io.averon.core.model.ModelSpec;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * A model file read and verified on the driver, ready to ship to executors: the exact bytes that
+ * verified (so what executors load is what was checked), its manifest, and what scoring needs to
+ * know without loading it again.
+ */
+public final class ScoringModel {
+
+    /** Model files larger than this are refused rather than broadcast. */
+    static final long MAX_BYTES = 1L << 30;
+
+    private final String name;
+    private final byte[] bytes;
+    private final Manifest manifest;
+    private final boolean convolutional;
+    private final boolean regression;
+
+    private ScoringModel(String name, byte[] bytes, ModelArtifact artifact) {
+        this.name = name;
+        this.bytes = bytes;
+        this.manifest = artifact.manifest();
+        this.convolutional = ModelSpec.hasConvolutionLayers(artifact.model().configurationJson());
+        this.regression = !manifest.isClassification();
+    }
+
+    /**
+     * Reads {@code model.zip} from any Hadoop file system and verifies it (SHA-256 manifest,
+     * parameters); a truncated or tampered file is an {@link InvalidInputException} naming it.
+     */
+    public static ScoringModel read(Location file) {
+        if (!file.isFile()) {
+            throw new InvalidInputException(file + ": " + (file.exists() ? "is a directory, not a model file"
+                    : "no such file"));
+        }
+        if (file.length() > MAX_BYTES) {
+            throw new InvalidInputException(file + ": " + file.length() + " bytes is too large for a model file");
+        }
+        byte[] bytes;
+        try (InputStream in = file.open()) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return new ScoringModel(file.toString(), bytes, ModelArtifact.read(new ByteArrayInputStream(bytes),
+                file.toString()));
+    }
+
+    /** As {@link #read(Location)} for a path or URI. */
+    public static ScoringModel read(String location) {
+        return read(Location.of(location));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The verified file's bytes (not a copy: do not modify). */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    /** Whether the model has convolution layers (executors then load the oneDNN build). */
+    boolean convolutional() {
+        return convolutional;
+    }
+
+    /** Whether it predicts a number rather than a class. */
+    public boolean regression() {
+        return regression;
+    }
+}
