@@ -70,8 +70,9 @@ public final class AtomicFiles {
                 content.writeTo(org.apache.commons.io.output.CloseShieldOutputStream.wrap(out));
                 out.hsync();
             }
-            org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), fs.getConf())
-                    .rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+            // the file system's own URI: a path without authority (hdfs:///x) means its default one
+            org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), fs.getConf()).rename(fs.makeQualified(tmp),
+                    fs.makeQualified(target), org.apache.hadoop.fs.Options.Rename.OVERWRITE);
         } finally {
             fs.delete(tmp, false);
         }

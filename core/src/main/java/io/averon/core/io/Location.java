@@ -2,8 +2,10 @@ package io.averon.core.io;
 
 import io.averon.core.InvalidInputException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.FileNotFoundException;
@@ -14,13 +16,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
  * A file or directory read through the Hadoop FileSystem API, so a plain path, {@code file://},
  * {@code hdfs://} and any configured scheme ({@code s3a://} with its jars) behave the same. The
  * Hadoop configuration comes from the classpath / {@code HADOOP_CONF_DIR} as in Spark. Messages
- * name the location as the user wrote it.
+ * name the location as the user wrote it. Local paths use Hadoop's raw local file system: nothing
+ * done through a Location leaves Hadoop's {@code .crc} side files behind.
  */
 public final class Location {
 
@@ -49,7 +53,10 @@ public final class Location {
         Path path = isUri(location) ? new Path(location)
                 : new Path("file", null, java.nio.file.Path.of(location).toAbsolutePath().normalize().toString());
         try {
-            return new Location(location, path, path.getFileSystem(conf), null);
+            FileSystem fs = path.getFileSystem(conf);
+            // the raw local file system: Hadoop's checksummed one would add .crc files beside what it writes
+            FileSystem unchecked = fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+            return new Location(location, path, unchecked, null);
         } catch (IOException e) {
             throw new InvalidInputException(location + ": cannot open its file system (" + e.getMessage() + ")");
         }
@@ -86,6 +93,50 @@ public final class Location {
     private Location child(String name, FileStatus status) {
         String sep = given.endsWith("/") ? "" : "/";
         return new Location(given + sep + name, new Path(path, name), fs, status);
+    }
+
+    /**
+     * The entry {@code name} beside this one, in the same directory; named in messages like this
+     * location with its last element replaced.
+     */
+    public Location sibling(String name) {
+        Path parent = path.getParent();
+        if (parent == null) {
+            throw new InvalidInputException(given + ": the root has no directory to hold a sibling");
+        }
+        String trimmed = given.replaceAll("/+$", "");
+        int slash = trimmed.lastIndexOf('/');
+        return new Location(trimmed.substring(0, slash + 1) + name, new Path(parent, name), fs, null);
+    }
+
+    /**
+     * A fresh hidden sibling {@code .NAME.TAG-RANDOM}, for staging a directory or moving one
+     * aside; {@link #list()} skips it. Nothing is created.
+     */
+    public Location temporarySibling(String tag) {
+        return sibling("." + name() + "." + tag + "-" + UUID.randomUUID());
+    }
+
+    /** Creates this directory and any missing parents; an existing directory is fine. */
+    public void mkdirs() throws IOException {
+        if (!fs.mkdirs(path)) {
+            throw new IOException(given + ": cannot create directory");
+        }
+    }
+
+    /** Deletes this file, or this directory with everything in it; returns whether anything was there. */
+    public boolean delete() throws IOException {
+        return fs.delete(path, true);
+    }
+
+    /**
+     * Renames this file or directory to {@code target} on the same file system, atomically where
+     * the file system renames atomically (HDFS, POSIX local). Never replaces or moves into an
+     * existing {@code target}: that fails with {@link org.apache.hadoop.fs.FileAlreadyExistsException}.
+     */
+    public void renameTo(Location target) throws IOException {
+        FileContext.getFileContext(fs.getUri(), fs.getConf())
+                .rename(fs.makeQualified(path), fs.makeQualified(target.path));
     }
 
     public boolean exists() {

@@ -4,24 +4,23 @@ import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
+import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
- * A run's checkpoints: {@code DIR/checkpoints/epoch-NNNN.zip}, each a complete {@code model.zip}
- * (SHA-256 manifest, updater state included) written under a temporary name and renamed; the
- * newest {@value #KEEP} are kept. Resuming picks the newest one that verifies and falls back to an
+ * A run's checkpoints on any Hadoop FileSystem: {@code DIR/checkpoints/epoch-NNNN.zip}, each a
+ * complete {@code model.zip} (SHA-256 manifest, updater state included) written under a temporary
+ * name and renamed; the newest {@value #KEEP} are kept. Resuming picks the newest one that verifies and falls back to an
  * older one, with a warning, when the newest is damaged.
  */
 final class Checkpoints {
@@ -31,30 +30,30 @@ final class Checkpoints {
     private static final Pattern NAME = Pattern.compile("epoch-(\\d{4,})\\.zip");
 
     /** A checkpoint that verified: the epoch it ends and the model it holds. */
-    record Loaded(int epoch, Path file, ModelArtifact artifact) {
+    record Loaded(int epoch, Location file, ModelArtifact artifact) {
     }
 
-    private final Path directory;
+    private final Location directory;
 
-    Checkpoints(Path runDirectory) {
-        this.directory = runDirectory.resolve("checkpoints");
+    Checkpoints(Location runDirectory) {
+        this.directory = runDirectory.child("checkpoints");
     }
 
-    Path directory() {
+    Location directory() {
         return directory;
     }
 
     /** Writes the checkpoint of {@code epoch} and deletes all but the newest {@value #KEEP}. */
     void write(int epoch, AveronModel model, ModelDescription description) {
         try {
-            Files.createDirectories(directory);
-            ModelArtifact.write(directory.resolve(String.format(java.util.Locale.ROOT, "epoch-%04d.zip", epoch)), model,
+            directory.mkdirs();
+            ModelArtifact.write(directory.child(String.format(java.util.Locale.ROOT, "epoch-%04d.zip", epoch)), model,
                     description);
-            List<Path> all = list();
+            List<Location> all = list();
             for (int i = KEEP; i < all.size(); i++) {
-                Files.deleteIfExists(all.get(i));
+                all.get(i).delete();
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new AveronException("cannot write checkpoint of epoch " + epoch + " to " + directory + ": "
                     + e.getMessage(), e);
         }
@@ -66,27 +65,27 @@ final class Checkpoints {
      * @throws InvalidInputException if there is none (resuming never silently starts from scratch)
      */
     Loaded newestValid() {
-        List<Path> all;
+        List<Location> all;
         try {
-            all = Files.isDirectory(directory) ? list() : List.of();
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot list checkpoints in " + directory + ": " + e.getMessage());
+            all = directory.isDirectory() ? list() : List.of();
+        } catch (UncheckedIOException e) {
+            throw new InvalidInputException("cannot list checkpoints in " + directory + ": " + e.getCause().getMessage());
         }
         if (all.isEmpty()) {
             throw new InvalidInputException("--resume: no checkpoint in " + directory + "; nothing to resume "
                     + "(run without --resume to start over)");
         }
         for (int i = 0; i < all.size(); i++) {
-            Path file = all.get(i);
+            Location file = all.get(i);
             try {
                 ModelArtifact artifact = ModelArtifact.read(file);
                 if (i > 0) {
-                    LOG.warn("resuming from the older checkpoint {}", file.getFileName());
+                    LOG.warn("resuming from the older checkpoint {}", file.name());
                 }
                 return new Loaded(epochOf(file).orElseThrow(), file, artifact);
             } catch (AveronException e) {
                 LOG.warn("checkpoint {} does not verify ({}){}", file, e.getMessage(),
-                        i + 1 < all.size() ? "; falling back to " + all.get(i + 1).getFileName() : "");
+                        i + 1 < all.size() ? "; falling back to " + all.get(i + 1).name() : "");
             }
         }
         throw new InvalidInputException("--resume: none of the checkpoints in " + directory + " verifies; "
@@ -94,15 +93,13 @@ final class Checkpoints {
     }
 
     /** Checkpoint files, newest epoch first. */
-    private List<Path> list() throws IOException {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(p -> epochOf(p).isPresent())
-                    .sorted(Comparator.comparing((Path p) -> epochOf(p).orElseThrow()).reversed()).toList();
-        }
+    private List<Location> list() {
+        return directory.list().stream().filter(p -> epochOf(p).isPresent())
+                .sorted(Comparator.comparing((Location p) -> epochOf(p).orElseThrow()).reversed()).toList();
     }
 
-    private static Optional<Integer> epochOf(Path file) {
-        Matcher m = NAME.matcher(file.getFileName().toString());
+    private static Optional<Integer> epochOf(Location file) {
+        Matcher m = NAME.matcher(file.name());
         return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
     }
 }

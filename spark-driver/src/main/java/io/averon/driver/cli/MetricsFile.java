@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.averon.core.AveronException;
 import io.averon.core.io.AtomicFiles;
+import io.averon.core.io.Location;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.TrainingResult;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +27,7 @@ final class MetricsFile {
     private MetricsFile() {
     }
 
-    static void write(Path file, Map<String, Object> config, TrainingResult result) {
+    static void write(Location file, Map<String, Object> config, TrainingResult result) {
         write(file, config, result.epochs().stream().map(EpochRecord::toJson).toList(), result.finalMetrics().toJson(),
                 summary(result, result.epochs().size()));
     }
@@ -45,7 +45,7 @@ final class MetricsFile {
      * Writes the file from its parts; {@code finalMetrics} and {@code summary} are null while a run
      * is still going (the distributed engine rewrites the file after every epoch).
      */
-    static void write(Path file, Map<String, Object> config, List<Map<String, Object>> epochs,
+    static void write(Location file, Map<String, Object> config, List<Map<String, Object>> epochs,
                       Map<String, Object> finalMetrics, Map<String, Object> summary) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("config", config);
@@ -58,7 +58,7 @@ final class MetricsFile {
     }
 
     /** Writes JSON to a temporary sibling, then renames it over {@code file}. */
-    static void writeAtomically(Path file, Object value) {
+    static void writeAtomically(Location file, Object value) {
         try {
             AtomicFiles.write(file, out -> JSON.writeValue(out, value));
         } catch (IOException e) {

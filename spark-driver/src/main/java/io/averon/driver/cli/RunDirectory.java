@@ -2,77 +2,88 @@ package io.averon.driver.cli;
 
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
-import org.apache.commons.io.file.PathUtils;
+import io.averon.core.io.Location;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * A run's output directory, written under a temporary sibling name and renamed into place only
- * when everything in it is complete. A failed run leaves nothing at the final path. Close without
- * {@link #commit()} deletes the temporary directory.
+ * A run's output directory on any Hadoop FileSystem, written under a hidden temporary sibling name
+ * and renamed into place only when everything in it is complete. A failed run leaves nothing at
+ * the final location. Close without {@link #commit()} deletes the temporary directory.
  */
 final class RunDirectory implements AutoCloseable {
 
-    private final Path target;
-    private final Path staging;
+    private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
+
+    private final Location target;
+    private final Location staging;
     private final boolean overwrite;
     private boolean committed;
 
-    private RunDirectory(Path target, Path staging, boolean overwrite) {
+    private RunDirectory(Location target, Location staging, boolean overwrite) {
         this.target = target;
         this.staging = staging;
         this.overwrite = overwrite;
     }
 
     /** Checks that {@code target} may be written and creates the staging directory beside it. */
-    static RunDirectory create(Path target, boolean overwrite) {
-        Path absolute = target.toAbsolutePath().normalize();
-        if (Files.exists(absolute) && !overwrite) {
+    static RunDirectory create(Location target, boolean overwrite) {
+        if (target.exists() && !overwrite) {
             throw new InvalidInputException("--out " + target + " already exists; choose a new directory or pass --overwrite");
         }
-        if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+        if (target.exists() && !target.isDirectory()) {
             throw new InvalidInputException("--out " + target + " exists and is not a directory");
         }
+        Location staging = target.temporarySibling("tmp");
         try {
-            Path parent = absolute.getParent();
-            Files.createDirectories(parent);
-            Path staging = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".tmp-");
-            return new RunDirectory(absolute, staging, overwrite);
+            staging.mkdirs();
+            return new RunDirectory(target, staging, overwrite);
         } catch (IOException e) {
             throw new InvalidInputException("--out " + target + ": cannot create (" + e.getMessage() + ")");
         }
     }
 
     /** Where files go until {@link #commit()}. */
-    Path staging() {
+    Location staging() {
         return staging;
     }
 
-    Path target() {
+    Location target() {
         return target;
     }
 
     /** Moves the finished directory into place (replacing the old one when overwriting). */
     void commit() {
+        Location old = null;
         try {
-            makeReadable(staging);
-            Path old = null;
-            if (overwrite && Files.exists(target)) {
-                old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
-                Files.delete(old);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            if (overwrite && target.exists()) {
+                old = target.temporarySibling("old");
+                target.renameTo(old);
             }
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            staging.renameTo(target);
             committed = true;
-            if (old != null) {
-                deleteRecursively(old);
-            }
         } catch (IOException e) {
+            if (old != null) {
+                restore(old);
+            }
             throw new AveronException("cannot move " + staging + " to " + target + ": " + e.getMessage(), e);
+        }
+        if (old != null) {
+            try {
+                old.delete();
+            } catch (IOException e) {
+                LOG.warn("could not delete the replaced run {}: {}", old, e.getMessage());
+            }
+        }
+    }
+
+    private void restore(Location old) {
+        try {
+            old.renameTo(target);
+        } catch (IOException e) {
+            LOG.warn("the replaced run is still at {}: {}", old, e.getMessage());
         }
     }
 
@@ -80,28 +91,10 @@ final class RunDirectory implements AutoCloseable {
     public void close() {
         if (!committed) {
             try {
-                deleteRecursively(staging);
+                staging.delete();
             } catch (IOException e) {
                 // best effort: the staging directory is hidden and named after the run
             }
-        }
-    }
-
-    /** Temporary files and directories are private (0600/0700); a finished run is readable like any output. */
-    private static void makeReadable(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
-            }
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: keep its defaults
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            PathUtils.deleteDirectory(dir);
         }
     }
 }

@@ -7,22 +7,20 @@ import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
+import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
 import io.averon.driver.spark.SparkTrainer;
 import io.averon.driver.spark.SparkTrainingConfig;
-import org.apache.commons.io.file.PathUtils;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +30,9 @@ import java.util.Map;
  * context, lays out {@code --out} for checkpoints, resumes from the newest valid checkpoint, and
  * writes metrics.json after every epoch and model.zip at the end.
  *
- * <p>Layout of {@code --out}: {@code checkpoints/epoch-NNNN.zip} (newest 2), {@code metrics.json}
- * (rewritten atomically after each epoch; {@code final} appears at the end) and {@code model.zip}
- * (written last: its presence means the run completed).
+ * <p>Layout of {@code --out} (any Hadoop FileSystem location): {@code checkpoints/epoch-NNNN.zip}
+ * (newest 2), {@code metrics.json} (rewritten atomically after each epoch; {@code final} appears at
+ * the end) and {@code model.zip} (written last: its presence means the run completed).
  */
 final class SparkTrainRun {
 
@@ -42,7 +40,7 @@ final class SparkTrainRun {
     /** Spark's barrier-stage sync timeout (seconds), unless the user set one. */
     static final String BARRIER_TIMEOUT_SECONDS = "600";
 
-    record Request(Path out, boolean overwrite, boolean resume, String master, DataSpec dataSpec, TrainTestData data,
+    record Request(Location out, boolean overwrite, boolean resume, String master, DataSpec dataSpec, TrainTestData data,
                    AveronModel model, SparkTrainingConfig config, SparkTrainer.JobIdentity identity,
                    Map<String, Object> configJson, ModelDescription description, TrainingListener progress) {
     }
@@ -52,11 +50,11 @@ final class SparkTrainRun {
 
     /** Runs the request; returns the finished run's directory and result. */
     static TrainingResult run(Request r) {
-        Path out = r.out().toAbsolutePath().normalize();
+        Location out = r.out();
         Checkpoints checkpoints = new Checkpoints(out);
         SparkTrainer.Resume resume = null;
         List<Map<String, Object>> earlierEpochs = new ArrayList<>();
-        Path old = null;
+        Location old = null;
         if (r.resume()) {
             Checkpoints.Loaded loaded = checkpoints.newestValid();
             AveronModel saved = loaded.artifact().model();
@@ -67,9 +65,9 @@ final class SparkTrainRun {
                         + "); resume with the same --model and data");
             }
             resume = new SparkTrainer.Resume(loaded.epoch(), io.averon.driver.spark.ModelVectors.of(saved));
-            earlierEpochs = earlierEpochs(out.resolve("metrics.json"), loaded.epoch());
+            earlierEpochs = earlierEpochs(out.child("metrics.json"), loaded.epoch());
             LOG.info("resuming from {} (after epoch {})", loaded.file(), loaded.epoch());
-        } else if (Files.exists(out)) {
+        } else if (out.exists()) {
             if (!r.overwrite()) {
                 throw new InvalidInputException("--out " + r.out() + " already exists; choose a new directory, pass "
                         + "--overwrite, or --resume to continue its run");
@@ -94,7 +92,7 @@ final class SparkTrainRun {
                 createDirectory(out); // only now: a run refused before training leaves nothing behind
                 checkpoints.write(record.epoch(), averaged, description);
                 epochs.add(record.toJson());
-                MetricsFile.write(out.resolve("metrics.json"), r.configJson(), epochs, null, null);
+                MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, null, null);
             }
         };
         SparkConf conf = new SparkConf().setAppName("averon train");
@@ -110,31 +108,27 @@ final class SparkTrainRun {
             result = new SparkTrainer(sc, r.config()).fit(r.dataSpec(), r.data(), r.model(), resume, r.identity(),
                     listener);
         } catch (RuntimeException e) {
-            if (old != null && !Files.exists(out)) {
-                restore(old, out); // refused before any epoch: the replaced run stays as it was
+            if (old != null) {
+                settleReplaced(old, out);
             }
             throw e;
         }
         r.configJson().put("workers", result.workers());
-        ModelArtifact.write(out.resolve("model.zip"), result.model(), description);
-        MetricsFile.write(out.resolve("metrics.json"), r.configJson(), epochs, result.training().finalMetrics().toJson(),
+        ModelArtifact.write(out.child("model.zip"), result.model(), description);
+        MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, result.training().finalMetrics().toJson(),
                 MetricsFile.summary(result.training(), epochs.size()));
         if (old != null) {
-            try {
-                PathUtils.deleteDirectory(old);
-            } catch (IOException e) {
-                LOG.warn("could not delete the replaced run {}: {}", old, e.getMessage());
-            }
+            deleteReplaced(old);
         }
         return result.training();
     }
 
-    private static List<Map<String, Object>> earlierEpochs(Path metrics, int upTo) {
-        if (!Files.exists(metrics)) {
+    private static List<Map<String, Object>> earlierEpochs(Location metrics, int upTo) {
+        if (!metrics.exists()) {
             return new ArrayList<>();
         }
-        try {
-            Map<String, Object> root = MetricsFile.JSON.readValue(metrics.toFile(), new TypeReference<>() { });
+        try (InputStream in = metrics.open()) {
+            Map<String, Object> root = MetricsFile.JSON.readValue(in, new TypeReference<>() { });
             List<Map<String, Object>> out = new ArrayList<>();
             Object epochs = root.get("epochs");
             if (epochs instanceof List<?> list) {
@@ -153,27 +147,42 @@ final class SparkTrainRun {
         }
     }
 
-    private static void createDirectory(Path out) {
+    private static void createDirectory(Location out) {
         try {
-            Files.createDirectories(out);
+            out.mkdirs();
         } catch (IOException e) {
             throw new AveronException("--out " + out + ": cannot create (" + e.getMessage() + ")", e);
         }
     }
 
-    private static void restore(Path old, Path out) {
+    /**
+     * After a failed run with --overwrite: refused before any epoch, the replaced run goes back as it
+     * was; once an epoch was written, the new run (resumable) has replaced it.
+     */
+    private static void settleReplaced(Location old, Location out) {
         try {
-            Files.move(old, out, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            if (out.exists()) {
+                deleteReplaced(old);
+            } else {
+                old.renameTo(out);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
             LOG.warn("the replaced run is still at {}: {}", old, e.getMessage());
         }
     }
 
-    private static Path moveAside(Path out) {
+    private static void deleteReplaced(Location old) {
         try {
-            Path old = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".old-");
-            Files.delete(old);
-            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+            old.delete();
+        } catch (IOException e) {
+            LOG.warn("could not delete the replaced run {}: {}", old, e.getMessage());
+        }
+    }
+
+    private static Location moveAside(Location out) {
+        Location old = out.temporarySibling("old");
+        try {
+            out.renameTo(old);
             return old;
         } catch (IOException e) {
             throw new AveronException("cannot move the existing " + out + " aside: " + e.getMessage(), e);

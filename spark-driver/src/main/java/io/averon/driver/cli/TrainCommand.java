@@ -7,6 +7,7 @@ import io.averon.core.artifact.ModelDescription;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
+import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.model.ModelCheck;
 import io.averon.core.model.LrSchedule;
@@ -150,8 +151,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Native threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<model>-<time>)")
-    Path out;
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Output directory: a local path or a Hadoop FileSystem URI such as hdfs://nn:8020/runs/a "
+                    + "(default: runs/<model>-<time>)")
+    String out;
 
     @Option(names = "--overwrite", description = "Replace --out if it exists")
     boolean overwrite;
@@ -173,8 +176,9 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }
-        Path outDir = out != null ? out : Path.of("runs", spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        String outName = out != null ? out : "runs/" + spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Location outDir = Location.of(outName);
         int nativeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (nativeThreads < 1) {
             throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
@@ -196,15 +200,15 @@ final class TrainCommand implements Callable<Integer> {
 
             TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(), progress());
 
-            ModelArtifact.write(run.staging().resolve("model.zip"), net, describe(dataSpec, split, configJson));
-            MetricsFile.write(run.staging().resolve("metrics.json"), configJson, result);
+            ModelArtifact.write(run.staging().child("model.zip"), net, describe(dataSpec, split, configJson));
+            MetricsFile.write(run.staging().child("metrics.json"), configJson, result);
             run.commit();
-            return finished(result, run.target());
+            return finished(result, outDir);
         }
     }
 
     private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, UpdaterSpec updater, TrainingConfig config,
-                             Path outDir) {
+                             Location outDir) {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
@@ -229,7 +233,7 @@ final class TrainCommand implements Callable<Integer> {
         LOG.info("effective configuration: {}", configJson);
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, dataSpec,
                 split, net, sparkConfig, identity, configJson, describe(dataSpec, split, configJson), progress()));
-        return finished(result, outDir.toAbsolutePath().normalize());
+        return finished(result, outDir);
     }
 
     /** What model.zip records about the run, for both engines. */
@@ -243,9 +247,12 @@ final class TrainCommand implements Callable<Integer> {
         return new ConsoleProgress(command.commandLine().getOut(), progress != null ? progress : System.console() != null);
     }
 
-    private int finished(TrainingResult result, Path target) {
+    /** Prints the final line naming {@code --out} as given when it is a URI, else as an absolute local path. */
+    private int finished(TrainingResult result, Location target) {
+        String given = target.toString();
         command.commandLine().getOut().printf(java.util.Locale.ROOT, "final test %s; wrote %s%n",
-                MetricsFile.headline(result.finalMetrics()), target);
+                MetricsFile.headline(result.finalMetrics()),
+                Location.isUri(given) ? given : Path.of(given).toAbsolutePath().normalize());
         return AveronCli.EXIT_OK;
     }
 

@@ -128,6 +128,17 @@ class CliInputErrorsTest {
     }
 
     @Test
+    void shouldRefuseOutputOnAFileSystemWithoutAnImplementation() throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("data.csv"), 50);
+        CliRun run = CliRun.of("train", "--engine", "local", "--data", csv.toString(), "--model", "logistic",
+                "--epochs", "1", "--out", "nofs://host/runs/a");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.errorLine().startsWith("averon: nofs://host/runs/a: cannot open its file system"),
+                run.errorLine());
+        assertFalse(run.errorLine().contains("\n"));
+    }
+
+    @Test
     void shouldRefuseTamperedAndTruncatedModelZipWhenEvaluating() throws IOException {
         Path csv = TestFiles.csv(tmp.resolve("data.csv"), 200);
         Path run = tmp.resolve("run");

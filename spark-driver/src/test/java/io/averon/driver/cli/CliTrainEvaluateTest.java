@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -104,6 +105,32 @@ class CliTrainEvaluateTest {
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(Files.exists(out.resolve("model.zip")));
         assertTrue(Files.notExists(out.resolve("old.txt")));
+    }
+
+    @Test
+    void shouldWriteToAFileUriLikeToAPathAndLeaveNoHadoopSideFiles() throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 100);
+        Path dir = tmp.resolve("uri-run");
+        String uri = dir.toUri().toString();
+        CliRun train = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
+                "--engine", "local", "--out", uri, "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().strip().endsWith("wrote " + uri), train.out());
+        assertEquals(List.of("metrics.json", "model.zip"), listNames(dir), "no .crc files");
+        assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "no staging directory left");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("model.zip"))));
+
+        CliRun again = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
+                "--engine", "local", "--out", uri, "--overwrite", "--no-progress");
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals(List.of("metrics.json", "model.zip"), listNames(dir));
+        assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "the replaced run was deleted");
+    }
+
+    private static List<String> listNames(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     private static List<String> fieldNames(JsonNode node) {

@@ -5,6 +5,9 @@ import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
+import io.averon.core.data.ArrayDataSet;
+import io.averon.core.data.DataSources;
+import io.averon.core.data.DataSpec;
 import io.averon.core.data.Normalizer;
 import io.averon.core.data.SplitSpec;
 import io.averon.core.io.Location;
@@ -12,7 +15,9 @@ import io.averon.core.model.AveronModel;
 import io.averon.core.model.ModelFactory;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.UpdaterSpec;
+import io.averon.core.train.Evaluator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -24,18 +29,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Training from a real HDFS ({@link MiniDFSCluster} in this JVM): executors read {@code hdfs://}
- * data through the Hadoop FileSystem API, with the same result as from a local copy.
+ * Training from and to a real HDFS ({@link MiniDFSCluster} in this JVM): executors read
+ * {@code hdfs://} data through the Hadoop FileSystem API, with the same result as from a local
+ * copy; {@code --out hdfs://...} gets the same run directory, checkpoints, overwrite and resume
+ * guarantees as a local directory.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class HdfsTrainingTest {
@@ -139,5 +149,173 @@ class HdfsTrainingTest {
         assertEquals(2, run.exitCode(), "bad input");
         assertEquals("averon: " + missing + ": no such file or directory", run.errorLine());
         assertTrue(Files.notExists(tmp.resolve("missing")), "nothing written");
+    }
+
+    @Test
+    void shouldWriteModelMetricsAndCheckpointsToHdfsWhenTheSparkEngineTrainsWithTwoWorkers() throws IOException {
+        String data = upload(SparkEngineTest.writeCsv(tmp.resolve("spark-out.csv"), SparkEngineTest.blobRows(600)),
+                "spark-out.csv");
+        String out = root + "/runs/spark/run";
+        CliRun run = SparkEngineTest.train(data, out, "--workers", "2", "--model", "logistic", "--epochs", "3",
+                "--lr", "0.05");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().strip().endsWith("wrote " + out), run.out());
+
+        assertEquals(List.of("checkpoints", "metrics.json", "model.zip"), names("/runs/spark/run"));
+        assertEquals(List.of("epoch-0002.zip", "epoch-0003.zip"), names("/runs/spark/run/checkpoints"),
+                "the newest 2 checkpoints");
+        assertEquals(List.of(), hidden("/runs/spark"), "no temporary files or directories left");
+        JsonNode metrics = metrics(out);
+        assertEquals(3, metrics.get("epochs").size());
+        assertEquals(2, metrics.get("config").get("workers").asInt());
+
+        ModelArtifact model = ModelArtifact.read(Location.of(out + "/model.zip"));
+        ArrayDataSet test = DataSources.loadForEvaluation(DataSpec.builder(data).splitKind(SplitSpec.Kind.TIME_ORDERED)
+                .build(), model.manifest().classNames(), model.manifest().inputShape(), model.manifest().normalizer(),
+                model.manifest().split());
+        double accuracy = Evaluator.evaluate(model.model(), test).accuracy();
+        assertEquals(metrics.get("final").get("test_accuracy").asDouble(), accuracy, 0.0,
+                "the model read back from HDFS evaluates to metrics.json's final accuracy");
+        assertTrue(accuracy > 0.8, "learned the blobs: " + accuracy);
+        ModelArtifact newest = ModelArtifact.read(Location.of(out + "/checkpoints/epoch-0003.zip"));
+        assertArrayEquals(model.model().params().toFloatVector(), newest.model().params().toFloatVector(),
+                "the last checkpoint holds the final model");
+    }
+
+    @Test
+    void shouldRefuseAnExistingHdfsRunWithoutOverwriteAndReplaceItWithOverwrite() throws IOException {
+        String data = upload(SparkEngineTest.writeCsv(tmp.resolve("again.csv"), SparkEngineTest.blobRows(300)),
+                "again.csv");
+        String out = root + "/runs/again/run";
+        String[] args = {"--workers", "2", "--model", "logistic", "--epochs", "2", "--lr", "0.05"};
+        CliRun first = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "1"));
+        assertEquals(0, first.exitCode(), first.err());
+        byte[] firstModel = read("/runs/again/run/model.zip");
+        try (var note = hdfs.getFileSystem().create(new Path("/runs/again/run/notes.txt"))) {
+            note.writeUTF("mine");
+        }
+
+        CliRun refused = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "2"));
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertEquals("averon: --out " + out + " already exists; choose a new directory, pass --overwrite, or --resume "
+                + "to continue its run", refused.errorLine());
+        assertArrayEquals(firstModel, read("/runs/again/run/model.zip"), "the first run is intact");
+        assertEquals(List.of("checkpoints", "metrics.json", "model.zip", "notes.txt"), names("/runs/again/run"));
+
+        CliRun failed = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "3", "--overwrite",
+                "--test-fail-at", "0:2:1:always"));
+        assertEquals(1, failed.exitCode(), failed.err());
+        assertEquals(List.of("checkpoints", "metrics.json"), names("/runs/again/run"),
+                "an epoch was written: the failed new run (resumable) has replaced the old one");
+        assertEquals(List.of("epoch-0001.zip"), names("/runs/again/run/checkpoints"));
+        assertEquals(List.of(), hidden("/runs/again"), "the moved-aside run was deleted");
+
+        CliRun replaced = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "2", "--overwrite"));
+        assertEquals(0, replaced.exitCode(), replaced.err());
+        assertEquals(List.of("checkpoints", "metrics.json", "model.zip"), names("/runs/again/run"),
+                "the old run is gone, notes.txt with it");
+        assertEquals(2, metrics(out).get("config").get("seed").asInt(), "the new run's metrics");
+        assertFalse(Arrays.equals(firstModel, read("/runs/again/run/model.zip")), "a new model");
+        assertEquals(List.of("epoch-0001.zip", "epoch-0002.zip"), names("/runs/again/run/checkpoints"));
+        assertEquals(List.of(), hidden("/runs/again"), "the moved-aside run was deleted");
+    }
+
+    @Test
+    void shouldResumeFromThePreviousHdfsCheckpointWhenTheNewestIsTruncated() throws IOException {
+        String data = upload(SparkEngineTest.writeCsv(tmp.resolve("resume.csv"), SparkEngineTest.blobRows(600)),
+                "resume.csv");
+        String out = root + "/runs/resume/run";
+        String[] args = {"--workers", "2", "--model", "logistic", "--epochs", "3", "--lr", "0.05"};
+        CliRun failed = SparkEngineTest.train(data, out, concatArgs(args, "--test-fail-at", "0:3:2:always"));
+        assertEquals(1, failed.exitCode(), failed.err());
+        assertEquals(List.of("epoch-0001.zip", "epoch-0002.zip"), names("/runs/resume/run/checkpoints"));
+        JsonNode before = metrics(out);
+        assertEquals(2, before.get("epochs").size());
+
+        byte[] newest = read("/runs/resume/run/checkpoints/epoch-0002.zip");
+        try (var cut = hdfs.getFileSystem().create(new Path("/runs/resume/run/checkpoints/epoch-0002.zip"), true)) {
+            cut.write(newest, 0, newest.length / 2);
+        }
+        assertThrows(InvalidInputException.class,
+                () -> ModelArtifact.read(Location.of(out + "/checkpoints/epoch-0002.zip")), "the newest is damaged");
+
+        CliRun resumed = SparkEngineTest.train(data, out, concatArgs(args, "--resume"));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        JsonNode after = metrics(out);
+        assertEquals(3, after.get("epochs").size(), "epoch 1 carried over, 2-3 trained again");
+        assertEquals(before.get("epochs").get(0), after.get("epochs").get(0), "epoch 1 is the failed run's");
+        assertFalse(before.get("epochs").get(1).equals(after.get("epochs").get(1)),
+                "epoch 2 was trained again: the resume fell back to epoch-0001.zip");
+        assertTrue(after.get("final").get("test_accuracy").asDouble() > 0.8);
+        assertEquals(List.of("checkpoints", "metrics.json", "model.zip"), names("/runs/resume/run"));
+        ModelArtifact.read(Location.of(out + "/checkpoints/epoch-0002.zip")); // rewritten whole
+        assertEquals(List.of(), hidden("/runs/resume"));
+    }
+
+    @Test
+    void shouldWriteTheLocalEngineRunToHdfsAtomically() throws IOException {
+        String data = upload(SparkEngineTest.writeCsv(tmp.resolve("local-out.csv"), SparkEngineTest.blobRows(300)),
+                "local-out.csv");
+        String out = root + "/runs/local/run";
+        String[] args = {"--engine", "local", "--threads", "1", "--model", "logistic", "--epochs", "2", "--lr", "0.05"};
+        CliRun run = SparkEngineTest.train(data, out, args);
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().strip().endsWith("wrote " + out), run.out());
+        assertEquals(List.of("metrics.json", "model.zip"), names("/runs/local/run"));
+        assertEquals(List.of("run"), names("/runs/local"), "the staging directory was renamed into place");
+        assertEquals(List.of(), hidden("/runs/local"));
+        assertEquals(2, metrics(out).get("epochs").size());
+        byte[] firstModel = read("/runs/local/run/model.zip");
+        ModelArtifact.read(Location.of(out + "/model.zip"));
+
+        CliRun refused = SparkEngineTest.train(data, out, args);
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertEquals("averon: --out " + out + " already exists; choose a new directory or pass --overwrite",
+                refused.errorLine());
+        assertArrayEquals(firstModel, read("/runs/local/run/model.zip"));
+        assertEquals(List.of(), hidden("/runs/local"), "the refused run left no staging directory");
+
+        CliRun replaced = SparkEngineTest.train(data, out, concatArgs(args, "--overwrite", "--seed", "5"));
+        assertEquals(0, replaced.exitCode(), replaced.err());
+        assertFalse(Arrays.equals(firstModel, read("/runs/local/run/model.zip")), "replaced");
+        assertEquals(List.of("run"), names("/runs/local"));
+        assertEquals(List.of(), hidden("/runs/local"));
+    }
+
+    /** Names in an HDFS directory, sorted. */
+    private static List<String> names(String dir) throws IOException {
+        return Arrays.stream(hdfs.getFileSystem().listStatus(new Path(dir))).map(s -> s.getPath().getName()).sorted()
+                .toList();
+    }
+
+    /** Hidden ({@code .x}) files and directories anywhere under an HDFS directory. */
+    private static List<String> hidden(String dir) throws IOException {
+        List<String> found = new ArrayList<>();
+        for (FileStatus s : hdfs.getFileSystem().listStatus(new Path(dir))) {
+            if (s.getPath().getName().startsWith(".")) {
+                found.add(s.getPath().toUri().getPath());
+            } else if (s.isDirectory()) {
+                found.addAll(hidden(s.getPath().toUri().getPath()));
+            }
+        }
+        return found;
+    }
+
+    private static byte[] read(String file) throws IOException {
+        try (var in = hdfs.getFileSystem().open(new Path(file))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static JsonNode metrics(String run) throws IOException {
+        try (var in = Location.of(run + "/metrics.json").open()) {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+    }
+
+    private static String[] concatArgs(String[] first, String... more) {
+        String[] out = Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, out, first.length, more.length);
+        return out;
     }
 }

@@ -66,8 +66,13 @@ class SparkEngineTest {
     }
 
     static CliRun train(String data, Path out, String... extra) {
+        return train(data, out.toString(), extra);
+    }
+
+    /** As above with {@code --out} as a string: a local path or a URI such as {@code hdfs://...}. */
+    static CliRun train(String data, String out, String... extra) {
         List<String> args = new ArrayList<>(List.of("train", "--data", data, "--split", "time",
-                "--out", out.toString(), "--no-progress"));
+                "--out", out, "--no-progress"));
         args.addAll(List.of(extra));
         if (!args.contains("local")) {
             args.addAll(List.of("--master", "local[2]"));
@@ -195,6 +200,10 @@ class SparkEngineTest {
                 m.get("epochs").get(3).get("epoch").asInt()));
         assertTrue(m.get("final").get("test_accuracy").asDouble() > 0.8);
         assertTrue(Files.exists(run.resolve("model.zip")));
+        try (var left = Files.walk(tmp)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(".") || n.endsWith(".crc")).toList(), "no temporary or Hadoop .crc files");
+        }
 
         CliRun nothing = train(data, tmp.resolve("fresh"), concat(args, "--resume"));
         assertEquals(2, nothing.exitCode());
