@@ -18,7 +18,11 @@ public final class ModelCheck {
     }
 
     public static AveronModel build(ModelSpec spec, TrainTestData data, UpdaterSpec updater, long seed) {
-        ArrayDataSet train = data.train();
+        return build(spec, data.train(), updater, seed);
+    }
+
+    /** As {@link #build(ModelSpec, TrainTestData, UpdaterSpec, long)}, for the training data or a probe example of it. */
+    public static AveronModel build(ModelSpec spec, ArrayDataSet train, UpdaterSpec updater, long seed) {
         boolean regressionPreset = spec.preset() != null && spec.preset().regression();
         if (regressionPreset && train.isClassification()) {
             throw new InvalidInputException("model " + spec.source() + " predicts real values, but " + train.name()

@@ -77,6 +77,22 @@ public final class MinibatchFeeder {
         return batch;
     }
 
+    /**
+     * The shape of a minibatch of {@code rows} examples as the models take it: sequences
+     * ({@code [steps, features]}) keep their two axes; everything else is flat (convolutional
+     * presets reshape it themselves).
+     */
+    public static long[] batchShape(int[] exampleShape, int rows) {
+        if (exampleShape.length == 2) {
+            return new long[] {rows, exampleShape[0], exampleShape[1]};
+        }
+        long width = 1;
+        for (int d : exampleShape) {
+            width *= d;
+        }
+        return new long[] {rows, width};
+    }
+
     private Batch partialOf(int count) {
         if (partial == null || partial.size() != count) {
             partial = allocate(count); // at most one tail size per epoch: the last, shorter batch
@@ -85,11 +101,7 @@ public final class MinibatchFeeder {
     }
 
     private Batch allocate(int rows) {
-        int[] shape = data.exampleShape();
-        long[] featureShape = shape.length == 2
-                ? new long[] {rows, shape[0], shape[1]}
-                : new long[] {rows, width};
-        INDArray features = Nd4j.create(DataType.FLOAT, featureShape, 'c');
+        INDArray features = Nd4j.create(DataType.FLOAT, batchShape(data.exampleShape(), rows), 'c');
         INDArray labels = Nd4j.create(DataType.FLOAT, new long[] {rows, labelWidth}, 'c');
         return new Batch(features, labels, rows);
     }

@@ -61,7 +61,7 @@ final class ImportCommand implements Callable<Integer> {
     public Integer call() {
         DataSpec spec = source.builder(from, regression).build();
         Location target = Location.of(to);
-        try (StagedOutput output = StagedOutput.create(target, overwrite, "--to")) {
+        try (RunDirectory output = RunDirectory.forSparkOutput(target, overwrite, "--to")) {
             List<BadRecordException> rejects = new ArrayList<>();
             DataSources.RawData raw = DataSources.readRaw(spec, strict ? null : rejects::add);
             for (BadRecordException bad : rejects) {

@@ -28,21 +28,36 @@ final class RunDirectory implements AutoCloseable {
         this.overwrite = overwrite;
     }
 
-    /** Checks that {@code target} may be written and creates the staging directory beside it. */
+    /** Checks that {@code target} ({@code --out}) may be written and creates the staging directory beside it. */
     static RunDirectory create(Location target, boolean overwrite) {
-        if (target.exists() && !overwrite) {
-            throw new InvalidInputException("--out " + target + " already exists; choose a new directory or pass --overwrite");
-        }
-        if (target.exists() && !target.isDirectory()) {
-            throw new InvalidInputException("--out " + target + " exists and is not a directory");
-        }
-        Location staging = target.temporarySibling("tmp");
+        RunDirectory run = check(target, overwrite, "--out");
         try {
-            staging.mkdirs();
-            return new RunDirectory(target, staging, overwrite);
+            run.staging.mkdirs();
+            return run;
         } catch (IOException e) {
             throw new InvalidInputException("--out " + target + ": cannot create (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * Checks that {@code target} may be written; the staging directory is left for Spark's writers
+     * to create (they refuse an existing one).
+     *
+     * @param option the option that named the target, for messages ({@code --output})
+     */
+    static RunDirectory forSparkOutput(Location target, boolean overwrite, String option) {
+        return check(target, overwrite, option);
+    }
+
+    private static RunDirectory check(Location target, boolean overwrite, String option) {
+        if (target.exists() && !overwrite) {
+            throw new InvalidInputException(option + " " + target + " already exists; choose a new directory or pass "
+                    + "--overwrite");
+        }
+        if (target.exists() && !target.isDirectory()) {
+            throw new InvalidInputException(option + " " + target + " exists and is not a directory");
+        }
+        return new RunDirectory(target, target.temporarySibling("tmp"), overwrite);
     }
 
     /** Where files go until {@link #commit()}. */

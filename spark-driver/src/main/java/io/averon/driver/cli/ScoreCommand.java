@@ -73,7 +73,7 @@ final class ScoreCommand implements Callable<Integer> {
         BatchScorer.Options options = new BatchScorer.Options(featuresColumn, topK, batchSize);
         Location target = Location.of(output);
         // everything that can be refused is refused before Spark starts
-        try (StagedOutput staged = StagedOutput.create(target, overwrite, "--output")) {
+        try (RunDirectory staged = RunDirectory.forSparkOutput(target, overwrite, "--output")) {
             ScoringModel scoring = ScoringModel.read(Location.of(model));
             Location source = Location.of(input);
             if (!source.exists()) {

@@ -5,8 +5,6 @@ import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
-import io.averon.core.data.DataSpec;
-import io.averon.core.data.TrainTestData;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.EpochRecord;
@@ -16,6 +14,7 @@ import io.averon.driver.spark.SparkTrainer;
 import io.averon.driver.spark.SparkTrainingConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +23,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The spark engine behind {@code averon train}: creates (or joins, under spark-submit) the Spark
@@ -40,9 +40,19 @@ final class SparkTrainRun {
     /** Spark's barrier-stage sync timeout (seconds), unless the user set one. */
     static final String BARRIER_TIMEOUT_SECONDS = "600";
 
-    record Request(Location out, boolean overwrite, boolean resume, String master, DataSpec dataSpec, TrainTestData data,
+    /**
+     * @param description what model.zip and the checkpoints record; asked for once the fit has
+     *                    started (a Parquet data set's normalisation is computed in Spark)
+     */
+    record Request(Location out, boolean overwrite, boolean resume, String master, Fit fit,
                    AveronModel model, SparkTrainingConfig config, SparkTrainer.JobIdentity identity,
-                   Map<String, Object> configJson, ModelDescription description, TrainingListener progress) {
+                   Map<String, Object> configJson, Supplier<ModelDescription> description, TrainingListener progress) {
+    }
+
+    /** Trains on the run's data, in the run's Spark session. */
+    interface Fit {
+        SparkTrainer.Result fit(SparkSession spark, SparkTrainer trainer, SparkTrainer.Resume resume,
+                                SparkTrainer.JobIdentity identity, SparkTrainer.EpochListener listener);
     }
 
     private SparkTrainRun() {
@@ -74,7 +84,6 @@ final class SparkTrainRun {
             }
             old = moveAside(out);
         }
-        ModelDescription description = r.description();
         List<Map<String, Object>> epochs = new ArrayList<>(earlierEpochs);
         SparkTrainer.EpochListener listener = new SparkTrainer.EpochListener() {
             @Override
@@ -90,23 +99,18 @@ final class SparkTrainRun {
             @Override
             public void onEpochModel(EpochRecord record, AveronModel averaged) {
                 createDirectory(out); // only now: a run refused before training leaves nothing behind
-                checkpoints.write(record.epoch(), averaged, description);
+                checkpoints.write(record.epoch(), averaged, r.description().get());
                 epochs.add(record.toJson());
                 MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, null, null);
             }
         };
-        SparkConf conf = new SparkConf().setAppName("averon train");
-        if (r.master() != null) {
-            conf.setMaster(r.master());
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[*]");
-        }
+        SparkConf conf = SparkSessions.conf("train", r.master());
         conf.setIfMissing("spark.barrier.sync.timeout", BARRIER_TIMEOUT_SECONDS);
         SparkTrainer.Result result;
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            sc.setLogLevel("WARN");
-            result = new SparkTrainer(sc, r.config()).fit(r.dataSpec(), r.data(), r.model(), resume, r.identity(),
-                    listener);
+        try (SparkSession spark = SparkSession.builder().config(conf).getOrCreate()) {
+            spark.sparkContext().setLogLevel("WARN");
+            SparkTrainer trainer = new SparkTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), r.config());
+            result = r.fit().fit(spark, trainer, resume, r.identity(), listener);
         } catch (RuntimeException e) {
             if (old != null) {
                 settleReplaced(old, out);
@@ -114,7 +118,7 @@ final class SparkTrainRun {
             throw e;
         }
         r.configJson().put("workers", result.workers());
-        ModelArtifact.write(out.child("model.zip"), result.model(), description);
+        ModelArtifact.write(out.child("model.zip"), result.model(), r.description().get());
         MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, result.training().finalMetrics().toJson(),
                 MetricsFile.summary(result.training(), epochs.size()));
         if (old != null) {

@@ -4,8 +4,11 @@ import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
+import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
+import io.averon.core.data.Labels;
+import io.averon.core.data.SplitSpec;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
@@ -19,6 +22,7 @@ import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.LocalTrainer;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingResult;
+import io.averon.driver.spark.AveronDataset;
 import io.averon.driver.spark.SparkTrainer;
 import io.averon.driver.spark.SparkTrainingConfig;
 import org.slf4j.Logger;
@@ -183,8 +187,16 @@ final class TrainCommand implements Callable<Integer> {
         if (nativeThreads < 1) {
             throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
         }
+        Location parquet = DataSpec.FASHION_MNIST.equals(dataSpec.source()) ? null : Location.of(dataSpec.source());
+        if (parquet != null && !AveronDataset.isDataset(parquet)) {
+            parquet = null;
+        }
         if (engine == Engine.SPARK) {
-            return trainOnSpark(spec, dataSpec, updater, config, outDir);
+            return trainOnSpark(spec, dataSpec, parquet, updater, config, outDir);
+        }
+        if (parquet != null) {
+            throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
+                    + "engine reads it in the executors; drop --engine local");
         }
         if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null) {
             throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers and --master "
@@ -195,7 +207,8 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(nativeThreads, spec.convolutional()));
             TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
             AveronModel net = ModelCheck.build(spec, split, updater, seed);
-            Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split);
+            Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.split(), split.train().size(),
+                    split.test().size());
             LOG.info("effective configuration: {}", configJson);
 
             TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(), progress());
@@ -207,8 +220,8 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, UpdaterSpec updater, TrainingConfig config,
-                             Location outDir) {
+    private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
+                             TrainingConfig config, Location outDir) {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
@@ -225,14 +238,55 @@ final class TrainCommand implements Callable<Integer> {
         }
         // The driver trains nothing: it checks the model against the data and holds the averaged model.
         Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
+        if (parquet != null) {
+            return trainOnParquet(spec, dataSpec, parquet, updater, config, nativeInfo, sparkConfig, identity, outDir);
+        }
         TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
         AveronModel net = ModelCheck.build(spec, split, updater, seed);
-        Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split);
+        Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.split(), split.train().size(),
+                split.test().size());
         configJson.put("sync_every", syncEvery);
         configJson.put("deterministic", deterministic);
         LOG.info("effective configuration: {}", configJson);
-        TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, dataSpec,
-                split, net, sparkConfig, identity, configJson, describe(dataSpec, split, configJson), progress()));
+        ModelDescription description = describe(dataSpec, split, configJson);
+        TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master,
+                (spark, trainer, from, job, listener) -> trainer.fit(dataSpec, split, net, from, job, listener),
+                net, sparkConfig, identity, configJson, () -> description, progress()));
+        return finished(result, outDir);
+    }
+
+    /**
+     * Trains on a Parquet data set written by {@code averon import}: the driver reads only its
+     * metadata; the split, the normalisation statistics and the examples are made in Spark.
+     */
+    private int trainOnParquet(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
+                               TrainingConfig config, Map<String, Object> nativeInfo, SparkTrainingConfig sparkConfig,
+                               SparkTrainer.JobIdentity identity, Location outDir) {
+        AveronDataset.Metadata meta = AveronDataset.metadata(parquet);
+        int width = java.util.Arrays.stream(meta.shape()).reduce(1, (a, b) -> a * b);
+        ArrayDataSet probe = new ArrayDataSet(dataSpec.source(), meta.shape(), new float[width], meta.regression()
+                ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], meta.classNames()));
+        AveronModel net = ModelCheck.build(spec, probe, updater, seed);
+        SplitSpec requested = new SplitSpec(dataSpec.splitKind(), dataSpec.validationSplit(), seed);
+        String fingerprint = AveronDataset.fingerprint(parquet);
+        java.util.concurrent.atomic.AtomicReference<ModelDescription> description =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, requested, -1, -1);
+        configJson.put("sync_every", syncEvery);
+        configJson.put("deterministic", deterministic);
+        SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
+            AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
+            configJson.put("split", data.split());
+            configJson.put("train_examples", data.trainSize());
+            configJson.put("test_examples", data.testSize());
+            LOG.info("effective configuration: {}", configJson);
+            description.set(new ModelDescription(meta.classNames(), meta.shape(), data.normalizer(), data.split(),
+                    configJson, seed, new Manifest.DataProvenance(dataSpec.source(), fingerprint, data.trainSize(),
+                    data.testSize())));
+            return trainer.fit(data.data(), net, from, job, listener);
+        };
+        TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, fit, net,
+                sparkConfig, identity, configJson, description::get, progress()));
         return finished(result, outDir);
     }
 
@@ -268,7 +322,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> configJson(DataSpec dataSpec, TrainingConfig config, Map<String, Object> nativeInfo,
-                                           TrainTestData split) {
+                                           SplitSpec split, long trainExamples, long testExamples) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("engine", engine.name().toLowerCase(java.util.Locale.ROOT));
         c.put("data", dataSpec.source());
@@ -280,9 +334,9 @@ final class TrainCommand implements Callable<Integer> {
         c.put("learning_rate", config.updater().learningRate());
         c.put("lr_schedule", config.updater().schedule().name().toLowerCase(java.util.Locale.ROOT));
         c.put("early_stopping_patience", config.earlyStoppingPatience());
-        c.put("split", split.split());
-        c.put("train_examples", split.train().size());
-        c.put("test_examples", split.test().size());
+        c.put("split", split);
+        c.put("train_examples", trainExamples);
+        c.put("test_examples", testExamples);
         c.put("native", nativeInfo);
         return c;
     }

@@ -173,7 +173,18 @@ public final class AveronDataset {
     }
 
     /** A data set ready to train on: its split, the normalisation fitted on its training part. */
-    public record Training(Metadata metadata, SparkData data, Normalizer normalizer, SplitSpec split) {
+    public record Training(Metadata metadata, SparkData data, Normalizer normalizer, SplitSpec split, long trainSize,
+                           long testSize) {
+    }
+
+    /** SHA-256 (hex) of the metadata file: names this version of the data set in a model's provenance. */
+    public static String fingerprint(Location dir) {
+        try (InputStream in = dir.child(METADATA).open()) {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(in.readAllBytes()));
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new InvalidInputException(dir.child(METADATA) + ": unreadable (" + e.getMessage() + ")");
+        }
     }
 
     /**
@@ -189,10 +200,14 @@ public final class AveronDataset {
         Dataset<Row> train;
         Dataset<Row> test;
         SplitSpec used;
+        long trainSize;
+        long testSize;
         if (m.hasTestSplit()) {
             train = all.filter(functions.col(SPLIT).equalTo("train"));
             test = all.filter(functions.col(SPLIT).equalTo("test"));
             used = SplitSpec.provided();
+            trainSize = m.counts().getOrDefault("train", 0L);
+            testSize = m.counts().get("test");
         } else {
             used = split.kind() == SplitSpec.Kind.PROVIDED
                     ? new SplitSpec(SplitSpec.Kind.RANDOM, 0.2, split.seed()) : split;
@@ -207,11 +222,13 @@ public final class AveronDataset {
             }
             train = all.filter(functions.not(held));
             test = all.filter(held);
+            testSize = test.count();
+            trainSize = m.accepted() - testSize;
         }
         Normalizer normalizer = m.image() ? Normalizer.scale(1f / 255f) : standardize(train, m);
         SparkData data = SparkData.fromRows(train, test, FEATURES, LABEL, m.classNames(), m.shape())
                 .normalized(normalizer);
-        return new Training(m, data, normalizer, used);
+        return new Training(m, data, normalizer, used, trainSize, testSize);
     }
 
     /** Per-feature mean and standard deviation of {@code train}'s features, in one Spark job. */

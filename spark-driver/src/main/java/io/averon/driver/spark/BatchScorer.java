@@ -7,6 +7,7 @@ import io.averon.core.data.Normalizer;
 import io.averon.core.model.AveronModel;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
+import io.averon.core.train.MinibatchFeeder;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -200,14 +201,9 @@ public final class BatchScorer {
             if (good > 0) {
                 float[] batch = good == batchSize ? x : Arrays.copyOf(x, good * width);
                 normalizer.applyInPlace(batch, width);
-                long[] dims = new long[shape.length + 1];
-                dims[0] = good;
-                for (int d = 0; d < shape.length; d++) {
-                    dims[d + 1] = shape[d];
-                }
                 AveronModel model = borrow();
                 try {
-                    INDArray result = model.output(Nd4j.create(batch, dims, 'c'));
+                    INDArray result = model.output(Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c'));
                     outputs = result.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
                 } finally {
                     MODELS.get(key).offer(model);
@@ -263,7 +259,7 @@ public final class BatchScorer {
                 }
                 values[at] = classNames.get(order[0]);
                 values[at + 1] = (double) scores[order[0]];
-                values[at + 2] = Arrays.asList(top);
+                values[at + 2] = scala.collection.JavaConverters.asScalaBuffer(Arrays.asList(top)).toSeq();
             }
             values[values.length - 1] = error;
             return RowFactory.create(values);

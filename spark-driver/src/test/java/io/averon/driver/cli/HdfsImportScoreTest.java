@@ -6,6 +6,7 @@ import io.averon.core.data.DataSources;
 import io.averon.core.data.IdxReader;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
+import io.averon.core.train.MinibatchFeeder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -144,7 +145,7 @@ class HdfsImportScoreTest {
         TreeSet<String> before = listing(fs, "/scores/digits");
         CliRun again = cli("score", "--model", run + "/model.zip", "--input", dataset, "--output", scores);
         assertEquals(2, again.exitCode());
-        assertEquals("averon: --output " + scores + " already exists; choose a new location or pass --overwrite",
+        assertEquals("averon: --output " + scores + " already exists; choose a new directory or pass --overwrite",
                 again.errorLine());
         assertEquals(before, listing(fs, "/scores/digits"));
         assertEquals(2500, readParquet(scores).size());
@@ -264,8 +265,8 @@ class HdfsImportScoreTest {
     private static float[][] probabilities(ModelArtifact artifact, ArrayDataSet data) {
         ArrayDataSet x = artifact.manifest().normalizer().apply(data);
         AveronModel model = artifact.model();
-        long[] shape = new long[] {x.size(), 1, TestFiles.SIDE, TestFiles.SIDE};
-        return model.output(Nd4j.create(x.features(), shape, 'c')).toFloatMatrix();
+        return model.output(Nd4j.create(x.features(), MinibatchFeeder.batchShape(x.exampleShape(), x.size()), 'c'))
+                .toFloatMatrix();
     }
 
     private static float[][] concat(float[][] a, float[][] b) {
