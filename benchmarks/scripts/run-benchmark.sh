@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the benchmarks module and runs one of its main classes with the JVM flags ND4J and Spark
+# need on Java 17. Usage: benchmarks/scripts/run-benchmark.sh CLASS [ARGS...]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+(cd "$ROOT" && flock /tmp/averon-mvn.lock mvn -B -q -ntp -DskipTests install -pl benchmarks -am)
+FLAGS=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false
+       --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED)
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  FLAGS+=("--add-opens=java.base/$p=ALL-UNNAMED")
+done
+export OMP_WAIT_POLICY=PASSIVE SPARK_LOCAL_IP=127.0.0.1
+CLASS="$1"; shift
+exec java "${FLAGS[@]}" -Xmx6g -cp "$ROOT/benchmarks/target/averon-benchmarks-0.1.0-SNAPSHOT.jar:$ROOT/benchmarks/target/lib/*" \
+  "io.averon.benchmarks.$CLASS" "$@"
