@@ -90,20 +90,6 @@ final class ArtifactZipReader {
         return entries;
     }
 
-    /** One entry's bytes, bounded, without reading the others (nothing is verified here). */
-    static byte[] readEntry(Path file, String entryName, long limit) {
-        String name = file.toString();
-        return withZip(file, name, zip -> {
-            ZipEntry entry = zip.getEntry(entryName);
-            if (entry == null) {
-                throw new InvalidInputException(name + ": missing entry " + entryName);
-            }
-            try (InputStream in = zip.getInputStream(entry)) {
-                return ModelArtifact.readBounded(in, limit, name + "!" + entryName);
-            }
-        });
-    }
-
     /** What is done with an open zip. */
     @FunctionalInterface
     private interface ZipWork<T> {

@@ -42,6 +42,8 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     public static final String FORMAT = "averon-model";
     /** The layout version this code writes and reads. */
     public static final int FORMAT_VERSION = 1;
+    /** Model files larger than this are refused. */
+    public static final long MAX_FILE_BYTES = 1L << 30;
 
     static final String MANIFEST = "manifest.json";
     static final String MANIFEST_SHA = "manifest.sha256";
@@ -113,15 +115,7 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
 
     /** Reads and verifies a model from any Hadoop FileSystem location ({@code hdfs://...}). */
     public static ModelArtifact read(io.averon.core.io.Location file) {
-        if (!file.isFile()) {
-            throw new InvalidInputException(file + ": " + (file.exists() ? "is a directory, not a model file"
-                    : "no such file"));
-        }
-        try (InputStream in = file.open()) {
-            return read(in, file.toString());
-        } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        return read(new java.io.ByteArrayInputStream(readBytes(file)), file.toString());
     }
 
     /** Reads and verifies a model from a stream; {@code name} is used in messages. */
@@ -182,13 +176,36 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     }
 
     /**
-     * Whether the model in {@code file} has convolution or pooling layers, read from its
-     * configuration without loading ND4J (the CLI picks the native build before ND4J starts).
-     * Nothing is verified here; {@link #read(Path)} does that.
+     * Whether the model in a model file's bytes has convolution or pooling layers, read from its
+     * configuration without loading ND4J (commands pick the native build before ND4J starts).
+     * Nothing is verified here; {@link #read(InputStream, String)} does that.
      */
-    public static boolean isConvolutional(Path file) {
-        byte[] configuration = ArtifactZipReader.readEntry(file, CONFIGURATION, MAX_CONFIGURATION_BYTES);
+    public static boolean isConvolutional(byte[] zip, String name) {
+        byte[] configuration = ArtifactZipReader.readEntries(new java.io.ByteArrayInputStream(zip), name)
+                .get(CONFIGURATION);
+        if (configuration == null) {
+            throw new InvalidInputException(name + ": missing entry " + CONFIGURATION);
+        }
         return ModelSpec.hasConvolutionLayers(new String(configuration, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads a model file's bytes from any Hadoop FileSystem location without decoding it (what
+     * goes to {@link #isConvolutional(byte[], String)} and {@link #read(InputStream, String)}).
+     */
+    public static byte[] readBytes(io.averon.core.io.Location file) {
+        if (!file.isFile()) {
+            throw new InvalidInputException(file + ": " + (file.exists() ? "is a directory, not a model file"
+                    : "no such file"));
+        }
+        if (file.length() > MAX_FILE_BYTES) {
+            throw new InvalidInputException(file + ": " + file.length() + " bytes is too large for a model file");
+        }
+        try (InputStream in = file.open()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
+        }
     }
 
     private static void checkManifest(String name, Manifest m) {

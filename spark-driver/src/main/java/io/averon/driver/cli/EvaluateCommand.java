@@ -5,6 +5,7 @@ import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
+import io.averon.core.io.Location;
 import io.averon.core.model.ModelCheck;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
@@ -16,7 +17,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -30,8 +30,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL.zip", description = "A model written by train")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "MODEL.zip",
+            description = "A model written by train (a path, file:// or hdfs://)")
+    String model;
 
     @Mixin
     DataOptions data;
@@ -44,14 +45,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean convolutional = ModelArtifact.isConvolutional(model);
+        byte[] bytes = ModelArtifact.readBytes(Location.of(model));
+        boolean convolutional = ModelArtifact.isConvolutional(bytes, model);
         NativeRuntime.configure(new NativeSettings(threads != null ? Math.max(1, threads)
                 : Runtime.getRuntime().availableProcessors(), convolutional));
-        ModelArtifact artifact = ModelArtifact.read(model);
+        ModelArtifact artifact = ModelArtifact.read(new java.io.ByteArrayInputStream(bytes), model);
         Manifest m = artifact.manifest();
         DataSpec spec = data.toSpec(!m.isClassification());
         ArrayDataSet test = DataSources.loadForEvaluation(spec, m.classNames(), m.inputShape(), m.normalizer(), m.split());
-        ModelCheck.checkFits(artifact.model(), test, model.toString());
+        ModelCheck.checkFits(artifact.model(), test, model);
         EvaluationResult result = Evaluator.evaluate(artifact.model(), test);
         java.io.PrintWriter out = command.commandLine().getOut();
         if (json) {

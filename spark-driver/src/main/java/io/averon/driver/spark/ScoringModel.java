@@ -5,10 +5,10 @@ import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.io.Location;
 import io.averon.core.model.ModelSpec;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 
 /**
  * A model file read and verified on the driver, ready to ship to executors: the exact bytes that
@@ -16,9 +16,6 @@ import java.io.InputStream;
  * know without loading it again.
  */
 public final class ScoringModel {
-
-    /** Model files larger than this are refused rather than broadcast. */
-    static final long MAX_BYTES = 1L << 30;
 
     private final String name;
     private final byte[] bytes;
@@ -37,21 +34,12 @@ public final class ScoringModel {
     /**
      * Reads {@code model.zip} from any Hadoop file system and verifies it (SHA-256 manifest,
      * parameters); a truncated or tampered file is an {@link InvalidInputException} naming it.
+     * Before ND4J loads, selects its native build for the model (oneDNN for convolutional models).
      */
     public static ScoringModel read(Location file) {
-        if (!file.isFile()) {
-            throw new InvalidInputException(file + ": " + (file.exists() ? "is a directory, not a model file"
-                    : "no such file"));
-        }
-        if (file.length() > MAX_BYTES) {
-            throw new InvalidInputException(file + ": " + file.length() + " bytes is too large for a model file");
-        }
-        byte[] bytes;
-        try (InputStream in = file.open()) {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        byte[] bytes = ModelArtifact.readBytes(file);
+        boolean convolutional = ModelArtifact.isConvolutional(bytes, file.toString());
+        NativeRuntime.configure(new NativeSettings(Runtime.getRuntime().availableProcessors(), convolutional));
         return new ScoringModel(file.toString(), bytes, ModelArtifact.read(new ByteArrayInputStream(bytes),
                 file.toString()));
     }
