@@ -10,12 +10,15 @@ import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.MinibatchFeeder;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -128,11 +131,17 @@ public final class BatchScorer {
         Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
                 .broadcast(model.bytes());
         Manifest m = model.manifest();
+        DataType[] keptTypes = kept.stream().map(i -> in.fields()[i].dataType()).toArray(DataType[]::new);
         Partition task = new Partition(bytes, model.name(), String.join(",", new java.util.TreeMap<>(m.entries()).values()), model.convolutional(), model.regression(),
                 new ArrayList<>(m.classNames()), m.inputShape(), m.normalizer(), features,
-                kept.stream().mapToInt(Integer::intValue).toArray(), Math.min(options.topK(),
+                kept.stream().mapToInt(Integer::intValue).toArray(), keptTypes, Math.min(options.topK(),
                 Math.max(1, m.classNames().size())), options.batchSize());
-        return rows.mapPartitions(task, Encoders.row(out));
+        // Spark's internal rows: the features come out as one float[] copy per record, not as a
+        // list of boxed numbers (what converting to Row costs; most of the time for small models)
+        Dataset<Row> floats = rows.withColumn(options.featuresColumn(), functions.col(options.featuresColumn())
+                .cast(DataTypes.createArrayType(DataTypes.FloatType, true)));
+        JavaRDD<Row> scored = floats.queryExecution().toRdd().toJavaRDD().mapPartitions(task::call);
+        return rows.sparkSession().createDataFrame(scored, out);
     }
 
     /** The columns scoring adds. */
@@ -154,20 +163,21 @@ public final class BatchScorer {
     /** Scores one partition, a minibatch at a time, rows out in the order they came in. */
     private record Partition(Broadcast<byte[]> bytes, String name, String key, boolean convolutional,
                              boolean regression, ArrayList<String> classNames, int[] shape, Normalizer normalizer,
-                             int features, int[] kept, int topK, int batchSize)
-            implements MapPartitionsFunction<Row, Row> {
+                             int features, int[] kept, DataType[] keptTypes, int topK, int batchSize)
+            implements java.io.Serializable {
 
-        @Override
-        public Iterator<Row> call(Iterator<Row> input) {
+        Iterator<Row> call(Iterator<InternalRow> input) {
             TaskContext task = TaskContext.get();
             NativeRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1, convolutional));
+            List<scala.Function1<Object, Object>> converters = Arrays.stream(keptTypes)
+                    .map(CatalystTypeConverters::createToScalaConverter).toList();
             return new Iterator<>() {
                 private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
                 @Override
                 public boolean hasNext() {
                     if (ready.isEmpty() && input.hasNext()) {
-                        scoreNextBatch(input, ready);
+                        scoreNextBatch(input, converters, ready);
                     }
                     return !ready.isEmpty();
                 }
@@ -182,16 +192,22 @@ public final class BatchScorer {
             };
         }
 
-        private void scoreNextBatch(Iterator<Row> input, ArrayDeque<Row> ready) {
+        private void scoreNextBatch(Iterator<InternalRow> input, List<scala.Function1<Object, Object>> converters,
+                                    ArrayDeque<Row> ready) {
             int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-            List<Row> rows = new ArrayList<>(batchSize);
+            List<Object[]> keptValues = new ArrayList<>(batchSize);
             List<String> errors = new ArrayList<>(batchSize);
             float[] x = new float[batchSize * width];
             int good = 0;
-            while (rows.size() < batchSize && input.hasNext()) {
-                Row row = input.next();
+            while (keptValues.size() < batchSize && input.hasNext()) {
+                InternalRow row = input.next(); // reused by Spark: everything needed is copied out now
                 String error = read(row, x, good * width, width);
-                rows.add(row);
+                Object[] values = new Object[kept.length];
+                for (int i = 0; i < kept.length; i++) {
+                    values[i] = row.isNullAt(kept[i]) ? null
+                            : converters.get(i).apply(row.get(kept[i], keptTypes[i]));
+                }
+                keptValues.add(values);
                 errors.add(error);
                 if (error == null) {
                     good++;
@@ -209,41 +225,39 @@ public final class BatchScorer {
                     MODELS.get(key).offer(model);
                 }
             }
-            for (int i = 0, k = 0; i < rows.size(); i++) {
-                ready.add(output(rows.get(i), errors.get(i), errors.get(i) == null ? outputs[k++] : null));
+            for (int i = 0, k = 0; i < keptValues.size(); i++) {
+                ready.add(output(keptValues.get(i), errors.get(i), errors.get(i) == null ? outputs[k++] : null));
             }
         }
 
         /** Copies the row's features into {@code x} at {@code offset}; returns why it cannot be scored, or null. */
-        private String read(Row row, float[] x, int offset, int width) {
+        private String read(InternalRow row, float[] x, int offset, int width) {
             if (row.isNullAt(features)) {
                 return "features are null";
             }
-            List<Object> values = row.getList(features);
-            if (values.size() != width) {
-                return "features have " + values.size() + " values; the model takes " + width + " (shape "
+            ArrayData values = row.getArray(features);
+            if (values.numElements() != width) {
+                return "features have " + values.numElements() + " values; the model takes " + width + " (shape "
                         + Arrays.toString(shape) + ")";
             }
             for (int j = 0; j < width; j++) {
-                Object v = values.get(j);
-                if (v == null) {
+                if (values.isNullAt(j)) {
                     return "features have a null at position " + j;
                 }
-                float f = ((Number) v).floatValue();
-                if (!Float.isFinite(f)) {
-                    return "features have a non-finite value (" + v + ") at position " + j;
-                }
-                x[offset + j] = f;
             }
+            float[] f = values.toFloatArray();
+            for (int j = 0; j < width; j++) {
+                if (!Float.isFinite(f[j])) {
+                    return "features have a non-finite value (" + f[j] + ") at position " + j;
+                }
+            }
+            System.arraycopy(f, 0, x, offset, width);
             return null;
         }
 
-        private Row output(Row row, String error, float[] scores) {
+        private Row output(Object[] keptValues, String error, float[] scores) {
             int extra = regression ? 2 : 4;
-            Object[] values = new Object[kept.length + extra];
-            for (int i = 0; i < kept.length; i++) {
-                values[i] = row.get(kept[i]);
-            }
+            Object[] values = Arrays.copyOf(keptValues, kept.length + extra);
             int at = kept.length;
             if (scores != null && regression) {
                 values[at] = (double) scores[0];
