@@ -176,22 +176,22 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     }
 
     /**
-     * Whether the model in a model file's bytes has convolution or pooling layers, read from its
-     * configuration without loading ND4J (commands pick the native build before ND4J starts).
-     * Nothing is verified here; {@link #read(InputStream, String)} does that.
+     * Reads and verifies a model file's bytes. Before anything touches ND4J, {@code beforeLoad}
+     * learns from the configuration whether the model has convolution or pooling layers (commands
+     * pick the native build then); the zip is parsed once for both.
      */
-    public static boolean isConvolutional(byte[] zip, String name) {
-        byte[] configuration = ArtifactZipReader.readEntries(new java.io.ByteArrayInputStream(zip), name)
-                .get(CONFIGURATION);
-        if (configuration == null) {
-            throw new InvalidInputException(name + ": missing entry " + CONFIGURATION);
+    public static ModelArtifact read(byte[] zip, String name, java.util.function.Consumer<Boolean> beforeLoad) {
+        Map<String, byte[]> raw = ArtifactZipReader.readEntries(new java.io.ByteArrayInputStream(zip), name);
+        byte[] configuration = raw.get(CONFIGURATION);
+        if (configuration != null) {
+            beforeLoad.accept(ModelSpec.hasConvolutionLayers(new String(configuration, StandardCharsets.UTF_8)));
         }
-        return ModelSpec.hasConvolutionLayers(new String(configuration, StandardCharsets.UTF_8));
+        return verify(raw, name);
     }
 
     /**
      * Reads a model file's bytes from any Hadoop FileSystem location without decoding it (what
-     * goes to {@link #isConvolutional(byte[], String)} and {@link #read(InputStream, String)}).
+     * goes to {@link #read(byte[], String, java.util.function.Consumer)}).
      */
     public static byte[] readBytes(io.averon.core.io.Location file) {
         if (!file.isFile()) {

@@ -45,11 +45,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        byte[] bytes = ModelArtifact.readBytes(Location.of(model));
-        boolean convolutional = ModelArtifact.isConvolutional(bytes, model);
-        NativeRuntime.configure(new NativeSettings(threads != null ? Math.max(1, threads)
-                : Runtime.getRuntime().availableProcessors(), convolutional));
-        ModelArtifact artifact = ModelArtifact.read(new java.io.ByteArrayInputStream(bytes), model);
+        int nativeThreads = threads != null ? Math.max(1, threads) : Runtime.getRuntime().availableProcessors();
+        ModelArtifact artifact = ModelArtifact.read(ModelArtifact.readBytes(Location.of(model)), model,
+                convolutional -> NativeRuntime.configure(new NativeSettings(nativeThreads, convolutional)));
         Manifest m = artifact.manifest();
         DataSpec spec = data.toSpec(!m.isClassification());
         ArrayDataSet test = DataSources.loadForEvaluation(spec, m.classNames(), m.inputShape(), m.normalizer(), m.split());

@@ -171,13 +171,14 @@ public final class BatchScorer {
             NativeRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1, convolutional));
             List<scala.Function1<Object, Object>> converters = Arrays.stream(keptTypes)
                     .map(CatalystTypeConverters::createToScalaConverter).toList();
+            int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
             return new Iterator<>() {
                 private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
                 @Override
                 public boolean hasNext() {
                     if (ready.isEmpty() && input.hasNext()) {
-                        scoreNextBatch(input, converters, ready);
+                        scoreNextBatch(input, converters, width, ready);
                     }
                     return !ready.isEmpty();
                 }
@@ -193,8 +194,7 @@ public final class BatchScorer {
         }
 
         private void scoreNextBatch(Iterator<InternalRow> input, List<scala.Function1<Object, Object>> converters,
-                                    ArrayDeque<Row> ready) {
-            int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+                                    int width, ArrayDeque<Row> ready) {
             List<Object[]> keptValues = new ArrayList<>(batchSize);
             List<String> errors = new ArrayList<>(batchSize);
             float[] x = new float[batchSize * width];

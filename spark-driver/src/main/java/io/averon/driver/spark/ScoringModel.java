@@ -8,7 +8,6 @@ import io.averon.core.model.ModelSpec;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 
-import java.io.ByteArrayInputStream;
 
 /**
  * A model file read and verified on the driver, ready to ship to executors: the exact bytes that
@@ -38,10 +37,8 @@ public final class ScoringModel {
      */
     public static ScoringModel read(Location file) {
         byte[] bytes = ModelArtifact.readBytes(file);
-        boolean convolutional = ModelArtifact.isConvolutional(bytes, file.toString());
-        NativeRuntime.configure(new NativeSettings(Runtime.getRuntime().availableProcessors(), convolutional));
-        return new ScoringModel(file.toString(), bytes, ModelArtifact.read(new ByteArrayInputStream(bytes),
-                file.toString()));
+        return new ScoringModel(file.toString(), bytes, ModelArtifact.read(bytes, file.toString(), convolutional ->
+                NativeRuntime.configure(new NativeSettings(Runtime.getRuntime().availableProcessors(), convolutional))));
     }
 
     /** As {@link #read(Location)} for a path or URI. */

@@ -7,7 +7,6 @@ import io.averon.core.data.IdxReader;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.MinibatchFeeder;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -57,10 +56,7 @@ class HdfsImportScoreTest {
 
     @BeforeAll
     static void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
+        hdfs = MiniHdfs.start(tmp.resolve("hdfs"));
         root = hdfs.getURI().toString();
     }
 

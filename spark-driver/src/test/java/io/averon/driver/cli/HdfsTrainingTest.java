@@ -16,7 +16,6 @@ import io.averon.core.model.ModelFactory;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.UpdaterSpec;
 import io.averon.core.train.Evaluator;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -58,10 +57,7 @@ class HdfsTrainingTest {
 
     @BeforeAll
     static void startHdfs() throws IOException {
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        hdfs.waitActive();
+        hdfs = MiniHdfs.start(tmp.resolve("hdfs"));
         root = hdfs.getURI().toString();
     }
 
