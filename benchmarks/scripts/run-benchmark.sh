@@ -12,5 +12,5 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
 done
 export OMP_WAIT_POLICY=PASSIVE SPARK_LOCAL_IP=127.0.0.1
 CLASS="$1"; shift
-exec java "${FLAGS[@]}" -Xmx6g -cp "$ROOT/benchmarks/target/averon-benchmarks-0.1.0-SNAPSHOT.jar:$ROOT/benchmarks/target/lib/*" \
+exec java ${BENCH_JAVA_OPTS:-} "${FLAGS[@]}" -Xmx6g -cp "$ROOT/benchmarks/target/averon-benchmarks-0.1.0-SNAPSHOT.jar:$ROOT/benchmarks/target/lib/*" \
   "io.averon.benchmarks.$CLASS" "$@"

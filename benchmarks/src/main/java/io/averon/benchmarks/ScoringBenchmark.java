@@ -82,18 +82,41 @@ public final class ScoringBenchmark {
         for (int round = 0; round < 2; round++) {
             long start = System.nanoTime();
             ArrayDataSet x = data.normalizer().apply(images);
-            int width = x.featureLength();
-            double checksum = 0;
-            for (int from = 0; from < records; from += batch) {
-                int n = Math.min(batch, records - from);
-                float[] slice = Arrays.copyOfRange(x.features(), from * width, (from + n) * width);
-                checksum += model.output(Nd4j.create(slice, MinibatchFeeder.batchShape(x.exampleShape(), n), 'c'))
-                        .sumNumber().doubleValue();
-            }
+            checkSums(scoreInMemory(model, x, 0, records, batch), records);
             single = Math.min(single, (System.nanoTime() - start) / 1e9);
-            if (Math.abs(checksum - records) > 1) {
-                throw new IllegalStateException("probabilities do not sum to 1 per record: " + checksum);
+        }
+
+        // (a') the machine's own scaling: one such loop per core, each on its own model copy and
+        // its share of the images, in one JVM (what no scheduler can beat on these cores)
+        double parallel = Double.MAX_VALUE;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(cores);
+        try {
+            java.util.List<AveronModel> copies = new java.util.ArrayList<>();
+            for (int c = 0; c < cores; c++) {
+                copies.add(ModelArtifact.read(Location.of(modelFile)).model());
             }
+            for (int round = 0; round < 2; round++) {
+                long start = System.nanoTime();
+                ArrayDataSet x = data.normalizer().apply(images);
+                java.util.List<java.util.concurrent.Future<Double>> parts = new java.util.ArrayList<>();
+                for (int c = 0; c < cores; c++) {
+                    AveronModel copy = copies.get(c);
+                    int from = (int) ((long) records * c / cores);
+                    int to = (int) ((long) records * (c + 1) / cores);
+                    parts.add(pool.submit(() -> {
+                        NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
+                        return scoreInMemory(copy, x, from, to, batch);
+                    }));
+                }
+                double checksum = 0;
+                for (java.util.concurrent.Future<Double> part : parts) {
+                    checksum += part.get(10, java.util.concurrent.TimeUnit.MINUTES);
+                }
+                checkSums(checksum, records);
+                parallel = Math.min(parallel, (System.nanoTime() - start) / 1e9);
+            }
+        } finally {
+            pool.shutdownNow();
         }
 
         // the Parquet data set the Spark rows read
@@ -114,7 +137,9 @@ public final class ScoringBenchmark {
         // (c) the scoring job in a running session
         double warm = Double.MAX_VALUE;
         try (SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("scoring-benchmark")
-                .config("spark.ui.enabled", "false").getOrCreate()) {
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.files.minPartitionNum", 4 * cores) // as the CLI's sessions: a short last wave
+                .getOrCreate()) {
             spark.sparkContext().setLogLevel("WARN");
             ScoringModel scoring = ScoringModel.read(Location.of(modelFile));
             for (int round = 0; round < 2; round++) {
@@ -132,8 +157,29 @@ public final class ScoringBenchmark {
         System.out.println("| run | seconds | records/s | records/s per core | per core vs single process |");
         System.out.println("|---|---|---|---|---|");
         row("single process, 1 core, batched output()", single, records, 1, singleRate);
+        row(cores + " threads x batched output(), one per core, one JVM", parallel, records, cores, singleRate);
         row("averon score end to end, local[" + cores + "]", cli, records, cores, singleRate);
         row("BatchScorer + Parquet write, running session, local[" + cores + "]", warm, records, cores, singleRate);
+        Location.of(tmp).delete();
+    }
+
+    /** Sum of the model's outputs for records [from, to) of {@code x}, in minibatches of {@code batch}. */
+    private static double scoreInMemory(AveronModel model, ArrayDataSet x, int from, int to, int batch) {
+        int width = x.featureLength();
+        double checksum = 0;
+        for (int at = from; at < to; at += batch) {
+            int n = Math.min(batch, to - at);
+            float[] slice = Arrays.copyOfRange(x.features(), at * width, (at + n) * width);
+            checksum += model.output(Nd4j.create(slice, MinibatchFeeder.batchShape(x.exampleShape(), n), 'c'))
+                    .sumNumber().doubleValue();
+        }
+        return checksum;
+    }
+
+    private static void checkSums(double checksum, int records) {
+        if (Math.abs(checksum - records) > 1) {
+            throw new IllegalStateException("probabilities do not sum to 1 per record: " + checksum);
+        }
     }
 
     private static void row(String name, double seconds, int records, int cores, double singleRate) {

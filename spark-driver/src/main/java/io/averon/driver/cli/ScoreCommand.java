@@ -59,7 +59,7 @@ final class ScoreCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--features-column", defaultValue = AveronDataset.FEATURES, paramLabel = "NAME",
-            description = "The input's features column (an array of numbers). Default: ${DEFAULT-VALUE}")
+            description = "The input's features column (an array of numbers, or binary with one byte 0-255 per value). Default: ${DEFAULT-VALUE}")
     String featuresColumn;
 
     @Option(names = "--overwrite", description = "Replace --output if it exists")

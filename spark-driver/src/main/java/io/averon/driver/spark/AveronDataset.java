@@ -37,8 +37,10 @@ import java.util.Map;
  * {@code score --input} read: a directory of Parquet files partitioned by {@code split}
  * ({@code split=train/}, {@code split=test/}, or {@code split=all/} for a source without a
  * held-out part), with columns {@code id} (long, the record's position in the source),
- * {@code label} (class name, or a number for regression) and {@code features} (array of floats,
- * raw values: pixels 0-255, CSV numbers as written). Beside them, hidden from Spark's readers:
+ * {@code label} (class name, or a number for regression) and {@code features}, the raw values:
+ * for images whose values are all whole numbers 0-255 {@code binary} with one unsigned byte per
+ * pixel (metadata {@code features_encoding: uint8}), otherwise an array of floats (CSV numbers as
+ * written; {@code float32}). Beside them, hidden from Spark's readers:
  * {@value #METADATA} (shape, classes, counts, where it came from) and {@value #REJECTS} (the
  * records import skipped, with where they were and why).
  */
@@ -53,6 +55,8 @@ public final class AveronDataset {
     public static final String SPLIT = "split";
     public static final String RECORD = "record";
     public static final String REASON = "reason";
+    public static final String UINT8 = "uint8";
+    public static final String FLOAT32 = "float32";
 
     /** Records per Parquet file written by import. */
     static final int RECORDS_PER_FILE = 8192;
@@ -63,11 +67,13 @@ public final class AveronDataset {
      *
      * @param kind   what the records are: {@code image} (pixels, scaled by 1/255 for training) or
      *               {@code table} (CSV columns, standardised with the training split's statistics)
-     * @param counts records per split
+     * @param featuresEncoding {@value #UINT8} (binary, a byte per value) or {@value #FLOAT32} (array of floats)
+     * @param counts           records per split
      */
     public record Metadata(String format, int version, String kind, int[] shape,
                            @JsonProperty("class_names") List<String> classNames, boolean regression, String source,
-                           Map<String, Long> counts, long rejected) {
+                           @JsonProperty("features_encoding") String featuresEncoding, Map<String, Long> counts,
+                           long rejected) {
 
         public boolean image() {
             return "image".equals(kind);
@@ -125,6 +131,8 @@ public final class AveronDataset {
                                 List<BadRecordException> rejects, Location dir) {
         ArrayDataSet first = raw.parts().values().iterator().next();
         boolean regression = !first.isClassification();
+        boolean bytes = raw.kind() != DataSources.Kind.CSV && raw.parts().values().stream()
+                .allMatch(d -> FeatureColumn.toBytes(d.features(), 0, d.features().length) != null);
         List<Chunk> chunks = new ArrayList<>();
         Map<String, Long> counts = new LinkedHashMap<>();
         long id = 0;
@@ -143,14 +151,14 @@ public final class AveronDataset {
                         targets[i - from] = ((Labels.Targets) data.labels()).values()[i];
                     }
                 }
-                chunks.add(new Chunk(part.getKey(), id + from, width, x, regression ? null : labels, targets));
+                chunks.add(new Chunk(part.getKey(), id + from, width, x, bytes, regression ? null : labels, targets));
             }
             id += data.size();
             counts.put(part.getKey(), (long) data.size());
         }
         StructType schema = new StructType().add(ID, DataTypes.LongType, false)
                 .add(LABEL, regression ? DataTypes.DoubleType : DataTypes.StringType, false)
-                .add(FEATURES, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+                .add(FEATURES, bytes ? DataTypes.BinaryType : DataTypes.createArrayType(DataTypes.FloatType, false), false)
                 .add(SPLIT, DataTypes.StringType, false);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         JavaRDD<Row> rows = jsc.parallelize(chunks, Math.max(1, chunks.size())).flatMap(Chunk::rows);
@@ -162,8 +170,8 @@ public final class AveronDataset {
         spark.createDataFrame(bad, rejectSchema).coalesce(1).write().mode(SaveMode.ErrorIfExists)
                 .parquet(dir.child(REJECTS).hadoopPath().toString());
         Metadata metadata = new Metadata(FORMAT, 1, raw.kind() == DataSources.Kind.CSV ? "table" : "image",
-                first.exampleShape(), regression ? List.of() : first.classNames(), regression, source, counts,
-                rejects.size());
+                first.exampleShape(), regression ? List.of() : first.classNames(), regression, source,
+                bytes ? UINT8 : FLOAT32, counts, rejects.size());
         try {
             AtomicFiles.write(dir.child(METADATA), out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, metadata));
         } catch (IOException e) {
@@ -255,15 +263,16 @@ public final class AveronDataset {
     }
 
     /** Up to {@link #RECORDS_PER_FILE} consecutive records of one split, shipped to the task that writes them. */
-    private record Chunk(String split, long firstId, int width, float[] features, String[] labels, float[] targets)
-            implements Serializable {
+    private record Chunk(String split, long firstId, int width, float[] features, boolean bytes, String[] labels,
+                         float[] targets) implements Serializable {
 
         java.util.Iterator<Row> rows() {
             List<Row> out = new ArrayList<>(targets.length);
             for (int i = 0; i < targets.length; i++) {
                 Object label = labels != null ? labels[i] : (Object) (double) targets[i];
-                out.add(RowFactory.create(firstId + i, label, Arrays.copyOfRange(features, i * width, (i + 1) * width),
-                        split));
+                Object x = bytes ? FeatureColumn.toBytes(features, i * width, (i + 1) * width)
+                        : Arrays.copyOfRange(features, i * width, (i + 1) * width);
+                out.add(RowFactory.create(firstId + i, label, x, split));
             }
             return out.iterator();
         }

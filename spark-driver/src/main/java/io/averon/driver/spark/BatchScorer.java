@@ -19,10 +19,8 @@ import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,7 +69,7 @@ public final class BatchScorer {
     /**
      * How to score.
      *
-     * @param featuresColumn the column with the features (an array of numbers, the model's input flattened)
+     * @param featuresColumn the column with the features (an array of numbers or binary with a byte 0-255 per value, the model's input flattened)
      * @param topK           how many classes {@value #TOP_K} lists (capped at the class count)
      * @param batchSize      rows per forward pass
      */
@@ -110,10 +108,8 @@ public final class BatchScorer {
         }
         int features = in.fieldIndex(options.featuresColumn());
         DataType type = in.fields()[features].dataType();
-        if (!(type instanceof ArrayType array) || !(array.elementType() instanceof NumericType)) {
-            throw new InvalidInputException("input column '" + options.featuresColumn() + "' is " + type.simpleString()
-                    + "; it must be an array of numbers");
-        }
+        FeatureColumn.check(type, "input column '" + options.featuresColumn() + "'");
+        boolean pixelBytes = FeatureColumn.isBytes(type);
         StructType out = new StructType();
         List<Integer> kept = new ArrayList<>();
         for (int i = 0; i < in.fields().length; i++) {
@@ -133,13 +129,13 @@ public final class BatchScorer {
         Manifest m = model.manifest();
         DataType[] keptTypes = kept.stream().map(i -> in.fields()[i].dataType()).toArray(DataType[]::new);
         Partition task = new Partition(bytes, model.name(), String.join(",", new java.util.TreeMap<>(m.entries()).values()), model.convolutional(), model.regression(),
-                new ArrayList<>(m.classNames()), m.inputShape(), m.normalizer(), features,
+                new ArrayList<>(m.classNames()), m.inputShape(), m.normalizer(), features, pixelBytes,
                 kept.stream().mapToInt(Integer::intValue).toArray(), keptTypes, Math.min(options.topK(),
                 Math.max(1, m.classNames().size())), options.batchSize());
         // Spark's internal rows: the features come out as one float[] copy per record, not as a
         // list of boxed numbers (what converting to Row costs; most of the time for small models)
-        Dataset<Row> floats = rows.withColumn(options.featuresColumn(), functions.col(options.featuresColumn())
-                .cast(DataTypes.createArrayType(DataTypes.FloatType, true)));
+        Dataset<Row> floats = pixelBytes ? rows : rows.withColumn(options.featuresColumn(),
+                functions.col(options.featuresColumn()).cast(DataTypes.createArrayType(DataTypes.FloatType, true)));
         JavaRDD<Row> scored = floats.queryExecution().toRdd().toJavaRDD().mapPartitions(task::call);
         return rows.sparkSession().createDataFrame(scored, out);
     }
@@ -163,7 +159,7 @@ public final class BatchScorer {
     /** Scores one partition, a minibatch at a time, rows out in the order they came in. */
     private record Partition(Broadcast<byte[]> bytes, String name, String key, boolean convolutional,
                              boolean regression, ArrayList<String> classNames, int[] shape, Normalizer normalizer,
-                             int features, int[] kept, DataType[] keptTypes, int topK, int batchSize)
+                             int features, boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize)
             implements java.io.Serializable {
 
         Iterator<Row> call(Iterator<InternalRow> input) {
@@ -172,13 +168,14 @@ public final class BatchScorer {
             List<scala.Function1<Object, Object>> converters = Arrays.stream(keptTypes)
                     .map(CatalystTypeConverters::createToScalaConverter).toList();
             int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            float[] x = new float[batchSize * width]; // one minibatch buffer per partition, reused
             return new Iterator<>() {
                 private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
                 @Override
                 public boolean hasNext() {
                     if (ready.isEmpty() && input.hasNext()) {
-                        scoreNextBatch(input, converters, width, ready);
+                        scoreNextBatch(input, converters, width, x, ready);
                     }
                     return !ready.isEmpty();
                 }
@@ -194,10 +191,9 @@ public final class BatchScorer {
         }
 
         private void scoreNextBatch(Iterator<InternalRow> input, List<scala.Function1<Object, Object>> converters,
-                                    int width, ArrayDeque<Row> ready) {
+                                    int width, float[] x, ArrayDeque<Row> ready) {
             List<Object[]> keptValues = new ArrayList<>(batchSize);
             List<String> errors = new ArrayList<>(batchSize);
-            float[] x = new float[batchSize * width];
             int good = 0;
             while (keptValues.size() < batchSize && input.hasNext()) {
                 InternalRow row = input.next(); // reused by Spark: everything needed is copied out now
@@ -234,6 +230,15 @@ public final class BatchScorer {
         private String read(InternalRow row, float[] x, int offset, int width) {
             if (row.isNullAt(features)) {
                 return "features are null";
+            }
+            if (pixelBytes) {
+                byte[] pixels = row.getBinary(features);
+                if (pixels.length != width) {
+                    return "features have " + pixels.length + " bytes; the model takes " + width + " values (shape "
+                            + Arrays.toString(shape) + ")";
+                }
+                FeatureColumn.copy(pixels, x, offset);
+                return null;
             }
             ArrayData values = row.getArray(features);
             if (values.numElements() != width) {

@@ -4,7 +4,6 @@ import io.averon.core.InvalidInputException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
@@ -74,7 +73,7 @@ public final class SparkData {
     }
 
     /**
-     * Rows with a features column (an array of numbers, {@code exampleShape} flattened) and a label
+     * Rows with a features column (an array of numbers or binary with one byte 0-255 per value, {@code exampleShape} flattened) and a label
      * column (a class index, a class name, or for regression a number).
      *
      * @param classNames   the class names; empty for regression
@@ -124,10 +123,8 @@ public final class SparkData {
         int features = fieldIndex(rows, split, featuresColumn);
         int label = fieldIndex(rows, split, labelColumn);
         DataType featureType = rows.schema().fields()[features].dataType();
-        if (!(featureType instanceof ArrayType array) || !(array.elementType() instanceof NumericType)) {
-            throw new InvalidInputException(split + " column '" + featuresColumn + "' is " + featureType.simpleString()
-                    + "; it must be an array of numbers");
-        }
+        FeatureColumn.check(featureType, split + " column '" + featuresColumn + "'");
+        boolean bytes = FeatureColumn.isBytes(featureType);
         DataType labelType = rows.schema().fields()[label].dataType();
         boolean named = labelType.equals(DataTypes.StringType);
         if (!named && !(labelType instanceof NumericType)) {
@@ -144,15 +141,8 @@ public final class SparkData {
             if (row.isNullAt(features) || row.isNullAt(label)) {
                 throw new InvalidInputException("'" + (row.isNullAt(features) ? featuresColumn : labelColumn) + "' is null");
             }
-            List<Object> values = row.getList(features);
-            float[] x = new float[values.size()];
-            for (int i = 0; i < x.length; i++) {
-                Object v = values.get(i);
-                if (v == null) {
-                    throw new InvalidInputException("'" + featuresColumn + "' has a null at position " + i);
-                }
-                x[i] = ((Number) v).floatValue();
-            }
+            float[] x = bytes ? FeatureColumn.toFloats((byte[]) row.get(features)) : numbers(row.getList(features),
+                    featuresColumn);
             int[] s = shape.length == 0 ? new int[] {x.length} : shape;
             if (names.isEmpty()) {
                 sink.accept(s, x, -1, ((Number) row.get(label)).floatValue());
@@ -165,6 +155,18 @@ public final class SparkData {
             }
         };
         return new Part<>(rows.javaRDD(), converter, split + " row");
+    }
+
+    private static float[] numbers(List<Object> values, String column) {
+        float[] x = new float[values.size()];
+        for (int i = 0; i < x.length; i++) {
+            Object v = values.get(i);
+            if (v == null) {
+                throw new InvalidInputException("'" + column + "' has a null at position " + i);
+            }
+            x[i] = ((Number) v).floatValue();
+        }
+        return x;
     }
 
     private static int fieldIndex(Dataset<Row> rows, String split, String column) {

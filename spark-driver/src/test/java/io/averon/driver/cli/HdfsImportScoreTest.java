@@ -7,6 +7,7 @@ import io.averon.core.data.IdxReader;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.MinibatchFeeder;
+import io.averon.driver.spark.AveronDataset;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -99,6 +100,18 @@ class HdfsImportScoreTest {
         assertTrue(fs.exists(new Path("/datasets/digits/split=train")) && fs.exists(new Path("/datasets/digits/split=test")),
                 "partitioned by split");
         assertTrue(fs.exists(new Path("/datasets/digits/_averon.json")));
+        assertEquals(AveronDataset.UINT8, AveronDataset.metadata(Location.of(dataset)).featuresEncoding());
+        ArrayDataSet source = IdxReader.readImagesAndLabels(idx.resolve("train-images-idx3-ubyte.gz"),
+                idx.resolve("train-labels-idx1-ubyte.gz"), DataSources.DIGITS);
+        Row record = withSpark(spark -> spark.read().parquet(dataset).filter("id = 7").first());
+        byte[] pixels = record.getAs("features");
+        float[] expectedPixels = Arrays.copyOfRange(source.features(), 7 * 256, 8 * 256);
+        assertEquals(256, pixels.length, "one byte per pixel");
+        for (int j = 0; j < pixels.length; j++) {
+            assertEquals(expectedPixels[j], pixels[j] & 0xFF, "pixel " + j + " of record 7");
+        }
+        assertEquals(source.classNames().get(((io.averon.core.data.Labels.Classes) source.labels()).values()[7]),
+                record.getAs("label"));
 
         String run = root + "/runs/digits";
         CliRun trained = cli("train", "--data", dataset, "--workers", "2", "--model", "mlp", "--epochs", "2",
@@ -114,8 +127,7 @@ class HdfsImportScoreTest {
         assertTrue(fs.exists(new Path("/scores/digits/_SUCCESS")));
 
         // the same model, in this process, over the same records (ids: train 0..1999, then test)
-        ArrayDataSet train = IdxReader.readImagesAndLabels(idx.resolve("train-images-idx3-ubyte.gz"),
-                idx.resolve("train-labels-idx1-ubyte.gz"), DataSources.DIGITS);
+        ArrayDataSet train = source;
         ArrayDataSet test = IdxReader.readImagesAndLabels(idx.resolve("t10k-images-idx3-ubyte.gz"),
                 idx.resolve("t10k-labels-idx1-ubyte.gz"), DataSources.DIGITS);
         ModelArtifact artifact = ModelArtifact.read(Location.of(run + "/model.zip"));
@@ -247,7 +259,11 @@ class HdfsImportScoreTest {
         }
         assertEquals(Map.of(csv + " line 6", "column 'f0': 'abc' is not a number",
                 csv + " line 11", "2 columns, expected " + (SparkEngineTest.FEATURES + 1)), reasons);
-        assertEquals(38, readParquet(dataset).size());
+        List<Row> imported38 = readParquet(dataset);
+        assertEquals(38, imported38.size());
+        assertEquals("array<float>", imported38.get(0).schema().apply("features").dataType().simpleString(),
+                "CSV numbers stay floats");
+        assertEquals(AveronDataset.FLOAT32, AveronDataset.metadata(Location.of(dataset)).featuresEncoding());
 
         String strict = root + "/datasets/strict";
         CliRun failed = cli("import", "--from", csv.toString(), "--to", strict, "--strict");
