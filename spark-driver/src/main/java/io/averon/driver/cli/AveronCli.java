@@ -25,8 +25,21 @@ public final class AveronCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(AveronCli.class);
 
+    /** Spark configuration keys that give a command-line option's value: {@code spark.averon.epochs} for {@code --epochs}. */
+    public static final String CONF_PREFIX = "spark.averon.";
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            // the driver runs inside YARN's application master (or a Kubernetes driver pod): exiting
+            // the JVM there hides the outcome from Spark; a failure is an exception Spark reports
+            if (code != EXIT_OK) {
+                throw new IllegalStateException("averon " + String.join(" ", args.length > 0 ? args[0] : "")
+                        + " failed with exit code " + code + " (the reason is in the driver log above)");
+            }
+            return;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code (no {@code System.exit}: usable from tests). */
@@ -37,6 +50,7 @@ public final class AveronCli {
     /** Runs the command line with the given output streams and returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new AveronCli());
+        cli.setDefaultValueProvider(AveronCli::sparkConfDefault);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> handle(e, commandLine.getErr()));
@@ -48,6 +62,21 @@ public final class AveronCli {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * An option's value from the Spark configuration ({@code --conf spark.averon.NAME=VALUE} under
+     * spark-submit, or spark-defaults.conf), which spark-submit hands the driver as system
+     * properties; the command line wins over it, and it wins over the built-in default.
+     */
+    static String sparkConfDefault(CommandLine.Model.ArgSpec arg) {
+        if (arg instanceof CommandLine.Model.OptionSpec option && option.longestName().startsWith("--")) {
+            String value = System.getProperty(CONF_PREFIX + option.longestName().substring(2));
+            if (value != null) {
+                return value;
+            }
+        }
+        return null; // the option's own default
     }
 
     static int handle(Exception e, PrintWriter err) {

@@ -5,7 +5,6 @@ import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.data.Normalizer;
 import io.averon.core.model.AveronModel;
-import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.MinibatchFeeder;
 import org.apache.spark.TaskContext;
@@ -164,7 +163,7 @@ public final class BatchScorer {
 
         Iterator<Row> call(Iterator<InternalRow> input) {
             TaskContext task = TaskContext.get();
-            NativeRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1, convolutional));
+            ExecutorRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1, convolutional));
             List<scala.Function1<Object, Object>> converters = Arrays.stream(keptTypes)
                     .map(CatalystTypeConverters::createToScalaConverter).toList();
             int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);

@@ -8,7 +8,6 @@ import io.averon.core.data.DataSpec;
 import io.averon.core.data.Normalizer;
 import io.averon.core.data.SplitSpec;
 import io.averon.core.model.AveronModel;
-import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.Evaluator;
 import org.apache.spark.api.java.function.Function2;
@@ -55,7 +54,7 @@ final class EvaluationTask implements Function2<Integer, Iterator<Integer>, Iter
 
     @Override
     public Iterator<String> call(Integer partition, Iterator<Integer> ignored) throws Exception {
-        NativeRuntime.configure(new NativeSettings(1, convolutional));
+        ExecutorRuntime.configure(new NativeSettings(1, convolutional));
         ArrayDataSet test = DataSources.loadForEvaluation(data, classNames, inputShape, normalizer, split);
         int[] indices = ShardPlan.slice(test.size(), partition, partitions);
         AveronModel model = AveronModel.fromConfiguration(kind, configJson);

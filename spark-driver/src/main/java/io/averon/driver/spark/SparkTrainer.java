@@ -152,17 +152,22 @@ public final class SparkTrainer {
     private ShardPlan plan(int trainSize, int testSize) {
         int slots = taskSlots(sc);
         int free = freeSlots(slots);
-        int wanted = config.workers() > 0 ? config.workers() : slots;
+        int wanted = config.workers() > 0 ? config.workers() : Math.max(1, slots);
         // Spark's status tracker learns of finished tasks through its asynchronous listener bus, so
-        // right after a job the slots may still read as busy: give them a few seconds to settle
-        long settleUntil = System.nanoTime() + SLOT_SETTLE_NANOS;
+        // right after a job the slots may still read as busy: give them a few seconds to settle. On
+        // a cluster, executors register after the application starts: wait for them as Spark's
+        // scheduler would (spark.scheduler.maxRegisteredResourcesWaitingTime)
+        long settleNanos = sc.sc().isLocal() ? SLOT_SETTLE_NANOS : TimeUnit.MILLISECONDS.toNanos(
+                sc.getConf().getTimeAsMs(EXECUTOR_WAIT_KEY, "30s"));
+        long settleUntil = System.nanoTime() + settleNanos;
         while (free < Math.min(wanted, trainSize) && System.nanoTime() < settleUntil) {
             try {
-                Thread.sleep(50);
+                Thread.sleep(sc.sc().isLocal() ? 50 : 250);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
+            slots = taskSlots(sc);
             free = freeSlots(slots);
         }
         int workers = config.workers() > 0 ? config.workers() : Math.min(Math.max(1, free), trainSize);
@@ -174,10 +179,14 @@ public final class SparkTrainer {
             throw new InvalidInputException("training needs " + workers + " task slots at once (one barrier task per "
                     + "worker), but the cluster has " + free + " free of " + slots + "; use --workers " + free
                     + " or fewer, wait for other jobs, or add executors / cores (spark.executor.instances, "
-                    + "spark.executor.cores)");
+                    + "spark.executor.cores" + (sc.sc().isLocal() ? "" : "; executors that start slowly: " + EXECUTOR_WAIT_KEY)
+                    + ")");
         }
         return shards;
     }
+
+    /** Spark's setting for how long to wait for executors to register before scheduling. */
+    static final String EXECUTOR_WAIT_KEY = "spark.scheduler.maxRegisteredResourcesWaitingTime";
 
     /** How long {@link #plan} waits for task slots that read busy only because Spark has not yet heard they ended. */
     private static final long SLOT_SETTLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);

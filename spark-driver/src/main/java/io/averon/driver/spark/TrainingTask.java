@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.averon.core.AveronException;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.model.AveronModel;
-import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.Evaluator;
@@ -52,7 +51,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         int worker = task.partitionId();
         // a new stage attempt restarts task attempt numbers at 0: combine both, so relaunches always count up
         int attempt = task.stageAttemptNumber() * 1000 + task.attemptNumber();
-        NativeRuntime.configure(new NativeSettings(plan.threads(), plan.convolutional()));
+        ExecutorRuntime.configure(new NativeSettings(plan.threads(), plan.convolutional()));
         long workerSeed = Shuffling.workerSeed(plan.training().seed(), worker);
         if (plan.deterministic()) {
             Nd4j.getRandom().setSeed(workerSeed);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Starts a real Spark standalone cluster on this machine: one master and N workers, each its own JVM,
+# run from the Maven-built SPARK_HOME (deploy/local-cluster/spark-home.sh). Prints the master URL.
+#
+#   deploy/local-cluster/start.sh [--workers N] [--cores C] [--memory 2g] [--port 7077] [--dir RUNDIR]
+#
+#   RUNDIR (default deploy/target/local-cluster) gets the pid files, logs and the workers' work dirs
+#   (each executor's stdout/stderr is in RUNDIR/worker-I/app-*/EXECUTOR_ID/). Stop with stop.sh --dir RUNDIR.
+#   Submit with: SPARK_HOME=... deploy/spark-submit.sh --master "$(cat RUNDIR/master-url)" ... -- train ...
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+WORKERS=2 CORES=1 MEMORY=2g PORT=7077 RUNDIR="$HERE/../target/local-cluster"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --workers) WORKERS="$2"; shift 2 ;;
+    --cores) CORES="$2"; shift 2 ;;
+    --memory) MEMORY="$2"; shift 2 ;;
+    --port) PORT="$2"; shift 2 ;;
+    --dir) RUNDIR="$2"; shift 2 ;;
+    *) echo "start.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+export SPARK_HOME="${SPARK_HOME:-$("$HERE/spark-home.sh")}"
+export SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+mkdir -p "$RUNDIR"
+RUNDIR="$(cd "$RUNDIR" && pwd)"
+if [[ -f "$RUNDIR/master.pid" ]] && kill -0 "$(cat "$RUNDIR/master.pid")" 2>/dev/null; then
+  echo "start.sh: a cluster is already running from $RUNDIR (stop.sh --dir $RUNDIR)" >&2; exit 1
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+FLAGS=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false)
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  FLAGS+=("--add-opens=java.base/$p=ALL-UNNAMED")
+done
+
+# waits until FILE contains TEXT, or fails naming the log
+wait_for() {
+  local file="$1" text="$2" pid="$3"
+  for _ in $(seq 1 120); do
+    grep -q "$text" "$file" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "start.sh: process $pid exited; see $file" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "start.sh: no '$text' in $file after 60 s" >&2; return 1
+}
+
+HOST="$SPARK_LOCAL_IP"
+nohup "$JAVA" "${FLAGS[@]}" -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.master.Master \
+  --host "$HOST" --port "$PORT" --webui-port 0 > "$RUNDIR/master.log" 2>&1 < /dev/null &
+echo $! > "$RUNDIR/master.pid"
+wait_for "$RUNDIR/master.log" "I have been elected leader" "$(cat "$RUNDIR/master.pid")"
+URL="spark://$HOST:$PORT"
+echo "$URL" > "$RUNDIR/master-url"
+
+for i in $(seq 1 "$WORKERS"); do
+  mkdir -p "$RUNDIR/worker-$i"
+  nohup "$JAVA" "${FLAGS[@]}" -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker \
+    --host "$HOST" --cores "$CORES" --memory "$MEMORY" --work-dir "$RUNDIR/worker-$i" --webui-port 0 "$URL" \
+    > "$RUNDIR/worker-$i.log" 2>&1 < /dev/null &
+  echo $! > "$RUNDIR/worker-$i.pid"
+done
+for i in $(seq 1 "$WORKERS"); do
+  wait_for "$RUNDIR/worker-$i.log" "Successfully registered with master" "$(cat "$RUNDIR/worker-$i.pid")"
+done
+echo "$URL"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Submits Averon's shaded job jar with spark-submit, adding what every deployment needs:
+# the Java 17 flags Spark, ND4J and Aeron need (driver, executors and the YARN application master),
+# one OpenMP thread per task core, and the main class.
+#
+#   deploy/spark-submit.sh [spark-submit options...] -- <averon command and options>
+#   e.g. deploy/spark-submit.sh --master spark://host:7077 --conf spark.cores.max=2 -- train --model mlp
+#
+#   SPARK_HOME    a Spark 3.5 / Scala 2.12 installation: bin/spark-submit is used if present, else
+#                 SparkSubmit is run from SPARK_HOME/jars (the local cluster's Maven-built SPARK_HOME)
+#   AVERON_JAR    the shaded jar (default: deploy/target/averon-*-spark.jar)
+#   JAVA_HOME     the Java 17 to run (default: java on PATH)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+: "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 (Scala 2.12) installation, or run deploy/local-cluster/spark-home.sh}"
+JAR="${AVERON_JAR:-$(ls "$ROOT"/deploy/target/averon-*-spark.jar 2>/dev/null | head -1 || true)}"
+[[ -f "$JAR" ]] || { echo "deploy/spark-submit.sh: no shaded jar; build it with 'mvn -DskipTests package' or set AVERON_JAR" >&2; exit 2; }
+
+spark_args=()
+while [[ $# -gt 0 && "$1" != "--" ]]; do spark_args+=("$1"); shift; done
+[[ "${1:-}" == "--" ]] && shift
+
+FLAGS="-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  FLAGS+=" --add-opens=java.base/$p=ALL-UNNAMED"
+done
+
+common=(--class io.averon.driver.cli.AveronCli
+  --conf "spark.driver.extraJavaOptions=$FLAGS ${AVERON_DRIVER_JAVA_OPTS:-}"
+  --conf "spark.executor.extraJavaOptions=$FLAGS ${AVERON_EXECUTOR_JAVA_OPTS:-}"
+  --conf "spark.yarn.am.extraJavaOptions=$FLAGS"
+  --conf spark.executorEnv.OMP_NUM_THREADS=1 --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE
+  --conf spark.yarn.appMasterEnv.OMP_NUM_THREADS=1 --conf spark.yarn.appMasterEnv.OMP_WAIT_POLICY=PASSIVE)
+if [[ -n "${JAVA_HOME:-}" ]]; then
+  common+=(--conf "spark.executorEnv.JAVA_HOME=$JAVA_HOME" --conf "spark.yarn.appMasterEnv.JAVA_HOME=$JAVA_HOME")
+fi
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
+if [[ -x "$SPARK_HOME/bin/spark-submit" ]]; then
+  exec "$SPARK_HOME/bin/spark-submit" "${common[@]}" "${spark_args[@]}" "$JAR" "$@"
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# shellcheck disable=SC2086
+exec "$JAVA" $FLAGS -cp "$SPARK_HOME/jars/*${HADOOP_CONF_DIR:+:$HADOOP_CONF_DIR}" org.apache.spark.deploy.SparkSubmit \
+  "${common[@]}" "${spark_args[@]}" "$JAR" "$@"

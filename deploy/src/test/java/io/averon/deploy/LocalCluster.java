@@ -1,0 +1,108 @@
+package io.averon.deploy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Spark standalone cluster started with {@code deploy/local-cluster/start.sh} (master and
+ * workers as separate JVMs), and {@code deploy/spark-submit.sh} to submit the shaded jar to it.
+ */
+final class LocalCluster implements AutoCloseable {
+
+    static final Path ROOT = Path.of(System.getProperty("averon.root", "..")).toAbsolutePath().normalize();
+    static final Path JAR = Path.of(System.getProperty("averon.jar", "target/none.jar")).toAbsolutePath();
+
+    /** What a finished process printed. */
+    record Run(int exitCode, String output) {
+    }
+
+    private final Path runDir;
+    private final Path sparkHome;
+    private final String masterUrl;
+
+    private LocalCluster(Path runDir, Path sparkHome, String masterUrl) {
+        this.runDir = runDir;
+        this.sparkHome = sparkHome;
+        this.masterUrl = masterUrl;
+    }
+
+    /** Starts a master and {@code workers} workers of {@code cores} cores each; logs and work dirs in {@code runDir}. */
+    static LocalCluster start(Path runDir, int workers, int cores, String memory) throws Exception {
+        Run home = script(List.of(ROOT.resolve("deploy/local-cluster/spark-home.sh").toString()), Map.of(), 600);
+        if (home.exitCode() != 0) {
+            throw new IllegalStateException("spark-home.sh failed: " + home.output());
+        }
+        Path sparkHome = Path.of(home.output().strip().lines().reduce((a, b) -> b).orElseThrow());
+        Run started = script(List.of(ROOT.resolve("deploy/local-cluster/start.sh").toString(), "--workers", "" + workers,
+                "--cores", "" + cores, "--memory", memory, "--port", "" + freePort(), "--dir", runDir.toString()),
+                Map.of("SPARK_HOME", sparkHome.toString()), 300);
+        LocalCluster cluster = new LocalCluster(runDir, sparkHome, null);
+        if (started.exitCode() != 0) {
+            cluster.close();
+            throw new IllegalStateException("start.sh failed (" + started.exitCode() + "): " + started.output());
+        }
+        return new LocalCluster(runDir, sparkHome, Files.readString(runDir.resolve("master-url")).strip());
+    }
+
+    String masterUrl() {
+        return masterUrl;
+    }
+
+    /** {@code deploy/spark-submit.sh SPARK_ARGS -- AVERON_ARGS} against this cluster. */
+    Run submit(List<String> sparkArgs, List<String> averonArgs, long timeoutSeconds) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("deploy/spark-submit.sh").toString(),
+                "--master", masterUrl));
+        command.addAll(sparkArgs);
+        command.add("--");
+        command.addAll(averonArgs);
+        return script(command, Map.of("SPARK_HOME", sparkHome.toString(), "AVERON_JAR", JAR.toString()), timeoutSeconds);
+    }
+
+    /** Each executor's stderr (their logs) in the workers' work dirs, for application {@code appDirPrefix} ("app-"). */
+    List<Path> executorLogs() throws IOException {
+        try (Stream<Path> files = Files.walk(runDir)) {
+            return files.filter(p -> p.getFileName().toString().equals("stderr")
+                    && p.getParent().getParent().getFileName().toString().startsWith("app-")).sorted().toList();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        script(List.of(ROOT.resolve("deploy/local-cluster/stop.sh").toString(), "--dir", runDir.toString()), Map.of(), 120);
+    }
+
+    /** Runs a script with the repository's environment plus {@code env}, output merged; kills it after the timeout. */
+    static Run script(List<String> command, Map<String, String> env, long timeoutSeconds) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        // this build already resolved every jar spark-home.sh copies (deploy/pom.xml's test scope)
+        builder.environment().put("MVN_ARGS", "-o");
+        Path log = Files.createTempFile("averon-script", ".log");
+        builder.redirectOutput(log.toFile());
+        Process process = builder.start();
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException(command.get(0) + " did not finish within " + timeoutSeconds + " s: "
+                    + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        Files.delete(log);
+        return new Run(process.exitValue(), output);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
