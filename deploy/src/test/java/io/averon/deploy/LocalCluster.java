@@ -66,6 +66,57 @@ final class LocalCluster implements AutoCloseable {
         return script(command, Map.of("SPARK_HOME", sparkHome.toString(), "AVERON_JAR", JAR.toString()), timeoutSeconds);
     }
 
+    /** A process started in the background, its output going to {@code log}. */
+    record Background(Process process, Path log) {
+        Run await(long timeoutSeconds) throws Exception {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                kill();
+                throw new IllegalStateException("still running after " + timeoutSeconds + " s: " + output());
+            }
+            return new Run(process.exitValue(), output());
+        }
+
+        String output() throws IOException {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        }
+
+        void kill() {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    /** {@link #submit} without waiting. */
+    Background submitInBackground(List<String> sparkArgs, List<String> averonArgs, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("deploy/spark-submit.sh").toString(),
+                "--master", masterUrl));
+        command.addAll(sparkArgs);
+        command.add("--");
+        command.addAll(averonArgs);
+        return background(command, Map.of("SPARK_HOME", sparkHome.toString(), "AVERON_JAR", JAR.toString()), log);
+    }
+
+    /** Starts {@code command} with the repository's environment plus {@code env}, output merged into {@code log}. */
+    static Background background(List<String> command, Map<String, String> env, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        return new Background(builder.start(), log);
+    }
+
+    /** The JVM of the executor whose log is {@code stderr} (its working directory is the log's directory). */
+    static ProcessHandle executorProcess(Path stderr) {
+        Path dir = stderr.getParent().toAbsolutePath().normalize();
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+                .contains("CoarseGrainedExecutorBackend")).filter(p -> {
+                    try {
+                        return Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd")).equals(dir);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        return false;
+                    }
+                }).findFirst().orElseThrow(() -> new IllegalStateException("no executor process runs in " + dir));
+    }
+
     /** Each executor's stderr (their logs) in the workers' work dirs, for application {@code appDirPrefix} ("app-"). */
     List<Path> executorLogs() throws IOException {
         try (Stream<Path> files = Files.walk(runDir)) {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The shaded jar under spark-submit on a real standalone cluster: a master and two workers, each
  * its own JVM, every executor its own JVM, the parameter server in the driver, over UDP.
  */
-@Timeout(value = 20, unit = TimeUnit.MINUTES)
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
+
+    /** Two executors of one core and 1 GB each; options as Spark configuration, as a cluster user would give them. */
+    private static final List<String> SPARK_ARGS = List.of("--conf", "spark.executor.cores=1", "--conf",
+            "spark.cores.max=2", "--conf", "spark.executor.memory=1g", "--driver-memory", "2g",
+            "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=180s",
+            "--conf", "spark.averon.model=mlp", "--conf", "spark.averon.epochs=2");
+    /** Test accuracy of the undisturbed run, the yardstick of the fault tests. */
+    private static Double undisturbedAccuracy;
 
     private static final long MIB = 1024L * 1024;
 
@@ -46,16 +58,22 @@ class StandaloneClusterIT {
         }
     }
 
+    private static List<String> train(Path out, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--data", "fashion-mnist", "--workers", "2",
+                "--seed", "7", "--out", out.toString(), "--no-progress"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private static JsonNode epochs(Path out) throws java.io.IOException {
+        return new ObjectMapper().readTree(out.resolve("metrics.json").toFile()).path("epochs");
+    }
+
     @Test
+    @Order(1)
     void shouldTrainFashionMnistOnTwoExecutorJvmsSyncingWithTheDriversParameterServer() throws Exception {
         Path out = tmp.resolve("mlp");
-        LocalCluster.Run run = cluster.submit(List.of("--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
-                        "--conf", "spark.executor.memory=1g", "--driver-memory", "2g",
-                        "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=180s",
-                        // options as Spark configuration, as a cluster user would give them
-                        "--conf", "spark.averon.model=mlp", "--conf", "spark.averon.epochs=2"),
-                List.of("train", "--data", "fashion-mnist", "--workers", "2", "--seed", "7", "--out", out.toString(),
-                        "--no-progress"), 900);
+        LocalCluster.Run run = cluster.submit(SPARK_ARGS, train(out), 900);
         assertEquals(0, run.exitCode(), run.output());
 
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
@@ -68,10 +86,12 @@ class StandaloneClusterIT {
         }
         double accuracy = epochs.get(1).path("test_accuracy").asDouble();
         assertTrue(accuracy >= 0.84, "test accuracy after 2 epochs: " + accuracy);
+        undisturbedAccuracy = accuracy;
         assertTrue(Files.size(out.resolve("model.zip")) > 100_000, "the model was written");
 
         // two executor JVMs, one per worker, each trained one shard and logged its native memory limits
-        List<Path> logs = cluster.executorLogs().stream().filter(p -> {
+        List<Path> logs = cluster.executorLogs().stream().filter(p -> p.toString().contains(appId(run.output())))
+                .filter(p -> {
             try {
                 return Files.readString(p).contains("TrainingTask");
             } catch (java.io.IOException e) {
@@ -93,5 +113,150 @@ class StandaloneClusterIT {
             assertTrue(text.contains("omp_num_threads=1") && text.contains("threads=1"), log + ": one native thread");
         }
         assertEquals(Set.of("0", "1"), workers);
+    }
+
+    /** The application id spark-submit's log names ("app-2026..."). */
+    private static String appId(String submitLog) {
+        Matcher m = Pattern.compile("(app-\\d{14}-\\d{4})").matcher(submitLog);
+        assertTrue(m.find(), "no application id in the driver log");
+        return m.group(1);
+    }
+
+    @Test
+    @Order(2)
+    void shouldFinishWithinAPointOfTheUndisturbedRunWhenAnExecutorJvmIsKilledMidEpoch() throws Exception {
+        assertTrue(undisturbedAccuracy != null, "the undisturbed run (order 1) ran first");
+        Path out = tmp.resolve("mlp-killed-executor");
+        LocalCluster.Background job = cluster.submitInBackground(SPARK_ARGS, train(out), tmp.resolve("killed.log"));
+        // wait until worker 1 trains, then kill its executor JVM with SIGKILL mid-epoch
+        Path victim = null;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (victim == null && System.nanoTime() < deadline && job.process().isAlive()) {
+            Thread.sleep(500);
+            if (!job.output().contains("app-")) {
+                continue;
+            }
+            String app = appId(job.output());
+            for (Path log : cluster.executorLogs()) {
+                if (log.toString().contains(app) && Files.readString(log).contains("worker 1 (attempt 0) on")) {
+                    victim = log;
+                }
+            }
+        }
+        assertTrue(victim != null, "worker 1 never started: " + job.output());
+        Thread.sleep(4000);
+        ProcessHandle executor = LocalCluster.executorProcess(victim);
+        assertTrue(executor.destroyForcibly(), "SIGKILL sent");
+        executor.onExit().get(30, TimeUnit.SECONDS);
+        assertTrue(!executor.isAlive(), "the executor JVM is dead");
+
+        LocalCluster.Run run = job.await(900);
+        assertEquals(0, run.exitCode(), run.output());
+        // the fault really hit training: a new executor ran worker 1 again in a relaunched stage attempt
+        String app = appId(run.output());
+        boolean relaunched = false;
+        for (Path log : cluster.executorLogs()) {
+            if (log.toString().contains(app) && !log.equals(victim)
+                    && Pattern.compile("worker 1 \\(attempt [1-9]\\d*\\) on").matcher(Files.readString(log)).find()) {
+                relaunched = true;
+            }
+        }
+        assertTrue(relaunched, "no relaunched attempt of worker 1 in " + cluster.executorLogs());
+        JsonNode epochs = epochs(out);
+        assertEquals(2, epochs.size());
+        double accuracy = epochs.get(1).path("test_accuracy").asDouble();
+        assertEquals(undisturbedAccuracy, accuracy, 0.01, "final accuracy after the kill vs undisturbed");
+    }
+
+    private static LocalCluster.Background startParameterServer(int port, Path secret, Path state, Path log)
+            throws Exception {
+        LocalCluster.Background ps = LocalCluster.background(List.of(LocalCluster.ROOT.resolve("bin/averon").toString(),
+                "ps", "--bind", "127.0.0.1:" + port, "--workers", "2", "--secret-file", secret.toString(),
+                "--state-dir", state.toString(), "--job", "cluster-test"), java.util.Map.of("AVERON_NO_BUILD", "1", "AVERON_JAVA_OPTS", "-Xmx512m"), log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!ps.output().contains("parameter server") && System.nanoTime() < deadline && ps.process().isAlive()) {
+            Thread.sleep(250);
+        }
+        assertTrue(ps.process().isAlive() && ps.output().contains("parameter server"), "averon ps did not start: "
+                + ps.output());
+        return ps;
+    }
+
+    private static Path secret() throws java.io.IOException {
+        Path secret = tmp.resolve("job.secret");
+        if (!Files.exists(secret)) {
+            byte[] bytes = new byte[32];
+            new java.security.SecureRandom().nextBytes(bytes);
+            Files.writeString(secret, java.util.HexFormat.of().formatHex(bytes));
+        }
+        return secret;
+    }
+
+    @Test
+    @Order(3)
+    void shouldTrainWithTheParameterServerAsItsOwnProcess() throws Exception {
+        int port = LocalCluster.freePort();
+        Path state = tmp.resolve("ps-state");
+        LocalCluster.Background ps = startParameterServer(port, secret(), state, tmp.resolve("ps.log"));
+        try {
+            Path out = tmp.resolve("mlp-external-ps");
+            LocalCluster.Run run = cluster.submit(SPARK_ARGS, train(out, "--ps", "127.0.0.1:" + port, "--secret-file",
+                    secret().toString(), "--job", "cluster-test"), 900);
+            assertEquals(0, run.exitCode(), run.output());
+            JsonNode epochs = epochs(out);
+            assertEquals(2, epochs.size());
+            assertTrue(epochs.get(1).path("test_accuracy").asDouble() >= 0.84, epochs.toString());
+            assertTrue(Files.size(state.resolve("state.bin")) > 0, "the server saved its rounds");
+        } finally {
+            ps.process().destroy();
+            ps.process().waitFor(30, TimeUnit.SECONDS);
+        }
+        assertTrue(ps.output().contains("parameter server stopped"), ps.output());
+    }
+
+    @Test
+    @Order(4)
+    void shouldFailFastWhenTheParameterServerIsKilledAndFinishWithResumeAfterItRestarts() throws Exception {
+        int port = LocalCluster.freePort();
+        Path state = tmp.resolve("ps-state-killed");
+        Path out = tmp.resolve("mlp-killed-ps");
+        List<String> args = List.of("--ps", "127.0.0.1:" + port, "--secret-file", secret().toString(), "--job",
+                "cluster-test", "--epochs", "3");
+        LocalCluster.Background ps = startParameterServer(port, secret(), state, tmp.resolve("ps-killed.log"));
+        LocalCluster.Background job = cluster.submitInBackground(SPARK_ARGS, train(out, args.toArray(String[]::new)),
+                tmp.resolve("ps-killed-job.log"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (!Files.exists(out.resolve("checkpoints/epoch-0001.zip")) && System.nanoTime() < deadline
+                    && job.process().isAlive()) {
+                Thread.sleep(250);
+            }
+            assertTrue(Files.exists(out.resolve("checkpoints/epoch-0001.zip")), "epoch 1 done: " + job.output());
+            ps.process().destroyForcibly(); // SIGKILL: bin/averon execs the server's JVM
+            assertTrue(ps.process().waitFor(30, TimeUnit.SECONDS), "the server is dead");
+            long killed = System.nanoTime();
+
+            LocalCluster.Run failed = job.await(300);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killed);
+            assertTrue(failed.exitCode() != 0, failed.output());
+            assertTrue(failed.output().contains("averon: the parameter server 127.0.0.1:" + port + " is unreachable from "
+                    + "executor"), failed.output());
+            assertTrue(seconds < 90, "the job failed " + seconds + " s after the server died");
+        } finally {
+            job.kill();
+        }
+
+        LocalCluster.Background restarted = startParameterServer(port, secret(), state, tmp.resolve("ps-restarted.log"));
+        try {
+            LocalCluster.Run resumed = cluster.submit(SPARK_ARGS, train(out, java.util.stream.Stream.concat(
+                    args.stream(), java.util.stream.Stream.of("--resume")).toArray(String[]::new)), 900);
+            assertEquals(0, resumed.exitCode(), resumed.output());
+            JsonNode epochs = epochs(out);
+            assertEquals(3, epochs.size(), "epochs 1 from the first run, 2-3 resumed: " + epochs);
+            assertTrue(epochs.get(2).path("test_accuracy").asDouble() >= 0.84, epochs.toString());
+        } finally {
+            restarted.process().destroy();
+            restarted.process().waitFor(30, TimeUnit.SECONDS);
+        }
     }
 }

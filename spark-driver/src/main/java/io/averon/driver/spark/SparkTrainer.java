@@ -298,6 +298,10 @@ public final class SparkTrainer {
         // Spark UI shows the whole run as one job; the epochs appear in the driver's log and progress line
         sc.setJobGroup(group, "averon train: epochs " + (done + 1) + "-" + epochs + " on " + shards.workers()
                 + " workers (" + source.describe() + ")", true);
+        // Spark would relaunch the stage after a task fails; a parameter server that cannot be
+        // reached will not come back by itself, so the first such failure stops training at once
+        UnreachableServerWatch unreachable = new UnreachableServerWatch();
+        sc.sc().addSparkListener(unreachable);
         JavaFutureAction<List<String>> stage;
         try {
             ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
@@ -311,6 +315,12 @@ public final class SparkTrainer {
         try {
             long drainUntil = Long.MAX_VALUE;
             while (aggregator.lastCompleted() < epochs && System.nanoTime() < drainUntil) {
+                if (unreachable.failure() != null) {
+                    throw new AveronException("the parameter server " + plan.serverHost() + ":" + plan.serverPort()
+                            + " is unreachable from " + unreachable.failure() + "; training stopped (check that it "
+                            + "runs and that UDP ports " + plan.serverPort() + "-" + (plan.serverPort() + 1)
+                            + " are open from the executors; continue with --resume)");
+                }
                 Report report = reports.poll(200);
                 if (report != null) {
                     for (EpochAggregator.Completed completed : aggregator.accept(report)) {
@@ -340,6 +350,7 @@ public final class SparkTrainer {
             if (!stage.isDone()) {
                 sc.cancelJobGroup(group);
             }
+            sc.sc().removeSparkListener(unreachable);
         }
         EpochRecord last = records.get(records.size() - 1);
         TrainingResult result = new TrainingResult(records, last.test(), last.epoch(), false);
