@@ -259,4 +259,20 @@ class StandaloneClusterIT {
             restarted.process().waitFor(30, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    @Order(5)
+    void shouldFailWithinSecondsNamingHostAndPortWhenNoParameterServerAnswers() throws Exception {
+        int port = LocalCluster.freePort();
+        long start = System.nanoTime();
+        LocalCluster.Run run = cluster.submit(SPARK_ARGS, train(tmp.resolve("no-ps"), "--ps", "127.0.0.1:" + port,
+                "--secret-file", secret().toString(), "--job", "cluster-test"), 600);
+        assertEquals(1, run.exitCode(), run.output());
+        assertTrue(run.output().contains("averon: executor ") && run.output().contains(": parameter server 127.0.0.1:"
+                + port + " is unreachable from 127.0.0.1 (no answer on UDP port " + port + " within 10000 ms); check "
+                + "that it runs and that UDP ports " + port + "-" + (port + 1) + " are open"), run.output());
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        assertTrue(seconds < 120, "spark-submit to failure took " + seconds + " s (JVMs and executors start included)");
+        assertTrue(!Files.exists(tmp.resolve("no-ps").resolve("checkpoints/epoch-0001.zip")), "nothing trained");
+    }
 }

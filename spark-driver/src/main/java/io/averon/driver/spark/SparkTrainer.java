@@ -185,6 +185,37 @@ public final class SparkTrainer {
         return shards;
     }
 
+    /** Longest wait of the preflight check of the parameter server from every executor. */
+    static final long PREFLIGHT_TIMEOUT_MS = 10_000;
+
+    /**
+     * Checks from every task slot training will use (a barrier job, so one task per slot) that the
+     * parameter server answers, before any training starts; fails naming the server, the executor
+     * and the direction that did not work.
+     */
+    private void preflight(TaskPlan plan, int workers) {
+        String server = plan.serverHost();
+        int port = plan.serverPort();
+        long timeoutMs = Math.min(PREFLIGHT_TIMEOUT_MS, plan.connectTimeoutMs());
+        sc.setJobGroup(plan.jobName() + "-preflight", "averon preflight: can " + workers + " executors reach the "
+                + "parameter server " + server + ":" + port + "?", true);
+        List<String> problems;
+        try {
+            ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
+            JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
+            problems = JavaRDD.fromRDD(slots.rdd().barrier().mapPartitions(new ServerPreflight(server, port, timeoutMs),
+                    false, strings), strings).collect();
+        } finally {
+            sc.clearJobGroup();
+        }
+        for (String problem : problems) {
+            if (!problem.isEmpty()) {
+                throw new AveronException(problem + "; check that it runs and that UDP ports " + port + "-" + (port + 1)
+                        + " are open between the executors and it (preflight, before training)");
+            }
+        }
+    }
+
     /** Spark's setting for how long to wait for executors to register before scheduling. */
     static final String EXECUTOR_WAIT_KEY = "spark.scheduler.maxRegisteredResourcesWaitingTime";
 
@@ -293,6 +324,9 @@ public final class SparkTrainer {
         EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done);
         List<EpochRecord> records = new ArrayList<>();
 
+        if (!sc.sc().isLocal()) {
+            preflight(plan, shards.workers());
+        }
         String group = plan.jobName();
         // one barrier job runs every epoch (the tasks keep their replicas between epochs), so the
         // Spark UI shows the whole run as one job; the epochs appear in the driver's log and progress line
