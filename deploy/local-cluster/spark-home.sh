@@ -10,9 +10,14 @@ mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 if [[ ! -f "$DIR/RELEASE" || "$HERE/spark-home.pom.xml" -nt "$DIR/RELEASE" ]]; then
   rm -rf "$DIR/jars.tmp"
+  # Maven's output goes to a log (shown on failure), so that this script's only output is DIR
   # shellcheck disable=SC2086
-  mvn -B -q -ntp ${MVN_ARGS:-} -f "$HERE/spark-home.pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$DIR/jars.tmp" >&2
+  if ! mvn -B -q -ntp ${MVN_ARGS:-} -f "$HERE/spark-home.pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$DIR/jars.tmp" > "$DIR/build.log" 2>&1; then
+    cat "$DIR/build.log" >&2
+    echo "spark-home.sh: could not resolve Spark's jars (log above)" >&2
+    exit 1
+  fi
   rm -rf "$DIR/jars" && mv "$DIR/jars.tmp" "$DIR/jars"
   echo "Spark 3.5.5 (Scala 2.12) jars from Maven, built by deploy/local-cluster/spark-home.sh" > "$DIR/RELEASE"
 fi

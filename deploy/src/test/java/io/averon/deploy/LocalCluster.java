@@ -40,14 +40,19 @@ final class LocalCluster implements AutoCloseable {
         if (home.exitCode() != 0) {
             throw new IllegalStateException("spark-home.sh failed: " + home.output());
         }
-        Path sparkHome = Path.of(home.output().strip().lines().reduce((a, b) -> b).orElseThrow());
+        // the script prints the directory last; Maven's output (stderr, merged here) may precede it on that line
+        String last = home.output().replaceAll("\u001B\\[[0-9;]*m", "").strip().lines().reduce((a, b) -> b)
+                .orElseThrow();
+        Path sparkHome = Path.of(last.substring(last.indexOf('/')));
         Run started = script(List.of(ROOT.resolve("deploy/local-cluster/start.sh").toString(), "--workers", "" + workers,
                 "--cores", "" + cores, "--memory", memory, "--port", "" + freePort(), "--dir", runDir.toString()),
                 Map.of("SPARK_HOME", sparkHome.toString()), 300);
         LocalCluster cluster = new LocalCluster(runDir, sparkHome, null);
         if (started.exitCode() != 0) {
             cluster.close();
-            throw new IllegalStateException("start.sh failed (" + started.exitCode() + "): " + started.output());
+            String masterLog = Files.exists(runDir.resolve("master.log")) ? Files.readString(runDir.resolve("master.log")) : "";
+            throw new IllegalStateException("start.sh failed (" + started.exitCode() + "): " + started.output()
+                    + "\nmaster.log:\n" + masterLog.substring(Math.max(0, masterLog.length() - 4000)));
         }
         return new LocalCluster(runDir, sparkHome, Files.readString(runDir.resolve("master-url")).strip());
     }
