@@ -244,8 +244,8 @@ public final class SparkTrainer {
                 .nextLong()), randomSecret());
         long updaterState = model.updaterState() == null ? 0 : model.updaterState().length();
         byte[] configHash = sha256(model.configurationJson().getBytes(StandardCharsets.UTF_8));
-        String driverHost = config.driverHost() != null ? config.driverHost()
-                : sc.getConf().get("spark.driver.host", "127.0.0.1");
+        DriverAddress address = DriverAddress.of(sc.getConf(), config.driverHost());
+        String driverHost = address.advertised();
         int threads = config.deterministic() ? 1 : config.threadsPerTask() > 0 ? config.threadsPerTask()
                 : sc.getConf().getInt("spark.task.cpus", 1);
         LOG.info("training on Spark from {}: {} workers, minibatch {} per worker, {} rounds per epoch, {}",
@@ -253,10 +253,10 @@ public final class SparkTrainer {
 
         Path stateDir = null;
         try (ParameterServer server = config.parameterServer() == null
-                ? startServer(job, driverHost, model.numParams(), updaterState, configHash, workers,
+                ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers,
                 (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
                 : null;
-             ReportReceiver reports = new ReportReceiver(driverHost, config.reportPort() > 0 ? config.reportPort()
+             ReportReceiver reports = new ReportReceiver(address.bind(), config.reportPort() > 0 ? config.reportPort()
                      : Ports.freeUdpPortPair(), job.name(), job.secret(), (int) (model.numParams() + updaterState))) {
             String serverHost = server != null ? driverHost : config.serverHost();
             int serverPort = server != null ? server.context().port() : config.externalServerPort();

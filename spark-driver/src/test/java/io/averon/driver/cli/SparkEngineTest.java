@@ -134,6 +134,20 @@ class SparkEngineTest {
     }
 
     @Test
+    void shouldTrainWhenTheDriverBindsToAllInterfacesAndAdvertisesItsHost() {
+        // as on Kubernetes, where Spark binds spark.driver.bindAddress and executors reach spark.driver.host:
+        // the parameter server and the report receiver bind 0.0.0.0, executors send to 127.0.0.1
+        System.setProperty("spark.driver.bindAddress", "0.0.0.0");
+        try {
+            Path data = writeCsvUnchecked("bind.csv", blobRows(400));
+            CliRun run = train(data, tmp.resolve("bind-any"), "--workers", "2", "--model", "logistic", "--epochs", "1");
+            assertEquals(0, run.exitCode(), run.err());
+        } finally {
+            System.clearProperty("spark.driver.bindAddress");
+        }
+    }
+
+    @Test
     void shouldGiveBitIdenticalParametersWhenRunTwiceDeterministically() {
         Path data = writeCsvUnchecked("blobs.csv", blobRows(1200));
         String[] args = {"--workers", "2", "--model", "mlp", "--epochs", "2", "--batch-size", "16", "--seed", "7",
