@@ -63,12 +63,20 @@ final class LocalCluster implements AutoCloseable {
 
     /** {@code deploy/spark-submit.sh SPARK_ARGS -- AVERON_ARGS} against this cluster. */
     Run submit(List<String> sparkArgs, List<String> averonArgs, long timeoutSeconds) throws Exception {
+        return script(submitCommand(sparkArgs, averonArgs), submitEnvironment(), timeoutSeconds);
+    }
+
+    private List<String> submitCommand(List<String> sparkArgs, List<String> averonArgs) {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("deploy/spark-submit.sh").toString(),
                 "--master", masterUrl));
         command.addAll(sparkArgs);
         command.add("--");
         command.addAll(averonArgs);
-        return script(command, Map.of("SPARK_HOME", sparkHome.toString(), "AVERON_JAR", JAR.toString()), timeoutSeconds);
+        return command;
+    }
+
+    private Map<String, String> submitEnvironment() {
+        return Map.of("SPARK_HOME", sparkHome.toString(), "AVERON_JAR", JAR.toString());
     }
 
     /** A process started in the background, its output going to {@code log}. */
@@ -76,7 +84,8 @@ final class LocalCluster implements AutoCloseable {
         Run await(long timeoutSeconds) throws Exception {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 kill();
-                throw new IllegalStateException("still running after " + timeoutSeconds + " s: " + output());
+                throw new IllegalStateException(process.info().command().orElse("the process") + " still running after "
+                        + timeoutSeconds + " s: " + output());
             }
             return new Run(process.exitValue(), output());
         }
@@ -93,12 +102,7 @@ final class LocalCluster implements AutoCloseable {
 
     /** {@link #submit} without waiting. */
     Background submitInBackground(List<String> sparkArgs, List<String> averonArgs, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(ROOT.resolve("deploy/spark-submit.sh").toString(),
-                "--master", masterUrl));
-        command.addAll(sparkArgs);
-        command.add("--");
-        command.addAll(averonArgs);
-        return background(command, Map.of("SPARK_HOME", sparkHome.toString(), "AVERON_JAR", JAR.toString()), log);
+        return background(submitCommand(sparkArgs, averonArgs), submitEnvironment(), log);
     }
 
     /** Starts {@code command} with the repository's environment plus {@code env}, output merged into {@code log}. */
@@ -106,6 +110,8 @@ final class LocalCluster implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        // this build already resolved every jar spark-home.sh copies (deploy/pom.xml's test scope)
+        builder.environment().put("MVN_ARGS", "-o");
         return new Background(builder.start(), log);
     }
 
@@ -137,23 +143,10 @@ final class LocalCluster implements AutoCloseable {
 
     /** Runs a script with the repository's environment plus {@code env}, output merged; kills it after the timeout. */
     static Run script(List<String> command, Map<String, String> env, long timeoutSeconds) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        // this build already resolved every jar spark-home.sh copies (deploy/pom.xml's test scope)
-        builder.environment().put("MVN_ARGS", "-o");
         Path log = Files.createTempFile("averon-script", ".log");
-        builder.redirectOutput(log.toFile());
-        Process process = builder.start();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new IllegalStateException(command.get(0) + " did not finish within " + timeoutSeconds + " s: "
-                    + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
+        Run run = background(command, env, log).await(timeoutSeconds);
         Files.delete(log);
-        return new Run(process.exitValue(), output);
+        return run;
     }
 
     static int freePort() throws IOException {

@@ -132,7 +132,7 @@ public final class AveronDataset {
         ArrayDataSet first = raw.parts().values().iterator().next();
         boolean regression = !first.isClassification();
         boolean bytes = raw.kind() != DataSources.Kind.CSV && raw.parts().values().stream()
-                .allMatch(d -> FeatureColumn.toBytes(d.features(), 0, d.features().length) != null);
+                .allMatch(d -> FeatureColumn.fitsBytes(d.features()));
         List<Chunk> chunks = new ArrayList<>();
         Map<String, Long> counts = new LinkedHashMap<>();
         long id = 0;

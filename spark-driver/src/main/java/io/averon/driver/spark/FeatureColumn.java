@@ -44,15 +44,21 @@ final class FeatureColumn {
         return x;
     }
 
-    /** {@code values} as unsigned bytes, or null if one of them is not a whole number in 0-255. */
+    /** Whether every one of {@code values} is a whole number in 0-255 (so {@link #toBytes} keeps it exactly). */
+    static boolean fitsBytes(float[] values) {
+        for (float v : values) {
+            if (v < 0 || v > 255 || v != Math.rint(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code values[from, to)} as unsigned bytes; each must be a whole number in 0-255 ({@link #fitsBytes}). */
     static byte[] toBytes(float[] values, int from, int to) {
         byte[] out = new byte[to - from];
         for (int i = from; i < to; i++) {
-            float v = values[i];
-            if (v < 0 || v > 255 || v != Math.rint(v)) {
-                return null;
-            }
-            out[i - from] = (byte) (int) v;
+            out[i - from] = (byte) (int) values[i];
         }
         return out;
     }

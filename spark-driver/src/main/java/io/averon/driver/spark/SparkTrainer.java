@@ -201,10 +201,8 @@ public final class SparkTrainer {
                 + "parameter server " + server + ":" + port + "?", true);
         List<String> problems;
         try {
-            ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
             JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
-            problems = JavaRDD.fromRDD(slots.rdd().barrier().mapPartitions(new ServerPreflight(server, port, timeoutMs),
-                    false, strings), strings).collect();
+            problems = barrier(slots, new ServerPreflight(server, port, timeoutMs)).collect();
         } finally {
             sc.clearJobGroup();
         }
@@ -214,6 +212,13 @@ public final class SparkTrainer {
                         + " are open between the executors and it (preflight, before training)");
             }
         }
+    }
+
+    /** {@code task} on every partition of {@code input} in one barrier stage (all tasks at once, or none). */
+    private static <T> JavaRDD<String> barrier(JavaRDD<T> input,
+                                               scala.Function1<scala.collection.Iterator<T>, scala.collection.Iterator<String>> task) {
+        ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
+        return JavaRDD.fromRDD(input.rdd().barrier().mapPartitions(task, false, strings), strings);
     }
 
     /** Spark's setting for how long to wait for executors to register before scheduling. */
@@ -338,9 +343,7 @@ public final class SparkTrainer {
         sc.sc().addSparkListener(unreachable);
         JavaFutureAction<List<String>> stage;
         try {
-            ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
-            JavaRDD<String> trained = JavaRDD.fromRDD(input.rdd().barrier()
-                    .mapPartitions(new TrainingTask<>(plan, source), false, strings), strings);
+            JavaRDD<String> trained = barrier(input, new TrainingTask<>(plan, source));
             // the shuffle makes the barrier stage a map stage, which Spark relaunches when a task fails
             stage = trained.repartition(1).collectAsync();
         } finally {
