@@ -104,9 +104,20 @@ public final class AveronModel {
         return model().score();
     }
 
-    /** Inference-mode output (dropout off) for a minibatch. */
+    /**
+     * Inference-mode output (dropout off) for a minibatch: probabilities for classifiers (a model
+     * trained on logits with {@link LogitsCrossEntropy} gets its softmax here), values for
+     * regression.
+     */
     public INDArray output(INDArray features) {
-        return network != null ? network.output(features, false) : graph.outputSingle(false, features);
+        INDArray out = network != null ? network.output(features, false) : graph.outputSingle(false, features);
+        return logitsOutput() ? LogitsCrossEntropy.softmax(out) : out;
+    }
+
+    /** Whether the output layer emits logits, trained with {@link LogitsCrossEntropy}. */
+    public boolean logitsOutput() {
+        Layer last = network != null ? network.getOutputLayer() : graph.getOutputLayer(0);
+        return last instanceof BaseOutputLayer<?> out && out.layerConf().getLossFn() instanceof LogitsCrossEntropy;
     }
 
     /** Tells epoch-based learning-rate schedules which epoch it is (0-based). */
@@ -130,6 +141,19 @@ public final class AveronModel {
         }
     }
 
+    /**
+     * Sets one constant learning rate on every layer, replacing any schedule; the optimiser keeps
+     * its state (DL4J's {@code setLearningRate}, which rebuilds the updater: cheap enough once per
+     * step of a short tool such as the learning-rate range test, not meant for training loops).
+     */
+    public void setLearningRate(double rate) {
+        if (network != null) {
+            network.setLearningRate(rate);
+        } else {
+            graph.setLearningRate(rate);
+        }
+    }
+
     /** The model's layers, in order (graph: topological order). */
     public List<Layer> layers() {
         return List.of(network != null ? network.getLayers() : graph.getLayers());
@@ -139,7 +163,8 @@ public final class AveronModel {
     public boolean regressionOutput() {
         Layer last = network != null ? network.getOutputLayer() : graph.getOutputLayer(0);
         if (last instanceof BaseOutputLayer<?> out) {
-            return out.layerConf().getActivationFn() instanceof ActivationIdentity;
+            return out.layerConf().getActivationFn() instanceof ActivationIdentity
+                    && !(out.layerConf().getLossFn() instanceof LogitsCrossEntropy);
         }
         return false;
     }

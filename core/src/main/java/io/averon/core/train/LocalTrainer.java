@@ -31,7 +31,7 @@ public final class LocalTrainer {
      * @throws AveronException if the loss becomes NaN or infinite (diverged)
      */
     public TrainingResult fit(AveronModel model, ArrayDataSet train, ArrayDataSet test, TrainingListener listener) {
-        MinibatchFeeder feeder = new MinibatchFeeder(train, config.batchSize());
+        MinibatchFeeder feeder = new MinibatchFeeder(train, config.batchSize(), config.augmentation());
         int batches = feeder.batchesPerEpoch();
         int[] order = new int[train.size()];
         int[] trainSample = Shuffling.sample(train.size(), config.trainEvalSample(), config.seed());
@@ -44,6 +44,7 @@ public final class LocalTrainer {
         boolean stoppedEarly = false;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
             Shuffling.epochOrder(order, config.seed(), epoch, config.shuffle());
+            feeder.reseed(Shuffling.epochSeed(config.seed(), epoch));
             model.setEpoch(epoch - 1);
             long started = System.nanoTime();
             double lossSum = 0;

@@ -24,12 +24,23 @@ public final class MinibatchFeeder {
     private final int labelWidth;
     private final Batch full;
     private Batch partial;
+    private final Augmentation augmentation;
+    private final float[] scratch;
+    private java.util.SplittableRandom random;
 
     /** A filled minibatch: views valid until the next {@link #fill}. */
     public record Batch(INDArray features, INDArray labels, int size) {
     }
 
     public MinibatchFeeder(ArrayDataSet data, int batchSize) {
+        this(data, batchSize, Augmentation.none());
+    }
+
+    /**
+     * A feeder that augments every example it fills (training only); call {@link #reseed} before
+     * each epoch.
+     */
+    public MinibatchFeeder(ArrayDataSet data, int batchSize, Augmentation augmentation) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -38,6 +49,15 @@ public final class MinibatchFeeder {
         this.width = data.featureLength();
         this.labelWidth = data.labels() instanceof Labels.Classes c ? c.numClasses() : 1;
         this.full = allocate(Math.min(batchSize, Math.max(1, data.size())));
+        augmentation.checkApplies(data.exampleShape(), data.name());
+        this.augmentation = augmentation;
+        this.scratch = augmentation.active() ? new float[width] : null;
+        this.random = new java.util.SplittableRandom(0);
+    }
+
+    /** Seeds the augmentation's random crops and flips (e.g. per epoch and worker). */
+    public void reseed(long seed) {
+        random = new java.util.SplittableRandom(seed);
     }
 
     public int batchSize() {
@@ -63,7 +83,12 @@ public final class MinibatchFeeder {
         for (int r = 0; r < count; r++) {
             int example = order == null ? start + r : order[start + r];
             x.position(r * width);
-            x.put(features, example * width, width);
+            if (scratch != null) {
+                augmentation.apply(features, example * width, data.exampleShape(), scratch, 0, random);
+                x.put(scratch, 0, width);
+            } else {
+                x.put(features, example * width, width);
+            }
             if (labels instanceof Labels.Classes c) {
                 int base = r * labelWidth;
                 for (int k = 0; k < labelWidth; k++) {

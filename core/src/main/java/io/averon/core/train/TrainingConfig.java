@@ -16,9 +16,11 @@ import io.averon.core.model.UpdaterSpec;
  *                               end for {@code train_accuracy}
  * @param shuffle                reshuffle the training examples every epoch (seeded); false keeps
  *                               data order, like Keras' {@code fit(shuffle=False)}
+ * @param augmentation           random image augmentation of training minibatches (none by default)
  */
 public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec updater,
-                             int earlyStoppingPatience, int trainEvalSample, boolean shuffle)
+                             int earlyStoppingPatience, int trainEvalSample, boolean shuffle,
+                             Augmentation augmentation)
         implements java.io.Serializable {
 
     /** The default minibatch: chosen for throughput and accuracy together (docs/benchmarks.md). */
@@ -36,6 +38,9 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
         }
         if (earlyStoppingPatience < 0) {
             throw new IllegalArgumentException("early-stopping patience must be >= 0, got " + earlyStoppingPatience);
+        }
+        if (augmentation == null) {
+            throw new IllegalArgumentException("augmentation is required (Augmentation.none() for none)");
         }
         if (trainEvalSample < 0) {
             throw new IllegalArgumentException("train evaluation sample must be >= 0, got " + trainEvalSample);
@@ -55,6 +60,7 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
         private int earlyStoppingPatience;
         private int trainEvalSample = 10_000;
         private boolean shuffle = true;
+        private Augmentation augmentation = Augmentation.none();
 
         private Builder() {
         }
@@ -94,9 +100,14 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
             return this;
         }
 
+        public Builder augmentation(Augmentation value) {
+            augmentation = value;
+            return this;
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig(epochs, batchSize, seed, updater == null ? UpdaterSpec.adam(1e-3) : updater,
-                    earlyStoppingPatience, trainEvalSample, shuffle);
+                    earlyStoppingPatience, trainEvalSample, shuffle, augmentation);
         }
     }
 }

@@ -19,6 +19,7 @@ import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
+import io.averon.core.train.Augmentation;
 import io.averon.core.train.LocalTrainer;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingResult;
@@ -113,6 +114,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle", description = "Keep the data order in every epoch (default: reshuffle, seeded)")
     boolean noShuffle;
 
+    @Option(names = "--augment", paramLabel = "crop[:PIXELS],flip",
+            description = "Random image augmentation of training minibatches (spark: in the executors): crop = random "
+                    + "crop with zero padding (default 4 pixels), flip = random horizontal flip. Default: none")
+    String augment;
+
     @Mixin
     DataOptions data;
 
@@ -176,7 +182,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig config;
         try {
             config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
-                    .updater(updater).earlyStoppingPatience(patience).shuffle(!noShuffle).build();
+                    .updater(updater).earlyStoppingPatience(patience).shuffle(!noShuffle)
+                    .augmentation(Augmentation.parse(augment)).build();
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }
@@ -267,6 +274,7 @@ final class TrainCommand implements Callable<Integer> {
         ArrayDataSet probe = new ArrayDataSet(dataSpec.source(), meta.shape(), new float[width], meta.regression()
                 ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], meta.classNames()));
         AveronModel net = ModelCheck.build(spec, probe, updater, seed);
+        config.augmentation().checkApplies(meta.shape(), dataSpec.source());
         SplitSpec requested = new SplitSpec(dataSpec.splitKind(), dataSpec.validationSplit(), seed);
         String fingerprint = AveronDataset.fingerprint(parquet);
         java.util.concurrent.atomic.AtomicReference<ModelDescription> description =
@@ -334,6 +342,7 @@ final class TrainCommand implements Callable<Integer> {
         c.put("learning_rate", config.updater().learningRate());
         c.put("lr_schedule", config.updater().schedule().name().toLowerCase(java.util.Locale.ROOT));
         c.put("early_stopping_patience", config.earlyStoppingPatience());
+        c.put("augment", config.augmentation().toString());
         c.put("split", split);
         c.put("train_examples", trainExamples);
         c.put("test_examples", testExamples);

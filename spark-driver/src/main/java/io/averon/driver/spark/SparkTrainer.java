@@ -110,6 +110,7 @@ public final class SparkTrainer {
      */
     public Result fit(DataSpec spec, TrainTestData data, AveronModel model, Resume resume, JobIdentity identity,
                       EpochListener listener) {
+        config.training().augmentation().checkApplies(data.train().exampleShape(), data.train().name());
         ShardPlan shards = plan(data.train().size(), data.test().size());
         JavaRDD<Integer> input = sc.parallelize(IntStream.range(0, shards.workers()).boxed().toList(), shards.workers());
         return train(new FileShards(spec), input, shards, data.train().classNames(), model, resume, identity, listener);
@@ -133,6 +134,7 @@ public final class SparkTrainer {
         int width = java.util.Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);
         ModelCheck.checkFits(model, new ArrayDataSet("the input", summary.shape(), new float[width],
                 classes.isEmpty() ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], classes)), "being trained");
+        config.training().augmentation().checkApplies(summary.shape(), "the input");
         ShardPlan shards = plan(summary.trainSize(), summary.testSize());
         JavaRDD<IndexedExample> input = RecordSharding.shard(data, summary, shards);
         try {

@@ -138,7 +138,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 // the report of the epoch that just ended may have been lost with the failed attempt
                 report(epochsDone, 0, 0, 0, 0, 0);
             }
-            MinibatchFeeder feeder = new MinibatchFeeder(train, shards.batchSize());
+            MinibatchFeeder feeder = new MinibatchFeeder(train, shards.batchSize(), plan.training().augmentation());
             int[] order = new int[train.size()];
             for (int epoch = epochsDone + 1; epoch <= plan.training().epochs(); epoch++) {
                 model.setEpoch(epoch - 1);
@@ -155,6 +155,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                         // dropout draws depend only on (worker, round): a relaunched task repeats them
                         Nd4j.getRandom().setSeed(Shuffling.epochSeed(seed, (int) roundNumber));
                     }
+                    // augmentation draws depend only on (worker, round) too: a relaunched task repeats them
+                    feeder.reseed(Shuffling.epochSeed(~seed, (int) roundNumber));
                     long started = System.nanoTime();
                     long roundExamples = 0;
                     for (int end = shards.roundEnd(worker, round); batch < end; batch++) {
