@@ -7,7 +7,10 @@ import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
+import io.averon.core.report.HardExample;
+import io.averon.core.report.RunReport;
 import io.averon.core.train.EpochRecord;
+import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
 import io.averon.driver.spark.SparkTrainer;
@@ -23,30 +26,38 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The spark engine behind {@code averon train}: creates (or joins, under spark-submit) the Spark
  * context, lays out {@code --out} for checkpoints, resumes from the newest valid checkpoint, and
- * writes metrics.json after every epoch and model.zip at the end.
+ * writes metrics.json and report.html after every epoch and model.zip at the end.
  *
  * <p>Layout of {@code --out} (any Hadoop FileSystem location): {@code checkpoints/epoch-NNNN.zip}
  * (newest 2), {@code metrics.json} (rewritten atomically after each epoch; {@code final} appears at
- * the end) and {@code model.zip} (written last: its presence means the run completed).
+ * the end), {@code report.html} (rewritten with it; final metrics and highest-loss examples at the
+ * end) and {@code model.zip} (the run's model; its presence means the run completed).
  */
 final class SparkTrainRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainRun.class);
     /** Spark's barrier-stage sync timeout (seconds), unless the user set one. */
     static final String BARRIER_TIMEOUT_SECONDS = "600";
+    /** Highest-loss examples shown in report.html. */
+    static final int HARD_EXAMPLES = 16;
 
     /**
-     * @param description what model.zip and the checkpoints record; asked for once the fit has
-     *                    started (a Parquet data set's normalisation is computed in Spark)
+     * @param description  what model.zip and the checkpoints record; asked for once the fit has
+     *                     started (a Parquet data set's normalisation is computed in Spark)
+     * @param hardExamples the final model's highest-loss held-out examples for report.html, found on
+     *                     the driver; null when the driver does not hold the data (Parquet data
+     *                     sets are read in the executors)
      */
     record Request(Location out, boolean overwrite, boolean resume, String master, Fit fit,
                    AveronModel model, SparkTrainingConfig config, SparkTrainer.JobIdentity identity,
-                   Map<String, Object> configJson, Supplier<ModelDescription> description, TrainingListener progress) {
+                   Map<String, Object> configJson, Supplier<ModelDescription> description, TrainingListener progress,
+                   Function<AveronModel, List<HardExample>> hardExamples) {
     }
 
     /** Trains on the run's data, in the run's Spark session. */
@@ -85,6 +96,12 @@ final class SparkTrainRun {
             old = moveAside(out);
         }
         List<Map<String, Object>> epochs = new ArrayList<>(earlierEpochs);
+        List<EpochRecord> records = new ArrayList<>(); // this attempt's: a resumed run's earlier ones are JSON only
+        List<String> notes = new ArrayList<>();
+        if (resume != null) {
+            notes.add("Resumed after epoch " + resume.epochsDone() + ": the charts show the epochs trained since; "
+                    + "metrics.json has every epoch.");
+        }
         SparkTrainer.EpochListener listener = new SparkTrainer.EpochListener() {
             @Override
             public void onTrainingStart(int total, int batches, long examples) {
@@ -101,7 +118,12 @@ final class SparkTrainRun {
                 createDirectory(out); // only now: a run refused before training leaves nothing behind
                 checkpoints.write(record.epoch(), averaged, r.description().get());
                 epochs.add(record.toJson());
+                records.add(record);
                 MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, null, null);
+                List<String> running = new ArrayList<>(notes);
+                running.add("Epoch " + record.epoch() + " done; the run is still going. This report is rewritten "
+                        + "after every epoch; the final metrics and the highest-loss examples appear at the end.");
+                writeReport(out.child("report.html"), r.configJson(), records, null, null, running);
             }
         };
         SparkConf conf = SparkSessions.conf("train", r.master());
@@ -121,10 +143,37 @@ final class SparkTrainRun {
         ModelArtifact.write(out.child("model.zip"), result.model(), r.description().get());
         MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, result.training().finalMetrics().toJson(),
                 MetricsFile.summary(result.training(), epochs.size()));
+        if (r.hardExamples() == null) {
+            notes.add("Highest-loss examples are not shown: the data set was read in the executors, not on the driver.");
+        }
+        writeReport(out.child("report.html"), r.configJson(), records, result.training().finalMetrics(),
+                r.hardExamples() == null ? null : () -> r.hardExamples().apply(result.model()), notes);
         if (old != null) {
             deleteReplaced(old);
         }
         return result.training();
+    }
+
+    /**
+     * Writes report.html for {@code train} (both engines). A report that cannot be made is logged
+     * and left out: it never fails a run whose model and metrics are saved.
+     *
+     * @param hardExamples the highest-loss examples, found only now; null leaves them out
+     */
+    static void writeReport(Location file, Map<String, Object> configJson, List<EpochRecord> epochs,
+                            EvaluationResult finalMetrics, Supplier<List<HardExample>> hardExamples,
+                            List<String> notes) {
+        try {
+            RunReport.Builder report = RunReport.builder("averon train: " + configJson.get("model") + " on "
+                    + configJson.get("data")).config(configJson).epochs(epochs).finalMetrics(finalMetrics);
+            notes.forEach(report::note);
+            if (hardExamples != null) {
+                report.hardExamples(hardExamples.get());
+            }
+            report.build().write(file);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: report not written ({})", file, e.toString(), e);
+        }
     }
 
     private static List<Map<String, Object>> earlierEpochs(Location metrics, int upTo) {

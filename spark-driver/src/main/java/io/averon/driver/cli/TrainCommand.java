@@ -222,6 +222,9 @@ final class TrainCommand implements Callable<Integer> {
 
             ModelArtifact.write(run.staging().child("model.zip"), net, describe(dataSpec, split, configJson));
             MetricsFile.write(run.staging().child("metrics.json"), configJson, result);
+            SparkTrainRun.writeReport(run.staging().child("report.html"), configJson, result.epochs(),
+                    result.finalMetrics(), () -> io.averon.core.report.HardExamples.find(net, split.test(),
+                            SparkTrainRun.HARD_EXAMPLES), java.util.List.of());
             run.commit();
             return finished(result, outDir);
         }
@@ -258,7 +261,8 @@ final class TrainCommand implements Callable<Integer> {
         ModelDescription description = describe(dataSpec, split, configJson);
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master,
                 (spark, trainer, from, job, listener) -> trainer.fit(dataSpec, split, net, from, job, listener),
-                net, sparkConfig, identity, configJson, () -> description, progress()));
+                net, sparkConfig, identity, configJson, () -> description, progress(),
+                trained -> io.averon.core.report.HardExamples.find(trained, split.test(), SparkTrainRun.HARD_EXAMPLES)));
         return finished(result, outDir);
     }
 
@@ -294,7 +298,7 @@ final class TrainCommand implements Callable<Integer> {
             return trainer.fit(data.data(), net, from, job, listener);
         };
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, fit, net,
-                sparkConfig, identity, configJson, description::get, progress()));
+                sparkConfig, identity, configJson, description::get, progress(), null));
         return finished(result, outDir);
     }
 

@@ -116,14 +116,14 @@ class CliTrainEvaluateTest {
                 "--engine", "local", "--out", uri, "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().strip().endsWith("wrote " + uri), train.out());
-        assertEquals(List.of("metrics.json", "model.zip"), listNames(dir), "no .crc files");
+        assertEquals(List.of("metrics.json", "model.zip", "report.html"), listNames(dir), "no .crc files");
         assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "no staging directory left");
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("model.zip"))));
 
         CliRun again = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
                 "--engine", "local", "--out", uri, "--overwrite", "--no-progress");
         assertEquals(0, again.exitCode(), again.err());
-        assertEquals(List.of("metrics.json", "model.zip"), listNames(dir));
+        assertEquals(List.of("metrics.json", "model.zip", "report.html"), listNames(dir));
         assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "the replaced run was deleted");
     }
 

@@ -1,0 +1,127 @@
+package io.averon.examples;
+
+import io.averon.core.data.ArrayDataSet;
+import io.averon.core.data.TrainTestData;
+import io.averon.core.model.AveronModel;
+import io.averon.core.train.Augmentation;
+import io.averon.core.train.EpochRecord;
+import io.averon.core.train.TrainingConfig;
+import io.averon.driver.spark.SparkTrainer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.Map;
+
+/**
+ * A small residual network, built as a DL4J {@code ComputationGraph} (skip connections need a
+ * graph), trained with image augmentation applied in the executors: random crops with 4 pixels
+ * of padding and horizontal flips ({@code averon train --augment crop,flip}).
+ *
+ * <pre>
+ * stem: conv 3x3 32, BN, ReLU, max pool 2x2   28x28 -> 14x14
+ * block 32 (identity shortcut)                 14x14
+ * block 64, stride 2 (1x1 projection shortcut)  7x7
+ * block 64 (identity shortcut)                  7x7
+ * global average pooling, softmax
+ * </pre>
+ */
+public final class FashionResnetExample implements Example {
+
+    @Override
+    public String name() {
+        return "fashion-resnet";
+    }
+
+    @Override
+    public String summary() {
+        return "a small ResNet (DL4J ComputationGraph) with crop+flip augmentation in the executors";
+    }
+
+    static ComputationGraph model(int classes, long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .updater(new Adam(2e-3))
+                .weightInit(WeightInit.RELU)
+                .convolutionMode(ConvolutionMode.Same)
+                .graphBuilder()
+                .addInputs("image")
+                .setInputTypes(InputType.convolutionalFlat(28, 28, 1))
+                .addLayer("stem", conv(3, 32, 1), "image")
+                .addLayer("stem_bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "stem")
+                .addLayer("stem_pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                        .stride(2, 2).build(), "stem_bn");
+        String last = block(g, "b1", "stem_pool", 32, 32, 1);
+        last = block(g, "b2", last, 32, 64, 2);
+        last = block(g, "b3", last, 64, 64, 1);
+        g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), last)
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+                        .weightInit(WeightInit.XAVIER).nOut(classes).build(), "pool")
+                .setOutputs("out");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /** conv-BN-ReLU-conv-BN, plus the shortcut (a 1x1 projection when the shape changes), then ReLU. */
+    private static String block(ComputationGraphConfiguration.GraphBuilder g, String name, String in, int channelsIn,
+                                int channels, int stride) {
+        g.addLayer(name + "_conv1", conv(3, channels, stride), in)
+                .addLayer(name + "_bn1", new BatchNormalization.Builder().activation(Activation.RELU).build(), name + "_conv1")
+                .addLayer(name + "_conv2", conv(3, channels, 1), name + "_bn1")
+                .addLayer(name + "_bn2", new BatchNormalization.Builder().build(), name + "_conv2");
+        String shortcut = in;
+        if (stride != 1 || channelsIn != channels) {
+            g.addLayer(name + "_proj", conv(1, channels, stride), in)
+                    .addLayer(name + "_proj_bn", new BatchNormalization.Builder().build(), name + "_proj");
+            shortcut = name + "_proj_bn";
+        }
+        g.addVertex(name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + "_bn2", shortcut)
+                .addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
+        return name + "_relu";
+    }
+
+    private static ConvolutionLayer conv(int kernel, int channels, int stride) {
+        return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).nOut(channels)
+                .activation(Activation.IDENTITY).hasBias(false).build();
+    }
+
+    @Override
+    public Outcome run(ExampleContext context) {
+        TrainTestData fashion = context.fashionMnist();
+        ArrayDataSet train = ExampleData.sample(fashion.train(), context.count(Integer.MAX_VALUE, 2000), context.seed());
+        ArrayDataSet test = ExampleData.sample(fashion.test(), context.count(Integer.MAX_VALUE, 1000), context.seed());
+        AveronModel model = AveronModel.of(model(train.classes().numClasses(), context.seed()));
+        context.print("ResNet: %d parameters, a %s", model.numParams(), model.kind());
+
+        TrainingConfig config = TrainingConfig.builder().epochs(context.epochs(15, 2)).batchSize(128)
+                .seed(context.seed()).augmentation(Augmentation.parse("crop,flip")).build();
+        SparkTrainer.Result result = context.fit(context.trainer(config), model, train, test, "resnet");
+
+        double accuracy = result.training().finalMetrics().accuracy();
+        double secondsPerEpoch = result.training().epochs().stream().mapToDouble(EpochRecord::wallSeconds).average()
+                .orElse(Double.NaN);
+        context.writeReport(context.report("fashion-resnet: a small ResNet with augmentation", result, test)
+                .config(Map.of("train_examples", train.size(), "test_examples", test.size(), "workers", result.workers(),
+                        "epochs", config.epochs(), "batch_size", config.batchSize(), "augment",
+                        config.augmentation().toString(), "parameters", model.numParams())));
+        return Outcome.of(name(), "test_accuracy", accuracy, "seconds_per_epoch", secondsPerEpoch,
+                "workers", result.workers(), "graph", result.model().kind() == AveronModel.Kind.COMPUTATION_GRAPH ? 1 : 0);
+    }
+}
