@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 /** {@code averon}: the entry point of {@code bin/averon}. */
 @Command(name = "averon", mixinStandardHelpOptions = true, versionProvider = AveronCli.Version.class,
         description = "Train deep-learning models on Spark with an Aeron parameter server.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, ImportCommand.class, ScoreCommand.class,
+        subcommands = {TrainCommand.class, LrFindCommand.class, EvaluateCommand.class, ImportCommand.class, ScoreCommand.class,
                 PsCommand.class, CommandLine.HelpCommand.class})
 public final class AveronCli {
 
