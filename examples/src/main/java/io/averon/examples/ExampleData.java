@@ -88,7 +88,6 @@ public final class ExampleData {
             chunks.add(new DataSet(Nd4j.create(x, shape, 'c').castTo(DataType.FLOAT),
                     Nd4j.create(y, new long[] {n, labelWidth}, 'c')));
         }
-        int slices = Math.max(1, Math.min(chunks.size(), sc.defaultParallelism()));
-        return sc.parallelize(chunks, slices);
+        return sc.parallelize(chunks, Math.max(1, chunks.size())); // one chunk per task: small tasks
     }
 }

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * @param features       the example's feature values as the model saw them (normalised)
  */
 public record HardExample(int index, String trueLabel, String predictedLabel, double probability, double loss,
-                          int[] shape, float[] features) {
+                          int[] shape, float[] features) implements java.io.Serializable {
 
     public HardExample {
         shape = shape.clone();

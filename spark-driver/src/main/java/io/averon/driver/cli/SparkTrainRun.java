@@ -47,6 +47,16 @@ final class SparkTrainRun {
     /** Highest-loss examples shown in report.html. */
     static final int HARD_EXAMPLES = 16;
 
+    /** {@code find}'s examples, or none (logged) if it fails: the report never fails a trained run. */
+    static List<HardExample> orNothing(String what, Supplier<List<HardExample>> find) {
+        try {
+            return find.get();
+        } catch (RuntimeException e) {
+            LOG.warn("report.html will have no {}: {}", what, e.toString(), e);
+            return List.of();
+        }
+    }
+
     /**
      * @param description  what model.zip and the checkpoints record; asked for once the fit has
      *                     started (a Parquet data set's normalisation is computed in Spark)

@@ -17,6 +17,7 @@ import io.averon.core.model.LrSchedule;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
+import io.averon.core.report.HardExample;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.Augmentation;
@@ -24,8 +25,10 @@ import io.averon.core.train.LocalTrainer;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingResult;
 import io.averon.driver.spark.AveronDataset;
+import io.averon.driver.spark.SparkHardExamples;
 import io.averon.driver.spark.SparkTrainer;
 import io.averon.driver.spark.SparkTrainingConfig;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -41,9 +44,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code averon train}: trains a model and writes {@code model.zip} and {@code metrics.json} to {@code --out}. */
+/** {@code averon train}: trains a model and writes {@code model.zip}, {@code metrics.json} and {@code report.html} to {@code --out}. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a model; writes DIR/model.zip and DIR/metrics.json.")
+        description = "Train a model; writes DIR/model.zip, DIR/metrics.json and DIR/report.html.")
 final class TrainCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
@@ -283,6 +286,8 @@ final class TrainCommand implements Callable<Integer> {
         String fingerprint = AveronDataset.fingerprint(parquet);
         java.util.concurrent.atomic.AtomicReference<ModelDescription> description =
                 new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<java.util.List<HardExample>> hardExamples =
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of());
         Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, requested, -1, -1);
         configJson.put("sync_every", syncEvery);
         configJson.put("deterministic", deterministic);
@@ -295,10 +300,15 @@ final class TrainCommand implements Callable<Integer> {
             description.set(new ModelDescription(meta.classNames(), meta.shape(), data.normalizer(), data.split(),
                     configJson, seed, new Manifest.DataProvenance(dataSpec.source(), fingerprint, data.trainSize(),
                     data.testSize())));
-            return trainer.fit(data.data(), net, from, job, listener);
+            SparkTrainer.Result trained = trainer.fit(data.data(), net, from, job, listener);
+            // the held-out rows live in the executors: find the report's highest-loss examples there
+            hardExamples.set(SparkTrainRun.orNothing("the highest-loss examples", () -> SparkHardExamples.find(
+                    JavaSparkContext.fromSparkContext(spark.sparkContext()), data.data(), trained.model(),
+                    SparkTrainRun.HARD_EXAMPLES)));
+            return trained;
         };
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, fit, net,
-                sparkConfig, identity, configJson, description::get, progress(), null));
+                sparkConfig, identity, configJson, description::get, progress(), model -> hardExamples.get()));
         return finished(result, outDir);
     }
 

@@ -111,6 +111,13 @@ public final class SparkTrainer {
     public Result fit(DataSpec spec, TrainTestData data, AveronModel model, Resume resume, JobIdentity identity,
                       EpochListener listener) {
         config.training().augmentation().checkApplies(data.train().exampleShape(), data.train().name());
+        if (data.split().kind() == io.averon.core.data.SplitSpec.Kind.RANDOM
+                && data.split().seed() != config.training().seed()) {
+            // every executor splits the files again with the training seed: another seed, other rows
+            throw new InvalidInputException("the data was split with seed " + data.split().seed() + ", but training "
+                    + "uses seed " + config.training().seed() + ": the executors would train and validate on other rows; "
+                    + "load it with DataSources.loadForTraining(spec, " + config.training().seed() + ")");
+        }
         ShardPlan shards = plan(data.train().size(), data.test().size());
         JavaRDD<Integer> input = sc.parallelize(IntStream.range(0, shards.workers()).boxed().toList(), shards.workers());
         return train(new FileShards(spec), input, shards, data.train().classNames(), model, resume, identity, listener);

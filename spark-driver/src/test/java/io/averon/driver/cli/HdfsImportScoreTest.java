@@ -118,6 +118,12 @@ class HdfsImportScoreTest {
                 "--batch-size", "64", "--seed", "4", "--out", run, "--no-progress");
         assertEquals(0, trained.exitCode(), trained.err());
         assertTrue(fs.exists(new Path("/runs/digits/model.zip")), "the model is on HDFS");
+        String report;
+        try (var in = fs.open(new Path("/runs/digits/report.html"))) {
+            report = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertEquals(16, report.split("alt=\"example ", -1).length - 1,
+                "the 16 highest-loss held-out images, found in the executors that hold the Parquet rows");
 
         String scores = root + "/scores/digits";
         CliRun scored = cli("score", "--model", run + "/model.zip", "--input", dataset, "--output", scores,

@@ -163,6 +163,28 @@ class SparkDataTrainingTest {
     }
 
     @Test
+    void shouldRefuseBeforeAnyJobWhenTheDriversSplitUsedAnotherSeedThanTraining(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        Random random = new Random(1);
+        for (int i = 0; i < 200; i++) {
+            csv.append(random.nextGaussian()).append(',').append(random.nextGaussian()).append(',')
+                    .append(CLASSES.get(i % 3)).append('\n');
+        }
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("blobs.csv"), csv);
+        io.averon.core.data.DataSpec spec = io.averon.core.data.DataSpec.builder(file.toString()).build();
+        io.averon.core.data.TrainTestData otherSeed = io.averon.core.data.DataSources.loadForTraining(spec, 6);
+        AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {2}, 3, training().updater(), 5);
+        jobDescriptions.clear();
+
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> trainer(2).fit(spec, otherSeed, model, null, null, new SparkTrainer.EpochListener() { }));
+
+        assertTrue(e.getMessage().startsWith("the data was split with seed 6, but training uses seed 5"), e.getMessage());
+        assertEquals(List.of(), jobDescriptions, "refused before any Spark job");
+    }
+
+    @Test
     void shouldNameTheBadRecordBeforeAnyTrainingJobWhenTheInputIsWrong() {
         ArrayDataSet train = blobs(100, 5, "train");
         ArrayDataSet test = blobs(30, 6, "test");
