@@ -11,7 +11,7 @@ trap 'rm -rf "$OUT"' EXIT
 
 run() { # name, args...
   local name="$1"; shift
-  "$ROOT/bin/averon" train --model mlp --epochs "$EPOCHS" --no-progress --out "$OUT/$name" "$@" >/dev/null 2>"$OUT/$name.log" \
+  "$ROOT/bin/averon" train --model mlp --lr 0.001 --lr-schedule constant --epochs "$EPOCHS" --no-progress --out "$OUT/$name" "$@" >/dev/null 2>"$OUT/$name.log" \
     || { echo "$name failed:"; tail -3 "$OUT/$name.log"; exit 1; }
 }
 

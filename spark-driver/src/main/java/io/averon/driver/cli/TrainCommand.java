@@ -144,11 +144,11 @@ final class TrainCommand implements Callable<Integer> {
     Optimizer optimizer;
 
     @Option(names = {"--learning-rate", "--lr"}, paramLabel = "RATE",
-            description = "Default: adam 0.001 (cnn: 0.002), sgd and nesterov 0.01")
+            description = "Default: adam 0.001 (cnn, mlp: 0.002), sgd and nesterov 0.01")
     Double learningRate;
 
-    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "constant|step|exponential|linear",
-            converter = ScheduleConverter.class, description = "Per-epoch schedule. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--lr-schedule", paramLabel = "constant|step|exponential|linear", converter = ScheduleConverter.class,
+            description = "Per-epoch schedule. Default: constant (mlp with adam: linear)")
     LrSchedule schedule;
 
     @Option(names = "--lr-decay", defaultValue = "0.5", description = "Factor for step/exponential. Default: ${DEFAULT-VALUE}")
@@ -337,7 +337,9 @@ final class TrainCommand implements Callable<Integer> {
                 : spec.preset() != null ? spec.preset().defaultLearningRate(optimizer)
                 : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
         try {
-            return new UpdaterSpec(optimizer, rate, schedule, lrDecay, lrStep, Math.max(1, epochs));
+            LrSchedule chosen = schedule != null ? schedule
+                    : spec.preset() != null ? spec.preset().defaultSchedule(optimizer) : LrSchedule.CONSTANT;
+            return new UpdaterSpec(optimizer, rate, chosen, lrDecay, lrStep, Math.max(1, epochs));
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }

@@ -96,6 +96,31 @@ class CliTrainEvaluateTest {
     }
 
     @Test
+    void shouldDecayTheMlpPresetsRateLinearlyUnlessAScheduleIsGiven() throws IOException {
+        Path data = TestFiles.idxDirectory(tmp.resolve("mlp-bands"), 200, 50);
+        CliRun train = CliRun.of("train", "--engine", "local", "--data", data.toString(), "--model", "mlp", "--epochs",
+                "1", "--out", tmp.resolve("mlp-default").toString(), "--no-progress");
+        assertEquals(0, train.exitCode(), train.err());
+        JsonNode config = JSON.readTree(tmp.resolve("mlp-default/metrics.json").toFile()).get("config");
+        assertEquals(0.002, config.get("learning_rate").asDouble(), 0.0);
+        assertEquals("linear", config.get("lr_schedule").asText());
+
+        CliRun constant = CliRun.of("train", "--engine", "local", "--data", data.toString(), "--model", "mlp",
+                "--epochs", "1", "--lr-schedule", "constant", "--lr", "0.001", "--out",
+                tmp.resolve("mlp-constant").toString(), "--no-progress");
+        assertEquals(0, constant.exitCode(), constant.err());
+        JsonNode given = JSON.readTree(tmp.resolve("mlp-constant/metrics.json").toFile()).get("config");
+        assertEquals("constant", given.get("lr_schedule").asText());
+        assertEquals(0.001, given.get("learning_rate").asDouble(), 0.0);
+
+        CliRun sgd = CliRun.of("train", "--engine", "local", "--data", data.toString(), "--model", "mlp", "--epochs",
+                "1", "--optimizer", "sgd", "--out", tmp.resolve("mlp-sgd").toString(), "--no-progress");
+        assertEquals(0, sgd.exitCode(), sgd.err());
+        assertEquals("constant", JSON.readTree(tmp.resolve("mlp-sgd/metrics.json").toFile()).get("config")
+                .get("lr_schedule").asText(), "the linear default is the Adam recipe's");
+    }
+
+    @Test
     void shouldReplaceOutputWhenOverwriteIsGiven() throws IOException {
         Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 100);
         Path out = Files.createDirectories(tmp.resolve("again"));
