@@ -20,7 +20,7 @@ import java.util.List;
  * The held-out examples a model gets most wrong, found where the data lives: each Spark task
  * runs {@link HardExamples#find} on its partition of the held-out input and returns its k worst;
  * the driver keeps the k worst of those. Indices are positions in the held-out input, in
- * partition order.
+ * partition order (each task also reports its example count, so the data is read once).
  */
 public final class SparkHardExamples {
 
@@ -39,15 +39,19 @@ public final class SparkHardExamples {
                                               AveronModel model, int k) {
         sc.setJobDescription("averon report: the " + k + " highest-loss held-out examples");
         try {
-            List<Long> counts = part.rdd().mapPartitions(SparkHardExamples::count).collect();
-            long[] offsets = new long[counts.size()];
-            for (int p = 1; p < offsets.length; p++) {
-                offsets[p] = offsets[p - 1] + counts.get(p - 1);
-            }
             Task<T> task = new Task<>(part.converter(), new ArrayList<>(classNames), model.kind(), model.configurationJson(),
-                    model.params().toFloatVector(), offsets, k,
-                    ModelSpec.hasConvolutionLayers(model.configurationJson()));
-            List<HardExample> found = new ArrayList<>(part.rdd().mapPartitionsWithIndex(task, false).collect());
+                    model.params().toFloatVector(), k, ModelSpec.hasConvolutionLayers(model.configurationJson()));
+            List<PartitionWorst> partitions = new ArrayList<>(part.rdd().mapPartitionsWithIndex(task, false).collect());
+            partitions.sort(Comparator.comparingInt(PartitionWorst::partition));
+            List<HardExample> found = new ArrayList<>();
+            long offset = 0;
+            for (PartitionWorst p : partitions) {
+                for (HardExample e : p.worst()) {
+                    found.add(new HardExample(Math.toIntExact(offset + e.index()), e.trueLabel(), e.predictedLabel(),
+                            e.probability(), e.loss(), e.shape(), e.features()));
+                }
+                offset += p.count();
+            }
             found.sort(Comparator.comparingDouble((HardExample e) -> Double.isNaN(e.loss()) ? Double.POSITIVE_INFINITY
                     : e.loss()).reversed().thenComparingInt(HardExample::index));
             return List.copyOf(found.subList(0, Math.min(k, found.size())));
@@ -56,22 +60,20 @@ public final class SparkHardExamples {
         }
     }
 
-    private static <T> Iterator<Long> count(Iterator<T> elements) {
-        long n = 0;
-        while (elements.hasNext()) {
-            elements.next();
-            n++;
-        }
-        return List.of(n).iterator();
+    /**
+     * A partition's k worst examples, indexed within the partition, and its example count: the driver
+     * turns the indices into positions in the whole held-out input (one pass over the data).
+     */
+    private record PartitionWorst(int partition, long count, List<HardExample> worst) implements java.io.Serializable {
     }
 
     /** One partition: read its examples, rebuild the model, keep the k worst. */
     private record Task<T>(SparkData.Converter<T> converter, ArrayList<String> classNames, AveronModel.Kind kind,
-                           String configJson, float[] params, long[] offsets, int k, boolean convolutional)
-            implements org.apache.spark.api.java.function.Function2<Integer, Iterator<T>, Iterator<HardExample>> {
+                           String configJson, float[] params, int k, boolean convolutional)
+            implements org.apache.spark.api.java.function.Function2<Integer, Iterator<T>, Iterator<PartitionWorst>> {
 
         @Override
-        public Iterator<HardExample> call(Integer partition, Iterator<T> elements) {
+        public Iterator<PartitionWorst> call(Integer partition, Iterator<T> elements) {
             ExecutorRuntime.configure(new NativeSettings(1, convolutional));
             List<float[]> features = new ArrayList<>();
             List<Integer> labels = new ArrayList<>();
@@ -86,7 +88,7 @@ public final class SparkHardExamples {
                 });
             }
             if (features.isEmpty() || k == 0) {
-                return java.util.Collections.emptyIterator();
+                return List.of(new PartitionWorst(partition, features.size(), List.of())).iterator();
             }
             int width = features.get(0).length;
             float[] flat = new float[features.size() * width];
@@ -103,13 +105,8 @@ public final class SparkHardExamples {
                         + params.length);
             }
             model.setParams(Nd4j.createFromArray(params).reshape(model.params().shape()));
-            long offset = offsets[partition];
-            List<HardExample> worst = new ArrayList<>();
-            for (HardExample e : HardExamples.find(model, data, k)) {
-                worst.add(new HardExample((int) (offset + e.index()), e.trueLabel(), e.predictedLabel(), e.probability(),
-                        e.loss(), e.shape(), e.features()));
-            }
-            return worst.iterator();
+            return List.of(new PartitionWorst(partition, features.size(),
+                    new ArrayList<>(HardExamples.find(model, data, k)))).iterator();
         }
 
         private static float[] toFloats(List<Float> values) {
