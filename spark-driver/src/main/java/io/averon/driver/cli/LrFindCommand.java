@@ -4,6 +4,7 @@ import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
+import io.averon.core.data.SplitSpec;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.io.AtomicFiles;
 import io.averon.core.io.Location;
@@ -126,10 +127,10 @@ final class LrFindCommand implements Callable<Integer> {
         if (workers < 0) {
             throw new InvalidInputException("--workers must be >= 0, got " + workers);
         }
-        if (!DataSpec.FASHION_MNIST.equals(dataSpec.source())
-                && AveronDataset.isDataset(Location.of(dataSpec.source()))) {
-            throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import); lr-find "
-                    + "reads IDX, CSV and image-folder data: run it on the source files");
+        Location parquet = AveronDataset.named(dataSpec.source());
+        if (parquet != null && engine == TrainCommand.Engine.LOCAL) {
+            throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
+                    + "engine reads it in the executors; drop --engine local");
         }
         String outName = out != null ? out : "runs/lr-find-" + spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -139,24 +140,39 @@ final class LrFindCommand implements Callable<Integer> {
             // the spark engine's driver only builds and checks the model; its tasks run one native thread each
             int threads = engine == TrainCommand.Engine.SPARK ? 1 : Runtime.getRuntime().availableProcessors();
             Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(threads, spec.convolutional()));
-            TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
-            AveronModel net = ModelCheck.build(spec, split, updaterSpec(spec), seed);
-            Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.train().size());
-            LOG.info("effective configuration: {}", configJson);
-
             Map<String, Object> root = new LinkedHashMap<>();
-            root.put("config", configJson);
             LrCurve curve;
             if (engine == TrainCommand.Engine.SPARK) {
-                SparkLrFinder.Result result = onSpark(config, dataSpec, split, net);
-                configJson.put("workers", result.workers());
+                long[] trainExamples = new long[1];
+                SparkLrFinder.Result result;
+                if (parquet != null) {
+                    // the driver reads only the metadata; the split and the examples are made in Spark
+                    AveronModel net = ModelCheck.build(spec, AveronDataset.metadata(parquet).probe(dataSpec.source()),
+                            updaterSpec(spec), seed);
+                    SplitSpec requested = new SplitSpec(dataSpec.splitKind(), dataSpec.validationSplit(), seed);
+                    result = onSpark(config, (spark, finder) -> {
+                        AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
+                        trainExamples[0] = data.trainSize();
+                        return finder.find(data.data(), net);
+                    });
+                } else {
+                    TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
+                    AveronModel net = ModelCheck.build(spec, split, updaterSpec(spec), seed);
+                    trainExamples[0] = split.train().size();
+                    result = onSpark(config, (spark, finder) -> finder.find(dataSpec, split, net));
+                }
                 curve = result.curve();
+                root.put("config", configJson(dataSpec, config, nativeInfo, trainExamples[0], result.workers()));
                 put(root, curve);
                 root.put("worker_losses", result.workerCurves().stream().map(LrCurve::losses).toList());
             } else {
+                TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
+                AveronModel net = ModelCheck.build(spec, split, updaterSpec(spec), seed);
                 curve = new LrFinder(config).run(net, split.train());
+                root.put("config", configJson(dataSpec, config, nativeInfo, split.train().size(), 0));
                 put(root, curve);
             }
+            LOG.info("effective configuration: {}", root.get("config"));
             if (!(curve.smoothedLosses()[curve.suggestedStep() + 1] < curve.smoothedLosses()[curve.suggestedStep()])) {
                 LOG.warn("the smoothed loss never fell over {} steps from {} to {}: the suggestion means little; "
                         + "raise --end-lr or --steps", curve.steps(), startLr, curve.learningRates()[curve.steps() - 1]);
@@ -176,12 +192,13 @@ final class LrFindCommand implements Callable<Integer> {
         }
     }
 
-    private SparkLrFinder.Result onSpark(LrFinder.Config config, DataSpec dataSpec, TrainTestData split,
-                                         AveronModel net) {
+    /** Runs {@code test} with a finder for this command's workers in a Spark session that ends with it. */
+    private SparkLrFinder.Result onSpark(LrFinder.Config config,
+                                         java.util.function.BiFunction<SparkSession, SparkLrFinder, SparkLrFinder.Result> test) {
         try (SparkSession spark = SparkSession.builder().config(SparkSessions.conf("lr-find", master)).getOrCreate()) {
             spark.sparkContext().setLogLevel("WARN");
-            return new SparkLrFinder(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, workers)
-                    .find(dataSpec, split, net);
+            return test.apply(spark, new SparkLrFinder(JavaSparkContext.fromSparkContext(spark.sparkContext()), config,
+                    workers));
         }
     }
 
@@ -212,8 +229,9 @@ final class LrFindCommand implements Callable<Integer> {
         return new UpdaterSpec(optimizer, rate, io.averon.core.model.LrSchedule.CONSTANT, 1.0, 1, 1);
     }
 
+    /** lr-find.json's {@code config}; {@code workers} 0 for the local engine (then not written). */
     private Map<String, Object> configJson(DataSpec dataSpec, LrFinder.Config config, Map<String, Object> nativeInfo,
-                                           int trainExamples) {
+                                           long trainExamples, int workers) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("engine", engine.name().toLowerCase(Locale.ROOT));
         c.put("data", dataSpec.source());
@@ -228,6 +246,9 @@ final class LrFindCommand implements Callable<Integer> {
         c.put("divergence_factor", LrCurve.DIVERGENCE_FACTOR);
         c.put("train_examples", trainExamples);
         c.put("native", nativeInfo);
+        if (workers > 0) {
+            c.put("workers", workers);
+        }
         return c;
     }
 }

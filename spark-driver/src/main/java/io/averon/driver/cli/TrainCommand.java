@@ -4,10 +4,8 @@ import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
-import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
-import io.averon.core.data.Labels;
 import io.averon.core.data.SplitSpec;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.io.Location;
@@ -197,10 +195,7 @@ final class TrainCommand implements Callable<Integer> {
         if (nativeThreads < 1) {
             throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
         }
-        Location parquet = DataSpec.FASHION_MNIST.equals(dataSpec.source()) ? null : Location.of(dataSpec.source());
-        if (parquet != null && !AveronDataset.isDataset(parquet)) {
-            parquet = null;
-        }
+        Location parquet = AveronDataset.named(dataSpec.source());
         if (engine == Engine.SPARK) {
             return trainOnSpark(spec, dataSpec, parquet, updater, config, outDir);
         }
@@ -277,10 +272,7 @@ final class TrainCommand implements Callable<Integer> {
                                TrainingConfig config, Map<String, Object> nativeInfo, SparkTrainingConfig sparkConfig,
                                SparkTrainer.JobIdentity identity, Location outDir) {
         AveronDataset.Metadata meta = AveronDataset.metadata(parquet);
-        int width = java.util.Arrays.stream(meta.shape()).reduce(1, (a, b) -> a * b);
-        ArrayDataSet probe = new ArrayDataSet(dataSpec.source(), meta.shape(), new float[width], meta.regression()
-                ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], meta.classNames()));
-        AveronModel net = ModelCheck.build(spec, probe, updater, seed);
+        AveronModel net = ModelCheck.build(spec, meta.probe(dataSpec.source()), updater, seed);
         config.augmentation().checkApplies(meta.shape(), dataSpec.source());
         SplitSpec requested = new SplitSpec(dataSpec.splitKind(), dataSpec.validationSplit(), seed);
         String fingerprint = AveronDataset.fingerprint(parquet);

@@ -87,6 +87,17 @@ public final class AveronDataset {
         public long accepted() {
             return counts.values().stream().mapToLong(Long::longValue).sum();
         }
+
+        /**
+         * A one-example stand-in with this data set's shape and classes (all zeros), to build and check
+         * a model on the driver without reading any records.
+         */
+        public io.averon.core.data.ArrayDataSet probe(String name) {
+            int width = java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            return new io.averon.core.data.ArrayDataSet(name, shape, new float[width], regression
+                    ? new io.averon.core.data.Labels.Targets(new float[1])
+                    : new io.averon.core.data.Labels.Classes(new int[1], classNames));
+        }
     }
 
     /** What an import wrote. */
@@ -97,6 +108,18 @@ public final class AveronDataset {
     }
 
     private AveronDataset() {
+    }
+
+    /**
+     * The data set that {@code --data SOURCE} names if it is one written by {@code averon import}, else
+     * null (IDX, CSV and image sources, and the built-in {@code fashion-mnist}).
+     */
+    public static Location named(String source) {
+        if (io.averon.core.data.DataSpec.FASHION_MNIST.equals(source)) {
+            return null;
+        }
+        Location location = Location.of(source);
+        return isDataset(location) ? location : null;
     }
 
     /** Whether {@code dir} is an Averon data set (has its metadata file). */

@@ -14,15 +14,15 @@ import java.util.List;
 
 /**
  * One worker of a distributed learning-rate range test: reads its shard of the training split in
- * the executor, rebuilds the model from its configuration and initial parameters, runs the whole
+ * the executor (from files, or from the records Spark routed to its partition), rebuilds the model from its configuration and initial parameters, runs the whole
  * test on the shard (own minibatch order: {@link Shuffling#workerSeed}) and returns the losses of
  * the steps it took. Worker 0 orders its minibatches as the local engine does.
  */
-final class LrFindTask implements Function2<Integer, Iterator<Integer>, Iterator<double[]>> {
+final class LrFindTask<T> implements Function2<Integer, Iterator<T>, Iterator<double[]>> {
 
     private static final long serialVersionUID = 1L;
 
-    private final ShardSource<Integer> source;
+    private final ShardSource<T> source;
     private final ShardPlan shards;
     private final LrFinder.Config config;
     private final AveronModel.Kind kind;
@@ -30,7 +30,7 @@ final class LrFindTask implements Function2<Integer, Iterator<Integer>, Iterator
     private final float[] params;
     private final boolean convolutional;
 
-    LrFindTask(ShardSource<Integer> source, ShardPlan shards, LrFinder.Config config, AveronModel.Kind kind,
+    LrFindTask(ShardSource<T> source, ShardPlan shards, LrFinder.Config config, AveronModel.Kind kind,
                String configJson, float[] params, boolean convolutional) {
         this.source = source;
         this.shards = shards;
@@ -42,7 +42,7 @@ final class LrFindTask implements Function2<Integer, Iterator<Integer>, Iterator
     }
 
     @Override
-    public Iterator<double[]> call(Integer worker, Iterator<Integer> partition) {
+    public Iterator<double[]> call(Integer worker, Iterator<T> partition) {
         ExecutorRuntime.configure(new NativeSettings(1, convolutional));
         ShardSource.Shard shard = source.load(partition, worker, shards, config.seed());
         AveronModel model = AveronModel.fromConfiguration(kind, configJson);

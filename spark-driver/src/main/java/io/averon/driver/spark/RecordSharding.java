@@ -1,6 +1,10 @@
 package io.averon.driver.spark;
 
 import io.averon.core.InvalidInputException;
+import io.averon.core.data.ArrayDataSet;
+import io.averon.core.data.Labels;
+import io.averon.core.model.AveronModel;
+import io.averon.core.model.ModelCheck;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -45,6 +49,21 @@ final class RecordSharding {
     }
 
     private RecordSharding() {
+    }
+
+    /**
+     * Validates both inputs ({@link #validate}) and checks that {@code model} takes their examples and
+     * classes, before any job that uses them runs.
+     *
+     * @param purpose what the model is for, in messages (e.g. "being trained")
+     */
+    static Summary validateFor(JavaSparkContext sc, SparkData data, AveronModel model, String purpose) {
+        Summary summary = validate(sc, data);
+        List<String> classes = data.classNames();
+        int width = Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);
+        ModelCheck.checkFits(model, new ArrayDataSet("the input", summary.shape(), new float[width], classes.isEmpty()
+                ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], classes)), purpose);
+        return summary;
     }
 
     /** Validates both inputs, with every problem reported before any training job starts. */

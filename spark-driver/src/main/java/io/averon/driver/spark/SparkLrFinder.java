@@ -7,6 +7,7 @@ import io.averon.core.model.AveronModel;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.train.LrCurve;
 import io.averon.core.train.LrFinder;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,18 +62,45 @@ public final class SparkLrFinder {
      */
     public Result find(DataSpec spec, TrainTestData data, AveronModel model) {
         int trainSize = data.train().size();
+        ShardPlan shards = plan(trainSize, data.test().size());
+        JavaRDD<Integer> input = sc.parallelize(IntStream.range(0, shards.workers()).boxed().toList(), shards.workers());
+        return run(new FileShards(spec), input, shards, model, spec.source());
+    }
+
+    /**
+     * Runs the test for {@code model} on data already in Spark (for example a Parquet data set from
+     * {@code averon import}): validated in one job first, then every example routed to its worker's
+     * partition, as {@link SparkTrainer#fit(SparkData, AveronModel)} does.
+     */
+    public Result find(SparkData data, AveronModel model) {
+        RecordSharding.Summary summary = RecordSharding.validateFor(sc, data, model, "tested");
+        ShardPlan shards = plan(summary.trainSize(), summary.testSize());
+        JavaRDD<IndexedExample> input = RecordSharding.shard(data, summary, shards);
+        try {
+            return run(new RecordShards(data.classNames(), summary.shape(), "the input"), input, shards, model,
+                    "the input");
+        } finally {
+            input.unpersist(false);
+        }
+    }
+
+    private ShardPlan plan(int trainSize, int testSize) {
         int n = workers > 0 ? workers : Math.min(Math.max(1, SparkTrainer.taskSlots(sc)), Math.max(1, trainSize));
-        ShardPlan shards = new ShardPlan(trainSize, data.test().size(), n, config.batchSize(), 0);
-        LrFindTask task = new LrFindTask(new FileShards(spec), shards, config, model.kind(), model.configurationJson(),
+        return new ShardPlan(trainSize, testSize, n, config.batchSize(), 0);
+    }
+
+    /** One task per worker, each sweeping its shard; the curves averaged step by step. */
+    private <T> Result run(ShardSource<T> source, JavaRDD<T> input, ShardPlan shards, AveronModel model, String what) {
+        int n = shards.workers();
+        LrFindTask<T> task = new LrFindTask<>(source, shards, config, model.kind(), model.configurationJson(),
                 model.params().toFloatVector(), ModelSpec.hasConvolutionLayers(model.configurationJson()));
         LOG.info("learning-rate range test on Spark from {}: {} workers, {} steps from {} to {}, minibatch {}",
-                spec.source(), n, config.steps(), config.startLr(), config.endLr(), config.batchSize());
+                what, n, config.steps(), config.startLr(), config.endLr(), config.batchSize());
         sc.setJobGroup("averon-lr-find", "averon lr-find: " + config.steps() + " steps on " + n + " workers ("
-                + spec.source() + ")", true);
+                + what + ")", true);
         List<double[]> losses;
         try {
-            losses = sc.parallelize(IntStream.range(0, n).boxed().toList(), n).mapPartitionsWithIndex(task, false)
-                    .collect();
+            losses = input.mapPartitionsWithIndex(task, false).collect();
         } finally {
             sc.clearJobGroup();
         }

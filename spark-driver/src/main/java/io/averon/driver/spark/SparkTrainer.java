@@ -2,14 +2,11 @@ package io.averon.driver.spark;
 
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
-import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.DataSpec;
-import io.averon.core.data.Labels;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.model.AveronModel;
-import io.averon.core.model.ModelCheck;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingListener;
@@ -136,11 +133,8 @@ public final class SparkTrainer {
      * with an external parameter server's job identity (either may be null).
      */
     public Result fit(SparkData data, AveronModel model, Resume resume, JobIdentity identity, EpochListener listener) {
-        RecordSharding.Summary summary = RecordSharding.validate(sc, data);
+        RecordSharding.Summary summary = RecordSharding.validateFor(sc, data, model, "being trained");
         List<String> classes = data.classNames();
-        int width = java.util.Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);
-        ModelCheck.checkFits(model, new ArrayDataSet("the input", summary.shape(), new float[width],
-                classes.isEmpty() ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], classes)), "being trained");
         config.training().augmentation().checkApplies(summary.shape(), "the input");
         ShardPlan shards = plan(summary.trainSize(), summary.testSize());
         JavaRDD<IndexedExample> input = RecordSharding.shard(data, summary, shards);

@@ -131,6 +131,30 @@ class LrFindCommandTest {
     }
 
     @Test
+    void shouldRunOnAnImportedParquetDataSetInTheExecutorsAndRefuseTheLocalEngineForIt() throws IOException {
+        Path dataset = tmp.resolve("blobs-parquet");
+        CliRun imported = CliRun.of("import", "--from", data().toString(), "--to", dataset.toString(), "--master",
+                "local[2]");
+        assertEquals(0, imported.exitCode(), imported.err());
+        Path out = tmp.resolve("parquet");
+
+        JsonNode curve = checkOutputs(lrFind(dataset, out, "--master", "local[2]", "--workers", "2"), out);
+
+        assertEquals(2, curve.get("config").get("workers").asInt());
+        assertEquals(2, curve.get("worker_losses").size());
+        long trainExamples = curve.get("config").get("train_examples").asLong();
+        assertTrue(trainExamples > 400 && trainExamples < 560, "the training part of a 0.2 validation split of 600: "
+                + trainExamples);
+
+        Path refused = tmp.resolve("parquet-local");
+        CliRun local = lrFind(dataset, refused, "--engine", "local");
+        assertEquals(AveronCli.EXIT_BAD_INPUT, local.exitCode());
+        assertTrue(local.errorLine().contains("Parquet data set") && local.errorLine().contains("--engine local"),
+                local.errorLine());
+        assertFalse(Files.exists(refused));
+    }
+
+    @Test
     void shouldExitTwoAndWriteNothingWhenTheRangeIsEmpty() throws IOException {
         Path out = tmp.resolve("bad");
 
