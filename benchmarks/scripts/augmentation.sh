@@ -3,17 +3,14 @@
 # data (Fashion-MNIST) and model, alternating the two runs ROUNDS times; median epoch after the first per run.
 # Usage: benchmarks/scripts/augmentation.sh [MODEL] [EPOCHS] [ROUNDS]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MODEL="${1:-mlp}"
 EPOCHS="${2:-3}"
 ROUNDS="${3:-2}"
-OUT="$(mktemp -d)"
-trap 'rm -rf "$OUT"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/train-runs.sh"
 
 run() { # name, args...
   local name="$1"; shift
-  "$ROOT/bin/averon" train --engine local --model "$MODEL" --epochs "$EPOCHS" --no-progress --out "$OUT/$name" "$@" \
-      >/dev/null 2>"$OUT/$name.log" || { echo "$name failed:"; tail -3 "$OUT/$name.log"; exit 1; }
+  train_run "$name" --engine local --model "$MODEL" --epochs "$EPOCHS" "$@"
 }
 
 for r in $(seq "$ROUNDS"); do

@@ -3,16 +3,13 @@
 # steady-state examples/s (median epoch after the first) and training time to a target test
 # accuracy, from each run's metrics.json. Usage: benchmarks/scripts/spark-engine.sh [EPOCHS] [TARGET]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 EPOCHS="${1:-8}"
 TARGET="${2:-0.87}"
-OUT="$(mktemp -d)"
-trap 'rm -rf "$OUT"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/train-runs.sh"
 
 run() { # name, args...
   local name="$1"; shift
-  "$ROOT/bin/averon" train --model mlp --lr 0.001 --lr-schedule constant --epochs "$EPOCHS" --no-progress --out "$OUT/$name" "$@" >/dev/null 2>"$OUT/$name.log" \
-    || { echo "$name failed:"; tail -3 "$OUT/$name.log"; exit 1; }
+  train_run "$name" --model mlp --lr 0.001 --lr-schedule constant --epochs "$EPOCHS" "$@"
 }
 
 run local --engine local

@@ -6,15 +6,12 @@
 # and data (Fashion-MNIST) everywhere; examples/s is the median of epochs 2.. from metrics.json.
 # Usage: benchmarks/scripts/worker-scaling.sh [EPOCHS]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 EPOCHS="${1:-4}"
-OUT="$(mktemp -d)"
-trap 'rm -rf "$OUT"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/train-runs.sh"
 
 run() { # name, args...
   local name="$1"; shift
-  "$ROOT/bin/averon" train --model mlp --lr 0.001 --lr-schedule constant --epochs "$EPOCHS" --no-progress \
-      --out "$OUT/$name" "$@" >/dev/null 2>"$OUT/$name.log" || { echo "$name failed:"; tail -3 "$OUT/$name.log"; exit 1; }
+  train_run "$name" --model mlp --lr 0.001 --lr-schedule constant --epochs "$EPOCHS" "$@"
 }
 
 run local-solo --engine local --threads 1
