@@ -102,7 +102,7 @@ public final class RoundLatencyBenchmark {
         ServerContext context = ServerContext.builder().bind("127.0.0.1", port).job("bench", SECRET)
                 .model(size, 0, hash).rounds(RoundSettings.builder().expectedWorkers(workers)
                         .roundTimeoutMs(600_000).heartbeatTimeoutMs(60_000).build())
-                .chunking(CHUNK, TERM).sendTimeoutMs(600_000).build();
+                .mtu(io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, TERM).sendTimeoutMs(600_000).build();
         float[] values = new float[size];
         Arrays.fill(values, 0.5f);
         try (ParameterServer server = ParameterServer.start(context);
@@ -134,7 +134,7 @@ public final class RoundLatencyBenchmark {
     private static double[] runWorker(int port, int worker, int size, byte[] hash, float[] values, int rounds,
                                       String aeronDirectory) {
         ClientContext context = ClientContext.builder().server("127.0.0.1", port).job("bench", SECRET)
-                .worker(worker, 0).model(size, 0, hash).aeronDirectory(aeronDirectory).chunking(CHUNK, TERM)
+                .worker(worker, 0).model(size, 0, hash).aeronDirectory(aeronDirectory).mtu(io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, TERM)
                 .connectTimeoutMs(60_000).build();
         double[] seconds = new double[rounds];
         try (ParameterServerClient client = ParameterServerClient.connect(context)) {

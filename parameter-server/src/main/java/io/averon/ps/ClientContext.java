@@ -15,14 +15,14 @@ package io.averon.ps;
  * @param updaterStateCount floats of optimiser state the worker may send after the parameters (0 = none)
  * @param configHash        SHA-256 of the model configuration (32 bytes)
  * @param aeronDirectory    an external media driver's directory, or null for an embedded driver
- * @param chunkBytes        payload bytes per message
+ * @param mtuBytes          Aeron MTU of the publication: every message fits one frame of it
  * @param termLength        Aeron term length of this worker's publication (max message = term / 8)
  * @param heartbeatIntervalMs how often the background heartbeat is sent
  * @param connectTimeoutMs  how long join waits for a connection and the server's answer
  */
 public record ClientContext(String serverHost, int serverPort, String localHost, String jobName, byte[] secret,
                             int workerId, int attempt, long parameterCount, long updaterStateCount, byte[] configHash,
-                            String aeronDirectory, int chunkBytes, int termLength, long heartbeatIntervalMs,
+                            String aeronDirectory, int mtuBytes, int termLength, long heartbeatIntervalMs,
                             long connectTimeoutMs) {
 
     public ClientContext {
@@ -45,7 +45,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         if (secret == null || secret.length < 32) {
             throw new IllegalArgumentException("the job secret must be at least 32 bytes");
         }
-        io.averon.ps.transport.Ports.checkChunking(chunkBytes, termLength);
+        io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
         if (heartbeatIntervalMs < 1 || connectTimeoutMs < 1) {
             throw new IllegalArgumentException("heartbeat interval and connect timeout must be positive");
         }
@@ -62,14 +62,14 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
     public String toString() { // never print the secret
         return "ClientContext[server=" + serverHost + ":" + serverPort + ", local=" + localHost + ", job=" + jobName
                 + ", worker=" + workerId + ", attempt=" + attempt + ", parameters=" + parameterCount
-                + ", updaterState=" + updaterStateCount + ", chunkBytes=" + chunkBytes + ", termLength=" + termLength + "]";
+                + ", updaterState=" + updaterStateCount + ", mtu=" + mtuBytes + ", termLength=" + termLength + "]";
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Builder with defaults: local host 127.0.0.1, attempt 0, 1 MiB chunks, 16 MiB terms, 1 s heartbeats, 30 s connect. */
+    /** Builder with defaults: local host 127.0.0.1, attempt 0, 8 KiB MTU, 16 MiB terms, 1 s heartbeats, 30 s connect. */
     public static final class Builder {
         private String serverHost = "127.0.0.1";
         private int serverPort;
@@ -82,7 +82,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         private long updaterStateCount;
         private byte[] configHash;
         private String aeronDirectory;
-        private int chunkBytes = 1 << 20;
+        private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private int termLength = 16 << 20;
         private long heartbeatIntervalMs = 1000;
         private long connectTimeoutMs = 30_000;
@@ -122,8 +122,9 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
             return this;
         }
 
-        public Builder chunking(int chunk, int term) {
-            chunkBytes = chunk;
+        /** The MTU (every message is one frame of it) and term length of this side's publication. */
+        public Builder mtu(int mtu, int term) {
+            mtuBytes = mtu;
             termLength = term;
             return this;
         }
@@ -140,7 +141,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
 
         public ClientContext build() {
             return new ClientContext(serverHost, serverPort, localHost, jobName, secret, workerId, attempt,
-                    parameterCount, updaterStateCount, configHash, aeronDirectory, chunkBytes, termLength,
+                    parameterCount, updaterStateCount, configHash, aeronDirectory, mtuBytes, termLength,
                     heartbeatIntervalMs, connectTimeoutMs);
         }
     }

@@ -60,7 +60,8 @@ public final class ParameterServer implements AutoCloseable {
             subscription = client.addSubscription(Channels.serverSubscription(context.bindHost(), context.port()),
                     Channels.TO_SERVER_STREAM);
             publication = client.addExclusivePublication(
-                    Channels.serverPublication(context.bindHost(), context.port(), context.termLength()),
+                    Channels.serverPublication(context.bindHost(), context.port(), context.mtuBytes(),
+                            context.termLength()),
                     Channels.TO_WORKERS_STREAM);
             saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
             ServerAgent agent = new ServerAgent(context, incarnation, subscription, publication, store,
@@ -94,6 +95,11 @@ public final class ParameterServer implements AutoCloseable {
     /** Changes on every start; workers must rejoin a restarted server. */
     public long incarnation() {
         return incarnation;
+    }
+
+    /** The Aeron directory of the server's media driver (its own, or the external one it uses). */
+    public String aeronDirectory() {
+        return aeron.context().aeronDirectoryName();
     }
 
     public ServerCounters.Snapshot counters() {

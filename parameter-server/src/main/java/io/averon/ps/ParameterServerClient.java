@@ -1,7 +1,6 @@
 package io.averon.ps;
 
 import io.aeron.Aeron;
-import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
@@ -14,6 +13,8 @@ import io.averon.ps.protocol.Refusal;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
 import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.Ports;
+import io.averon.ps.transport.SingleFrameHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -27,7 +28,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A worker's connection to the parameter server: {@link #join}, then per round
+ * A worker's connection to the parameter server: {@link #join} (HELLO, CHALLENGE, JOIN, JOIN_ACK:
+ * PROTOCOL.md, "Joining"), then per round
  * {@link #pushAndAwait} (send this worker's parameters, wait for the averaged ones), then
  * {@link #close} (LEAVE). A background thread heartbeats every interval while joined.
  *
@@ -44,7 +46,8 @@ public final class ParameterServerClient implements AutoCloseable {
     private final Subscription subscription;
     private final MessageSender sender;
     private final MessageValidator validator;
-    private final FragmentAssembler fragments;
+    private final SingleFrameHandler frames;
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
     private final float[] averaged;
     private final ChunkAssembler averagedChunks;
     private final IdleStrategy idle = new BackoffIdleStrategy();
@@ -55,6 +58,9 @@ public final class ParameterServerClient implements AutoCloseable {
     private volatile boolean closing;
     private volatile RuntimeException heartbeatFailure;
     private long incarnation;
+    /** This join's random session id; the server echoes it on its answers to this join. */
+    private volatile long session;
+    private long challengeNonce;
     private long lastServerSequence;
     private long awaitedRound = -1;
     private long ackRound = -1;
@@ -79,10 +85,9 @@ public final class ParameterServerClient implements AutoCloseable {
             this.driver = embedded;
             this.aeron = client;
             this.publication = aeron.addExclusivePublication(
-                    Channels.workerPublication(context.serverHost(), context.serverPort(), context.termLength()),
-                    Channels.TO_SERVER_STREAM);
-            this.subscription = aeron.addSubscription(
-                    Channels.workerSubscription(context.localHost(), context.serverHost(), context.serverPort()),
+                    Channels.workerPublication(context.serverHost(), context.serverPort(), context.mtuBytes(),
+                            context.termLength()), Channels.TO_SERVER_STREAM);
+            this.subscription = aeron.addSubscription(Channels.workerSubscription(context.localHost()),
                     Channels.TO_WORKERS_STREAM);
         } catch (RuntimeException e) {
             if (embedded != null) {
@@ -93,10 +98,11 @@ public final class ParameterServerClient implements AutoCloseable {
             throw e;
         }
         MessageAuthenticator sendAuth = new MessageAuthenticator(context.secret());
-        this.sender = new MessageSender(publication, sendAuth, serverName, context.chunkBytes());
+        this.sender = new MessageSender(publication, sendAuth, serverName);
         long maxBytes = (long) context.vectorLength() * Float.BYTES;
-        this.validator = new MessageValidator(new MessageAuthenticator(context.secret()), jobId, maxBytes, false);
-        this.fragments = new FragmentAssembler(this::onMessage);
+        this.validator = new MessageValidator(new MessageAuthenticator(context.secret()), jobId, maxBytes,
+                Ports.chunkBytes(context.mtuBytes()), 0, false);
+        this.frames = new SingleFrameHandler(this::onMessage, () -> refusedCounts.merge(Refusal.FRAGMENTED, 1L, Long::sum));
         this.averaged = new float[context.vectorLength()];
         this.averagedChunks = new ChunkAssembler(averaged);
         this.heartbeat = new Thread(this::heartbeatLoop, "averon-ps-heartbeat-" + context.workerId());
@@ -133,18 +139,33 @@ public final class ParameterServerClient implements AutoCloseable {
     public Joined join(boolean fetchGlobal) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.connectTimeoutMs());
         sender.offer().awaitConnected(publication, deadline);
-        awaitSubscriptionImage(deadline);
-        ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
-        payload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash());
-        joined = false; // (re)joining: heartbeats pause, and the next JOIN_ACK sets the server incarnation
+        joined = false; // (re)joining: heartbeats pause, and this join's answers set the server incarnation
         ackRound = -1;
         refusal = null;
         incarnation = 0;
+        challengeNonce = 0;
         lastServerSequence = 0;
         globalFollows = false;
         averagedComplete = false;
-        sender.sendSmall(MessageType.JOIN, fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0, jobId, 0, 0, context.workerId(),
-                context.attempt(), payload.array(), payload.capacity(), deadline);
+        session = nonzeroRandom();
+        byte[] hello = helloPayload(localEndpoint(deadline));
+        // The CHALLENGE is sent right after the server adds this endpoint as a destination, maybe before
+        // the image exists here: say HELLO again until it arrives.
+        long nextHello = 0;
+        while (challengeNonce == 0) {
+            throwIfRefused("join");
+            if (System.nanoTime() - nextHello >= 0) {
+                sender.sendSmall(MessageType.HELLO, 0, jobId, 0, 0, context.workerId(), context.attempt(), session,
+                        hello, hello.length, deadline);
+                nextHello = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HELLO_INTERVAL_MS);
+            }
+            pollUntil(deadline, "CHALLENGE answering HELLO (is this worker's endpoint reachable from the server?)");
+        }
+        ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
+        payload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash())
+                .putLong(challengeNonce);
+        sender.sendSmall(MessageType.JOIN, fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0, jobId, incarnation, 0,
+                context.workerId(), context.attempt(), session, payload.array(), payload.capacity(), deadline);
         while (ackRound < 0) {
             throwIfRefused("join");
             pollUntil(deadline, "answer to JOIN");
@@ -159,6 +180,45 @@ public final class ParameterServerClient implements AutoCloseable {
         Averaged global = globalFollows
                 ? new Averaged(ackRound, averaged, (int) (averagedChunks.totalLength() / Float.BYTES)) : null;
         return new Joined(ackRound, global);
+    }
+
+    /** How often a joining worker repeats its HELLO until the CHALLENGE arrives. */
+    static final long HELLO_INTERVAL_MS = 200;
+
+    /** This worker's receive endpoint as bound ({@code host:port}); the HELLO tells the server. */
+    private String localEndpoint(long deadline) {
+        idle.reset();
+        while (true) {
+            for (String address : subscription.localSocketAddresses()) {
+                int colon = address.lastIndexOf(':');
+                return context.localHost() + address.substring(colon); // the host as configured: what the server can reach
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ParameterServerUnreachableException("no local receive endpoint bound on " + context.localHost()
+                        + " before the deadline");
+            }
+            idle.idle();
+        }
+    }
+
+    private byte[] helloPayload(String endpoint) {
+        byte[] host = endpoint.getBytes(StandardCharsets.UTF_8);
+        if (host.length > MessageValidator.MAX_ENDPOINT) {
+            throw new IllegalArgumentException("receive endpoint '" + endpoint + "' is longer than "
+                    + MessageValidator.MAX_ENDPOINT + " bytes");
+        }
+        ByteBuffer hello = ByteBuffer.allocate(MessageValidator.HELLO_FIXED_PAYLOAD + host.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        hello.putInt(sender.chunkBytes()).putShort((short) host.length).put(host);
+        return hello.array();
+    }
+
+    private long nonzeroRandom() {
+        long value;
+        do {
+            value = random.nextLong();
+        } while (value == 0);
+        return value;
     }
 
     /** The Aeron client of this connection (e.g. for a worker's report publication to its driver). */
@@ -203,12 +263,17 @@ public final class ParameterServerClient implements AutoCloseable {
         int flags = (count > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0)
                 | (delta ? MessageHeader.FLAG_DELTA : 0);
         sender.sendVector(MessageType.PUSH, flags, jobId, incarnation, round, context.workerId(), context.attempt(),
-                sampleCount, values, count, deadline);
+                session, sampleCount, values, count, deadline);
         while (!averagedComplete) {
             throwIfRefused("round " + round);
             pollUntil(deadline, "averaged parameters for round " + round);
         }
         return new Averaged(round, averaged, (int) (averagedChunks.totalLength() / Float.BYTES));
+    }
+
+    /** This join's session id (for tests that act as this worker). */
+    long session() {
+        return session;
     }
 
     /** Messages from the server dropped by this client, by reason. */
@@ -230,7 +295,7 @@ public final class ParameterServerClient implements AutoCloseable {
             }
             if (joined && publication.isConnected()) {
                 sender.sendSmall(MessageType.LEAVE, 0, jobId, incarnation, 0, context.workerId(), context.attempt(),
-                        null, 0, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                        session, null, 0, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -253,7 +318,8 @@ public final class ParameterServerClient implements AutoCloseable {
                 if (joined && !closing) {
                     // best effort: back-pressure means our push is streaming to the server, which
                     // counts every message as a sign of life, so a skipped heartbeat costs nothing
-                    sender.trySendEmpty(MessageType.HEARTBEAT, jobId, incarnation, context.workerId(), context.attempt());
+                    sender.trySendEmpty(MessageType.HEARTBEAT, jobId, incarnation, context.workerId(), context.attempt(),
+                            session);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -261,17 +327,6 @@ public final class ParameterServerClient implements AutoCloseable {
                 heartbeatFailure = e;
                 return;
             }
-        }
-    }
-
-    private void awaitSubscriptionImage(long deadline) {
-        idle.reset();
-        while (!subscription.isConnected()) {
-            if (System.nanoTime() > deadline) {
-                throw new ParameterServerUnreachableException(serverName + " is unreachable (nothing received from "
-                        + "its control port " + (context.serverPort() + 1) + " before the deadline)");
-            }
-            idle.idle();
         }
     }
 
@@ -287,7 +342,7 @@ public final class ParameterServerClient implements AutoCloseable {
         if (Thread.currentThread().isInterrupted() || cancelled.getAsBoolean()) {
             throw new ParameterServerException("cancelled while waiting for " + what + " from " + serverName);
         }
-        int work = subscription.poll(fragments, 64);
+        int work = subscription.poll(frames, 64);
         if (work == 0) {
             if (System.nanoTime() > deadline) {
                 throw new ParameterServerUnreachableException("no " + what + " from " + serverName + " before the deadline");
@@ -314,34 +369,24 @@ public final class ParameterServerClient implements AutoCloseable {
 
     private void onMessage(DirectBuffer b, int offset, int length, Header header) {
         Refusal r = validator.validate(b, offset, length);
+        if (r == null) {
+            r = checkFreshness(b, offset);
+        }
         if (r != null) {
-            refusedCounts.merge(r, 1L, Long::sum);
+            if (r != Refusal.BAD_WORKER_ID) { // BAD_WORKER_ID here: another worker's answer, not an attack
+                refusedCounts.merge(r, 1L, Long::sum);
+            }
             return;
         }
         MessageType type = MessageHeader.type(b, offset);
         int target = MessageHeader.workerId(b, offset);
-        if ((type == MessageType.JOIN_ACK || type == MessageType.REFUSED) && target != context.workerId()
-                && target != MessageHeader.SERVER_ID) {
-            return; // addressed to another worker
-        }
-        long messageIncarnation = MessageHeader.incarnation(b, offset);
-        boolean joining = ackRound < 0 && !joined;
-        if (type == MessageType.JOIN_ACK && joining) {
-            incarnation = messageIncarnation; // the server we joined: from now on only its messages count
-            lastServerSequence = 0;
-        } else if (joining && type == MessageType.REFUSED && target == context.workerId()) {
-            lastServerSequence = 0; // the answer to our JOIN, before we know the server's incarnation
-        } else if (messageIncarnation != incarnation) {
-            refusedCounts.merge(Refusal.WRONG_INCARNATION, 1L, Long::sum);
-            return;
-        }
-        long sequence = MessageHeader.sequence(b, offset);
-        if (sequence <= lastServerSequence) {
-            refusedCounts.merge(Refusal.REPLAY, 1L, Long::sum);
-            return;
-        }
-        lastServerSequence = sequence;
         switch (type) {
+            case CHALLENGE -> {
+                if (challengeNonce == 0) {
+                    incarnation = MessageHeader.incarnation(b, offset); // the server run that challenged this join
+                    challengeNonce = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
+                }
+            }
             case JOIN_ACK -> {
                 if (ackRound < 0) {
                     globalFollows = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0;
@@ -370,5 +415,41 @@ public final class ParameterServerClient implements AutoCloseable {
             }
             default -> refusedCounts.merge(Refusal.BAD_TYPE, 1L, Long::sum);
         }
+    }
+
+    /**
+     * Whether an authenticated server message belongs to this join: answers addressed to this worker
+     * must echo this join's session, and everything after the CHALLENGE must come from the server
+     * run that sent it, in increasing sequence. Null if it does.
+     */
+    private Refusal checkFreshness(DirectBuffer b, int offset) {
+        MessageType type = MessageHeader.type(b, offset);
+        int target = MessageHeader.workerId(b, offset);
+        boolean addressed = type == MessageType.CHALLENGE || type == MessageType.JOIN_ACK
+                || type == MessageType.REFUSED && target != MessageHeader.SERVER_ID;
+        if (addressed && target != context.workerId()) {
+            return Refusal.BAD_WORKER_ID;
+        }
+        if (addressed && MessageHeader.session(b, offset) != session) {
+            return Refusal.STALE_SESSION;
+        }
+        boolean challenged = challengeNonce != 0;
+        if (!challenged) {
+            // before the CHALLENGE only answers to this session count (a REFUSED of this HELLO, or the CHALLENGE)
+            if (!addressed || type == MessageType.JOIN_ACK) {
+                return Refusal.WRONG_INCARNATION;
+            }
+            lastServerSequence = MessageHeader.sequence(b, offset);
+            return null;
+        }
+        if (MessageHeader.incarnation(b, offset) != incarnation) {
+            return Refusal.WRONG_INCARNATION;
+        }
+        long sequence = MessageHeader.sequence(b, offset);
+        if (sequence <= lastServerSequence) {
+            return Refusal.REPLAY;
+        }
+        lastServerSequence = sequence;
+        return null;
     }
 }

@@ -1,7 +1,6 @@
 package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
-import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.protocol.ChunkAssembler;
@@ -10,11 +9,12 @@ import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.protocol.Refusal;
-import io.averon.ps.protocol.ReplayWindow;
 import io.averon.ps.round.RoundCoordinator;
 import io.averon.ps.round.RoundOutcome;
 import io.averon.ps.round.RoundStateStore;
 import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.Ports;
+import io.averon.ps.transport.SingleFrameHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The parameter server's one thread: polls workers' messages, checks them (PROTOCOL.md order),
- * feeds the {@link RoundCoordinator}, and broadcasts each round's result. Owns all mutable state.
+ * runs the join handshake ({@link WorkerSessions}), feeds the {@link RoundCoordinator}, and
+ * broadcasts each round's result. Owns all mutable state.
  */
 final class ServerAgent implements Agent {
 
@@ -51,12 +52,15 @@ final class ServerAgent implements Agent {
     private RoundCoordinator coordinator;
     private MessageValidator validator;
     private final MessageSender sender;
-    private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
-    private final ChunkAssembler[] assemblers = new ChunkAssembler[MessageHeader.MAX_WORKER_ID + 1];
+    private final WorkerSessions sessions;
+    private final ChunkAssembler[] assemblers;
     /** The round in which each worker was last told its push was refused (tell once per round, not per chunk). */
-    private final long[] toldRound = new long[MessageHeader.MAX_WORKER_ID + 1];
-    private final FragmentAssembler fragments = new FragmentAssembler(this::onMessage);
+    private final long[] toldRound;
+    private final SingleFrameHandler frames;
     private final byte[] smallPayload = new byte[MessageValidator.MAX_REASON];
+    private final Refusal[] refusal = new Refusal[1];
+    private final int workers;
+    private long nextExpiryMs;
 
     ServerAgent(ServerContext context, long incarnation, Subscription subscription, ExclusivePublication publication,
                 RoundStateStore store, RoundStateStore.SavedState saved, ServerCounters counters) {
@@ -68,11 +72,16 @@ final class ServerAgent implements Agent {
         this.store = store;
         this.saved = saved;
         this.counters = counters;
+        this.workers = context.rounds().expectedWorkers();
+        this.sessions = new WorkerSessions(workers, publication);
+        this.assemblers = new ChunkAssembler[workers];
+        this.toldRound = new long[workers];
+        this.frames = new SingleFrameHandler(this::onMessage, () -> counters.refused(Refusal.FRAGMENTED));
         this.receiveAuthenticator = new MessageAuthenticator(context.secret());
-        // before registration only JOINs can pass: no vector payload is allowed at all
-        this.validator = new MessageValidator(receiveAuthenticator, jobId, 0, true);
+        // before registration only HELLOs and JOINs can pass: no vector payload is allowed at all
+        this.validator = new MessageValidator(receiveAuthenticator, jobId, 0, chunkBytes(), workers, true);
         this.sender = new MessageSender(publication, new MessageAuthenticator(context.secret()), "workers of job "
-                + context.jobName(), context.chunkBytes());
+                + context.jobName());
         counters.lastClosedRound.set(saved == null ? 0 : saved.round());
         counters.offer = sender.offer();
         if (context.model() != null) {
@@ -88,7 +97,8 @@ final class ServerAgent implements Agent {
                     + " values, but the model has " + fingerprint + "; use another --state-dir");
         }
         model = fingerprint;
-        validator = new MessageValidator(receiveAuthenticator, jobId, (long) fingerprint.vectorLength() * Float.BYTES, true);
+        validator = new MessageValidator(receiveAuthenticator, jobId, (long) fingerprint.vectorLength() * Float.BYTES,
+                chunkBytes(), workers, true);
         coordinator = new RoundCoordinator(context.rounds(), (int) fingerprint.parameterCount(),
                 (int) fingerprint.updaterStateCount(), saved == null ? 0 : saved.round(),
                 saved == null ? null : saved.values(), nowMs());
@@ -100,9 +110,19 @@ final class ServerAgent implements Agent {
         return "averon-parameter-server";
     }
 
+    private int chunkBytes() {
+        return Ports.chunkBytes(context.mtuBytes());
+    }
+
     @Override
     public int doWork() {
-        int work = subscription.poll(fragments, FRAGMENT_LIMIT);
+        int work = subscription.poll(frames, FRAGMENT_LIMIT);
+        long now = nowMs();
+        if (now >= nextExpiryMs) {
+            sessions.expire(now);
+            counters.destinations.set(sessions.destinationCount());
+            nextExpiryMs = now + 1000;
+        }
         if (coordinator == null) {
             return work;
         }
@@ -113,7 +133,7 @@ final class ServerAgent implements Agent {
         } else if (outcome instanceof RoundOutcome.Failed failed) {
             counters.roundsFailed.incrementAndGet();
             LOG.warn("{}", failed.reason());
-            sendRefused(MessageHeader.SERVER_ID, failed.round(), failed.reason());
+            sendRefused(MessageHeader.SERVER_ID, MessageHeader.NO_SESSION, failed.round(), failed.reason());
             work++;
         }
         return work;
@@ -147,7 +167,7 @@ final class ServerAgent implements Agent {
         int flags = count > model.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
         try {
             sender.sendVector(MessageType.AVERAGED, flags, jobId, incarnation, round, MessageHeader.SERVER_ID, 0,
-                    samples, values, count, deadline(context.sendTimeoutMs()));
+                    MessageHeader.NO_SESSION, samples, values, count, deadline(context.sendTimeoutMs()));
             counters.bytesOut.addAndGet((long) count * Float.BYTES);
         } catch (ParameterServerUnreachableException e) {
             LOG.warn("round {}: could not send the averaged parameters: {}", round, e.getMessage());
@@ -156,9 +176,9 @@ final class ServerAgent implements Agent {
 
     private void onMessage(DirectBuffer b, int offset, int length, Header header) {
         counters.bytesIn.addAndGet(length);
-        Refusal refusal = validator.validate(b, offset, length);
-        if (refusal != null) {
-            counters.refused(refusal);
+        Refusal refused = validator.validate(b, offset, length);
+        if (refused != null) {
+            counters.refused(refused);
             return;
         }
         MessageType type = MessageHeader.type(b, offset);
@@ -167,56 +187,98 @@ final class ServerAgent implements Agent {
             return;
         }
         int worker = MessageHeader.workerId(b, offset);
-        if (type != MessageType.JOIN && MessageHeader.incarnation(b, offset) != incarnation) {
-            counters.refused(Refusal.WRONG_INCARNATION);
-            return; // a worker of an earlier server incarnation: it learns by its deadline and rejoins
+        if (type == MessageType.HELLO) {
+            onHello(b, offset, worker);
+            return;
         }
-        if (type == MessageType.PUSH && coordinator != null && MessageHeader.round(b, offset) != coordinator.openRound()) {
+        if (MessageHeader.incarnation(b, offset) != incarnation) {
+            counters.refused(Refusal.WRONG_INCARNATION);
+            return; // another server run's message: its JOIN is stale, its worker learns by its deadline and rejoins
+        }
+        long session = MessageHeader.session(b, offset);
+        long sequence = MessageHeader.sequence(b, offset);
+        if (type == MessageType.JOIN) {
+            onJoin(b, offset, worker, session, sequence);
+            return;
+        }
+        refused = sessions.check(worker, session, sequence);
+        if (refused != null) {
+            counters.refused(refused);
+            return;
+        }
+        if (coordinator == null) {
+            counters.refused(Refusal.NOT_JOINED);
+            return;
+        }
+        if (type == MessageType.PUSH && MessageHeader.round(b, offset) != coordinator.openRound()) {
             long round = MessageHeader.round(b, offset);
             boolean tell = toldRound[worker] != round;
             toldRound[worker] = round;
             refuse(worker, round, Refusal.WRONG_ROUND, tell);
             return;
         }
-        if (!replay.accept(worker, MessageHeader.attempt(b, offset), MessageHeader.sequence(b, offset))) {
-            counters.refused(Refusal.REPLAY);
-            return;
-        }
         long now = nowMs();
-        if (coordinator == null && type != MessageType.JOIN) {
-            counters.refused(Refusal.NOT_JOINED);
-            return;
-        }
-        if (type != MessageType.JOIN) {
-            coordinator.heartbeat(worker, now); // any authenticated message proves life (a long push included)
-        }
+        coordinator.heartbeat(worker, now); // any authenticated message proves life (a long push included)
         switch (type) {
-            case JOIN -> onJoin(b, offset, worker, now);
             case HEARTBEAT -> {
                 if (coordinator.precheck(worker, coordinator.openRound()) == Refusal.NOT_JOINED) {
                     counters.refused(Refusal.NOT_JOINED);
-                    sendRefused(worker, coordinator.openRound(), "worker " + worker
+                    sendRefused(worker, session, coordinator.openRound(), "worker " + worker
                             + " is not joined (declared dead or left); rejoin");
-                } else {
-                    coordinator.heartbeat(worker, now);
                 }
             }
-            case LEAVE -> coordinator.leave(worker, now);
+            case LEAVE -> {
+                coordinator.leave(worker, now);
+                sessions.leave(worker);
+            }
             case PUSH -> onPush(b, offset, worker, now);
             default -> counters.refused(Refusal.BAD_TYPE);
         }
     }
 
-    private void onJoin(DirectBuffer b, int offset, int worker, long now) {
+    /** A HELLO: its endpoint becomes a destination, and the worker is challenged (PROTOCOL.md, "Joining"). */
+    private void onHello(DirectBuffer b, int offset, int worker) {
+        int payload = offset + MessageHeader.LENGTH;
+        int workerChunkBytes = b.getInt(payload, ByteOrder.LITTLE_ENDIAN);
+        int endpointLength = b.getShort(payload + 4, ByteOrder.LITTLE_ENDIAN);
+        if (endpointLength != MessageHeader.payloadLength(b, offset) - MessageValidator.HELLO_FIXED_PAYLOAD) {
+            counters.refused(Refusal.BAD_LENGTH);
+            return;
+        }
+        String endpoint = b.getStringWithoutLengthUtf8(payload + MessageValidator.HELLO_FIXED_PAYLOAD, endpointLength);
+        long session = MessageHeader.session(b, offset);
+        Long nonce = sessions.hello(worker, session, MessageHeader.sequence(b, offset), endpoint, nowMs(), refusal);
+        if (nonce == null) {
+            counters.refused(refusal[0]);
+            return;
+        }
+        if (workerChunkBytes != chunkBytes()) {
+            counters.refused(Refusal.CHUNK_MISMATCH);
+            sendRefused(worker, session, 0, "worker " + worker + " cuts vectors into chunks of " + workerChunkBytes
+                    + " bytes, this server into " + chunkBytes() + ": give both the same MTU (" + context.mtuBytes() + ")");
+            return;
+        }
+        ByteBuffer challenge = ByteBuffer.wrap(smallPayload, 0, MessageValidator.CHALLENGE_PAYLOAD)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        challenge.putLong(0, nonce);
+        sendSmall(MessageType.CHALLENGE, 0, worker, session, 0, MessageValidator.CHALLENGE_PAYLOAD);
+    }
+
+    private void onJoin(DirectBuffer b, int offset, int worker, long session, long sequence) {
         int payload = offset + MessageHeader.LENGTH;
         long parameters = b.getLong(payload, ByteOrder.LITTLE_ENDIAN);
         long updaterState = b.getLong(payload + 8, ByteOrder.LITTLE_ENDIAN);
         byte[] hash = new byte[32];
         b.getBytes(payload + 16, hash);
+        Refusal stale = sessions.checkJoin(worker, session, sequence, b.getLong(payload + 48, ByteOrder.LITTLE_ENDIAN));
+        if (stale != null) {
+            counters.refused(stale); // a replayed or late JOIN: nothing is registered, nobody is answered
+            return;
+        }
         if (model == null) {
             if (parameters < 1 || updaterState < 0 || parameters + updaterState > context.maxVectorLength()) {
                 counters.refused(Refusal.MODEL_MISMATCH);
-                sendRefused(worker, 0, "model of " + parameters + " parameters + " + updaterState
+                sendRefused(worker, session, 0, "model of " + parameters + " parameters + " + updaterState
                         + " updater state exceeds this server's limit of " + context.maxVectorLength() + " floats");
                 return;
             }
@@ -224,17 +286,18 @@ final class ServerAgent implements Agent {
                 register(new ModelFingerprint(parameters, updaterState, hash));
             } catch (ParameterServerException e) {
                 counters.refused(Refusal.MODEL_MISMATCH);
-                sendRefused(worker, 0, e.getMessage());
+                sendRefused(worker, session, 0, e.getMessage());
                 return;
             }
         }
         if (!model.accepts(parameters, updaterState, hash)) {
             counters.refused(Refusal.MODEL_MISMATCH);
-            sendRefused(worker, 0, "model mismatch: the server has " + model + ", worker " + worker + " has "
+            sendRefused(worker, session, 0, "model mismatch: the server has " + model + ", worker " + worker + " has "
                     + parameters + " parameters + " + updaterState + " updater state (config " + shortHash(hash) + ")");
             return;
         }
-        long lastClosed = coordinator.join(worker, now);
+        sessions.promote(worker);
+        long lastClosed = coordinator.join(worker, nowMs());
         if (assemblers[worker] == null) {
             assemblers[worker] = new ChunkAssembler(coordinator.staging(worker));
         }
@@ -243,7 +306,7 @@ final class ServerAgent implements Agent {
         ack.putLong(0, lastClosed);
         boolean sendGlobal = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0
                 && coordinator.globalCount() > 0;
-        sendSmall(MessageType.JOIN_ACK, sendGlobal ? MessageHeader.FLAG_GLOBAL : 0, worker, lastClosed,
+        sendSmall(MessageType.JOIN_ACK, sendGlobal ? MessageHeader.FLAG_GLOBAL : 0, worker, session, lastClosed,
                 MessageValidator.JOIN_ACK_PAYLOAD);
         if (sendGlobal) {
             // a resuming worker starts from the last closed round's result; the others ignore it
@@ -278,7 +341,7 @@ final class ServerAgent implements Agent {
                     && !coordinator.addGlobalTo(worker, values)) {
                 assemblers[worker].clear();
                 refuse(worker, round, Refusal.BAD_LENGTH, false);
-                sendRefused(worker, round, "round " + round + ": a delta needs a global vector to add to, and there is "
+                sendRefused(worker, sessions.joinedSession(worker), round, "round " + round + ": a delta needs a global vector to add to, and there is "
                         + "none yet; push full parameters first");
                 return;
             }
@@ -300,26 +363,29 @@ final class ServerAgent implements Agent {
             String detail = switch (reason) {
                 case WRONG_ROUND -> "round " + round + " is not open (the open round is " + open + ")";
                 case NOT_JOINED -> "worker " + worker + " is not joined (declared dead or left); rejoin";
+                case NOT_FINITE, OUT_OF_BOUNDS -> "contribution to round " + round + " refused: " + reason + " ("
+                        + coordinator.lastRefusalDetail() + ")";
                 default -> "contribution to round " + round + " refused: " + reason;
             };
-            sendRefused(worker, round, detail);
+            if (reason == Refusal.NOT_FINITE || reason == Refusal.OUT_OF_BOUNDS) {
+                LOG.warn("worker {}: {}", worker, detail);
+            }
+            sendRefused(worker, sessions.joinedSession(worker), round, detail);
         }
     }
 
-    private void sendRefused(int worker, long round, String reason) {
+    /** A REFUSED to {@code worker}'s {@code session} (or to every worker: SERVER_ID, NO_SESSION). */
+    private void sendRefused(int worker, long session, long round, String reason) {
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
         int length = Math.min(text.length, MessageValidator.MAX_REASON);
         System.arraycopy(text, 0, smallPayload, 0, length);
-        sendSmall(MessageType.REFUSED, worker, round, length);
+        sendSmall(MessageType.REFUSED, 0, worker, session, round, length);
     }
 
-    private void sendSmall(MessageType type, int worker, long round, int length) {
-        sendSmall(type, 0, worker, round, length);
-    }
-
-    private void sendSmall(MessageType type, int flags, int worker, long round, int length) {
+    private void sendSmall(MessageType type, int flags, int worker, long session, long round, int length) {
         try {
-            sender.sendSmall(type, flags, jobId, incarnation, round, worker, 0, smallPayload, length, deadline(1000));
+            sender.sendSmall(type, flags, jobId, incarnation, round, worker, 0, session, smallPayload, length,
+                    deadline(1000));
         } catch (ParameterServerUnreachableException e) {
             LOG.warn("could not send {} to worker {}: {}", type, worker, e.getMessage());
         }

@@ -18,13 +18,13 @@ import java.nio.file.Path;
  * @param rounds            round, liveness and averaging settings
  * @param stateDirectory    where the averaged parameters are persisted after each round (null = not persisted)
  * @param aeronDirectory    an external media driver's directory, or null for an embedded one
- * @param chunkBytes        payload bytes per message
+ * @param mtuBytes          Aeron MTU of the publication: every message fits one frame of it
  * @param termLength        term length of the server's publication
  * @param sendTimeoutMs     deadline for sending one round's averaged parameters
  */
 public record ServerContext(String bindHost, int port, String jobName, byte[] secret, ModelFingerprint model,
                             long maxVectorLength, RoundSettings rounds, Path stateDirectory,
-                            String aeronDirectory, int chunkBytes, int termLength, long sendTimeoutMs) {
+                            String aeronDirectory, int mtuBytes, int termLength, long sendTimeoutMs) {
 
     public ServerContext {
         if (bindHost == null || bindHost.isBlank()) {
@@ -46,7 +46,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         if (rounds == null) {
             throw new IllegalArgumentException("round settings are required");
         }
-        io.averon.ps.transport.Ports.checkChunking(chunkBytes, termLength);
+        io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
         if (sendTimeoutMs < 1) {
             throw new IllegalArgumentException("send timeout must be positive");
         }
@@ -58,7 +58,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         return "ServerContext[bind=" + bindHost + ":" + port + ", job=" + jobName + ", model="
                 + (model == null ? "registered by the first JOIN (at most " + maxVectorLength + " floats)" : model)
                 + ", rounds=" + rounds + ", stateDirectory=" + stateDirectory
-                + ", aeronDirectory=" + aeronDirectory + ", chunkBytes=" + chunkBytes + ", termLength=" + termLength + "]";
+                + ", aeronDirectory=" + aeronDirectory + ", mtu=" + mtuBytes + ", termLength=" + termLength + "]";
     }
 
     public static Builder builder() {
@@ -66,7 +66,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
     }
 
     /**
-     * Builder with defaults: 1 MiB chunks, 16 MiB terms, 60 s send timeout, embedded driver, no state
+     * Builder with defaults: 8 KiB MTU, 16 MiB terms, 60 s send timeout, embedded driver, no state
      * directory, model registered by the first JOIN (at most 250M floats) unless {@link #model} is given.
      */
     public static final class Builder {
@@ -79,7 +79,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         private RoundSettings rounds;
         private Path stateDirectory;
         private String aeronDirectory;
-        private int chunkBytes = 1 << 20;
+        private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private int termLength = 16 << 20;
         private long sendTimeoutMs = 60_000;
 
@@ -123,8 +123,9 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
             return this;
         }
 
-        public Builder chunking(int chunk, int term) {
-            chunkBytes = chunk;
+        /** The MTU (every message is one frame of it) and term length of this side's publication. */
+        public Builder mtu(int mtu, int term) {
+            mtuBytes = mtu;
             termLength = term;
             return this;
         }
@@ -136,7 +137,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
 
         public ServerContext build() {
             return new ServerContext(bindHost, port, jobName, secret, model, maxVectorLength, rounds, stateDirectory,
-                    aeronDirectory, chunkBytes, termLength, sendTimeoutMs);
+                    aeronDirectory, mtuBytes, termLength, sendTimeoutMs);
         }
     }
 }

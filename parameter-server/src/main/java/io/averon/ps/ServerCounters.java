@@ -20,6 +20,8 @@ public final class ServerCounters {
     final AtomicLong lastRoundLatencyMs = new AtomicLong();
     final AtomicLong totalRoundLatencyMs = new AtomicLong();
     final AtomicLong lastClosedRound = new AtomicLong();
+    /** Worker endpoints the server's publication sends to (authenticated HELLOs only). */
+    final AtomicLong destinations = new AtomicLong();
     /** Where the send retries are counted (the server's sender); set once by the agent. */
     volatile io.averon.ps.transport.BoundedOffer offer;
     private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
@@ -39,18 +41,19 @@ public final class ServerCounters {
         }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
                 lateContributions.get(), offer == null ? 0 : offer.retries(), lastRoundLatencyMs.get(),
-                totalRoundLatencyMs.get(), lastClosedRound.get(), byReason);
+                totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), byReason);
     }
 
     /**
      * Counter values at one moment.
      *
      * @param sendRetries offers the server retried because of back-pressure
+     * @param destinations worker endpoints the server sends to
      * @param refused messages dropped, by reason (only reasons that occurred)
      */
     public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
                            long sendRetries, long lastRoundLatencyMs, long totalRoundLatencyMs, long lastClosedRound,
-                           Map<Refusal, Long> refused) {
+                           long destinations, Map<Refusal, Long> refused) {
 
         /** Total messages dropped. */
         public long refusedTotal() {

@@ -35,7 +35,8 @@ class ParameterServerFaultsTest {
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-nan")) {
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
-                Future<float[]> w0 = pool.submit(() -> pushOnce(port, 0, driver.directory(), false));
+                java.util.concurrent.atomic.AtomicLong session0 = new java.util.concurrent.atomic.AtomicLong();
+                Future<float[]> w0 = pool.submit(() -> pushOnce(port, 0, driver.directory(), false, session0));
                 Future<float[]> w1 = pool.submit(() -> pushOnce(port, 1, driver.directory(), false));
                 Future<float[]> w2 = pool.submit(() -> pushOnce(port, 2, driver.directory(), true));
 
@@ -59,11 +60,12 @@ class ParameterServerFaultsTest {
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 3, PARAMETERS).build());
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-dup");
              io.aeron.ExclusivePublication raw = driver.aeron().addExclusivePublication(
-                     io.averon.ps.transport.Channels.workerPublication("127.0.0.1", port, 64 * 1024),
+                     io.averon.ps.transport.Channels.workerPublication("127.0.0.1", port, 1408, 64 * 1024),
                      io.averon.ps.transport.Channels.TO_SERVER_STREAM)) {
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
-                Future<float[]> w0 = pool.submit(() -> pushOnce(port, 0, driver.directory(), false));
+                java.util.concurrent.atomic.AtomicLong session0 = new java.util.concurrent.atomic.AtomicLong();
+                Future<float[]> w0 = pool.submit(() -> pushOnce(port, 0, driver.directory(), false, session0));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (server.counters().bytesIn() < PARAMETERS * 4L || !raw.isConnected()) {
                     assertTrue(System.nanoTime() < deadline, "worker 0 never pushed");
@@ -73,10 +75,10 @@ class ParameterServerFaultsTest {
                 // the same worker, same attempt, a later sequence, correctly signed: a second push of round 1
                 io.averon.ps.protocol.MessageAuthenticator key = new io.averon.ps.protocol.MessageAuthenticator(PsTestSupport.SECRET);
                 long total = PARAMETERS * 4L;
-                int chunks = io.averon.ps.protocol.Chunking.chunkCount(total, 1024);
+                int chunks = io.averon.ps.protocol.Chunking.chunkCount(total, io.averon.ps.transport.Ports.chunkBytes(1408));
                 for (int c = 0; c < chunks; c++) {
                     org.agrona.concurrent.UnsafeBuffer m = PsTestSupport.signedPush(key, JobIds.of("test-job"),
-                            server.incarnation(), 0, 1, 1_000 + c, c, chunks, total, 999f);
+                            server.incarnation(), session0.get(), 0, 1, 1_000 + c, c, chunks, total, 999f);
                     while (raw.offer(m, 0, m.capacity()) < 0) {
                         assertTrue(System.nanoTime() < deadline, "could not send the second push");
                         Thread.sleep(1);
@@ -104,11 +106,13 @@ class ParameterServerFaultsTest {
     @Test
     void shouldRegisterTheModelFromTheFirstJoinWhenNoneIsGiven() throws Exception {
         int port = io.averon.ps.transport.Ports.freeUdpPortPair();
-        ServerContext context = PsTestSupport.server(port, 1, PARAMETERS).registerOnFirstJoin(10_000).build();
+        ServerContext context = PsTestSupport.server(port, 2, PARAMETERS).registerOnFirstJoin(10_000)
+                .rounds(io.averon.ps.round.RoundSettings.builder().expectedWorkers(2).quorum(1).roundTimeoutMs(2_000)
+                        .build()).build();
         try (ParameterServer server = ParameterServer.start(context);
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-register")) {
             try (ParameterServerClient tooBig = ParameterServerClient.connect(
-                    PsTestSupport.client(port, 5, 10_001, driver.directory()).build())) {
+                    PsTestSupport.client(port, 1, 10_001, driver.directory()).build())) {
                 ParameterServerException e = assertThrows(ParameterServerException.class, tooBig::join);
                 assertTrue(e.getMessage().contains("limit of 10000 floats"), e.getMessage());
             }
@@ -231,9 +235,16 @@ class ParameterServerFaultsTest {
     }
 
     private static float[] pushOnce(int port, int worker, String aeronDirectory, boolean poison) {
+        return pushOnce(port, worker, aeronDirectory, poison, new java.util.concurrent.atomic.AtomicLong());
+    }
+
+    /** As above; {@code session} receives the worker's join session before it pushes. */
+    private static float[] pushOnce(int port, int worker, String aeronDirectory, boolean poison,
+                                    java.util.concurrent.atomic.AtomicLong session) {
         try (ParameterServerClient client = ParameterServerClient.connect(
                 PsTestSupport.client(port, worker, PARAMETERS, aeronDirectory).heartbeatIntervalMs(200).build())) {
             long round = client.join() + 1;
+            session.set(client.session());
             float[] values = PsTestSupport.contribution(round, worker, PARAMETERS);
             if (poison) {
                 values[17] = Float.NaN;

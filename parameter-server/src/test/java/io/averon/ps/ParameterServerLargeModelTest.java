@@ -24,7 +24,7 @@ class ParameterServerLargeModelTest {
     void shouldAverageAHundredMillionParametersByteExactly() throws Exception {
         int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 2, PARAMETERS)
-                .chunking(1 << 20, 16 << 20).build());
+                .mtu(8192, 16 << 20).build());
              EmbeddedMediaDriver workers = EmbeddedMediaDriver.launch("test-large")) {
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
@@ -52,7 +52,7 @@ class ParameterServerLargeModelTest {
             values[i] = value(worker, i);
         }
         try (ParameterServerClient client = ParameterServerClient.connect(PsTestSupport.client(port, worker, PARAMETERS,
-                aeronDirectory).chunking(1 << 20, 16 << 20).build())) {
+                aeronDirectory).mtu(8192, 16 << 20).build())) {
             long round = client.join() + 1;
             ParameterServerClient.Averaged result = client.pushAndAwait(round, values, PARAMETERS, samples, 180_000);
             assertEquals(PARAMETERS, result.count());

@@ -30,12 +30,12 @@ final class PsTestSupport {
         return ServerContext.builder().bind("127.0.0.1", port).job("test-job", SECRET)
                 .model(parameters, 0, CONFIG_HASH)
                 .rounds(RoundSettings.builder().expectedWorkers(workers).roundTimeoutMs(30_000).build())
-                .chunking(1024, 64 * 1024);
+                .mtu(1408, 64 * 1024);
     }
 
     static ClientContext.Builder client(int port, int worker, int parameters, String aeronDirectory) {
         return ClientContext.builder().server("127.0.0.1", port).job("test-job", SECRET).worker(worker, 0)
-                .model(parameters, 0, CONFIG_HASH).aeronDirectory(aeronDirectory).chunking(1024, 64 * 1024)
+                .model(parameters, 0, CONFIG_HASH).aeronDirectory(aeronDirectory).mtu(1408, 64 * 1024)
                 .connectTimeoutMs(20_000);
     }
 
@@ -84,16 +84,17 @@ final class PsTestSupport {
      */
     static UnsafeBuffer signedPush(MessageAuthenticator key, long jobId, int worker, long round, long sequence,
                                    int chunkIndex, int chunkCount, long total) {
-        return signedPush(key, jobId, 0, worker, round, sequence, chunkIndex, chunkCount, total, 0f);
+        return signedPush(key, jobId, 0, MessageHeader.NO_SESSION, worker, round, sequence, chunkIndex, chunkCount,
+                total, 0f);
     }
 
-    static UnsafeBuffer signedPush(MessageAuthenticator key, long jobId, long incarnation, int worker, long round,
-                                   long sequence, int chunkIndex, int chunkCount, long total, float value) {
+    static UnsafeBuffer signedPush(MessageAuthenticator key, long jobId, long incarnation, long session, int worker,
+                                   long round, long sequence, int chunkIndex, int chunkCount, long total, float value) {
         long offset = Chunking.chunkOffset(total, chunkCount, chunkIndex);
         int length = Chunking.chunkLength(total, chunkCount, chunkIndex);
         UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + length));
         MessageHeader.write(b, 0, new MessageHeader.Fields(MessageType.PUSH, 0, jobId, incarnation, round, worker, 0,
-                sequence, 50), chunkIndex, chunkCount, total, offset, length);
+                session, sequence, 50), chunkIndex, chunkCount, total, offset, length);
         for (int i = 0; i < length; i += Float.BYTES) {
             b.putFloat(MessageHeader.LENGTH + i, value, ByteOrder.LITTLE_ENDIAN);
         }

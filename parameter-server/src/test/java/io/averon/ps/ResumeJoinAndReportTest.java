@@ -75,19 +75,24 @@ class ResumeJoinAndReportTest {
     }
 
     @Test
-    void shouldDeliverJsonAndVectorReportsAndDropForgedOnes() throws Exception {
+    void shouldDeliverJsonAndVectorReportsOfThisRunAndDropForgedAndOtherRunsOnes() throws Exception {
         int port = Ports.freeUdpPortPair();
         float[] model = PsTestSupport.contribution(7, 0, PARAMETERS);
-        try (ReportReceiver receiver = new ReportReceiver("127.0.0.1", port, "test-job", PsTestSupport.SECRET, PARAMETERS);
+        String longJson = "{\"epoch\":3,\"pad\":\"" + "x".repeat(5000) + "\"}"; // several frames
+        try (ReportReceiver receiver = new ReportReceiver("127.0.0.1", port, "test-job", PsTestSupport.SECRET, 42, 3,
+                PARAMETERS, 1408);
              EmbeddedMediaDriver worker = EmbeddedMediaDriver.launch("test-report");
              ReportPublisher publisher = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
-                     PsTestSupport.SECRET, 1, 0, 1024, 64 * 1024);
+                     PsTestSupport.SECRET, 42, 1, 0, 1408, 64 * 1024);
              ReportPublisher forger = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
-                     "another-secret-0123456789-abcdefgh".getBytes(StandardCharsets.US_ASCII), 2, 0, 1024,
-                     64 * 1024)) {
+                     "another-secret-0123456789-abcdefgh".getBytes(StandardCharsets.US_ASCII), 42, 2, 0, 1408,
+                     64 * 1024);
+             ReportPublisher earlierRun = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
+                     PsTestSupport.SECRET, 41, 2, 0, 1408, 64 * 1024)) {
             forger.sendJson(3, "{\"forged\":true}", 10_000);
+            earlierRun.sendJson(3, "{\"earlier run\":true}", 10_000);
             publisher.sendVector(3, model, PARAMETERS, 10_000);
-            publisher.sendJson(3, "{\"epoch\":3}", 10_000);
+            publisher.sendJson(3, longJson, 10_000);
             Report vector = receiver.poll(10_000);
             assertNotNull(vector);
             assertEquals(1, vector.workerId());
@@ -95,9 +100,10 @@ class ResumeJoinAndReportTest {
             assertArrayEquals(model, vector.values());
             Report json = receiver.poll(10_000);
             assertNotNull(json);
-            assertEquals("{\"epoch\":3}", json.json());
-            assertNull(receiver.poll(300), "the forged report was dropped");
+            assertEquals(longJson, json.json());
+            assertNull(receiver.poll(300), "the forged and the earlier run's reports were dropped");
             assertEquals(1L, receiver.refusedCounts().get(Refusal.BAD_MAC));
+            assertEquals(1L, receiver.refusedCounts().get(Refusal.WRONG_INCARNATION));
         }
     }
 }

@@ -25,7 +25,7 @@ public final class WorkerProcessMain {
         byte[] secret = Files.readAllBytes(Path.of(args[4]));
         int hangAt = Integer.parseInt(args[5]);
         ClientContext context = ClientContext.builder().server("127.0.0.1", port).job("test-job", secret)
-                .worker(worker, 0).model(parameters, 0, PsTestSupport.CONFIG_HASH).chunking(1024, 64 * 1024)
+                .worker(worker, 0).model(parameters, 0, PsTestSupport.CONFIG_HASH).mtu(1408, 64 * 1024)
                 .heartbeatIntervalMs(300).connectTimeoutMs(30_000).build();
         try (ParameterServerClient client = ParameterServerClient.connect(context)) {
             long round = client.join() + 1;

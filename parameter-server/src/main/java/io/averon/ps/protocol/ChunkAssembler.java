@@ -5,14 +5,16 @@ import java.nio.ByteOrder;
 import java.util.BitSet;
 
 /**
- * Reassembles one chunked transfer (a PUSH or an AVERAGED) of float32 values into a float array
- * that was preallocated from the registered model size. A transfer is keyed by its sender's round and
+ * Reassembles one chunked transfer of authenticated messages (a PUSH, an AVERAGED, a report) into an
+ * array preallocated from the registered model size: float32 values into a {@code float[]}, or
+ * bytes into a {@code byte[]}. A transfer is keyed by its sender's round and
  * first-chunk header; a chunk of another transfer starts over. The message must already have
  * passed {@link MessageValidator} (offsets and lengths are exact and within the destination).
  */
 public final class ChunkAssembler {
 
     private final float[] destination;
+    private final byte[] bytes;
     private final BitSet received = new BitSet();
     private long round = -1;
     private long totalLength;
@@ -21,6 +23,12 @@ public final class ChunkAssembler {
 
     public ChunkAssembler(float[] destination) {
         this.destination = destination;
+        this.bytes = null;
+    }
+
+    public ChunkAssembler(byte[] destination) {
+        this.destination = null;
+        this.bytes = destination;
     }
 
     /** What a chunk did. */
@@ -44,14 +52,18 @@ public final class ChunkAssembler {
         }
         int length = MessageHeader.payloadLength(b, offset);
         long at = MessageHeader.chunkOffset(b, offset);
-        if (at + length > (long) destination.length * Float.BYTES) {
-            throw new IllegalStateException("validated chunk exceeds the destination: " + (at + length) + " > "
-                    + (long) destination.length * Float.BYTES);
+        long capacity = bytes != null ? bytes.length : (long) destination.length * Float.BYTES;
+        if (at + length > capacity) {
+            throw new IllegalStateException("validated chunk exceeds the destination: " + (at + length) + " > " + capacity);
         }
-        int first = (int) (at / Float.BYTES);
         int payload = offset + MessageHeader.LENGTH;
-        for (int k = 0, n = length / Float.BYTES; k < n; k++) {
-            destination[first + k] = b.getFloat(payload + k * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+        if (bytes != null) {
+            b.getBytes(payload, bytes, (int) at, length);
+        } else {
+            int first = (int) (at / Float.BYTES);
+            for (int k = 0, n = length / Float.BYTES; k < n; k++) {
+                destination[first + k] = b.getFloat(payload + k * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            }
         }
         received.set(index);
         receivedCount++;

@@ -11,6 +11,16 @@ public final class Chunking {
     private Chunking() {
     }
 
+    /**
+     * Payload bytes of a full chunk when a message must fit one frame whose payload may hold
+     * {@code framePayloadBytes} (Aeron's {@code maxPayloadLength}: MTU minus its 32-byte data
+     * header): that minus the message header and MAC, in whole floats.
+     */
+    public static int chunkBytesForFrame(int framePayloadBytes) {
+        int bytes = framePayloadBytes - MessageHeader.OVERHEAD;
+        return bytes - bytes % Float.BYTES;
+    }
+
     /** Chunks needed for {@code total} bytes when a chunk may carry at most {@code maxChunkBytes}. */
     public static int chunkCount(long total, int maxChunkBytes) {
         long aligned = maxChunkBytes - maxChunkBytes % Float.BYTES;

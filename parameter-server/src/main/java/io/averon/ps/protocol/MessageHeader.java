@@ -13,15 +13,17 @@ public final class MessageHeader {
 
     /** "AVPS" read as a little-endian int. */
     public static final int MAGIC = 0x53505641;
-    public static final short VERSION = 1;
+    public static final short VERSION = 2;
     public static final int LENGTH = 96;
     public static final int MAC_LENGTH = 32;
     /** Header plus MAC: the size of a message with an empty payload. */
     public static final int OVERHEAD = LENGTH + MAC_LENGTH;
     /** Worker id the server uses for its own messages. */
     public static final int SERVER_ID = 0x7FFFFFFF;
-    /** Largest worker id a worker may use. */
+    /** Largest worker id a worker may use (a server also refuses ids at or above its expected worker count). */
     public static final int MAX_WORKER_ID = 65_535;
+    /** The session of messages that belong to no join session (a broadcast AVERAGED, a round failure, reports). */
+    public static final long NO_SESSION = 0;
 
     public static final int FLAG_DELTA = 1;
     public static final int FLAG_UPDATER_STATE = 2;
@@ -44,7 +46,8 @@ public final class MessageHeader {
     static final int CHUNK_OFFSET_OFFSET = 64;
     static final int SAMPLES_OFFSET = 72;
     static final int PAYLOAD_LENGTH_OFFSET = 80;
-    static final int RESERVED_OFFSET = 84;
+    static final int SESSION_OFFSET = 84;
+    static final int RESERVED_OFFSET = 92;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -53,20 +56,22 @@ public final class MessageHeader {
 
     /** The header fields a sender sets; chunk fields and payload length are set per chunk. */
     public record Fields(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
-                         int attempt, long sequence, long sampleCount) {
+                         int attempt, long session, long sequence, long sampleCount) {
     }
 
     /** Writes a complete header at {@code offset}. */
     public static void write(MutableDirectBuffer b, int offset, Fields f, int chunkIndex, int chunkCount,
                              long totalLength, long chunkOffset, int payloadLength) {
         write(b, offset, f.type(), f.flags(), f.jobId(), f.incarnation(), f.round(), f.workerId(), f.attempt(),
-                f.sequence(), f.sampleCount(), chunkIndex, chunkCount, totalLength, chunkOffset, payloadLength);
+                f.session(), f.sequence(), f.sampleCount(), chunkIndex, chunkCount, totalLength, chunkOffset,
+                payloadLength);
     }
 
     /** Writes a complete header at {@code offset}, field by field (the senders' allocation-free path). */
     public static void write(MutableDirectBuffer b, int offset, MessageType type, int flags, long jobId,
-                             long incarnation, long round, int workerId, int attempt, long sequence, long sampleCount,
-                             int chunkIndex, int chunkCount, long totalLength, long chunkOffset, int payloadLength) {
+                             long incarnation, long round, int workerId, int attempt, long session, long sequence,
+                             long sampleCount, int chunkIndex, int chunkCount, long totalLength, long chunkOffset,
+                             int payloadLength) {
         b.putInt(offset + MAGIC_OFFSET, MAGIC, LE);
         b.putShort(offset + VERSION_OFFSET, VERSION, LE);
         b.putByte(offset + TYPE_OFFSET, (byte) type.code());
@@ -83,6 +88,7 @@ public final class MessageHeader {
         b.putLong(offset + CHUNK_OFFSET_OFFSET, chunkOffset, LE);
         b.putLong(offset + SAMPLES_OFFSET, sampleCount, LE);
         b.putInt(offset + PAYLOAD_LENGTH_OFFSET, payloadLength, LE);
+        b.putLong(offset + SESSION_OFFSET, session, LE);
         b.setMemory(offset + RESERVED_OFFSET, LENGTH - RESERVED_OFFSET, (byte) 0);
     }
 
@@ -121,6 +127,11 @@ public final class MessageHeader {
 
     public static int attempt(DirectBuffer b, int o) {
         return b.getInt(o + ATTEMPT_OFFSET, LE);
+    }
+
+    /** The join session: a worker's random id for one join, echoed by the server's answers to that join. */
+    public static long session(DirectBuffer b, int o) {
+        return b.getLong(o + SESSION_OFFSET, LE);
     }
 
     public static long sequence(DirectBuffer b, int o) {

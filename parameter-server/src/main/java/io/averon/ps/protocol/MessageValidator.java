@@ -3,37 +3,55 @@ package io.averon.ps.protocol;
 import org.agrona.DirectBuffer;
 
 /**
- * The first three checks of PROTOCOL.md, in order, on a received message: header size (and
- * magic, version, type), length sanity against the registered model size, and the MAC; then the
- * job id. Round and replay checks need the receiver's state and follow in the caller. Nothing is
- * copied or allocated here.
+ * The checks of PROTOCOL.md that need no session state, in order, on a received message: header
+ * size (and magic, version, type), length sanity against the registered model size and the agreed
+ * chunk size, the sender's id, the MAC, then the job id. Session, round and replay checks need the
+ * receiver's state and follow in the caller. Nothing is copied or allocated here.
  */
 public final class MessageValidator {
 
-    /** Payload of a JOIN: parameter count, updater-state count, 32-byte config hash. */
-    public static final int JOIN_PAYLOAD = 8 + 8 + 32;
+    /** Payload of a HELLO before the endpoint: chunk bytes (int32), endpoint length (int16). */
+    public static final int HELLO_FIXED_PAYLOAD = 4 + 2;
+    /** Longest receive endpoint ({@code host:port}, UTF-8) a HELLO may carry. */
+    public static final int MAX_ENDPOINT = 255;
+    /** Payload of a CHALLENGE: the server's nonce. */
+    public static final int CHALLENGE_PAYLOAD = 8;
+    /** Payload of a JOIN: parameter count, updater-state count, 32-byte config hash, the server's nonce. */
+    public static final int JOIN_PAYLOAD = 8 + 8 + 32 + 8;
     /** Payload of a JOIN_ACK: the server's current round. */
     public static final int JOIN_ACK_PAYLOAD = 8;
     /** Largest REFUSED reason. */
     public static final int MAX_REASON = 1024;
-    /** Largest REPORT (one unchunked message). */
+    /** Largest REPORT (UTF-8 JSON, chunked like a vector). */
     public static final int MAX_REPORT = 60 * 1024;
 
     private final MessageAuthenticator authenticator;
     private final long jobId;
     private final long maxVectorBytes;
+    private final int chunkBytes;
+    private final int senderLimit;
     private final boolean serverSide;
 
     /**
      * @param authenticator  keyed with the job secret
      * @param jobId          the job's id
-     * @param maxVectorBytes largest PUSH/AVERAGED payload the registered model allows
+     * @param maxVectorBytes largest PUSH/AVERAGED/REPORT_VECTOR payload the registered model allows
+     * @param chunkBytes     the agreed chunk size: a vector of {@code t} bytes arrives in exactly
+     *                       {@code Chunking.chunkCount(t, chunkBytes)} messages
+     * @param senderLimit    receiving worker messages: worker ids must be below this (the expected
+     *                       worker count); ignored on the worker side
      * @param serverSide     true: accept worker messages; false: accept server messages
      */
-    public MessageValidator(MessageAuthenticator authenticator, long jobId, long maxVectorBytes, boolean serverSide) {
+    public MessageValidator(MessageAuthenticator authenticator, long jobId, long maxVectorBytes, int chunkBytes,
+                            int senderLimit, boolean serverSide) {
+        if (chunkBytes < 1024 || chunkBytes % Float.BYTES != 0) {
+            throw new IllegalArgumentException("chunk bytes must be a multiple of 4 >= 1024, got " + chunkBytes);
+        }
         this.authenticator = authenticator;
         this.jobId = jobId;
         this.maxVectorBytes = maxVectorBytes;
+        this.chunkBytes = chunkBytes;
+        this.senderLimit = Math.min(senderLimit, MessageHeader.MAX_WORKER_ID + 1);
         this.serverSide = serverSide;
     }
 
@@ -57,8 +75,8 @@ public final class MessageValidator {
             return Refusal.BAD_LENGTH;
         }
         int worker = MessageHeader.workerId(b, offset);
-        if (serverSide ? worker < 0 || worker > MessageHeader.MAX_WORKER_ID : worker != MessageHeader.SERVER_ID
-                && type != MessageType.JOIN_ACK && type != MessageType.REFUSED) {
+        if (serverSide ? worker < 0 || worker >= senderLimit : worker != MessageHeader.SERVER_ID
+                && type != MessageType.JOIN_ACK && type != MessageType.REFUSED && type != MessageType.CHALLENGE) {
             return Refusal.BAD_WORKER_ID;
         }
         if (!authenticator.verify(b, offset, MessageHeader.LENGTH + payload)) {
@@ -75,19 +93,28 @@ public final class MessageValidator {
         int count = MessageHeader.chunkCount(b, offset);
         long total = MessageHeader.totalLength(b, offset);
         long chunkOffset = MessageHeader.chunkOffset(b, offset);
-        if (count < 1 || index < 0 || index >= count || total < 0 || chunkOffset < 0) {
+        if (count < 1 || index < 0 || index >= count || total < 0 || chunkOffset < 0 || payload > chunkBytes) {
             return false;
         }
         return switch (type) {
+            case HELLO -> count == 1 && total == payload && chunkOffset == 0 && payload >= HELLO_FIXED_PAYLOAD
+                    && payload <= HELLO_FIXED_PAYLOAD + MAX_ENDPOINT;
+            case CHALLENGE -> single(index, count, total, chunkOffset, payload, CHALLENGE_PAYLOAD);
             case JOIN -> single(index, count, total, chunkOffset, payload, JOIN_PAYLOAD);
             case JOIN_ACK -> single(index, count, total, chunkOffset, payload, JOIN_ACK_PAYLOAD);
             case HEARTBEAT, LEAVE -> single(index, count, total, chunkOffset, payload, 0);
             case REFUSED -> count == 1 && total == payload && chunkOffset == 0 && payload <= MAX_REASON;
-            case REPORT -> count == 1 && total == payload && chunkOffset == 0 && payload <= MAX_REPORT;
+            case REPORT -> total > 0 && total <= MAX_REPORT && chunked(index, count, total, chunkOffset, payload);
             case PUSH, AVERAGED, REPORT_VECTOR -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
-                    && chunkOffset == Chunking.chunkOffset(total, count, index)
-                    && payload == Chunking.chunkLength(total, count, index);
+                    && chunked(index, count, total, chunkOffset, payload);
         };
+    }
+
+    /** The chunk is exactly where the agreed cut puts it: the count follows from the total, never from the sender. */
+    private boolean chunked(int index, int count, long total, long chunkOffset, int payload) {
+        return count == Chunking.chunkCount(total, chunkBytes)
+                && chunkOffset == Chunking.chunkOffset(total, count, index)
+                && payload == Chunking.chunkLength(total, count, index);
     }
 
     private static boolean single(int index, int count, long total, long chunkOffset, int payload, int expected) {

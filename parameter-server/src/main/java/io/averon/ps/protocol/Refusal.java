@@ -2,6 +2,8 @@ package io.averon.ps.protocol;
 
 /** Why a received message was dropped; each is counted separately. */
 public enum Refusal {
+    /** A message that did not arrive as one Aeron frame: dropped before anything of it is kept. */
+    FRAGMENTED,
     /** Shorter than header + MAC. */
     TOO_SHORT,
     /** Not "AVPS". */
@@ -12,7 +14,7 @@ public enum Refusal {
     BAD_TYPE,
     /** Payload, chunk or total lengths inconsistent or beyond what the registered model allows. */
     BAD_LENGTH,
-    /** Worker id outside 0..65535 (or not the server's id on server messages). */
+    /** Worker id outside 0 .. expected workers - 1 (or not the server's id on server messages). */
     BAD_WORKER_ID,
     /** HMAC does not match: wrong key or altered bytes. */
     BAD_MAC,
@@ -31,5 +33,13 @@ public enum Refusal {
     /** A JOIN whose model fingerprint differs from the registered model. */
     MODEL_MISMATCH,
     /** A message from a worker that has not joined. */
-    NOT_JOINED
+    NOT_JOINED,
+    /** A message of another join session than the worker's current one (an earlier connection, or a replay). */
+    STALE_SESSION,
+    /** A JOIN whose nonce is not the one this server run gave that worker's session (a replay, or too late). */
+    STALE_CHALLENGE,
+    /** A JOIN whose chunk size is not the server's (sender and receiver must cut vectors alike). */
+    CHUNK_MISMATCH,
+    /** A contribution with an absurd magnitude, or whose update norm exceeds the configured bound. */
+    OUT_OF_BOUNDS
 }

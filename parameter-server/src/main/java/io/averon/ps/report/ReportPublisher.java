@@ -6,6 +6,7 @@ import io.aeron.driver.status.SenderPos;
 import io.aeron.driver.status.StreamCounter;
 import io.averon.ps.JobIds;
 import io.averon.ps.protocol.MessageAuthenticator;
+import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.transport.Channels;
@@ -22,20 +23,23 @@ public final class ReportPublisher implements AutoCloseable {
     private final ExclusivePublication publication;
     private final MessageSender sender;
     private final long jobId;
+    private final long runId;
     private final int workerId;
     private final int attempt;
 
     /**
      * @param aeron a connected Aeron client (e.g. the worker's parameter-server client's)
+     * @param runId the training run (the driver's {@link ReportReceiver} refuses other runs' reports)
      */
-    public ReportPublisher(Aeron aeron, String driverHost, int port, String jobName, byte[] secret, int workerId,
-                           int attempt, int chunkBytes, int termLength) {
+    public ReportPublisher(Aeron aeron, String driverHost, int port, String jobName, byte[] secret, long runId,
+                           int workerId, int attempt, int mtuBytes, int termLength) {
         this.aeron = aeron;
-        this.publication = aeron.addExclusivePublication(Channels.workerPublication(driverHost, port, termLength),
-                Channels.REPORT_STREAM);
+        this.publication = aeron.addExclusivePublication(Channels.workerPublication(driverHost, port, mtuBytes,
+                termLength), Channels.REPORT_STREAM);
         this.sender = new MessageSender(publication, new MessageAuthenticator(secret), "driver report endpoint "
-                + driverHost + ":" + port, chunkBytes);
+                + driverHost + ":" + port);
         this.jobId = JobIds.of(jobName);
+        this.runId = runId;
         this.workerId = workerId;
         this.attempt = attempt;
     }
@@ -53,15 +57,15 @@ public final class ReportPublisher implements AutoCloseable {
                     + MessageValidator.MAX_REPORT);
         }
         awaitConnected(timeoutMs);
-        sender.sendSmall(MessageType.REPORT, 0, jobId, 0, round, workerId, attempt, bytes, bytes.length,
+        sender.sendBytes(MessageType.REPORT, jobId, runId, round, workerId, attempt, bytes, bytes.length,
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
     }
 
     /** Sends {@code values[0 .. count)}, chunked. */
     public void sendVector(long round, float[] values, int count, long timeoutMs) {
         awaitConnected(timeoutMs);
-        sender.sendVector(MessageType.REPORT_VECTOR, 0, jobId, 0, round, workerId, attempt, 0, values, count,
-                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        sender.sendVector(MessageType.REPORT_VECTOR, 0, jobId, runId, round, workerId, attempt,
+                MessageHeader.NO_SESSION, 0, values, count, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.averon.ps.report;
 
-import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.JobIds;
@@ -13,6 +12,8 @@ import io.averon.ps.protocol.Refusal;
 import io.averon.ps.protocol.ReplayWindow;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
+import io.averon.ps.transport.Ports;
+import io.averon.ps.transport.SingleFrameHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -27,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The driver's end of the report channel: binds {@code bindHost:port} (UDP) on its own embedded
- * media driver, checks every message like the parameter server does (size, MAC, job, replay) and
- * hands out complete reports. Used from one thread.
+ * media driver, checks every message like the parameter server does (one frame, size, MAC, job,
+ * run, replay) and hands out complete reports. Only authenticated chunks are assembled, into
+ * buffers of at most the model's size per worker. Used from one thread.
  */
 public final class ReportReceiver implements AutoCloseable {
 
@@ -36,26 +38,40 @@ public final class ReportReceiver implements AutoCloseable {
     private final Subscription subscription;
     private final MessageValidator validator;
     private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
-    private final FragmentAssembler fragments = new FragmentAssembler(this::onMessage);
-    private final ChunkAssembler[] assemblers = new ChunkAssembler[MessageHeader.MAX_WORKER_ID + 1];
-    private final float[][] vectors = new float[MessageHeader.MAX_WORKER_ID + 1][];
+    private final ChunkAssembler[] assemblers;
+    private final ChunkAssembler[] texts;
+    private final float[][] vectors;
+    private final byte[][] textBuffers;
     private final int maxVectorLength;
+    private final long runId;
     private final ArrayDeque<Report> ready = new ArrayDeque<>();
     private final Map<Refusal, Long> refused = new EnumMap<>(Refusal.class);
+    private final SingleFrameHandler frames = new SingleFrameHandler(this::onMessage,
+            () -> refused.merge(Refusal.FRAGMENTED, 1L, Long::sum));
     private final IdleStrategy idle = new BackoffIdleStrategy();
     private final int port;
 
     /**
+     * @param runId           the training run: reports of other runs are refused
+     * @param workers         the workers that report (ids 0 .. workers - 1)
      * @param maxVectorLength the most floats a REPORT_VECTOR may carry (the model's vector length)
+     * @param mtuBytes        the workers' MTU (their chunk size follows from it)
      */
-    public ReportReceiver(String bindHost, int port, String jobName, byte[] secret, int maxVectorLength) {
-        if (maxVectorLength < 1) {
-            throw new IllegalArgumentException("maxVectorLength must be >= 1, got " + maxVectorLength);
+    public ReportReceiver(String bindHost, int port, String jobName, byte[] secret, long runId, int workers,
+                          int maxVectorLength, int mtuBytes) {
+        if (maxVectorLength < 1 || workers < 1) {
+            throw new IllegalArgumentException("maxVectorLength and workers must be >= 1, got " + maxVectorLength
+                    + " and " + workers);
         }
         this.port = port;
+        this.runId = runId;
         this.maxVectorLength = maxVectorLength;
+        this.assemblers = new ChunkAssembler[workers];
+        this.texts = new ChunkAssembler[workers];
+        this.vectors = new float[workers][];
+        this.textBuffers = new byte[workers][];
         this.validator = new MessageValidator(new MessageAuthenticator(secret), JobIds.of(jobName),
-                (long) maxVectorLength * Float.BYTES, true);
+                (long) maxVectorLength * Float.BYTES, Ports.chunkBytes(mtuBytes), workers, true);
         this.driver = EmbeddedMediaDriver.launch("reports");
         try {
             this.subscription = driver.aeron().addSubscription(Channels.serverSubscription(bindHost, port),
@@ -75,7 +91,7 @@ public final class ReportReceiver implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         idle.reset();
         while (ready.isEmpty()) {
-            if (subscription.poll(fragments, 64) == 0) {
+            if (subscription.poll(frames, 64) == 0) {
                 if (System.nanoTime() > deadline) {
                     return null;
                 }
@@ -104,6 +120,9 @@ public final class ReportReceiver implements AutoCloseable {
         if (r == null && type != MessageType.REPORT && type != MessageType.REPORT_VECTOR) {
             r = Refusal.BAD_TYPE;
         }
+        if (r == null && MessageHeader.incarnation(b, offset) != runId) {
+            r = Refusal.WRONG_INCARNATION; // another training run's report
+        }
         int worker = r == null ? MessageHeader.workerId(b, offset) : 0;
         int attempt = r == null ? MessageHeader.attempt(b, offset) : 0;
         if (r == null && !replay.accept(worker, attempt, MessageHeader.sequence(b, offset))) {
@@ -115,9 +134,16 @@ public final class ReportReceiver implements AutoCloseable {
         }
         long round = MessageHeader.round(b, offset);
         if (type == MessageType.REPORT) {
-            byte[] text = new byte[MessageHeader.payloadLength(b, offset)];
-            b.getBytes(offset + MessageHeader.LENGTH, text);
-            ready.add(new Report(worker, attempt, round, new String(text, StandardCharsets.UTF_8), null));
+            if (texts[worker] == null) {
+                textBuffers[worker] = new byte[MessageValidator.MAX_REPORT];
+                texts[worker] = new ChunkAssembler(textBuffers[worker]);
+            }
+            if (texts[worker].onChunk(b, offset) == ChunkAssembler.Outcome.COMPLETE) {
+                int textLength = (int) texts[worker].totalLength();
+                ready.add(new Report(worker, attempt, round, new String(textBuffers[worker], 0, textLength,
+                        StandardCharsets.UTF_8), null));
+                texts[worker].clear();
+            }
             return;
         }
         if (assemblers[worker] == null) {

@@ -45,6 +45,12 @@ public final class RoundCoordinator {
      */
     public static final long MAX_SAMPLE_COUNT = 1L << 36;
 
+    /**
+     * Largest magnitude any contributed value may have: a parameter or optimiser state beyond it is
+     * absurd for a trained network and would swamp the average (two pushes of 3e38 average to 3e38).
+     */
+    public static final float MAX_ABS_VALUE = 1e20f;
+
     private static final Refusal[] REFUSALS = Refusal.values();
 
     private final RoundSettings settings;
@@ -66,6 +72,8 @@ public final class RoundCoordinator {
     private long lateContributions;
     private long workersDeclaredDead;
     private final long[] refused = new long[REFUSALS.length];
+    /** Why the last contribution refused OUT_OF_BOUNDS or NOT_FINITE was, for the server's log. */
+    private String lastRefusalDetail = "";
 
     /**
      * @param parameterCount    model parameters, {@code >= 1}
@@ -256,11 +264,35 @@ public final class RoundCoordinator {
         }
         float[] values = worker.staging;
         for (int i = 0; i < valueCount; i++) {
-            if (!Float.isFinite(values[i])) {
+            float v = values[i];
+            if (!Float.isFinite(v)) {
+                lastRefusalDetail = "value " + i + " is " + v;
                 return Refusal.NOT_FINITE;
+            }
+            if (Math.abs(v) > MAX_ABS_VALUE) {
+                lastRefusalDetail = "value " + i + " is " + v + ", beyond the bound of " + MAX_ABS_VALUE;
+                return Refusal.OUT_OF_BOUNDS;
+            }
+        }
+        if (settings.maxUpdateNorm() > 0 && global.validCount() >= parameterCount) {
+            float[] base = global.values();
+            double sum = 0;
+            for (int i = 0; i < parameterCount; i++) {
+                double d = (double) values[i] - base[i];
+                sum += d * d;
+            }
+            double norm = Math.sqrt(sum);
+            if (norm > settings.maxUpdateNorm()) {
+                lastRefusalDetail = "update norm " + (float) norm + " exceeds maxUpdateNorm " + settings.maxUpdateNorm();
+                return Refusal.OUT_OF_BOUNDS;
             }
         }
         return null;
+    }
+
+    /** What was wrong with the last contribution refused NOT_FINITE or OUT_OF_BOUNDS. */
+    public String lastRefusalDetail() {
+        return lastRefusalDetail;
     }
 
     /**

@@ -12,9 +12,11 @@ package io.averon.ps.round;
  *                           {@code > 0}
  * @param quorum             fewest contributions a round may close with, {@code 1 .. expectedWorkers}
  * @param outerOptimizer     what is applied to each round's average
+ * @param maxUpdateNorm      the largest L2 norm a contribution's parameters may move from the last
+ *                           global vector (0 = no bound); a contribution beyond it is refused
  */
 public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heartbeatTimeoutMs, int quorum,
-                            OuterOptimizer outerOptimizer) {
+                            OuterOptimizer outerOptimizer, double maxUpdateNorm) {
 
     /** Default {@link #roundTimeoutMs}: one minute. */
     public static final long DEFAULT_ROUND_TIMEOUT_MS = 60_000;
@@ -43,6 +45,10 @@ public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heart
             throw new IllegalArgumentException("outerOptimizer must not be null; use new OuterOptimizer.Plain()"
                     + " for plain averaging");
         }
+        if (!(maxUpdateNorm >= 0) || Double.isInfinite(maxUpdateNorm)) {
+            throw new IllegalArgumentException("maxUpdateNorm must be a finite number >= 0 (0 = no bound), got "
+                    + maxUpdateNorm);
+        }
     }
 
     /** A builder with the defaults; {@link Builder#expectedWorkers(int)} must be set. */
@@ -62,6 +68,7 @@ public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heart
         private long heartbeatTimeoutMs = DEFAULT_HEARTBEAT_TIMEOUT_MS;
         private Integer quorum;
         private OuterOptimizer outerOptimizer = new OuterOptimizer.Plain();
+        private double maxUpdateNorm;
 
         private Builder() {
         }
@@ -93,6 +100,12 @@ public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heart
             return this;
         }
 
+        /** Default 0: no bound on how far a contribution may move the parameters. */
+        public Builder maxUpdateNorm(double maxUpdateNorm) {
+            this.maxUpdateNorm = maxUpdateNorm;
+            return this;
+        }
+
         public RoundSettings build() {
             if (expectedWorkers == null) {
                 throw new IllegalArgumentException("expectedWorkers must be set (the number of workers that train"
@@ -100,7 +113,7 @@ public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heart
             }
             int effectiveQuorum = quorum != null ? quorum : majority(expectedWorkers);
             return new RoundSettings(expectedWorkers, roundTimeoutMs, heartbeatTimeoutMs, effectiveQuorum,
-                    outerOptimizer);
+                    outerOptimizer, maxUpdateNorm);
         }
     }
 }

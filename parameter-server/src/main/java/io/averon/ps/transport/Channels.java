@@ -5,9 +5,10 @@ import io.aeron.CommonContext;
 
 /**
  * The Aeron channels of PROTOCOL.md. Workers publish to the server's UDP endpoint; the server
- * publishes averaged parameters on a dynamic multi-destination-cast channel whose control port is
- * {@code port + 1}, which workers subscribe to. The server only ever binds its configured
- * interface and never dials an address taken from a message.
+ * publishes to workers on a manual multi-destination-cast channel (its control socket bound at
+ * {@code port + 1}) to which it adds a worker's receive endpoint only after that worker's
+ * authenticated HELLO, so nobody becomes a receiver by sending status messages. Subscriptions use
+ * sparse log files: an image a stranger's SETUP creates reserves no memory up front.
  */
 public final class Channels {
 
@@ -21,32 +22,36 @@ public final class Channels {
     private Channels() {
     }
 
-    /** The server's subscription: bound to {@code bindHost:port}. */
+    /** A receiving endpoint bound to {@code bindHost:port} (the server's, the driver's report endpoint). */
     public static String serverSubscription(String bindHost, int port) {
-        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(bindHost + ":" + port).build();
+        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(bindHost + ":" + port)
+                .sparse(true).build();
     }
 
-    /** The server's publication to all workers: dynamic MDC controlled at {@code bindHost:port+1}. */
-    public static String serverPublication(String bindHost, int port, int termLength) {
+    /** The server's publication to its workers: manual MDC, control socket at {@code bindHost:port+1}. */
+    public static String serverPublication(String bindHost, int port, int mtuBytes, int termLength) {
         return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA)
                 .controlEndpoint(bindHost + ":" + (port + 1))
-                .controlMode(CommonContext.MDC_CONTROL_MODE_DYNAMIC)
+                .controlMode(CommonContext.MDC_CONTROL_MODE_MANUAL)
+                .mtu(mtuBytes)
                 .termLength(termLength)
                 .build();
     }
 
-    /** A worker's publication to the server. */
-    public static String workerPublication(String serverHost, int port, int termLength) {
-        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(serverHost + ":" + port)
-                .termLength(termLength).build();
+    /** A destination of the server's publication: a worker's receive endpoint {@code host:port}. */
+    public static String destination(String endpoint) {
+        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(endpoint).build();
     }
 
-    /** A worker's subscription to the server's MDC publication, receiving on {@code localHost} (any port). */
-    public static String workerSubscription(String localHost, String serverHost, int port) {
-        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA)
-                .endpoint(localHost + ":0")
-                .controlEndpoint(serverHost + ":" + (port + 1))
-                .controlMode(CommonContext.MDC_CONTROL_MODE_DYNAMIC)
-                .build();
+    /** A worker's publication to {@code host:port} (the server, or the driver's report endpoint). */
+    public static String workerPublication(String host, int port, int mtuBytes, int termLength) {
+        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(host + ":" + port)
+                .mtu(mtuBytes).termLength(termLength).build();
+    }
+
+    /** A worker's receive endpoint on {@code localHost}, any free port (the HELLO tells the server which). */
+    public static String workerSubscription(String localHost) {
+        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(localHost + ":0")
+                .sparse(true).build();
     }
 }

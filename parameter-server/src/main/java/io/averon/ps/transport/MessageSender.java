@@ -11,36 +11,28 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Builds, signs and offers messages on one publication, chunking float vectors that exceed the
- * chunk size. The message buffer is allocated once (header + chunk + MAC) and reused, and nothing
- * is allocated per message; the
- * sequence increases by one per message. Sends are serialised (a worker's heartbeat thread and its
- * training thread share one sender), so sequence order is publication order.
+ * Builds, signs and offers messages on one publication. Every message fits one Aeron frame of the
+ * publication's MTU (PROTOCOL.md): float vectors are cut into chunks of {@link #chunkBytes()}, the
+ * frame payload minus header and MAC. The message buffer is allocated once and reused, and nothing
+ * is allocated per message; the sequence increases by one per message. Sends are serialised (a
+ * worker's heartbeat thread and its training thread share one sender), so sequence order is
+ * publication order.
  */
 public final class MessageSender {
 
     private final Publication publication;
     private final MessageAuthenticator authenticator;
     private final BoundedOffer offer;
-    private final int maxChunkBytes;
+    private final int chunkBytes;
     private final UnsafeBuffer message;
     private long sequence;
 
-    /**
-     * @param maxChunkBytes payload bytes per message; header + chunk + MAC must fit the
-     *                      publication's maximum message length
-     */
-    public MessageSender(Publication publication, MessageAuthenticator authenticator, String peer, int maxChunkBytes) {
-        int maxPayload = publication.maxMessageLength() - MessageHeader.OVERHEAD;
-        if (maxChunkBytes > maxPayload) {
-            throw new IllegalArgumentException("chunk of " + maxChunkBytes + " bytes does not fit Aeron's maximum message "
-                    + "length " + publication.maxMessageLength() + " (raise the term length)");
-        }
+    public MessageSender(Publication publication, MessageAuthenticator authenticator, String peer) {
         this.publication = publication;
         this.authenticator = authenticator;
         this.offer = new BoundedOffer(peer);
-        this.maxChunkBytes = maxChunkBytes - maxChunkBytes % Float.BYTES;
-        this.message = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + this.maxChunkBytes));
+        this.chunkBytes = Chunking.chunkBytesForFrame(publication.maxPayloadLength());
+        this.message = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + chunkBytes));
     }
 
     public Publication publication() {
@@ -51,12 +43,20 @@ public final class MessageSender {
         return offer;
     }
 
+    /** Payload bytes of a full chunk: what one frame of this publication carries besides header and MAC. */
+    public int chunkBytes() {
+        return chunkBytes;
+    }
 
     /** Sends a message whose payload is {@code payload[0 .. length)} (small, unchunked). */
     public synchronized void sendSmall(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
-                          int attempt, byte[] payload, int length, long deadlineNs) {
-        MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, ++sequence, 0,
-                0, 1, length, 0, length);
+                                       int attempt, long session, byte[] payload, int length, long deadlineNs) {
+        if (length > chunkBytes) {
+            throw new IllegalArgumentException(type + " of " + length + " bytes does not fit one frame (" + chunkBytes
+                    + " bytes of payload)");
+        }
+        MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, session, ++sequence,
+                0, 0, 1, length, 0, length);
         if (length > 0) {
             message.putBytes(MessageHeader.LENGTH, payload, 0, length);
         }
@@ -68,8 +68,10 @@ public final class MessageSender {
      * Sends an empty-payload message if the publication takes it at once; false (nothing sent, no
      * sequence used) when back-pressured. For best-effort messages such as heartbeats.
      */
-    public synchronized boolean trySendEmpty(MessageType type, long jobId, long incarnation, int workerId, int attempt) {
-        MessageHeader.write(message, 0, type, 0, jobId, incarnation, 0, workerId, attempt, sequence + 1, 0, 0, 1, 0, 0, 0);
+    public synchronized boolean trySendEmpty(MessageType type, long jobId, long incarnation, int workerId, int attempt,
+                                             long session) {
+        MessageHeader.write(message, 0, type, 0, jobId, incarnation, 0, workerId, attempt, session, sequence + 1, 0,
+                0, 1, 0, 0, 0);
         authenticator.sign(message, 0, MessageHeader.LENGTH);
         if (offer.tryOffer(publication, message, 0, MessageHeader.OVERHEAD)) {
             sequence++;
@@ -78,19 +80,37 @@ public final class MessageSender {
         return false;
     }
 
-    /** Sends {@code values[0 .. count)} as float32, in as many chunks as needed. */
+    /** Sends {@code values[0 .. count)} as float32, one frame per chunk. */
     public synchronized void sendVector(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
-                           int attempt, long sampleCount, float[] values, int count, long deadlineNs) {
-        long total = (long) count * Float.BYTES;
-        int chunks = Chunking.chunkCount(total, maxChunkBytes);
+                                        int attempt, long session, long sampleCount, float[] values, int count,
+                                        long deadlineNs) {
+        sendChunked(type, flags, jobId, incarnation, round, workerId, attempt, session, sampleCount, values, null,
+                (long) count * Float.BYTES, deadlineNs);
+    }
+
+    /** Sends {@code bytes[0 .. length)}, one frame per chunk (a report's text). */
+    public synchronized void sendBytes(MessageType type, long jobId, long incarnation, long round, int workerId,
+                                       int attempt, byte[] bytes, int length, long deadlineNs) {
+        sendChunked(type, 0, jobId, incarnation, round, workerId, attempt, MessageHeader.NO_SESSION, 0, null, bytes,
+                length, deadlineNs);
+    }
+
+    private void sendChunked(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
+                             int attempt, long session, long sampleCount, float[] values, byte[] bytes, long total,
+                             long deadlineNs) {
+        int chunks = Chunking.chunkCount(total, chunkBytes);
         for (int index = 0; index < chunks; index++) {
             long at = Chunking.chunkOffset(total, chunks, index);
             int length = Chunking.chunkLength(total, chunks, index);
-            MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, ++sequence,
-                    sampleCount, index, chunks, total, at, length);
-            int first = (int) (at / Float.BYTES);
-            for (int k = 0, n = length / Float.BYTES; k < n; k++) {
-                message.putFloat(MessageHeader.LENGTH + k * Float.BYTES, values[first + k], ByteOrder.LITTLE_ENDIAN);
+            MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, session,
+                    ++sequence, sampleCount, index, chunks, total, at, length);
+            if (bytes != null) {
+                message.putBytes(MessageHeader.LENGTH, bytes, (int) at, length);
+            } else {
+                int first = (int) (at / Float.BYTES);
+                for (int k = 0, n = length / Float.BYTES; k < n; k++) {
+                    message.putFloat(MessageHeader.LENGTH + k * Float.BYTES, values[first + k], ByteOrder.LITTLE_ENDIAN);
+                }
             }
             authenticator.sign(message, 0, MessageHeader.LENGTH + length);
             offer.offer(publication, message, 0, MessageHeader.OVERHEAD + length, deadlineNs);

@@ -36,18 +36,27 @@ public final class Ports {
         throw new UncheckedIOException(new IOException("no free pair of adjacent UDP ports after " + ATTEMPTS + " tries"));
     }
 
+    /** Aeron's data frame header: an MTU carries this plus the frame's payload. */
+    public static final int FRAME_HEADER_BYTES = 32;
+    /** Default MTU of Averon's channels: 8 KiB frames (Aeron's default is 1,408). */
+    public static final int DEFAULT_MTU_BYTES = 8192;
+
     /**
-     * Checks that {@code chunkBytes} of payload (plus the 128-byte header and MAC) fit Aeron's
-     * largest message at {@code termLength} (term / 8), and that the term is a power of two.
+     * Checks an MTU and term length: the MTU a multiple of 32 in 1,408 .. 65,504 (Aeron's limits
+     * with room for a 1 KiB chunk), the term a power of two &gt;= 64 KiB holding at least 8 frames.
      */
-    public static void checkChunking(int chunkBytes, int termLength) {
-        if (chunkBytes < 1024 || Integer.bitCount(termLength) != 1 || termLength < 64 * 1024) {
-            throw new IllegalArgumentException("chunk must be >= 1 KiB and the term length a power of two >= 64 KiB, got "
-                    + chunkBytes + " / " + termLength);
+    public static void checkMtu(int mtuBytes, int termLength) {
+        if (mtuBytes < 1408 || mtuBytes > 65_504 || mtuBytes % FRAME_HEADER_BYTES != 0) {
+            throw new IllegalArgumentException("MTU must be a multiple of 32 in 1408..65504, got " + mtuBytes);
         }
-        if (chunkBytes + 128 > termLength / 8) {
-            throw new IllegalArgumentException("a chunk of " + chunkBytes + " bytes does not fit term length " + termLength
-                    + " (Aeron's largest message is term / 8)");
+        if (Integer.bitCount(termLength) != 1 || termLength < 64 * 1024 || termLength / 8 < mtuBytes) {
+            throw new IllegalArgumentException("the term length must be a power of two >= 64 KiB and >= 8 x the MTU, got "
+                    + termLength + " for MTU " + mtuBytes);
         }
+    }
+
+    /** Payload bytes of a full chunk on a channel of this MTU (PROTOCOL.md: every message is one frame). */
+    public static int chunkBytes(int mtuBytes) {
+        return io.averon.ps.protocol.Chunking.chunkBytesForFrame(mtuBytes - FRAME_HEADER_BYTES);
     }
 }

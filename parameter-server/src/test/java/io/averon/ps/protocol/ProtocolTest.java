@@ -25,7 +25,10 @@ class ProtocolTest {
     private static final long MAX_BYTES = PARAMS * 4L;
 
     private final MessageAuthenticator auth = new MessageAuthenticator(SECRET);
-    private final MessageValidator server = new MessageValidator(auth, JOB, MAX_BYTES, true);
+    private static final int CHUNK = 1024;
+    /** Chunks of a full vector: the only count a receiver accepts for its total. */
+    private static final int COUNT = 4;
+    private final MessageValidator server = new MessageValidator(auth, JOB, MAX_BYTES, CHUNK, 8, true);
 
     /** A signed PUSH chunk of {@code floats} values (all equal to {@code value}). */
     private static UnsafeBuffer push(MessageAuthenticator signer, long job, int worker, long sequence, int chunkIndex,
@@ -33,7 +36,7 @@ class ProtocolTest {
         long offset = Chunking.chunkOffset(total, chunkCount, chunkIndex);
         int length = Chunking.chunkLength(total, chunkCount, chunkIndex);
         UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + length));
-        MessageHeader.write(b, 0, new MessageHeader.Fields(MessageType.PUSH, 0, job, 7, 1, worker, 0, sequence, 10),
+        MessageHeader.write(b, 0, new MessageHeader.Fields(MessageType.PUSH, 0, job, 7, 1, worker, 0, 5, sequence, 10),
                 chunkIndex, chunkCount, total, offset, length);
         for (int i = 0; i < length; i += 4) {
             b.putFloat(MessageHeader.LENGTH + i, value, ByteOrder.LITTLE_ENDIAN);
@@ -44,7 +47,7 @@ class ProtocolTest {
 
     @Test
     void shouldAcceptAWellFormedSignedPush() {
-        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, 2, MAX_BYTES, 1.5f);
+        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1.5f);
         assertNull(server.validate(b, 0, b.capacity()));
         assertEquals(MessageType.PUSH, MessageHeader.type(b, 0));
         assertEquals(3, MessageHeader.workerId(b, 0));
@@ -54,20 +57,20 @@ class ProtocolTest {
     @Test
     void shouldRefuseForgedMessageWhenSignedWithAnotherKey() {
         MessageAuthenticator forger = new MessageAuthenticator("ffffffffffffffffffffffffffffffff".getBytes(StandardCharsets.US_ASCII));
-        UnsafeBuffer b = push(forger, JOB, 3, 1, 0, 1, MAX_BYTES, 1f);
+        UnsafeBuffer b = push(forger, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         assertEquals(Refusal.BAD_MAC, server.validate(b, 0, b.capacity()));
     }
 
     @Test
     void shouldRefuseAlteredPayloadWhenTheMacNoLongerMatches() {
-        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, 1, MAX_BYTES, 1f);
+        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         b.putFloat(MessageHeader.LENGTH + 8, 99f, ByteOrder.LITTLE_ENDIAN);
         assertEquals(Refusal.BAD_MAC, server.validate(b, 0, b.capacity()));
     }
 
     @Test
     void shouldRefuseAnotherJobsMessage() {
-        UnsafeBuffer b = push(auth, JOB + 1, 3, 1, 0, 1, MAX_BYTES, 1f);
+        UnsafeBuffer b = push(auth, JOB + 1, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         assertEquals(Refusal.WRONG_JOB, server.validate(b, 0, b.capacity()));
     }
 
@@ -79,28 +82,47 @@ class ProtocolTest {
 
     @Test
     void shouldRefuseNegativeAndInconsistentLengths() {
-        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, 2, MAX_BYTES, 1f);
+        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         b.putInt(MessageHeader.PAYLOAD_LENGTH_OFFSET, -4, ByteOrder.LITTLE_ENDIAN);
         assertEquals(Refusal.BAD_LENGTH, server.validate(b, 0, b.capacity()));
 
-        UnsafeBuffer c = push(auth, JOB, 3, 1, 0, 2, MAX_BYTES, 1f);
+        UnsafeBuffer c = push(auth, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         assertEquals(Refusal.BAD_LENGTH, server.validate(c, 0, c.capacity() - 4), "payload length != message size");
 
-        UnsafeBuffer d = push(auth, JOB, 3, 1, 0, 2, MAX_BYTES, 1f);
+        UnsafeBuffer d = push(auth, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         d.putLong(MessageHeader.TOTAL_LENGTH_OFFSET, -MAX_BYTES, ByteOrder.LITTLE_ENDIAN);
         assertEquals(Refusal.BAD_LENGTH, server.validate(d, 0, d.capacity()));
     }
 
     @Test
     void shouldRefuseChunkIndexAtOrBeyondCount() {
-        UnsafeBuffer b = push(auth, JOB, 3, 1, 1, 2, MAX_BYTES, 1f);
-        b.putInt(MessageHeader.CHUNK_INDEX_OFFSET, 2, ByteOrder.LITTLE_ENDIAN);
+        UnsafeBuffer b = push(auth, JOB, 3, 1, 1, COUNT, MAX_BYTES, 1f);
+        b.putInt(MessageHeader.CHUNK_INDEX_OFFSET, COUNT, ByteOrder.LITTLE_ENDIAN);
         assertEquals(Refusal.BAD_LENGTH, server.validate(b, 0, b.capacity()));
     }
 
     @Test
+    void shouldRefuseAChunkCountTheSenderChoseWhenItIsNotWhatTheTotalAndTheAgreedChunkGive() {
+        // a bitmap of 2^31-1 chunks for a payload-less push was the attack: the count must follow from the total
+        UnsafeBuffer huge = push(auth, JOB, 3, 1, 0, 1, 4, 1f);
+        huge.putInt(MessageHeader.CHUNK_COUNT_OFFSET, Integer.MAX_VALUE, ByteOrder.LITTLE_ENDIAN);
+        auth.sign(huge, 0, huge.capacity() - MessageHeader.MAC_LENGTH);
+        assertEquals(Refusal.BAD_LENGTH, server.validate(huge, 0, huge.capacity()));
+        UnsafeBuffer finer = push(auth, JOB, 3, 1, 0, 8, MAX_BYTES, 1f); // valid cuts, but smaller than agreed
+        assertEquals(Refusal.BAD_LENGTH, server.validate(finer, 0, finer.capacity()));
+    }
+
+    @Test
+    void shouldRefuseWorkerIdsAtOrAboveTheExpectedWorkerCount() {
+        UnsafeBuffer b = push(auth, JOB, 8, 1, 0, COUNT, MAX_BYTES, 1f);
+        assertEquals(Refusal.BAD_WORKER_ID, server.validate(b, 0, b.capacity()));
+        UnsafeBuffer c = push(auth, JOB, 7, 1, 0, COUNT, MAX_BYTES, 1f);
+        assertNull(server.validate(c, 0, c.capacity()));
+    }
+
+    @Test
     void shouldRefuseChunkAtTheWrongOffset() {
-        UnsafeBuffer b = push(auth, JOB, 3, 1, 1, 2, MAX_BYTES, 1f);
+        UnsafeBuffer b = push(auth, JOB, 3, 1, 1, COUNT, MAX_BYTES, 1f);
         b.putLong(MessageHeader.CHUNK_OFFSET_OFFSET, 4, ByteOrder.LITTLE_ENDIAN);
         assertEquals(Refusal.BAD_LENGTH, server.validate(b, 0, b.capacity()));
     }
@@ -120,7 +142,7 @@ class ProtocolTest {
 
     @Test
     void shouldRefuseServerTypesOnTheServerSide() {
-        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, 1, MAX_BYTES, 1f);
+        UnsafeBuffer b = push(auth, JOB, 3, 1, 0, COUNT, MAX_BYTES, 1f);
         b.putByte(MessageHeader.TYPE_OFFSET, (byte) MessageType.AVERAGED.code());
         assertEquals(Refusal.BAD_TYPE, server.validate(b, 0, b.capacity()));
     }
@@ -140,8 +162,8 @@ class ProtocolTest {
     @Test
     void shouldReassembleChunksInAnyOrderIntoThePreallocatedBuffer() {
         long total = MAX_BYTES;
-        int count = Chunking.chunkCount(total, 1000);
-        assertEquals(4, count);
+        int count = Chunking.chunkCount(total, CHUNK);
+        assertEquals(COUNT, count);
         float[] destination = new float[PARAMS];
         ChunkAssembler assembler = new ChunkAssembler(destination);
         int[] order = {2, 0, 3, 1};

@@ -94,7 +94,7 @@ class RoundCoordinatorAveragingTest {
     void shouldIgnoreZeroSampleWorkerWhenAveraging() {
         RoundCoordinator coordinator = coordinator(3, 3, 0);
         assertNull(push(coordinator, 1, 1, 10, new float[] {1f, 2f, 3f}, 0));
-        assertNull(push(coordinator, 2, 1, 0, new float[] {1e30f, -1e30f, 7f}, 0));
+        assertNull(push(coordinator, 2, 1, 0, new float[] {1e20f, -1e20f, 7f}, 0));
         assertNull(push(coordinator, 3, 1, 30, new float[] {5f, 6f, 7f}, 0));
         RoundOutcome.Closed closed = closed(coordinator.poll(1));
         assertArrayEquals(new float[] {4f, 5f, 6f}, result(closed));
@@ -145,6 +145,32 @@ class RoundCoordinatorAveragingTest {
         assertArrayEquals(new int[] {3, 4}, closed.contributors());
         assertArrayEquals(new float[] {4f, 5f, 6f}, result(closed), "the refused values were never averaged");
         assertEquals(2L, coordinator.refusedByReason().get(Refusal.NOT_FINITE));
+    }
+
+    @Test
+    void shouldRefuseAbsurdMagnitudesWhichWouldOtherwiseBeAveragedIntoTheModel() {
+        RoundCoordinator coordinator = coordinator(2, 2, 0);
+        // two pushes of 3e38 averaged to 3e38 before the bound
+        assertEquals(Refusal.OUT_OF_BOUNDS, push(coordinator, 1, 1, 5, new float[] {3e38f, 1f}, 0));
+        assertTrue(coordinator.lastRefusalDetail().contains("3.0E38"), coordinator.lastRefusalDetail());
+        assertEquals(Refusal.OUT_OF_BOUNDS, push(coordinator, 2, 1, 5, new float[] {1f, -3e38f}, 0));
+        assertNull(push(coordinator, 1, 1, 1, new float[] {1f, 2f}, 0));
+        assertNull(push(coordinator, 2, 1, 1, new float[] {3f, 4f}, 0));
+        assertArrayEquals(new float[] {2f, 3f}, result(closed(coordinator.poll(0))));
+        assertEquals(2L, coordinator.refusedByReason().get(Refusal.OUT_OF_BOUNDS));
+    }
+
+    @Test
+    void shouldRefuseAContributionThatMovesTheParametersFurtherThanMaxUpdateNorm() {
+        RoundCoordinator coordinator = new RoundCoordinator(settings(2).maxUpdateNorm(5).build(), 2, 0, 0,
+                new float[] {0f, 0f}, 0);
+        coordinator.join(1, 0);
+        coordinator.join(2, 0);
+        assertEquals(Refusal.OUT_OF_BOUNDS, push(coordinator, 1, 1, 1, new float[] {3f, 4.01f}, 0));
+        assertTrue(coordinator.lastRefusalDetail().contains("exceeds maxUpdateNorm 5.0"), coordinator.lastRefusalDetail());
+        assertNull(push(coordinator, 1, 1, 1, new float[] {3f, 4f}, 0), "a norm of exactly 5 is allowed");
+        assertNull(push(coordinator, 2, 1, 1, new float[] {-1f, 0f}, 0));
+        assertArrayEquals(new float[] {1f, 2f}, result(closed(coordinator.poll(0))));
     }
 
     @Test

@@ -10,7 +10,7 @@ class RoundSettingsTest {
     @Test
     void shouldApplyDefaultsWhenOnlyExpectedWorkersIsSet() {
         RoundSettings settings = RoundSettings.builder().expectedWorkers(3).build();
-        assertEquals(new RoundSettings(3, 60_000, 5_000, 2, new OuterOptimizer.Plain()), settings);
+        assertEquals(new RoundSettings(3, 60_000, 5_000, 2, new OuterOptimizer.Plain(), 0), settings);
     }
 
     @Test

@@ -260,15 +260,17 @@ public final class SparkTrainer {
                 source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(), config);
 
         Path stateDir = null;
+        long runId = new SecureRandom().nextLong();
         try (ParameterServer server = config.parameterServer() == null
                 ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers,
                 (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
                 : null;
              ReportReceiver reports = new ReportReceiver(address.bind(), config.reportPort() > 0 ? config.reportPort()
-                     : Ports.freeUdpPortPair(), job.name(), job.secret(), (int) (model.numParams() + updaterState))) {
+                     : Ports.freeUdpPortPair(), job.name(), job.secret(), runId, workers,
+                     (int) (model.numParams() + updaterState), Ports.DEFAULT_MTU_BYTES)) {
             String serverHost = server != null ? driverHost : config.serverHost();
             int serverPort = server != null ? server.context().port() : config.externalServerPort();
-            TaskPlan plan = new TaskPlan(job.name(), job.secret(), serverHost, serverPort, driverHost, reports.port(),
+            TaskPlan plan = new TaskPlan(job.name(), job.secret(), runId, serverHost, serverPort, driverHost, reports.port(),
                     config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(),

@@ -73,7 +73,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 .connectTimeoutMs(plan.connectTimeoutMs()).build();
         try (ParameterServerClient client = ParameterServerClient.connect(context);
              ReportPublisher reports = new ReportPublisher(client.aeron(), plan.driverHost(), plan.reportPort(),
-                     plan.jobName(), plan.secret(), worker, attempt, context.chunkBytes(), context.termLength())) {
+                     plan.jobName(), plan.secret(), plan.runId(), worker, attempt, context.mtuBytes(),
+                     context.termLength())) {
             client.cancelWhen(task::isInterrupted); // a killed stage must not leave this task waiting for a round
             new Loop(task, worker, attempt, workerSeed, model, train, test, client, reports).run();
             if (!reports.flush(plan.connectTimeoutMs())) {

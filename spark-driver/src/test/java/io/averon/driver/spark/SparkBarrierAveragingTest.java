@@ -49,7 +49,7 @@ class SparkBarrierAveragingTest {
         int port = Ports.freeUdpPortPair();
         ServerContext server = ServerContext.builder().bind("127.0.0.1", port).job("spark-test", SECRET)
                 .model(parameters, 0, new byte[32]).rounds(RoundSettings.builder().expectedWorkers(2).build())
-                .chunking(1024, 64 * 1024).build();
+                .mtu(1408, 64 * 1024).build();
         SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("averon-barrier-test")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1");
@@ -113,7 +113,7 @@ class SparkBarrierAveragingTest {
             float[] pushed = model.params().dup().castTo(DataType.FLOAT).toFloatVector();
             task.barrier(); // both replicas trained before anyone syncs
             ClientContext context = ClientContext.builder().server("127.0.0.1", port).job("spark-test", SECRET)
-                    .worker(worker, task.attemptNumber()).model(parameters, 0, new byte[32]).chunking(1024, 64 * 1024)
+                    .worker(worker, task.attemptNumber()).model(parameters, 0, new byte[32]).mtu(1408, 64 * 1024)
                     .build();
             try (ParameterServerClient client = ParameterServerClient.connect(context)) {
                 long round = client.join() + 1;
