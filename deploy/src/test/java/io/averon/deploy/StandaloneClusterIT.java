@@ -269,7 +269,8 @@ class StandaloneClusterIT {
                 "--secret-file", secret().toString(), "--job", "cluster-test"), 600);
         assertEquals(1, run.exitCode(), run.output());
         assertTrue(run.output().contains("averon: executor ") && run.output().contains(": parameter server 127.0.0.1:"
-                + port + " is unreachable from 127.0.0.1 (no answer on UDP port " + port + " within 10000 ms); check "
+                + port + " is unreachable from 127.0.0.1 (no answer of job cluster-test on UDP port " + (port + 1)
+                + " within 10000 ms: does it serve this job, with the same secret?); check "
                 + "that it runs and that UDP ports " + port + "-" + (port + 1) + " are open"), run.output());
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         assertTrue(seconds < 120, "spark-submit to failure took " + seconds + " s (JVMs and executors start included)");

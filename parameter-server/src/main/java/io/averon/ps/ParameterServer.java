@@ -2,10 +2,11 @@ package io.averon.ps;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
 import io.averon.ps.round.RoundStateStore;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
+import io.averon.ps.transport.HandshakeSocket;
+import io.averon.ps.transport.SessionSubscriptions;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -42,7 +43,8 @@ public final class ParameterServer implements AutoCloseable {
         this.incarnation = newIncarnation();
         EmbeddedMediaDriver embedded = null;
         Aeron client = null;
-        Subscription subscription = null;
+        SessionSubscriptions ingress = null;
+        HandshakeSocket handshake = null;
         ExclusivePublication publication = null;
         try {
             Optional<RoundStateStore.SavedState> saved = Optional.empty();
@@ -57,21 +59,19 @@ public final class ParameterServer implements AutoCloseable {
             } else {
                 client = Aeron.connect(EmbeddedMediaDriver.clientContext(context.aeronDirectory()));
             }
-            subscription = client.addSubscription(Channels.serverSubscription(context.bindHost(), context.port()),
-                    Channels.TO_SERVER_STREAM);
-            publication = client.addExclusivePublication(
-                    Channels.serverPublication(context.bindHost(), context.port(), context.mtuBytes(),
-                            context.termLength()),
-                    Channels.TO_WORKERS_STREAM);
+            ingress = new SessionSubscriptions(client, context.bindHost(), context.port(), Channels.TO_SERVER_STREAM);
+            handshake = HandshakeSocket.bind(context.bindHost(), context.port() + 1);
+            publication = client.addExclusivePublication(Channels.serverPublication(context.mtuBytes(),
+                    context.termLength()), Channels.TO_WORKERS_STREAM);
             saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
-            ServerAgent agent = new ServerAgent(context, incarnation, subscription, publication, store,
+            ServerAgent agent = new ServerAgent(context, incarnation, ingress, handshake, publication, store,
                     saved.orElse(null), counters);
             this.driver = embedded;
             this.aeron = client;
             this.runner = new AgentRunner(new BackoffIdleStrategy(), e -> LOG.error("parameter server agent error", e),
                     null, agent);
         } catch (RuntimeException e) {
-            CloseHelper.quietCloseAll(publication, subscription);
+            CloseHelper.quietCloseAll(publication, ingress, handshake);
             if (embedded != null) {
                 embedded.close();
             } else {

@@ -12,6 +12,7 @@ import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.protocol.Refusal;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
+import io.averon.ps.transport.HandshakeSocket;
 import io.averon.ps.transport.MessageSender;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SingleFrameHandler;
@@ -44,7 +45,11 @@ public final class ParameterServerClient implements AutoCloseable {
     private final Aeron aeron;
     private final Publication publication;
     private final Subscription subscription;
-    private final MessageSender sender;
+    private final HandshakeSocket handshake;
+    private final java.net.InetSocketAddress handshakeAddress;
+    private final MessageAuthenticator helloAuthenticator;
+    private final org.agrona.concurrent.UnsafeBuffer helloMessage =
+            new org.agrona.concurrent.UnsafeBuffer(ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));    private final MessageSender sender;
     private final MessageValidator validator;
     private final SingleFrameHandler frames;
     private final java.security.SecureRandom random = new java.security.SecureRandom();
@@ -89,6 +94,7 @@ public final class ParameterServerClient implements AutoCloseable {
                             context.termLength()), Channels.TO_SERVER_STREAM);
             this.subscription = aeron.addSubscription(Channels.workerSubscription(context.localHost()),
                     Channels.TO_WORKERS_STREAM);
+            this.handshake = HandshakeSocket.bind(context.localHost(), 0);
         } catch (RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
@@ -97,6 +103,8 @@ public final class ParameterServerClient implements AutoCloseable {
             }
             throw e;
         }
+        this.handshakeAddress = new java.net.InetSocketAddress(context.serverHost(), context.serverPort() + 1);
+        this.helloAuthenticator = new MessageAuthenticator(context.secret());
         MessageAuthenticator sendAuth = new MessageAuthenticator(context.secret());
         this.sender = new MessageSender(publication, sendAuth, serverName);
         long maxBytes = (long) context.vectorLength() * Float.BYTES;
@@ -138,7 +146,6 @@ public final class ParameterServerClient implements AutoCloseable {
      */
     public Joined join(boolean fetchGlobal) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.connectTimeoutMs());
-        sender.offer().awaitConnected(publication, deadline);
         joined = false; // (re)joining: heartbeats pause, and this join's answers set the server incarnation
         ackRound = -1;
         refusal = null;
@@ -149,26 +156,38 @@ public final class ParameterServerClient implements AutoCloseable {
         averagedComplete = false;
         session = nonzeroRandom();
         byte[] hello = helloPayload(localEndpoint(deadline));
-        // The CHALLENGE is sent right after the server adds this endpoint as a destination, maybe before
-        // the image exists here: say HELLO again until it arrives.
+        // HELLO travels as a plain UDP datagram to PORT + 1 and may be lost: repeat it until answered
         long nextHello = 0;
         while (challengeNonce == 0) {
             throwIfRefused("join");
             if (System.nanoTime() - nextHello >= 0) {
-                sender.sendSmall(MessageType.HELLO, 0, jobId, 0, 0, context.workerId(), context.attempt(), session,
-                        hello, hello.length, deadline);
+                sendHello(hello, 0);
                 nextHello = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HELLO_INTERVAL_MS);
             }
-            pollUntil(deadline, "CHALLENGE answering HELLO (is this worker's endpoint reachable from the server?)");
+            if (handshake.poll(this::onHandshake, 16) == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new ParameterServerUnreachableException(serverName + " is unreachable (no answer to HELLO on "
+                            + "UDP port " + (context.serverPort() + 1) + " before the deadline)");
+                }
+                idle.idle();
+            }
         }
+        // the server now reads this worker's publication: it connects, and the JOIN goes over it
+        sender.offer().awaitConnected(publication, deadline);
         ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
         payload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash())
-                .putLong(challengeNonce);
-        sender.sendSmall(MessageType.JOIN, fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0, jobId, incarnation, 0,
-                context.workerId(), context.attempt(), session, payload.array(), payload.capacity(), deadline);
+                .putLong(challengeNonce).putInt(sender.chunkBytes());
+        // the server adds this worker's endpoint as a destination on the JOIN, so its first answer
+        // may go out before the image exists here: repeat the JOIN until answered
+        long nextJoin = 0;
         while (ackRound < 0) {
             throwIfRefused("join");
-            pollUntil(deadline, "answer to JOIN");
+            if (System.nanoTime() - nextJoin >= 0) {
+                sender.sendSmall(MessageType.JOIN, fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0, jobId, incarnation, 0,
+                        context.workerId(), context.attempt(), session, payload.array(), payload.capacity(), deadline);
+                nextJoin = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
+            }
+            pollUntil(deadline, "answer to JOIN (is this worker's endpoint reachable from the server?)");
         }
         while (globalFollows && !averagedComplete) {
             pollUntil(deadline, "global vector of round " + ackRound);
@@ -180,6 +199,20 @@ public final class ParameterServerClient implements AutoCloseable {
         Averaged global = globalFollows
                 ? new Averaged(ackRound, averaged, (int) (averagedChunks.totalLength() / Float.BYTES)) : null;
         return new Joined(ackRound, global);
+    }
+
+    /** How often a joining worker repeats its JOIN until the JOIN_ACK arrives. */
+    static final long JOIN_INTERVAL_MS = 100;
+
+    private void sendHello(byte[] hello, int flags) {
+        int length = MessageHeader.writeSigned(helloMessage, helloAuthenticator, MessageType.HELLO, flags, jobId, 0, 0,
+                context.workerId(), context.attempt(), session, sender.nextSequence(), hello, hello.length);
+        handshake.send(helloMessage, length, handshakeAddress);
+    }
+
+    /** A CHALLENGE (or REFUSED) answering this join's HELLO, on the handshake socket. */
+    private void onHandshake(org.agrona.concurrent.UnsafeBuffer b, int length, java.net.SocketAddress source) {
+        onMessage(b, 0, length, null);
     }
 
     /** How often a joining worker repeats its HELLO until the CHALLENGE arrives. */
@@ -209,7 +242,7 @@ public final class ParameterServerClient implements AutoCloseable {
         }
         ByteBuffer hello = ByteBuffer.allocate(MessageValidator.HELLO_FIXED_PAYLOAD + host.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        hello.putInt(sender.chunkBytes()).putShort((short) host.length).put(host);
+        hello.putInt(publication.sessionId()).putShort((short) 0).putShort((short) host.length).put(host);
         return hello.array();
     }
 
@@ -303,6 +336,7 @@ public final class ParameterServerClient implements AutoCloseable {
             // leaving is a courtesy: the server also notices the missing heartbeats
         } finally {
             joined = false;
+            handshake.close();
             if (driver != null) {
                 driver.close();
             } else {

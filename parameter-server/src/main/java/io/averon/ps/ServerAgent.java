@@ -1,7 +1,6 @@
 package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.protocol.ChunkAssembler;
 import io.averon.ps.protocol.MessageAuthenticator;
@@ -12,12 +11,16 @@ import io.averon.ps.protocol.Refusal;
 import io.averon.ps.round.RoundCoordinator;
 import io.averon.ps.round.RoundOutcome;
 import io.averon.ps.round.RoundStateStore;
+import io.averon.ps.transport.Destinations;
+import io.averon.ps.transport.HandshakeSocket;
 import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.SessionSubscriptions;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SingleFrameHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +44,16 @@ final class ServerAgent implements Agent {
     private final ServerContext context;
     private final long jobId;
     private final long incarnation;
-    private final Subscription subscription;
+    private final SessionSubscriptions ingress;
+    private final HandshakeSocket handshake;
     private final ExclusivePublication publication;
+    private final Destinations destinations;
+    private final UnsafeBuffer handshakeOut = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
     private final RoundStateStore store;
     private final RoundStateStore.SavedState saved;
     private final ServerCounters counters;
     private final MessageAuthenticator receiveAuthenticator;
+    private final MessageAuthenticator sendAuthenticator;
     /** Null until the model is registered (up front, or by the first JOIN). */
     private ModelFingerprint model;
     private RoundCoordinator coordinator;
@@ -62,26 +69,29 @@ final class ServerAgent implements Agent {
     private final int workers;
     private long nextExpiryMs;
 
-    ServerAgent(ServerContext context, long incarnation, Subscription subscription, ExclusivePublication publication,
-                RoundStateStore store, RoundStateStore.SavedState saved, ServerCounters counters) {
+    ServerAgent(ServerContext context, long incarnation, SessionSubscriptions ingress, HandshakeSocket handshake,
+                ExclusivePublication publication, RoundStateStore store, RoundStateStore.SavedState saved,
+                ServerCounters counters) {
         this.context = context;
         this.jobId = JobIds.of(context.jobName());
         this.incarnation = incarnation;
-        this.subscription = subscription;
+        this.ingress = ingress;
+        this.handshake = handshake;
         this.publication = publication;
+        this.destinations = new Destinations(publication);
         this.store = store;
         this.saved = saved;
         this.counters = counters;
         this.workers = context.rounds().expectedWorkers();
-        this.sessions = new WorkerSessions(workers, publication);
+        this.sessions = new WorkerSessions(workers, ingress, destinations);
         this.assemblers = new ChunkAssembler[workers];
         this.toldRound = new long[workers];
         this.frames = new SingleFrameHandler(this::onMessage, () -> counters.refused(Refusal.FRAGMENTED));
         this.receiveAuthenticator = new MessageAuthenticator(context.secret());
         // before registration only HELLOs and JOINs can pass: no vector payload is allowed at all
         this.validator = new MessageValidator(receiveAuthenticator, jobId, 0, chunkBytes(), workers, true);
-        this.sender = new MessageSender(publication, new MessageAuthenticator(context.secret()), "workers of job "
-                + context.jobName());
+        this.sendAuthenticator = new MessageAuthenticator(context.secret());
+        this.sender = new MessageSender(publication, sendAuthenticator, "workers of job " + context.jobName());
         counters.lastClosedRound.set(saved == null ? 0 : saved.round());
         counters.offer = sender.offer();
         if (context.model() != null) {
@@ -116,13 +126,16 @@ final class ServerAgent implements Agent {
 
     @Override
     public int doWork() {
-        int work = subscription.poll(frames, FRAGMENT_LIMIT);
+        int work = handshake.poll(this::onHandshake, FRAGMENT_LIMIT) + ingress.poll(frames, FRAGMENT_LIMIT);
         long now = nowMs();
         if (now >= nextExpiryMs) {
             sessions.expire(now);
-            counters.destinations.set(sessions.destinationCount());
             nextExpiryMs = now + 1000;
         }
+        counters.destinations.set(destinations.count());
+        counters.admittedSessions.set(ingress.count());
+        counters.handshakeBytesIn.set(handshake.bytesReceived());
+        counters.handshakeBytesOut.set(handshake.bytesSent());
         if (coordinator == null) {
             return work;
         }
@@ -141,7 +154,7 @@ final class ServerAgent implements Agent {
 
     @Override
     public void onClose() {
-        CloseHelper.quietCloseAll(publication, subscription);
+        CloseHelper.quietCloseAll(publication, ingress, handshake);
     }
 
     private void onClosed(RoundOutcome.Closed closed) {
@@ -188,7 +201,7 @@ final class ServerAgent implements Agent {
         }
         int worker = MessageHeader.workerId(b, offset);
         if (type == MessageType.HELLO) {
-            onHello(b, offset, worker);
+            counters.refused(Refusal.BAD_TYPE); // HELLOs come as UDP datagrams to PORT + 1, never on a stream
             return;
         }
         if (MessageHeader.incarnation(b, offset) != incarnation) {
@@ -236,32 +249,49 @@ final class ServerAgent implements Agent {
         }
     }
 
-    /** A HELLO: its endpoint becomes a destination, and the worker is challenged (PROTOCOL.md, "Joining"). */
-    private void onHello(DirectBuffer b, int offset, int worker) {
-        int payload = offset + MessageHeader.LENGTH;
-        int workerChunkBytes = b.getInt(payload, ByteOrder.LITTLE_ENDIAN);
-        int endpointLength = b.getShort(payload + 4, ByteOrder.LITTLE_ENDIAN);
-        if (endpointLength != MessageHeader.payloadLength(b, offset) - MessageValidator.HELLO_FIXED_PAYLOAD) {
+    /**
+     * A datagram on the handshake port: only a HELLO, checked like every message; the answer, a
+     * CHALLENGE, goes back to the datagram's source and is never larger than the HELLO.
+     */
+    private void onHandshake(UnsafeBuffer b, int length, java.net.SocketAddress source) {
+        Refusal refused = validator.validate(b, 0, length);
+        if (refused == null && MessageHeader.type(b, 0) != MessageType.HELLO) {
+            refused = Refusal.BAD_TYPE;
+        }
+        if (refused != null) {
+            counters.refused(refused);
+            return;
+        }
+        int worker = MessageHeader.workerId(b, 0);
+        long session = MessageHeader.session(b, 0);
+        int payload = MessageHeader.LENGTH;
+        int aeronSession = b.getInt(payload, ByteOrder.LITTLE_ENDIAN);
+        int endpointLength = b.getShort(payload + 6, ByteOrder.LITTLE_ENDIAN);
+        if (endpointLength != MessageHeader.payloadLength(b, 0) - MessageValidator.HELLO_FIXED_PAYLOAD) {
             counters.refused(Refusal.BAD_LENGTH);
             return;
         }
+        if ((MessageHeader.flags(b, 0) & MessageHeader.FLAG_PROBE) != 0) {
+            answerHandshake(MessageType.CHALLENGE, worker, session, 0, source); // reachable; nothing is kept
+            return;
+        }
         String endpoint = b.getStringWithoutLengthUtf8(payload + MessageValidator.HELLO_FIXED_PAYLOAD, endpointLength);
-        long session = MessageHeader.session(b, offset);
-        Long nonce = sessions.hello(worker, session, MessageHeader.sequence(b, offset), endpoint, nowMs(), refusal);
-        if (nonce == null) {
+        long nonce = sessions.hello(worker, session, MessageHeader.sequence(b, 0), aeronSession, endpoint, nowMs(),
+                refusal);
+        if (nonce == 0) {
             counters.refused(refusal[0]);
             return;
         }
-        if (workerChunkBytes != chunkBytes()) {
-            counters.refused(Refusal.CHUNK_MISMATCH);
-            sendRefused(worker, session, 0, "worker " + worker + " cuts vectors into chunks of " + workerChunkBytes
-                    + " bytes, this server into " + chunkBytes() + ": give both the same MTU (" + context.mtuBytes() + ")");
-            return;
-        }
+        answerHandshake(MessageType.CHALLENGE, worker, session, nonce, source);
+    }
+
+    private void answerHandshake(MessageType type, int worker, long session, long nonce, java.net.SocketAddress to) {
         ByteBuffer challenge = ByteBuffer.wrap(smallPayload, 0, MessageValidator.CHALLENGE_PAYLOAD)
                 .order(ByteOrder.LITTLE_ENDIAN);
         challenge.putLong(0, nonce);
-        sendSmall(MessageType.CHALLENGE, 0, worker, session, 0, MessageValidator.CHALLENGE_PAYLOAD);
+        int length = MessageHeader.writeSigned(handshakeOut, sendAuthenticator, type, 0, jobId, incarnation, 0, worker,
+                0, session, sender.nextSequence(), smallPayload, MessageValidator.CHALLENGE_PAYLOAD);
+        handshake.send(handshakeOut, length, to);
     }
 
     private void onJoin(DirectBuffer b, int offset, int worker, long session, long sequence) {
@@ -270,9 +300,21 @@ final class ServerAgent implements Agent {
         long updaterState = b.getLong(payload + 8, ByteOrder.LITTLE_ENDIAN);
         byte[] hash = new byte[32];
         b.getBytes(payload + 16, hash);
-        Refusal stale = sessions.checkJoin(worker, session, sequence, b.getLong(payload + 48, ByteOrder.LITTLE_ENDIAN));
-        if (stale != null) {
-            counters.refused(stale); // a replayed or late JOIN: nothing is registered, nobody is answered
+        WorkerSessions.JoinKind kind = sessions.checkJoin(worker, session, sequence,
+                b.getLong(payload + 48, ByteOrder.LITTLE_ENDIAN), refusal);
+        if (kind == null) {
+            counters.refused(refusal[0]); // a replayed or late JOIN: nothing is registered, nobody is answered
+            return;
+        }
+        if (kind == WorkerSessions.JoinKind.REPEATED) {
+            acknowledge(b, offset, worker, session, coordinator.lastClosedRound()); // the JOIN_ACK was lost
+            return;
+        }
+        int workerChunkBytes = b.getInt(payload + 56, ByteOrder.LITTLE_ENDIAN);
+        if (workerChunkBytes != chunkBytes()) {
+            counters.refused(Refusal.CHUNK_MISMATCH);
+            sendRefused(worker, session, 0, "worker " + worker + " cuts vectors into chunks of " + workerChunkBytes
+                    + " bytes, this server into " + chunkBytes() + ": give both the same MTU (" + context.mtuBytes() + ")");
             return;
         }
         if (model == null) {
@@ -302,6 +344,10 @@ final class ServerAgent implements Agent {
             assemblers[worker] = new ChunkAssembler(coordinator.staging(worker));
         }
         assemblers[worker].clear();
+        acknowledge(b, offset, worker, session, lastClosed);
+    }
+
+    private void acknowledge(DirectBuffer b, int offset, int worker, long session, long lastClosed) {
         ByteBuffer ack = ByteBuffer.wrap(smallPayload, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
         ack.putLong(0, lastClosed);
         boolean sendGlobal = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0

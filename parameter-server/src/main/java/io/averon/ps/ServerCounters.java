@@ -22,6 +22,11 @@ public final class ServerCounters {
     final AtomicLong lastClosedRound = new AtomicLong();
     /** Worker endpoints the server's publication sends to (authenticated HELLOs only). */
     final AtomicLong destinations = new AtomicLong();
+    /** Aeron sessions (worker publications) the server subscribes to. */
+    final AtomicLong admittedSessions = new AtomicLong();
+    /** UDP bytes received and sent on the handshake port. */
+    final AtomicLong handshakeBytesIn = new AtomicLong();
+    final AtomicLong handshakeBytesOut = new AtomicLong();
     /** Where the send retries are counted (the server's sender); set once by the agent. */
     volatile io.averon.ps.transport.BoundedOffer offer;
     private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
@@ -41,7 +46,8 @@ public final class ServerCounters {
         }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
                 lateContributions.get(), offer == null ? 0 : offer.retries(), lastRoundLatencyMs.get(),
-                totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), byReason);
+                totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), admittedSessions.get(),
+                handshakeBytesIn.get(), handshakeBytesOut.get(), byReason);
     }
 
     /**
@@ -49,11 +55,15 @@ public final class ServerCounters {
      *
      * @param sendRetries offers the server retried because of back-pressure
      * @param destinations worker endpoints the server sends to
+     * @param admittedSessions Aeron sessions (worker publications) the server reads
+     * @param handshakeBytesIn UDP bytes received on the handshake port (PORT + 1)
+     * @param handshakeBytesOut UDP bytes the server sent from it (CHALLENGEs, REFUSEDs)
      * @param refused messages dropped, by reason (only reasons that occurred)
      */
     public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
                            long sendRetries, long lastRoundLatencyMs, long totalRoundLatencyMs, long lastClosedRound,
-                           long destinations, Map<Refusal, Long> refused) {
+                           long destinations, long admittedSessions, long handshakeBytesIn, long handshakeBytesOut,
+                           Map<Refusal, Long> refused) {
 
         /** Total messages dropped. */
         public long refusedTotal() {

@@ -1,58 +1,54 @@
 package io.averon.ps;
 
-import io.aeron.Publication;
 import io.averon.ps.protocol.Refusal;
-import io.averon.ps.transport.Channels;
-import org.agrona.collections.Object2IntHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.averon.ps.transport.Destinations;
+import io.averon.ps.transport.SessionSubscriptions;
 
 import java.security.SecureRandom;
 
 /**
  * The server's view of each worker's connection (PROTOCOL.md, "Joining"): which join session is
- * current, which one is being challenged, the replay window of each, and which receive endpoints
- * are destinations of the server's publication. Owned by the server's agent thread.
+ * current, which one is being challenged, the replay window of each, which Aeron sessions the
+ * server subscribes to and which endpoints it sends to. Owned by the server's agent thread.
  *
- * <p>A worker id has at most two sessions: the joined one, and a pending one that said HELLO and
- * was sent a CHALLENGE. Only a JOIN carrying that challenge's nonce, in this server run, makes
- * the pending session current; a replayed HELLO can therefore never displace a joined worker, and
- * a replayed JOIN is never fresh. Destinations are the endpoints of these sessions only, so the
- * server sends to at most two authenticated addresses per expected worker.
+ * <p>A worker id has at most two sessions: the joined one, and a pending one whose HELLO was
+ * answered with a CHALLENGE. A pending session's Aeron publication is admitted (so its JOIN can
+ * arrive), but nothing is sent to it over Aeron; only a JOIN carrying the challenge's nonce, in
+ * this server run, adds its endpoint as a destination and, once accepted, makes it current. A
+ * replayed HELLO therefore never displaces a joined worker and never makes the server send to an
+ * address, and a replayed JOIN is never fresh.
  */
 final class WorkerSessions {
 
-    private static final Logger LOG = LoggerFactory.getLogger(WorkerSessions.class);
-    /** A HELLO's session that has not joined after this long loses its destination. */
+    /** A HELLO's session that has not joined after this long is forgotten. */
     static final long PENDING_TIMEOUT_MS = 30_000;
+
+    /** What a JOIN is, given the worker's sessions. */
+    enum JoinKind { FRESH, REPEATED }
 
     private static final class Session {
         long id;
         long lastSequence;
+        int aeronSession;
         String endpoint;
+        boolean sending;
         long nonce;
         long sinceMs;
 
         boolean isOpen() {
             return id != 0;
         }
-
-        void clear() {
-            id = 0;
-            lastSequence = 0;
-            endpoint = null;
-            nonce = 0;
-        }
     }
 
     private final Session[] joined;
     private final Session[] pending;
-    private final Publication publication;
-    private final Object2IntHashMap<String> destinations = new Object2IntHashMap<>(0);
+    private final SessionSubscriptions subscriptions;
+    private final Destinations destinations;
     private final SecureRandom random = new SecureRandom();
 
-    WorkerSessions(int workers, Publication publication) {
-        this.publication = publication;
+    WorkerSessions(int workers, SessionSubscriptions subscriptions, Destinations destinations) {
+        this.subscriptions = subscriptions;
+        this.destinations = destinations;
         joined = new Session[workers];
         pending = new Session[workers];
         for (int i = 0; i < workers; i++) {
@@ -62,61 +58,81 @@ final class WorkerSessions {
     }
 
     /**
-     * An authenticated HELLO: opens (or continues) the worker's pending session, adds its endpoint as
-     * a destination, and returns the nonce to send in the CHALLENGE; null if the HELLO is a replay of
-     * the pending or joined session ({@code refusal} says which check failed).
+     * An authenticated HELLO: opens (or continues) the worker's pending session, admits its Aeron
+     * publication, and returns the nonce for the CHALLENGE; 0 if the HELLO is a replay, with
+     * {@code refusal[0]} saying which check failed.
      */
-    Long hello(int worker, long session, long sequence, String endpoint, long nowMs, Refusal[] refusal) {
+    long hello(int worker, long session, long sequence, int aeronSession, String endpoint, long nowMs,
+               Refusal[] refusal) {
         if (session == joined[worker].id) {
             refusal[0] = Refusal.STALE_SESSION; // a joined session never says HELLO again
-            return null;
+            return 0;
         }
         Session p = pending[worker];
         if (session == p.id) {
             if (sequence <= p.lastSequence) {
                 refusal[0] = Refusal.REPLAY;
-                return null;
+                return 0;
             }
             p.lastSequence = sequence;
-            return p.nonce; // a repeated HELLO: the CHALLENGE may have been sent before its image existed
+            return p.nonce; // a repeated HELLO: the CHALLENGE was lost
         }
         release(p);
         p.id = session;
         p.lastSequence = sequence;
+        p.aeronSession = aeronSession;
         p.endpoint = endpoint;
         p.nonce = nonzeroRandom();
         p.sinceMs = nowMs;
-        retain(endpoint);
+        subscriptions.retain(aeronSession);
         return p.nonce;
     }
 
     /**
-     * An authenticated JOIN in this server run: null if it answers the pending session's challenge
-     * (call {@link #promote} once it is accepted), else why not.
+     * An authenticated JOIN of this server run: FRESH if it answers the pending session's challenge
+     * (its endpoint is now a destination: answer it, then {@link #promote} once it is accepted),
+     * REPEATED if it is the joined session asking again (its JOIN_ACK was lost); otherwise
+     * {@code refusal[0]} says why not and null is returned.
      */
-    Refusal checkJoin(int worker, long session, long sequence, long nonce) {
-        Session p = pending[worker];
-        if (session != p.id || session == 0) {
-            return session == joined[worker].id && session != 0 ? Refusal.REPLAY : Refusal.STALE_CHALLENGE;
+    JoinKind checkJoin(int worker, long session, long sequence, long nonce, Refusal[] refusal) {
+        Session s = session == 0 ? null : session == pending[worker].id ? pending[worker]
+                : session == joined[worker].id ? joined[worker] : null;
+        if (s == null) {
+            refusal[0] = Refusal.STALE_CHALLENGE;
+            return null;
         }
-        if (sequence <= p.lastSequence) {
-            return Refusal.REPLAY;
+        if (sequence <= s.lastSequence) {
+            refusal[0] = Refusal.REPLAY;
+            return null;
         }
-        p.lastSequence = sequence;
-        return nonce == p.nonce ? null : Refusal.STALE_CHALLENGE;
+        s.lastSequence = sequence;
+        if (nonce != s.nonce) {
+            refusal[0] = Refusal.STALE_CHALLENGE;
+            return null;
+        }
+        if (s == joined[worker]) {
+            return JoinKind.REPEATED;
+        }
+        if (!s.sending) {
+            destinations.retain(s.endpoint);
+            s.sending = true;
+        }
+        return JoinKind.FRESH;
     }
 
-    /** The pending session becomes the worker's current one; the previous one's endpoint is released. */
+    /** The pending session becomes the worker's current one; the previous one's resources are released. */
     void promote(int worker) {
         Session p = pending[worker];
         Session j = joined[worker];
         release(j);
         j.id = p.id;
         j.lastSequence = p.lastSequence;
+        j.aeronSession = p.aeronSession;
         j.endpoint = p.endpoint;
-        j.nonce = 0;
+        j.sending = p.sending;
+        j.nonce = p.nonce;
         j.sinceMs = p.sinceMs;
-        p.clear(); // the endpoint's reference moves to the joined session
+        forget(p); // its subscription and destination now belong to the joined session
     }
 
     /** For PUSH, HEARTBEAT, LEAVE: null if the message is the joined session's and fresh, else why not. */
@@ -142,12 +158,12 @@ final class WorkerSessions {
         return pending[worker].id;
     }
 
-    /** The worker left: its session ends and its endpoint is no longer sent to. */
+    /** The worker left: its session ends, its publication is no longer read and its endpoint not sent to. */
     void leave(int worker) {
         release(joined[worker]);
     }
 
-    /** Pending sessions older than {@link #PENDING_TIMEOUT_MS} lose their destination. */
+    /** Pending sessions older than {@link #PENDING_TIMEOUT_MS} are forgotten. */
     void expire(long nowMs) {
         for (Session p : pending) {
             if (p.isOpen() && nowMs - p.sinceMs > PENDING_TIMEOUT_MS) {
@@ -156,32 +172,23 @@ final class WorkerSessions {
         }
     }
 
-    /** Endpoints the server's publication currently sends to. */
-    int destinationCount() {
-        return destinations.size();
-    }
-
-    private void retain(String endpoint) {
-        int references = destinations.getValue(endpoint);
-        if (references == 0) {
-            publication.addDestination(Channels.destination(endpoint));
-            LOG.debug("destination added: {}", endpoint);
-        }
-        destinations.put(endpoint, references + 1);
-    }
-
     private void release(Session s) {
-        if (s.isOpen() && s.endpoint != null) {
-            int references = destinations.getValue(s.endpoint);
-            if (references <= 1) {
-                destinations.removeKey(s.endpoint);
-                publication.removeDestination(Channels.destination(s.endpoint));
-                LOG.debug("destination removed: {}", s.endpoint);
-            } else {
-                destinations.put(s.endpoint, references - 1);
+        if (s.isOpen()) {
+            subscriptions.release(s.aeronSession);
+            if (s.sending) {
+                destinations.release(s.endpoint);
             }
         }
-        s.clear();
+        forget(s);
+    }
+
+    private static void forget(Session s) {
+        s.id = 0;
+        s.lastSequence = 0;
+        s.aeronSession = 0;
+        s.endpoint = null;
+        s.sending = false;
+        s.nonce = 0;
     }
 
     private long nonzeroRandom() {

@@ -59,9 +59,7 @@ class ParameterServerFaultsTest {
         int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 3, PARAMETERS).build());
              EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-dup");
-             io.aeron.ExclusivePublication raw = driver.aeron().addExclusivePublication(
-                     io.averon.ps.transport.Channels.workerPublication("127.0.0.1", port, 1408, 64 * 1024),
-                     io.averon.ps.transport.Channels.TO_SERVER_STREAM)) {
+             io.aeron.ExclusivePublication raw = PsTestSupport.admittedPublication(driver, port, 2)) {
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
                 java.util.concurrent.atomic.AtomicLong session0 = new java.util.concurrent.atomic.AtomicLong();
@@ -128,7 +126,8 @@ class ParameterServerFaultsTest {
                 ParameterServerClient.Averaged result = first.pushAndAwait(round, values, PARAMETERS, 3, 30_000);
                 assertArrayEquals(values, Arrays.copyOf(result.values(), result.count()));
             }
-            assertEquals(2L, server.counters().refused().get(Refusal.MODEL_MISMATCH));
+            // one refusal (or more: a worker repeats its JOIN until answered) for each of the two workers
+            assertTrue(server.counters().refused().getOrDefault(Refusal.MODEL_MISMATCH, 0L) >= 2);
         }
     }
 
@@ -203,7 +202,8 @@ class ParameterServerFaultsTest {
             ParameterServerException e = assertThrows(ParameterServerException.class, client::join);
             assertTrue(e.getMessage().contains("model mismatch") && e.getMessage().contains(PARAMETERS + " parameters"),
                     e.getMessage());
-            assertEquals(1L, server.counters().refused().get(Refusal.MODEL_MISMATCH));
+            // the worker repeats its JOIN until answered: each repeat is refused again
+            assertTrue(server.counters().refused().getOrDefault(Refusal.MODEL_MISMATCH, 0L) >= 1);
         }
     }
 

@@ -39,6 +39,36 @@ final class PsTestSupport {
                 .connectTimeoutMs(20_000);
     }
 
+    /**
+     * A raw publication to the server at {@code port} whose Aeron session the server admitted: a
+     * HELLO for {@code worker}, signed with the job's key, announced it (an insider, or an attacker
+     * injecting frames into an admitted worker's session, whose id is visible on the wire). Waits
+     * until it is connected.
+     */
+    static io.aeron.ExclusivePublication admittedPublication(io.averon.ps.transport.EmbeddedMediaDriver driver, int port,
+                                                             int worker) throws InterruptedException {
+        io.aeron.ExclusivePublication publication = driver.aeron().addExclusivePublication(
+                io.averon.ps.transport.Channels.workerPublication("127.0.0.1", port, 1408, 64 * 1024),
+                io.averon.ps.transport.Channels.TO_SERVER_STREAM);
+        UnsafeBuffer hello = new UnsafeBuffer(ByteBuffer.allocateDirect(io.averon.ps.transport.HandshakeSocket.MAX_DATAGRAM));
+        byte[] payload = new byte[io.averon.ps.protocol.MessageValidator.HELLO_FIXED_PAYLOAD];
+        ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).putInt(publication.sessionId());
+        MessageAuthenticator key = new MessageAuthenticator(SECRET);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        try (io.averon.ps.transport.HandshakeSocket socket = io.averon.ps.transport.HandshakeSocket.bind("127.0.0.1", 0)) {
+            for (long sequence = 1; !publication.isConnected(); sequence++) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the server never admitted the raw publication");
+                }
+                int length = MessageHeader.writeSigned(hello, key, MessageType.HELLO, 0,
+                        io.averon.ps.JobIds.of("test-job"), 0, 0, worker, 0, 77, sequence, payload, payload.length);
+                socket.send(hello, length, new java.net.InetSocketAddress("127.0.0.1", port + 1));
+                Thread.sleep(100);
+            }
+        }
+        return publication;
+    }
+
     /** The values worker {@code w} pushes in round {@code r}. */
     static float[] contribution(long round, int worker, int length) {
         SplittableRandom random = new SplittableRandom(round * 1_000_003L + worker);

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,28 +83,42 @@ class ResumeJoinAndReportTest {
         try (ReportReceiver receiver = new ReportReceiver("127.0.0.1", port, "test-job", PsTestSupport.SECRET, 42, 3,
                 PARAMETERS, 1408);
              EmbeddedMediaDriver worker = EmbeddedMediaDriver.launch("test-report");
-             ReportPublisher publisher = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
+             ReportPublisher publisher = new ReportPublisher(worker.aeron(), "127.0.0.1", "127.0.0.1", port, "test-job",
                      PsTestSupport.SECRET, 42, 1, 0, 1408, 64 * 1024);
-             ReportPublisher forger = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
+             ReportPublisher forger = new ReportPublisher(worker.aeron(), "127.0.0.1", "127.0.0.1", port, "test-job",
                      "another-secret-0123456789-abcdefgh".getBytes(StandardCharsets.US_ASCII), 42, 2, 0, 1408,
                      64 * 1024);
-             ReportPublisher earlierRun = new ReportPublisher(worker.aeron(), "127.0.0.1", port, "test-job",
+             ReportPublisher earlierRun = new ReportPublisher(worker.aeron(), "127.0.0.1", "127.0.0.1", port, "test-job",
                      PsTestSupport.SECRET, 41, 2, 0, 1408, 64 * 1024)) {
-            forger.sendJson(3, "{\"forged\":true}", 10_000);
-            earlierRun.sendJson(3, "{\"earlier run\":true}", 10_000);
-            publisher.sendVector(3, model, PARAMETERS, 10_000);
-            publisher.sendJson(3, longJson, 10_000);
-            Report vector = receiver.poll(10_000);
-            assertNotNull(vector);
-            assertEquals(1, vector.workerId());
-            assertEquals(3, vector.round());
-            assertArrayEquals(model, vector.values());
-            Report json = receiver.poll(10_000);
-            assertNotNull(json);
-            assertEquals(longJson, json.json());
+            // the receiver answers HELLOs only while it is polled, as the driver does throughout training
+            java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<?> sent = senders.submit(() -> {
+                    // their HELLOs are refused, so the receiver never even reads their Aeron sessions
+                    assertThrows(ParameterServerUnreachableException.class,
+                            () -> forger.sendJson(3, "{\"forged\":true}", 1_000));
+                    assertThrows(ParameterServerUnreachableException.class,
+                            () -> earlierRun.sendJson(3, "{\"earlier run\":true}", 1_000));
+                    publisher.sendVector(3, model, PARAMETERS, 10_000);
+                    publisher.sendJson(3, longJson, 10_000);
+                    return null;
+                });
+                Report vector = receiver.poll(20_000);
+                assertNotNull(vector);
+                assertEquals(1, vector.workerId());
+                assertEquals(3, vector.round());
+                assertArrayEquals(model, vector.values());
+                Report json = receiver.poll(10_000);
+                assertNotNull(json);
+                assertEquals(longJson, json.json());
+                sent.get(10, TimeUnit.SECONDS);
+            } finally {
+                senders.shutdownNow();
+            }
             assertNull(receiver.poll(300), "the forged and the earlier run's reports were dropped");
-            assertEquals(1L, receiver.refusedCounts().get(Refusal.BAD_MAC));
-            assertEquals(1L, receiver.refusedCounts().get(Refusal.WRONG_INCARNATION));
+            assertTrue(receiver.refusedCounts().getOrDefault(Refusal.BAD_MAC, 0L) >= 1, receiver.refusedCounts()::toString);
+            assertTrue(receiver.refusedCounts().getOrDefault(Refusal.WRONG_INCARNATION, 0L) >= 1,
+                    receiver.refusedCounts()::toString);
         }
     }
 }

@@ -29,6 +29,8 @@ public final class MessageHeader {
     public static final int FLAG_UPDATER_STATE = 2;
     /** JOIN: send me the last closed round's global vector; JOIN_ACK: it follows as an AVERAGED. */
     public static final int FLAG_GLOBAL = 4;
+    /** HELLO: only checking that the server answers (a preflight); it keeps no state for it. */
+    public static final int FLAG_PROBE = 8;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;
@@ -90,6 +92,22 @@ public final class MessageHeader {
         b.putInt(offset + PAYLOAD_LENGTH_OFFSET, payloadLength, LE);
         b.putLong(offset + SESSION_OFFSET, session, LE);
         b.setMemory(offset + RESERVED_OFFSET, LENGTH - RESERVED_OFFSET, (byte) 0);
+    }
+
+    /**
+     * Writes a complete single-chunk message of {@code payload[0 .. length)} at offset 0 of
+     * {@code b} and signs it; returns its length (header + payload + MAC).
+     */
+    public static int writeSigned(MutableDirectBuffer b, MessageAuthenticator authenticator, MessageType type, int flags,
+                                  long jobId, long incarnation, long round, int workerId, int attempt, long session,
+                                  long sequence, byte[] payload, int length) {
+        write(b, 0, type, flags, jobId, incarnation, round, workerId, attempt, session, sequence, 0, 0, 1, length, 0,
+                length);
+        if (length > 0) {
+            b.putBytes(LENGTH, payload, 0, length);
+        }
+        authenticator.sign(b, 0, LENGTH + length);
+        return OVERHEAD + length;
     }
 
     public static int magic(DirectBuffer b, int o) {

@@ -10,7 +10,10 @@ import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.transport.Channels;
+import io.averon.ps.transport.HandshakeSocket;
 import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.Ports;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.CloseHelper;
 
 import java.nio.charset.StandardCharsets;
@@ -24,15 +27,20 @@ public final class ReportPublisher implements AutoCloseable {
     private final MessageSender sender;
     private final long jobId;
     private final long runId;
+    private final String localHost;
+    private final java.net.InetSocketAddress handshakeAddress;
+    private final MessageAuthenticator helloAuthenticator;
+    private final MessageValidator validator;
     private final int workerId;
     private final int attempt;
 
     /**
      * @param aeron a connected Aeron client (e.g. the worker's parameter-server client's)
+     * @param localHost this worker's interface (where the driver's answer to its HELLO comes back)
      * @param runId the training run (the driver's {@link ReportReceiver} refuses other runs' reports)
      */
-    public ReportPublisher(Aeron aeron, String driverHost, int port, String jobName, byte[] secret, long runId,
-                           int workerId, int attempt, int mtuBytes, int termLength) {
+    public ReportPublisher(Aeron aeron, String localHost, String driverHost, int port, String jobName, byte[] secret,
+                           long runId, int workerId, int attempt, int mtuBytes, int termLength) {
         this.aeron = aeron;
         this.publication = aeron.addExclusivePublication(Channels.workerPublication(driverHost, port, mtuBytes,
                 termLength), Channels.REPORT_STREAM);
@@ -40,13 +48,55 @@ public final class ReportPublisher implements AutoCloseable {
                 + driverHost + ":" + port);
         this.jobId = JobIds.of(jobName);
         this.runId = runId;
+        this.localHost = localHost;
+        this.handshakeAddress = new java.net.InetSocketAddress(driverHost, port + 1);
+        this.helloAuthenticator = new MessageAuthenticator(secret);
+        this.validator = new MessageValidator(new MessageAuthenticator(secret), jobId, 0, Ports.chunkBytes(mtuBytes), 0,
+                false);
         this.workerId = workerId;
         this.attempt = attempt;
     }
 
-    /** Waits until the driver's endpoint is connected. */
+    /**
+     * Waits until the driver's endpoint reads this publication: the first time, says HELLO to its
+     * handshake port ({@code port + 1}, repeated until answered) so that it admits this session.
+     */
     public void awaitConnected(long timeoutMs) {
-        sender.offer().awaitConnected(publication, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        if (!publication.isConnected()) {
+            sayHello(deadline);
+        }
+        sender.offer().awaitConnected(publication, deadline);
+    }
+
+    private void sayHello(long deadline) {
+        long session = new java.security.SecureRandom().nextLong() | 1;
+        byte[] payload = new byte[MessageValidator.HELLO_FIXED_PAYLOAD];
+        java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(publication.sessionId());
+        UnsafeBuffer hello = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
+        boolean[] answered = {false};
+        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
+        try (HandshakeSocket socket = HandshakeSocket.bind(localHost, 0)) {
+            long nextSend = 0;
+            while (!answered[0]) {
+                if (System.nanoTime() - nextSend >= 0) {
+                    int length = MessageHeader.writeSigned(hello, helloAuthenticator, MessageType.HELLO, 0, jobId, runId,
+                            0, workerId, attempt, session, sender.nextSequence(), payload, payload.length);
+                    socket.send(hello, length, handshakeAddress);
+                    nextSend = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                }
+                if (socket.poll((b, length, source) -> answered[0] |= validator.validate(b, 0, length) == null
+                        && MessageHeader.type(b, 0) == MessageType.CHALLENGE && MessageHeader.session(b, 0) == session,
+                        4) == 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new io.averon.ps.ParameterServerUnreachableException("driver report endpoint "
+                                + handshakeAddress.getHostString() + ":" + (handshakeAddress.getPort() - 1)
+                                + " did not answer HELLO on UDP port " + handshakeAddress.getPort() + " before the deadline");
+                    }
+                    idle.idle();
+                }
+            }
+        }
     }
 
     /** Sends one JSON report of at most {@link MessageValidator#MAX_REPORT} UTF-8 bytes. */

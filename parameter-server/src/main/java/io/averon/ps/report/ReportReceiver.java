@@ -1,6 +1,5 @@
 package io.averon.ps.report;
 
-import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.JobIds;
 import io.averon.ps.protocol.ChunkAssembler;
@@ -12,12 +11,15 @@ import io.averon.ps.protocol.Refusal;
 import io.averon.ps.protocol.ReplayWindow;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
+import io.averon.ps.transport.HandshakeSocket;
+import io.averon.ps.transport.SessionSubscriptions;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SingleFrameHandler;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -28,14 +30,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The driver's end of the report channel: binds {@code bindHost:port} (UDP) on its own embedded
- * media driver, checks every message like the parameter server does (one frame, size, MAC, job,
- * run, replay) and hands out complete reports. Only authenticated chunks are assembled, into
+ * media driver and the handshake port {@code port + 1}; like the parameter server, it reads only
+ * the Aeron session of a worker whose HELLO (of this run, fresh) it answered, checks every message
+ * (one frame, size, MAC, job, run, replay) and hands out complete reports. Only authenticated chunks are assembled, into
  * buffers of at most the model's size per worker. Used from one thread.
  */
 public final class ReportReceiver implements AutoCloseable {
 
     private final EmbeddedMediaDriver driver;
-    private final Subscription subscription;
+    private final SessionSubscriptions subscriptions;
+    private final HandshakeSocket handshake;
+    private final MessageAuthenticator answerAuthenticator;
+    private final UnsafeBuffer answer = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
+    private final byte[] nonce = new byte[MessageValidator.CHALLENGE_PAYLOAD];
+    /** The Aeron session each worker's latest fresh HELLO admitted; 0 = none. */
+    private final int[] admitted;
+    private final long jobId;
+    private long sequence;
     private final MessageValidator validator;
     private final ReplayWindow replay = new ReplayWindow(MessageHeader.MAX_WORKER_ID);
     private final ChunkAssembler[] assemblers;
@@ -70,13 +81,19 @@ public final class ReportReceiver implements AutoCloseable {
         this.texts = new ChunkAssembler[workers];
         this.vectors = new float[workers][];
         this.textBuffers = new byte[workers][];
+        this.admitted = new int[workers];
+        this.jobId = JobIds.of(jobName);
+        this.answerAuthenticator = new MessageAuthenticator(secret);
         this.validator = new MessageValidator(new MessageAuthenticator(secret), JobIds.of(jobName),
                 (long) maxVectorLength * Float.BYTES, Ports.chunkBytes(mtuBytes), workers, true);
         this.driver = EmbeddedMediaDriver.launch("reports");
+        SessionSubscriptions sessions = null;
         try {
-            this.subscription = driver.aeron().addSubscription(Channels.serverSubscription(bindHost, port),
-                    Channels.REPORT_STREAM);
+            sessions = new SessionSubscriptions(driver.aeron(), bindHost, port, Channels.REPORT_STREAM);
+            this.handshake = HandshakeSocket.bind(bindHost, port + 1);
+            this.subscriptions = sessions;
         } catch (RuntimeException e) {
+            CloseHelper.quietClose(sessions);
             driver.close();
             throw e;
         }
@@ -91,7 +108,7 @@ public final class ReportReceiver implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         idle.reset();
         while (ready.isEmpty()) {
-            if (subscription.poll(frames, 64) == 0) {
+            if (handshake.poll(this::onHello, 16) + subscriptions.poll(frames, 64) == 0) {
                 if (System.nanoTime() > deadline) {
                     return null;
                 }
@@ -110,8 +127,41 @@ public final class ReportReceiver implements AutoCloseable {
 
     @Override
     public void close() {
-        CloseHelper.quietClose(subscription);
+        CloseHelper.quietCloseAll(subscriptions, handshake);
         driver.close();
+    }
+
+    /**
+     * A worker's HELLO (PROTOCOL.md, "The report channel"): if it is of this run and fresh, the
+     * worker's Aeron session is admitted (replacing its previous one) and a CHALLENGE answers it.
+     */
+    private void onHello(UnsafeBuffer b, int length, java.net.SocketAddress source) {
+        Refusal r = validator.validate(b, 0, length);
+        if (r == null && MessageHeader.type(b, 0) != MessageType.HELLO) {
+            r = Refusal.BAD_TYPE;
+        }
+        if (r == null && MessageHeader.incarnation(b, 0) != runId) {
+            r = Refusal.WRONG_INCARNATION;
+        }
+        int worker = r == null ? MessageHeader.workerId(b, 0) : 0;
+        if (r == null && !replay.accept(worker, MessageHeader.attempt(b, 0), MessageHeader.sequence(b, 0))) {
+            r = Refusal.REPLAY;
+        }
+        if (r != null) {
+            refused.merge(r, 1L, Long::sum);
+            return;
+        }
+        int aeronSession = b.getInt(MessageHeader.LENGTH, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (admitted[worker] != aeronSession) {
+            if (admitted[worker] != 0) {
+                subscriptions.release(admitted[worker]);
+            }
+            subscriptions.retain(aeronSession);
+            admitted[worker] = aeronSession;
+        }
+        int answerLength = MessageHeader.writeSigned(answer, answerAuthenticator, MessageType.CHALLENGE, 0, jobId, runId,
+                0, worker, 0, MessageHeader.session(b, 0), ++sequence, nonce, nonce.length);
+        handshake.send(answer, answerLength, source);
     }
 
     private void onMessage(DirectBuffer b, int offset, int length, Header header) {

@@ -4,11 +4,11 @@ import io.aeron.ChannelUriStringBuilder;
 import io.aeron.CommonContext;
 
 /**
- * The Aeron channels of PROTOCOL.md. Workers publish to the server's UDP endpoint; the server
- * publishes to workers on a manual multi-destination-cast channel (its control socket bound at
- * {@code port + 1}) to which it adds a worker's receive endpoint only after that worker's
- * authenticated HELLO, so nobody becomes a receiver by sending status messages. Subscriptions use
- * sparse log files: an image a stranger's SETUP creates reserves no memory up front.
+ * The Aeron channels of PROTOCOL.md. Workers publish to the server's UDP endpoint, where the server
+ * subscribes only to the sessions of authenticated HELLOs ({@link SessionSubscriptions}); the server
+ * publishes to workers on a manual multi-destination-cast channel to which it adds a worker's
+ * receive endpoint only after that worker's fresh JOIN ({@link Destinations}), so nobody becomes a
+ * receiver by sending status messages. Subscriptions use sparse log files.
  */
 public final class Channels {
 
@@ -28,10 +28,15 @@ public final class Channels {
                 .sparse(true).build();
     }
 
-    /** The server's publication to its workers: manual MDC, control socket at {@code bindHost:port+1}. */
-    public static String serverPublication(String bindHost, int port, int mtuBytes, int termLength) {
+    /** A receiving endpoint on {@code bindHost:port} for one Aeron session only. */
+    public static String sessionSubscription(String bindHost, int port, int sessionId) {
+        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(bindHost + ":" + port)
+                .sessionId(sessionId).sparse(true).build();
+    }
+
+    /** The server's publication to its workers: manual MDC (it sends only to destinations it adds). */
+    public static String serverPublication(int mtuBytes, int termLength) {
         return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA)
-                .controlEndpoint(bindHost + ":" + (port + 1))
                 .controlMode(CommonContext.MDC_CONTROL_MODE_MANUAL)
                 .mtu(mtuBytes)
                 .termLength(termLength)

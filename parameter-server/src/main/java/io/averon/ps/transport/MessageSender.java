@@ -43,6 +43,11 @@ public final class MessageSender {
         return offer;
     }
 
+    /** The next sequence number, used up (for a message this side sends outside the publication, e.g. a HELLO). */
+    public synchronized long nextSequence() {
+        return ++sequence;
+    }
+
     /** Payload bytes of a full chunk: what one frame of this publication carries besides header and MAC. */
     public int chunkBytes() {
         return chunkBytes;
@@ -55,13 +60,9 @@ public final class MessageSender {
             throw new IllegalArgumentException(type + " of " + length + " bytes does not fit one frame (" + chunkBytes
                     + " bytes of payload)");
         }
-        MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, session, ++sequence,
-                0, 0, 1, length, 0, length);
-        if (length > 0) {
-            message.putBytes(MessageHeader.LENGTH, payload, 0, length);
-        }
-        authenticator.sign(message, 0, MessageHeader.LENGTH + length);
-        offer.offer(publication, message, 0, MessageHeader.OVERHEAD + length, deadlineNs);
+        int messageLength = MessageHeader.writeSigned(message, authenticator, type, flags, jobId, incarnation, round,
+                workerId, attempt, session, ++sequence, payload, length);
+        offer.offer(publication, message, 0, messageLength, deadlineNs);
     }
 
     /**

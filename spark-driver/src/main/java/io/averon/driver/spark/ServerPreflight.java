@@ -17,11 +17,16 @@ final class ServerPreflight extends AbstractFunction1<Iterator<Integer>, Iterato
     private static final long serialVersionUID = 1L;
     private final String serverHost;
     private final int serverPort;
+    private final String jobName;
+    private final byte[] secret;
     private final long timeoutMs;
 
-    ServerPreflight(String serverHost, int serverPort, long timeoutMs) {
+    /** The job's name and secret reach the executor inside the Spark task, like the training plan's. */
+    ServerPreflight(String serverHost, int serverPort, String jobName, byte[] secret, long timeoutMs) {
         this.serverHost = serverHost;
         this.serverPort = serverPort;
+        this.jobName = jobName;
+        this.secret = secret.clone();
         this.timeoutMs = timeoutMs;
     }
 
@@ -31,7 +36,7 @@ final class ServerPreflight extends AbstractFunction1<Iterator<Integer>, Iterato
         String host = env.blockManager().blockManagerId().host();
         String problem = "";
         try {
-            ServerProbe.check(serverHost, serverPort, host, timeoutMs);
+            ServerProbe.check(serverHost, serverPort, host, jobName, secret, timeoutMs);
         } catch (ParameterServerUnreachableException e) {
             problem = "executor " + env.executorId() + ": " + e.getMessage();
         }

@@ -205,7 +205,7 @@ public final class SparkTrainer {
         List<String> problems;
         try {
             JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
-            problems = barrier(slots, new ServerPreflight(server, port, timeoutMs)).collect();
+            problems = barrier(slots, new ServerPreflight(server, port, plan.jobName(), plan.secret(), timeoutMs)).collect();
         } finally {
             sc.clearJobGroup();
         }

@@ -72,7 +72,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
                 .connectTimeoutMs(plan.connectTimeoutMs()).build();
         try (ParameterServerClient client = ParameterServerClient.connect(context);
-             ReportPublisher reports = new ReportPublisher(client.aeron(), plan.driverHost(), plan.reportPort(),
+             ReportPublisher reports = new ReportPublisher(client.aeron(), localHost, plan.driverHost(), plan.reportPort(),
                      plan.jobName(), plan.secret(), plan.runId(), worker, attempt, context.mtuBytes(),
                      context.termLength())) {
             client.cancelWhen(task::isInterrupted); // a killed stage must not leave this task waiting for a round

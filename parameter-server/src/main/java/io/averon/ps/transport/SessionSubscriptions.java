@@ -1,0 +1,90 @@
+package io.averon.ps.transport;
+
+import io.aeron.Aeron;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import org.agrona.CloseHelper;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * The receiving side of an endpoint that takes only the Aeron sessions it was told about: one
+ * session-specific subscription per admitted publication (reference counted), none for all
+ * sessions. Aeron creates no image, and sends no status message, for a SETUP or DATA frame of any
+ * other session, so a stranger's frames cost no log buffer and are not answered. A placeholder
+ * subscription for a random session binds the endpoint from the start. Owned by one thread.
+ */
+public final class SessionSubscriptions implements AutoCloseable {
+
+    private final Aeron aeron;
+    private final String bindHost;
+    private final int port;
+    private final int streamId;
+    private final Subscription placeholder;
+    private final Int2ObjectHashMap<Subscription> bySession = new Int2ObjectHashMap<>();
+    private final Int2IntHashMap references = new Int2IntHashMap(0);
+    private Subscription[] active = new Subscription[0];
+
+    public SessionSubscriptions(Aeron aeron, String bindHost, int port, int streamId) {
+        this.aeron = aeron;
+        this.bindHost = bindHost;
+        this.port = port;
+        this.streamId = streamId;
+        this.placeholder = aeron.addSubscription(Channels.sessionSubscription(bindHost, port,
+                new SecureRandom().nextInt()), streamId);
+    }
+
+    /** Admits the publication of Aeron session {@code sessionId} (or counts one more reference to it). */
+    public void retain(int sessionId) {
+        int count = references.get(sessionId);
+        if (count == 0) {
+            Subscription subscription = aeron.addSubscription(Channels.sessionSubscription(bindHost, port, sessionId),
+                    streamId);
+            bySession.put(sessionId, subscription);
+            active = Arrays.copyOf(active, active.length + 1);
+            active[active.length - 1] = subscription;
+        }
+        references.put(sessionId, count + 1);
+    }
+
+    /** Drops one reference; the last one closes the session's subscription (and its image). */
+    public void release(int sessionId) {
+        int count = references.get(sessionId);
+        if (count > 1) {
+            references.put(sessionId, count - 1);
+        } else if (count == 1) {
+            references.remove(sessionId);
+            Subscription subscription = bySession.remove(sessionId);
+            active = Arrays.stream(active).filter(s -> s != subscription).toArray(Subscription[]::new);
+            CloseHelper.quietClose(subscription);
+        }
+    }
+
+    /** Polls every admitted session once, at most {@code limit} fragments each. */
+    public int poll(FragmentHandler handler, int limit) {
+        int work = 0;
+        for (Subscription subscription : active) {
+            work += subscription.poll(handler, limit);
+        }
+        return work;
+    }
+
+    /** Sessions admitted now. */
+    public int count() {
+        return active.length;
+    }
+
+    @Override
+    public void close() {
+        for (Subscription subscription : active) {
+            CloseHelper.quietClose(subscription);
+        }
+        active = new Subscription[0];
+        bySession.clear();
+        references.clear();
+        CloseHelper.quietClose(placeholder);
+    }
+}
