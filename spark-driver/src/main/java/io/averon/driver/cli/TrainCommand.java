@@ -113,6 +113,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "spark with --resume: resume only from a checkpoint signed by this public key (PEM)")
     Path verifyKey;
 
+    @Option(names = "--allow-shared-secret-file",
+            description = "spark with --ps: accept a --secret-file readable by group or others")
+    boolean allowSharedSecretFile;
+
     @Option(names = "--deterministic",
             description = "spark: one native thread per task and seeded dropout: bit-identical runs for one seed")
     boolean deterministic;
@@ -254,7 +258,7 @@ final class TrainCommand implements Callable<Integer> {
             if (secretFile == null) {
                 throw new InvalidInputException("--ps needs --secret-file (the secret the server was started with)");
             }
-            identity = new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile));
+            identity = new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
         }
         if (resume && overwrite) {
             throw new InvalidInputException("--resume and --overwrite contradict each other; pick one");
