@@ -161,6 +161,13 @@ final class LocalCluster implements AutoCloseable {
                 }).findFirst().orElseThrow(() -> new IllegalStateException("no executor process runs in " + dir));
     }
 
+    /** The logs of the master and the workers (start.sh's RUNDIR/master.log, worker-N.log). */
+    List<Path> daemonLogs() throws IOException {
+        try (Stream<Path> files = Files.list(runDir)) {
+            return files.filter(p -> p.getFileName().toString().matches("(master|worker-\\d+)\\.log")).sorted().toList();
+        }
+    }
+
     /** Each executor's stderr (their logs) in the workers' work dirs, for application {@code appDirPrefix} ("app-"). */
     List<Path> executorLogs() throws IOException {
         try (Stream<Path> files = Files.walk(runDir)) {

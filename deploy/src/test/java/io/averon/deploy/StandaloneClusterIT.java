@@ -89,6 +89,13 @@ class StandaloneClusterIT {
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(!run.output().contains(EXPOSED_SECRET_WARNING), "Spark's RPC is authenticated and encrypted: "
                 + run.output());
+        // authentication really is on in the master, both workers and the driver (Spark's SecurityManager says so)
+        List<Path> daemons = cluster.daemonLogs();
+        assertEquals(3, daemons.size(), "master and two worker logs: " + daemons);
+        for (Path log : daemons) {
+            assertTrue(Files.readString(log).contains("authentication enabled"), log + " has no 'authentication enabled'");
+        }
+        assertTrue(run.output().contains("authentication enabled"), "the driver's SecurityManager: " + run.output());
 
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertEquals("mlp", metrics.path("config").path("model").asText(), "--conf spark.averon.model was used");
