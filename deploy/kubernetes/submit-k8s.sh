@@ -89,6 +89,7 @@ exec "$SPARK_HOME/bin/spark-submit" \
   --conf spark.averon.job=fashion-cnn \
   --conf spark.averon.workers=2 \
   --conf spark.averon.secret-file=/etc/averon/secret/secret \
+  --conf spark.averon.allow-shared-secret-file=true \
   --conf spark.averon.report-port=7072 \
   "${spark_args[@]}" \
   local:///opt/averon/averon-spark.jar "$@"

@@ -3,13 +3,20 @@
 # run from the Maven-built SPARK_HOME (deploy/local-cluster/spark-home.sh). Prints the master URL.
 #
 #   deploy/local-cluster/start.sh [--workers N] [--cores C] [--memory 2g] [--port 7077] [--dir RUNDIR]
+#                                 [--auth-secret-file FILE]
+#
+#   --auth-secret-file FILE   Spark's RPC authentication and encryption on (spark.authenticate=true,
+#                 spark.network.crypto.enabled=true): the master and the workers read the shared secret from
+#                 FILE (chmod 600; it reaches them in their environment, never on a command line), and hand
+#                 it to the executors they launch. Drivers need the same secret as spark.authenticate.secret
+#                 (e.g. in a --properties-file readable only by them) and both settings set to true.
 #
 #   RUNDIR (default deploy/target/local-cluster) gets the pid files, logs and the workers' work dirs
 #   (each executor's stdout/stderr is in RUNDIR/worker-I/app-*/EXECUTOR_ID/). Stop with stop.sh --dir RUNDIR.
 #   Submit with: SPARK_HOME=... deploy/spark-submit.sh --master "$(cat RUNDIR/master-url)" ... -- train ...
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WORKERS=2 CORES=1 MEMORY=2g PORT=7077 RUNDIR="$HERE/../target/local-cluster"
+WORKERS=2 CORES=1 MEMORY=2g PORT=7077 RUNDIR="$HERE/../target/local-cluster" AUTH_SECRET_FILE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --workers) WORKERS="$2"; shift 2 ;;
@@ -17,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --memory) MEMORY="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --dir) RUNDIR="$2"; shift 2 ;;
+    --auth-secret-file) AUTH_SECRET_FILE="$2"; shift 2 ;;
     *) echo "start.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +41,17 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
          java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
   FLAGS+=("--add-opens=java.base/$p=ALL-UNNAMED")
 done
+
+if [[ -n "$AUTH_SECRET_FILE" ]]; then
+  [[ -r "$AUTH_SECRET_FILE" ]] || { echo "start.sh: cannot read --auth-secret-file $AUTH_SECRET_FILE" >&2; exit 2; }
+  if [[ "$(stat -c %a "$AUTH_SECRET_FILE")" != [0-7]00 ]]; then
+    echo "start.sh: $AUTH_SECRET_FILE is readable by group or others; chmod 600 $AUTH_SECRET_FILE" >&2; exit 2
+  fi
+  # Spark's daemons take the secret from this variable (as executors do): not visible in ps
+  _SPARK_AUTH_SECRET="$(cat "$AUTH_SECRET_FILE")"
+  export _SPARK_AUTH_SECRET
+  FLAGS+=(-Dspark.authenticate=true -Dspark.network.crypto.enabled=true)
+fi
 
 # waits until FILE contains TEXT, or fails naming the log
 wait_for() {

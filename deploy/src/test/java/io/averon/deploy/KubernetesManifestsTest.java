@@ -181,6 +181,20 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void shouldAuthenticateAndEncryptSparkRpcWhereverTheJobSecretTravelsInSparkTasks() throws IOException {
+        // the job secret reaches the executors inside Spark tasks: Spark's RPC must be authenticated and encrypted
+        for (String key : List.of("spark.authenticate", "spark.network.crypto.enabled")) {
+            assertEquals("true", yarnProperties().getProperty(key), "averon-yarn.properties " + key);
+            assertEquals("true", sparkConf().path(key).asText(), "spark-application.yaml " + key);
+            assertEquals("true", SubmitScript.read().conf(key), "submit-k8s.sh " + key);
+        }
+        // a Secret volume is readable beyond its owner inside the pod (which nobody else shares): say so explicitly
+        assertTrue(strings(psContainer().path("command")).contains("--allow-shared-secret-file"), "averon ps");
+        assertEquals("true", sparkConf().path("spark.averon.allow-shared-secret-file").asText(), "spark-application.yaml");
+        assertEquals("true", SubmitScript.read().conf("spark.averon.allow-shared-secret-file"), "submit-k8s.sh");
+    }
+
+    @Test
     void shouldNeverExposeTheSecretWhenEnvironmentsAreBuilt() throws IOException {
         for (Path file : yamlFiles()) {
             for (JsonNode doc : documents(file)) {

@@ -34,8 +34,12 @@ final class LocalCluster implements AutoCloseable {
         this.masterUrl = masterUrl;
     }
 
-    /** Starts a master and {@code workers} workers of {@code cores} cores each; logs and work dirs in {@code runDir}. */
-    static LocalCluster start(Path runDir, int workers, int cores, String memory) throws Exception {
+    /**
+     * Starts a master and {@code workers} workers of {@code cores} cores each; logs and work dirs in
+     * {@code runDir}. With {@code authSecretFile}, Spark's RPC is authenticated with that secret and
+     * encrypted ({@code start.sh --auth-secret-file}); drivers then need {@link #authProperties}.
+     */
+    static LocalCluster start(Path runDir, int workers, int cores, String memory, Path authSecretFile) throws Exception {
         Run home = script(List.of(ROOT.resolve("deploy/local-cluster/spark-home.sh").toString()), Map.of(), 600);
         if (home.exitCode() != 0) {
             throw new IllegalStateException("spark-home.sh failed: " + home.output());
@@ -44,9 +48,13 @@ final class LocalCluster implements AutoCloseable {
         String last = home.output().replaceAll("\u001B\\[[0-9;]*m", "").strip().lines().reduce((a, b) -> b)
                 .orElseThrow();
         Path sparkHome = Path.of(last.substring(last.indexOf('/')));
-        Run started = script(List.of(ROOT.resolve("deploy/local-cluster/start.sh").toString(), "--workers", "" + workers,
-                "--cores", "" + cores, "--memory", memory, "--port", "" + freePort(), "--dir", runDir.toString()),
-                Map.of("SPARK_HOME", sparkHome.toString()), 300);
+        List<String> start = new ArrayList<>(List.of(ROOT.resolve("deploy/local-cluster/start.sh").toString(), "--workers",
+                "" + workers, "--cores", "" + cores, "--memory", memory, "--port", "" + freePort(), "--dir",
+                runDir.toString()));
+        if (authSecretFile != null) {
+            start.addAll(List.of("--auth-secret-file", authSecretFile.toString()));
+        }
+        Run started = script(start, Map.of("SPARK_HOME", sparkHome.toString()), 300);
         LocalCluster cluster = new LocalCluster(runDir, sparkHome, null);
         if (started.exitCode() != 0) {
             cluster.close();
@@ -55,6 +63,31 @@ final class LocalCluster implements AutoCloseable {
                     + "\nmaster.log:\n" + masterLog.substring(Math.max(0, masterLog.length() - 4000)));
         }
         return new LocalCluster(runDir, sparkHome, Files.readString(runDir.resolve("master-url")).strip());
+    }
+
+    /**
+     * A spark-submit properties file (chmod 600) turning on Spark's RPC authentication with the secret
+     * in {@code authSecretFile} and encryption, for drivers of a cluster started with it.
+     */
+    static Path authProperties(Path authSecretFile, Path properties) throws IOException {
+        String secret = Files.readString(authSecretFile, StandardCharsets.UTF_8).strip();
+        Files.deleteIfExists(properties);
+        Files.createFile(properties, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(properties, "spark.authenticate=true\nspark.network.crypto.enabled=true\n"
+                + "spark.authenticate.secret=" + secret + "\n", StandardCharsets.UTF_8);
+        return properties;
+    }
+
+    /** A new random secret in a file readable by its owner only. */
+    static Path secretFile(Path file) throws IOException {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        Files.deleteIfExists(file);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, java.util.HexFormat.of().formatHex(bytes), StandardCharsets.US_ASCII);
+        return file;
     }
 
     String masterUrl() {
@@ -126,6 +159,13 @@ final class LocalCluster implements AutoCloseable {
                         return false;
                     }
                 }).findFirst().orElseThrow(() -> new IllegalStateException("no executor process runs in " + dir));
+    }
+
+    /** The logs of the master and the workers (start.sh's RUNDIR/master.log, worker-N.log). */
+    List<Path> daemonLogs() throws IOException {
+        try (Stream<Path> files = Files.list(runDir)) {
+            return files.filter(p -> p.getFileName().toString().matches("(master|worker-\\d+)\\.log")).sorted().toList();
+        }
     }
 
     /** Each executor's stderr (their logs) in the workers' work dirs, for application {@code appDirPrefix} ("app-"). */

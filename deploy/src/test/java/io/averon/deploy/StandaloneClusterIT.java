@@ -25,14 +25,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The shaded jar under spark-submit on a real standalone cluster: a master and two workers, each
- * its own JVM, every executor its own JVM, the parameter server in the driver, over UDP.
+ * its own JVM, every executor its own JVM, the parameter server in the driver, over UDP. Spark's
+ * RPC is authenticated (one shared {@code spark.authenticate.secret}) and encrypted, as the job
+ * secret travels inside Spark tasks.
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
 
-    /** Two executors of one core and 1 GB each; options as Spark configuration, as a cluster user would give them. */
-    private static final List<String> SPARK_ARGS = List.of("--conf", "spark.executor.cores=1", "--conf",
+    /** What the driver warns when Spark's RPC would carry the job secret unprotected. */
+    private static final String EXPOSED_SECRET_WARNING = "travels to the executors inside Spark tasks";
+    /**
+     * Two executors of one core and 1 GB each; options as Spark configuration, as a cluster user would
+     * give them; Spark's authentication and encryption from a properties file readable by the driver only.
+     */
+    private static List<String> SPARK_ARGS;
+    private static final List<String> JOB_ARGS = List.of("--conf", "spark.executor.cores=1", "--conf",
             "spark.cores.max=2", "--conf", "spark.executor.memory=1g", "--driver-memory", "2g",
             "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=180s",
             "--conf", "spark.averon.model=mlp", "--conf", "spark.averon.epochs=2");
@@ -48,7 +56,11 @@ class StandaloneClusterIT {
     @BeforeAll
     static void startCluster() throws Exception {
         assertTrue(Files.isRegularFile(LocalCluster.JAR), "the shaded jar is built: " + LocalCluster.JAR);
-        cluster = LocalCluster.start(tmp.resolve("cluster"), 2, 1, "1536m");
+        Path sparkSecret = LocalCluster.secretFile(tmp.resolve("spark-auth.secret"));
+        SPARK_ARGS = new java.util.ArrayList<>(List.of("--properties-file",
+                LocalCluster.authProperties(sparkSecret, tmp.resolve("spark-auth.properties")).toString()));
+        SPARK_ARGS.addAll(JOB_ARGS);
+        cluster = LocalCluster.start(tmp.resolve("cluster"), 2, 1, "1536m", sparkSecret);
     }
 
     @AfterAll
@@ -75,6 +87,15 @@ class StandaloneClusterIT {
         Path out = tmp.resolve("mlp");
         LocalCluster.Run run = cluster.submit(SPARK_ARGS, train(out), 900);
         assertEquals(0, run.exitCode(), run.output());
+        assertTrue(!run.output().contains(EXPOSED_SECRET_WARNING), "Spark's RPC is authenticated and encrypted: "
+                + run.output());
+        // authentication really is on in the master, both workers and the driver (Spark's SecurityManager says so)
+        List<Path> daemons = cluster.daemonLogs();
+        assertEquals(3, daemons.size(), "master and two worker logs: " + daemons);
+        for (Path log : daemons) {
+            assertTrue(Files.readString(log).contains("authentication enabled"), log + " has no 'authentication enabled'");
+        }
+        assertTrue(run.output().contains("authentication enabled"), "the driver's SecurityManager: " + run.output());
 
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertEquals("mlp", metrics.path("config").path("model").asText(), "--conf spark.averon.model was used");
@@ -182,14 +203,10 @@ class StandaloneClusterIT {
         return ps;
     }
 
+    /** The parameter server's job secret, readable by its owner only (averon refuses a shared one). */
     private static Path secret() throws java.io.IOException {
         Path secret = tmp.resolve("job.secret");
-        if (!Files.exists(secret)) {
-            byte[] bytes = new byte[32];
-            new java.security.SecureRandom().nextBytes(bytes);
-            Files.writeString(secret, java.util.HexFormat.of().formatHex(bytes));
-        }
-        return secret;
+        return Files.exists(secret) ? secret : LocalCluster.secretFile(secret);
     }
 
     @Test

@@ -3,13 +3,16 @@ package io.averon.core.artifact;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.Versions;
 import io.averon.core.io.AtomicFiles;
+import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.model.ModelSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +20,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -26,11 +29,16 @@ import java.util.zip.ZipOutputStream;
  * <ol>
  *   <li>{@code manifest.json} — {@link Manifest}, including the SHA-256 of every entry below</li>
  *   <li>{@code manifest.sha256} — SHA-256 (hex) of {@code manifest.json}</li>
+ *   <li>{@code signature.ed25519} — optional, the 64-byte Ed25519 signature of the exact
+ *       {@code manifest.json} bytes ({@link SigningKey}); it authenticates every entry through their
+ *       SHA-256 in the manifest</li>
  *   <li>{@code configuration.json} — the DL4J configuration</li>
  *   <li>{@code parameters.bin} — {@link FloatVectorCodec} float32 parameter vector</li>
  *   <li>{@code updater.bin} — optional, the optimiser state in the same encoding</li>
  * </ol>
- * Reading refuses any other entry, duplicates, unknown format versions, checksum mismatches,
+ * Reading ({@link ArtifactZipReader}, under a {@link ReadPolicy}) verifies the signature (with a
+ * verify key) before anything else is inflated, and refuses any other entry, duplicates, entries
+ * out of order, unknown format versions, checksum mismatches, entries larger than the policy's cap
  * and parameter counts that do not match the configuration. Writes are atomic.
  *
  * @param model    the model, ready to use
@@ -40,31 +48,40 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
 
     /** {@code format} value of every manifest. */
     public static final String FORMAT = "averon-model";
-    /** The layout version this code writes and reads. */
+    /** The layout version this code writes and reads (the optional signature entry did not change it). */
     public static final int FORMAT_VERSION = 1;
     /** Model files larger than this are refused. */
     public static final long MAX_FILE_BYTES = 1L << 30;
 
     static final String MANIFEST = "manifest.json";
     static final String MANIFEST_SHA = "manifest.sha256";
+    static final String SIGNATURE = "signature.ed25519";
     static final String CONFIGURATION = "configuration.json";
     static final String PARAMETERS = "parameters.bin";
     static final String UPDATER = "updater.bin";
-    private static final long MAX_MANIFEST_BYTES = 4L << 20;
-    private static final long MAX_CONFIGURATION_BYTES = 16L << 20;
 
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** Writes {@code model} to {@code file} atomically (temporary file in the same directory, then rename). */
+    /** Writes {@code model} to {@code file} atomically (temporary file in the same directory, then rename), unsigned. */
     public static Manifest write(Path file, AveronModel model, ModelDescription description) {
-        return write(file.toString(), content -> AtomicFiles.write(file, content), model, description);
+        return write(file, model, description, null);
+    }
+
+    /** As {@link #write(Path, AveronModel, ModelDescription)}, signed with {@code signer} unless it is null. */
+    public static Manifest write(Path file, AveronModel model, ModelDescription description, SigningKey signer) {
+        return write(file.toString(), content -> AtomicFiles.write(file, content), model, description, signer);
     }
 
     /** As {@link #write(Path, AveronModel, ModelDescription)}, to any Hadoop FileSystem location ({@code hdfs://...}). */
-    public static Manifest write(io.averon.core.io.Location file, AveronModel model, ModelDescription description) {
-        return write(file.toString(), content -> AtomicFiles.write(file, content), model, description);
+    public static Manifest write(Location file, AveronModel model, ModelDescription description) {
+        return write(file, model, description, null);
+    }
+
+    /** As {@link #write(Location, AveronModel, ModelDescription)}, signed with {@code signer} unless it is null. */
+    public static Manifest write(Location file, AveronModel model, ModelDescription description, SigningKey signer) {
+        return write(file.toString(), content -> AtomicFiles.write(file, content), model, description, signer);
     }
 
     /** Where an encoded model goes: one of the {@link AtomicFiles} writers. */
@@ -74,86 +91,121 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     }
 
     private static Manifest write(String file, Destination destination, AveronModel model,
-                                  ModelDescription description) {
-        byte[] configuration = model.configurationJson().getBytes(StandardCharsets.UTF_8);
-        byte[] parameters = FloatVectorCodec.encode(model.params());
+                                  ModelDescription description, SigningKey signer) {
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        contents.put(CONFIGURATION, model.configurationJson().getBytes(StandardCharsets.UTF_8));
+        contents.put(PARAMETERS, FloatVectorCodec.encode(model.params()));
         INDArray updaterState = model.updaterState();
-        byte[] updater = updaterState == null ? null : FloatVectorCodec.encode(updaterState);
-        Map<String, String> entries = new LinkedHashMap<>();
-        entries.put(CONFIGURATION, Checksums.sha256(configuration));
-        entries.put(PARAMETERS, Checksums.sha256(parameters));
-        if (updater != null) {
-            entries.put(UPDATER, Checksums.sha256(updater));
+        if (updaterState != null) {
+            contents.put(UPDATER, FloatVectorCodec.encode(updaterState));
         }
+        Map<String, String> entries = new LinkedHashMap<>();
+        contents.forEach((name, bytes) -> entries.put(name, Checksums.sha256(bytes)));
         Manifest manifest = new Manifest(FORMAT, FORMAT_VERSION, model.kind(), description.classNames(),
                 description.inputShape(), description.normalizer(), description.split(), model.numParams(),
                 description.training(), description.seed(), description.data(), Versions.all(),
                 Instant.now().toString(), entries);
         try {
-            byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
-            destination.write(out -> {
-                try (ZipOutputStream zip = new ZipOutputStream(out)) {
-                    put(zip, MANIFEST, manifestBytes);
-                    put(zip, MANIFEST_SHA, Checksums.sha256(manifestBytes).getBytes(StandardCharsets.US_ASCII));
-                    put(zip, CONFIGURATION, configuration);
-                    put(zip, PARAMETERS, parameters);
-                    if (updater != null) {
-                        put(zip, UPDATER, updater);
-                    }
-                }
-            });
+            writeZip(destination, JSON.writeValueAsBytes(manifest), contents, signer);
             return manifest;
         } catch (IOException e) {
-            throw new io.averon.core.AveronException(file + ": cannot write model (" + e.getMessage() + ")", e);
+            throw new AveronException(file + ": cannot write model (" + e.getMessage() + ")", e);
         }
     }
 
-    /** Reads and verifies a model file. */
-    public static ModelArtifact read(Path file) {
-        return verify(ArtifactZipReader.readEntries(file, file.toString()), file.toString());
+    private static void writeZip(Destination destination, byte[] manifestBytes, Map<String, byte[]> contents,
+                                 SigningKey signer) throws IOException {
+        destination.write(out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                put(zip, MANIFEST, manifestBytes);
+                put(zip, MANIFEST_SHA, Checksums.sha256(manifestBytes).getBytes(StandardCharsets.US_ASCII));
+                if (signer != null) {
+                    put(zip, SIGNATURE, signer.sign(manifestBytes));
+                }
+                for (Map.Entry<String, byte[]> entry : contents.entrySet()) {
+                    put(zip, entry.getKey(), entry.getValue());
+                }
+            }
+        });
     }
 
-    /** Reads and verifies a model from any Hadoop FileSystem location ({@code hdfs://...}). */
-    public static ModelArtifact read(io.averon.core.io.Location file) {
-        return read(new java.io.ByteArrayInputStream(readBytes(file)), file.toString());
-    }
-
-    /** Reads and verifies a model from a stream; {@code name} is used in messages. */
-    public static ModelArtifact read(InputStream in, String name) {
-        return verify(ArtifactZipReader.readEntries(in, name), name);
-    }
-
-    private static ModelArtifact verify(Map<String, byte[]> raw, String name) {
-        byte[] manifestBytes = raw.get(MANIFEST);
-        String expectedManifestSha = new String(raw.get(MANIFEST_SHA), StandardCharsets.US_ASCII).trim();
-        if (!Checksums.matches(manifestBytes, expectedManifestSha)) {
-            throw new InvalidInputException(name + ": " + MANIFEST + " does not match its SHA-256 (corrupt or tampered)");
-        }
-        Manifest manifest;
+    /**
+     * Signs an existing model file in place (atomically): its checksums are verified first, then
+     * the same entries are written again with a signature by {@code signer} (replacing any earlier
+     * one). Nothing is decoded: the signed bytes are exactly the checked ones.
+     */
+    public static Manifest sign(Location file, SigningKey signer) {
+        ArtifactZipReader.Entries entries = ArtifactZipReader.read(new ByteArrayInputStream(readBytes(file)),
+                file.toString(), ReadPolicy.checksumsOnly().withNotices(notice -> { }));
         try {
-            manifest = JSON.readValue(manifestBytes, Manifest.class);
+            writeZip(content -> AtomicFiles.write(file, content), entries.manifestBytes(), entries.bytes(), signer);
+            return entries.manifest();
         } catch (IOException e) {
-            throw new InvalidInputException(name + ": unreadable " + MANIFEST + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            throw new AveronException(file + ": cannot write the signed model (" + e.getMessage() + ")", e);
         }
-        checkManifest(name, manifest);
-        for (Map.Entry<String, byte[]> entry : raw.entrySet()) {
-            String entryName = entry.getKey();
-            if (entryName.equals(MANIFEST) || entryName.equals(MANIFEST_SHA)) {
-                continue;
-            }
-            String expected = manifest.entries().get(entryName);
-            if (expected == null) {
-                throw new InvalidInputException(name + ": entry " + entryName + " is not listed in the manifest");
-            }
-            if (!Checksums.matches(entry.getValue(), expected)) {
-                throw new InvalidInputException(name + ": entry " + entryName + " does not match its SHA-256 (corrupt or tampered)");
-            }
-        }
-        for (String listed : manifest.entries().keySet()) {
-            if (!raw.containsKey(listed)) {
-                throw new InvalidInputException(name + ": entry " + listed + " listed in the manifest is missing (truncated?)");
-            }
-        }
+    }
+
+    /**
+     * Checks a model file under {@code policy} without loading it into ND4J: signature (with a
+     * verify key), checksums, format and entry list.
+     *
+     * @return its manifest
+     */
+    public static Manifest check(Location file, ReadPolicy policy) {
+        return ArtifactZipReader.read(new ByteArrayInputStream(readBytes(file)), file.toString(), policy).manifest();
+    }
+
+    /** Reads and verifies a model file (checksums only; see {@link ReadPolicy#checksumsOnly()}). */
+    public static ModelArtifact read(Path file) {
+        return read(file, ReadPolicy.checksumsOnly());
+    }
+
+    /** Reads and verifies a model file under {@code policy}. */
+    public static ModelArtifact read(Path file, ReadPolicy policy) {
+        return load(ArtifactZipReader.read(file, file.toString(), policy), file.toString());
+    }
+
+    /** Reads and verifies a model from any Hadoop FileSystem location ({@code hdfs://...}), checksums only. */
+    public static ModelArtifact read(Location file) {
+        return read(file, ReadPolicy.checksumsOnly());
+    }
+
+    /** Reads and verifies a model from any Hadoop FileSystem location under {@code policy}. */
+    public static ModelArtifact read(Location file, ReadPolicy policy) {
+        return read(new ByteArrayInputStream(readBytes(file)), file.toString(), policy);
+    }
+
+    /** Reads and verifies a model from a stream, checksums only; {@code name} is used in messages. */
+    public static ModelArtifact read(InputStream in, String name) {
+        return read(in, name, ReadPolicy.checksumsOnly());
+    }
+
+    /** Reads and verifies a model from a stream under {@code policy}; {@code name} is used in messages. */
+    public static ModelArtifact read(InputStream in, String name, ReadPolicy policy) {
+        return load(ArtifactZipReader.read(in, name, policy), name);
+    }
+
+    /**
+     * Reads and verifies a model file's bytes under {@code policy}. Once they are verified and before
+     * anything touches ND4J, {@code beforeLoad} learns from the configuration whether the model has
+     * convolution or pooling layers (commands pick the native build then).
+     */
+    public static ModelArtifact read(byte[] zip, String name, ReadPolicy policy, Consumer<Boolean> beforeLoad) {
+        ArtifactZipReader.Entries entries = ArtifactZipReader.read(new ByteArrayInputStream(zip), name, policy);
+        beforeLoad.accept(ModelSpec.hasConvolutionLayers(new String(entries.bytes().get(CONFIGURATION),
+                StandardCharsets.UTF_8)));
+        return load(entries, name);
+    }
+
+    /** As {@link #read(byte[], String, ReadPolicy, Consumer)}, checksums only. */
+    public static ModelArtifact read(byte[] zip, String name, Consumer<Boolean> beforeLoad) {
+        return read(zip, name, ReadPolicy.checksumsOnly(), beforeLoad);
+    }
+
+    /** Builds the model from checked entries. */
+    private static ModelArtifact load(ArtifactZipReader.Entries entries, String name) {
+        Manifest manifest = entries.manifest();
+        Map<String, byte[]> raw = entries.bytes();
         AveronModel model;
         try {
             model = AveronModel.fromConfiguration(manifest.modelKind(),
@@ -176,24 +228,10 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
     }
 
     /**
-     * Reads and verifies a model file's bytes. Before anything touches ND4J, {@code beforeLoad}
-     * learns from the configuration whether the model has convolution or pooling layers (commands
-     * pick the native build then); the zip is parsed once for both.
-     */
-    public static ModelArtifact read(byte[] zip, String name, java.util.function.Consumer<Boolean> beforeLoad) {
-        Map<String, byte[]> raw = ArtifactZipReader.readEntries(new java.io.ByteArrayInputStream(zip), name);
-        byte[] configuration = raw.get(CONFIGURATION);
-        if (configuration != null) {
-            beforeLoad.accept(ModelSpec.hasConvolutionLayers(new String(configuration, StandardCharsets.UTF_8)));
-        }
-        return verify(raw, name);
-    }
-
-    /**
      * Reads a model file's bytes from any Hadoop FileSystem location without decoding it (what
-     * goes to {@link #read(byte[], String, java.util.function.Consumer)}).
+     * goes to {@link #read(byte[], String, ReadPolicy, Consumer)}).
      */
-    public static byte[] readBytes(io.averon.core.io.Location file) {
+    public static byte[] readBytes(Location file) {
         if (!file.isFile()) {
             throw new InvalidInputException(file + ": " + (file.exists() ? "is a directory, not a model file"
                     : "no such file"));
@@ -208,7 +246,15 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
         }
     }
 
-    private static void checkManifest(String name, Manifest m) {
+    /** Parses and checks a manifest whose bytes were already authenticated or checksummed. */
+    static Manifest parseManifest(byte[] manifestBytes, String name) {
+        Manifest m;
+        try {
+            m = JSON.readValue(manifestBytes, Manifest.class);
+        } catch (IOException e) {
+            throw new InvalidInputException(name + ": unreadable " + MANIFEST + " ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
         if (!FORMAT.equals(m.format())) {
             throw new InvalidInputException(name + ": not an Averon model (format '" + m.format() + "')");
         }
@@ -223,6 +269,12 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
         if (!m.entries().containsKey(CONFIGURATION) || !m.entries().containsKey(PARAMETERS)) {
             throw new InvalidInputException(name + ": manifest does not list " + CONFIGURATION + " and " + PARAMETERS);
         }
+        for (String entry : m.entries().keySet()) {
+            if (!entry.equals(CONFIGURATION) && !entry.equals(PARAMETERS) && !entry.equals(UPDATER)) {
+                throw new InvalidInputException(name + ": manifest lists an unknown entry '" + entry + "'");
+            }
+        }
+        return m;
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
@@ -231,35 +283,5 @@ public record ModelArtifact(AveronModel model, Manifest manifest) {
         zip.putNextEntry(entry);
         zip.write(bytes);
         zip.closeEntry();
-    }
-
-    /** Updater state may hold up to this many values per parameter (Adam: 2, AMSGrad: 3). */
-    private static final int MAX_UPDATER_VALUES_PER_PARAMETER = 4;
-
-    /**
-     * Entry size limits used while reading: fixed, or derived from the manifest's parameter count,
-     * never taken from sizes the zip claims.
-     */
-    static long maxBytes(String entry, long parameterCount) {
-        return switch (entry) {
-            case MANIFEST -> MAX_MANIFEST_BYTES;
-            case MANIFEST_SHA -> 128;
-            case CONFIGURATION -> MAX_CONFIGURATION_BYTES;
-            case PARAMETERS -> FloatVectorCodec.encodedLength(parameterCount);
-            default -> FloatVectorCodec.encodedLength(parameterCount * MAX_UPDATER_VALUES_PER_PARAMETER);
-        };
-    }
-
-    static byte[] readBounded(InputStream in, long limit, String what) throws IOException {
-        int cap = (int) Math.min(limit + 1, Integer.MAX_VALUE - 8);
-        byte[] bytes = in.readNBytes(cap); // grows as it reads: never allocates the limit up front
-        if (bytes.length > limit || (bytes.length == cap && in.read() != -1)) {
-            throw new InvalidInputException(what + " is larger than the " + limit + " bytes allowed");
-        }
-        return bytes;
-    }
-
-    static InvalidInputException corrupt(String name, ZipException e) {
-        return new InvalidInputException(name + ": not a valid model zip (" + e.getMessage() + "; truncated or corrupt?)");
     }
 }

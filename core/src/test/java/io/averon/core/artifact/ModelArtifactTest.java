@@ -483,7 +483,7 @@ class ModelArtifactTest {
         Path good = writeModel("model.zip", trainedLogistic(7));
         Path bad = rezip(good, "count.zip", list -> editManifest(list, m -> m.put("parameter_count", 14)));
 
-        assertRefused(bad, "parameters.bin");
+        assertRefused(bad, "15 parameters", "manifest says 14");
     }
 
     @Test

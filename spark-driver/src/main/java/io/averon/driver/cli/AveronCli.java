@@ -13,7 +13,8 @@ import java.io.PrintWriter;
 @Command(name = "averon", mixinStandardHelpOptions = true, versionProvider = AveronCli.Version.class,
         description = "Train deep-learning models on Spark with an Aeron parameter server.",
         subcommands = {TrainCommand.class, LrFindCommand.class, EvaluateCommand.class, ImportCommand.class, ScoreCommand.class,
-                PsCommand.class, CommandLine.HelpCommand.class})
+                PsCommand.class, SigningCommands.Keygen.class, SigningCommands.Sign.class, SigningCommands.Verify.class,
+                CommandLine.HelpCommand.class})
 public final class AveronCli {
 
     /** Success. */

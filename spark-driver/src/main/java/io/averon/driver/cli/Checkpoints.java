@@ -4,6 +4,8 @@ import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ModelDescription;
+import io.averon.core.artifact.ReadPolicy;
+import io.averon.core.artifact.SigningKey;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import org.slf4j.Logger;
@@ -19,8 +21,9 @@ import java.util.regex.Pattern;
 
 /**
  * A run's checkpoints on any Hadoop FileSystem: {@code DIR/checkpoints/epoch-NNNN.zip}, each a
- * complete {@code model.zip} (SHA-256 manifest, updater state included) written under a temporary
- * name and renamed; the newest {@value #KEEP} are kept. Resuming picks the newest one that verifies and falls back to an
+ * complete {@code model.zip} (SHA-256 manifest, updater state included; signed when the run has a
+ * signing key) written under a temporary name and renamed; the newest {@value #KEEP} are kept.
+ * Resuming reads them under the run's {@link ReadPolicy} (with a verify key, only signed ones verify). Resuming picks the newest one that verifies and falls back to an
  * older one, with a warning, when the newest is damaged.
  */
 final class Checkpoints {
@@ -34,9 +37,17 @@ final class Checkpoints {
     }
 
     private final Location directory;
+    private final SigningKey signer;
+    private final ReadPolicy policy;
 
-    Checkpoints(Location runDirectory) {
+    /**
+     * @param signer signs every checkpoint, or null
+     * @param policy how checkpoints are read when resuming
+     */
+    Checkpoints(Location runDirectory, SigningKey signer, ReadPolicy policy) {
         this.directory = runDirectory.child("checkpoints");
+        this.signer = signer;
+        this.policy = policy;
     }
 
     Location directory() {
@@ -48,7 +59,7 @@ final class Checkpoints {
         try {
             directory.mkdirs();
             ModelArtifact.write(directory.child(String.format(java.util.Locale.ROOT, "epoch-%04d.zip", epoch)), model,
-                    description);
+                    description, signer);
             List<Location> all = list();
             for (int i = KEEP; i < all.size(); i++) {
                 all.get(i).delete();
@@ -75,21 +86,23 @@ final class Checkpoints {
             throw new InvalidInputException("--resume: no checkpoint in " + directory + "; nothing to resume "
                     + "(run without --resume to start over)");
         }
+        String newestProblem = null;
         for (int i = 0; i < all.size(); i++) {
             Location file = all.get(i);
             try {
-                ModelArtifact artifact = ModelArtifact.read(file);
+                ModelArtifact artifact = ModelArtifact.read(file, policy);
                 if (i > 0) {
                     LOG.warn("resuming from the older checkpoint {}", file.name());
                 }
                 return new Loaded(epochOf(file).orElseThrow(), file, artifact);
             } catch (AveronException e) {
+                newestProblem = newestProblem != null ? newestProblem : e.getMessage();
                 LOG.warn("checkpoint {} does not verify ({}){}", file, e.getMessage(),
                         i + 1 < all.size() ? "; falling back to " + all.get(i + 1).name() : "");
             }
         }
-        throw new InvalidInputException("--resume: none of the checkpoints in " + directory + " verifies; "
-                + "cannot resume (run without --resume to start over)");
+        throw new InvalidInputException("--resume: none of the checkpoints in " + directory + " verifies ("
+                + newestProblem + "); cannot resume (run without --resume to start over)");
     }
 
     /** Checkpoint files, newest epoch first. */

@@ -43,10 +43,15 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Native threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--verify-key", paramLabel = "FILE",
+            description = "Refuse the model unless it is signed by this Ed25519 public key (PEM, from averon keygen)")
+    java.nio.file.Path verifyKey;
+
     @Override
     public Integer call() throws Exception {
         int nativeThreads = threads != null ? Math.max(1, threads) : Runtime.getRuntime().availableProcessors();
-        ModelArtifact artifact = ModelArtifact.read(ModelArtifact.readBytes(Location.of(model)), model,
+        ModelKeys keys = ModelKeys.read(null, verifyKey);
+        ModelArtifact artifact = ModelArtifact.read(ModelArtifact.readBytes(Location.of(model)), model, keys.readPolicy(),
                 convolutional -> NativeRuntime.configure(new NativeSettings(nativeThreads, convolutional)));
         Manifest m = artifact.manifest();
         DataSpec spec = data.toSpec(!m.isClassification());

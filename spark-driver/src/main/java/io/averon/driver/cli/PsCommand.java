@@ -41,6 +41,10 @@ final class PsCommand implements Callable<Integer> {
             description = "The job secret (>= 32 bytes); never given on the command line")
     Path secretFile;
 
+    @Option(names = "--allow-shared-secret-file",
+            description = "Accept a --secret-file readable by group or others (default: refused; chmod 600 it)")
+    boolean allowSharedSecretFile;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Persist the averaged parameters after every round; a restart resumes from here")
     Path stateDir;
@@ -118,15 +122,18 @@ final class PsCommand implements Callable<Integer> {
             if (quorum != null) {
                 rounds.quorum(quorum);
             }
-            return ServerContext.builder().bind(bind.substring(0, colon), port).job(job, readSecret(secretFile))
+            return ServerContext.builder().bind(bind.substring(0, colon), port).job(job, readSecret(secretFile, allowSharedSecretFile))
                     .rounds(rounds.build()).stateDirectory(stateDir).registerOnFirstJoin(maxParameters).build();
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }
     }
 
-    /** The secret file's bytes, without a trailing newline; at least 32 bytes. */
-    static byte[] readSecret(Path file) {
+    /**
+     * The secret file's bytes, without a trailing newline; at least 32 bytes. A file readable by
+     * group or others is refused unless {@code allowShared} (then a warning says so).
+     */
+    static byte[] readSecret(Path file, boolean allowShared) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -135,6 +142,14 @@ final class PsCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new InvalidInputException(file + ": cannot read (" + e.getMessage() + ")");
         }
+        if (readableByOthers(file)) {
+            if (!allowShared) {
+                throw new InvalidInputException(file + ": the job secret is readable by group or others; chmod 600 "
+                        + file + " (or pass --allow-shared-secret-file)");
+            }
+            org.slf4j.LoggerFactory.getLogger(PsCommand.class).warn("{} is readable by group or others "
+                    + "(--allow-shared-secret-file): whoever can read it can forge parameter-server messages", file);
+        }
         int length = bytes.length;
         while (length > 0 && (bytes[length - 1] == '\n' || bytes[length - 1] == '\r')) {
             length--;
@@ -142,15 +157,15 @@ final class PsCommand implements Callable<Integer> {
         if (length < 32) {
             throw new InvalidInputException(file + ": the job secret must be at least 32 bytes, it has " + length);
         }
-        try {
-            if (Files.getPosixFilePermissions(file).stream().anyMatch(p -> p == PosixFilePermission.OTHERS_READ
-                    || p == PosixFilePermission.GROUP_READ)) {
-                org.slf4j.LoggerFactory.getLogger(PsCommand.class).warn("{} is readable by group or others; chmod 600 it",
-                        file);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            // permissions unknown: nothing to warn about
-        }
         return Arrays.copyOf(bytes, length);
+    }
+
+    private static boolean readableByOthers(Path file) {
+        try {
+            return Files.getPosixFilePermissions(file).stream().anyMatch(p -> p == PosixFilePermission.OTHERS_READ
+                    || p == PosixFilePermission.GROUP_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // permissions unknown (not a POSIX file system): nothing to check
+        }
     }
 }

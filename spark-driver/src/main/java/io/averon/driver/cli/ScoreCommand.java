@@ -62,6 +62,10 @@ final class ScoreCommand implements Callable<Integer> {
             description = "The input's features column (an array of numbers, or binary with one byte 0-255 per value). Default: ${DEFAULT-VALUE}")
     String featuresColumn;
 
+    @Option(names = "--verify-key", paramLabel = "FILE",
+            description = "Refuse the model unless it is signed by this Ed25519 public key (PEM, from averon keygen)")
+    java.nio.file.Path verifyKey;
+
     @Option(names = "--overwrite", description = "Replace --output if it exists")
     boolean overwrite;
 
@@ -74,7 +78,7 @@ final class ScoreCommand implements Callable<Integer> {
         Location target = Location.of(output);
         // everything that can be refused is refused before Spark starts
         try (RunDirectory staged = RunDirectory.forSparkOutput(target, overwrite, "--output")) {
-            ScoringModel scoring = ScoringModel.read(Location.of(model));
+            ScoringModel scoring = ScoringModel.read(Location.of(model), ModelKeys.read(null, verifyKey).readPolicy());
             Location source = Location.of(input);
             if (!source.exists()) {
                 throw new InvalidInputException(input + ": no such file or directory");

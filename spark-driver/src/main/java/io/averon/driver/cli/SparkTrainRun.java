@@ -63,11 +63,12 @@ final class SparkTrainRun {
      * @param hardExamples the final model's highest-loss held-out examples for report.html, found on
      *                     the driver; null when the driver does not hold the data (Parquet data
      *                     sets are read in the executors)
+     * @param keys         signs model.zip and the checkpoints; verifies checkpoints on --resume
      */
     record Request(Location out, boolean overwrite, boolean resume, String master, Fit fit,
                    AveronModel model, SparkTrainingConfig config, SparkTrainer.JobIdentity identity,
                    Map<String, Object> configJson, Supplier<ModelDescription> description, TrainingListener progress,
-                   Function<AveronModel, List<HardExample>> hardExamples) {
+                   Function<AveronModel, List<HardExample>> hardExamples, ModelKeys keys) {
     }
 
     /** Trains on the run's data, in the run's Spark session. */
@@ -82,7 +83,7 @@ final class SparkTrainRun {
     /** Runs the request; returns the finished run's directory and result. */
     static TrainingResult run(Request r) {
         Location out = r.out();
-        Checkpoints checkpoints = new Checkpoints(out);
+        Checkpoints checkpoints = new Checkpoints(out, r.keys().signer(), r.keys().readPolicy());
         SparkTrainer.Resume resume = null;
         List<Map<String, Object>> earlierEpochs = new ArrayList<>();
         Location old = null;
@@ -150,7 +151,7 @@ final class SparkTrainRun {
             throw e;
         }
         r.configJson().put("workers", result.workers());
-        ModelArtifact.write(out.child("model.zip"), result.model(), r.description().get());
+        ModelArtifact.write(out.child("model.zip"), result.model(), r.description().get(), r.keys().signer());
         MetricsFile.write(out.child("metrics.json"), r.configJson(), epochs, result.training().finalMetrics().toJson(),
                 MetricsFile.summary(result.training(), epochs.size()));
         if (r.hardExamples() == null) {

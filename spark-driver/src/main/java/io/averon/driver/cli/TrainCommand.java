@@ -104,6 +104,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "spark: continue the run in --out from its newest valid checkpoint")
     boolean resume;
 
+    @Option(names = "--sign-key", paramLabel = "FILE",
+            description = "Sign model.zip and every checkpoint with this Ed25519 private key (PEM, from averon keygen; "
+                    + "chmod 600)")
+    Path signKey;
+
+    @Option(names = "--verify-key", paramLabel = "FILE",
+            description = "spark with --resume: resume only from a checkpoint signed by this public key (PEM)")
+    Path verifyKey;
+
+    @Option(names = "--allow-shared-secret-file",
+            description = "spark with --ps: accept a --secret-file readable by group or others")
+    boolean allowSharedSecretFile;
+
     @Option(names = "--deterministic",
             description = "spark: one native thread per task and seeded dropout: bit-identical runs for one seed")
     boolean deterministic;
@@ -196,8 +209,13 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
         }
         Location parquet = AveronDataset.named(dataSpec.source());
+        if (verifyKey != null && !resume) {
+            throw new InvalidInputException("--verify-key checks the checkpoints --resume continues from; add --resume "
+                    + "or drop it");
+        }
+        ModelKeys keys = ModelKeys.read(signKey, verifyKey);
         if (engine == Engine.SPARK) {
-            return trainOnSpark(spec, dataSpec, parquet, updater, config, outDir);
+            return trainOnSpark(spec, dataSpec, parquet, updater, config, outDir, keys);
         }
         if (parquet != null) {
             throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
@@ -218,7 +236,8 @@ final class TrainCommand implements Callable<Integer> {
 
             TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(), progress());
 
-            ModelArtifact.write(run.staging().child("model.zip"), net, describe(dataSpec, split, configJson));
+            ModelArtifact.write(run.staging().child("model.zip"), net, describe(dataSpec, split, configJson),
+                    keys.signer());
             MetricsFile.write(run.staging().child("metrics.json"), configJson, result);
             SparkTrainRun.writeReport(run.staging().child("report.html"), configJson, result.epochs(),
                     result.finalMetrics(), () -> io.averon.core.report.HardExamples.find(net, split.test(),
@@ -229,7 +248,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
-                             TrainingConfig config, Location outDir) {
+                             TrainingConfig config, Location outDir, ModelKeys keys) {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
@@ -239,7 +258,7 @@ final class TrainCommand implements Callable<Integer> {
             if (secretFile == null) {
                 throw new InvalidInputException("--ps needs --secret-file (the secret the server was started with)");
             }
-            identity = new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile));
+            identity = new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
         }
         if (resume && overwrite) {
             throw new InvalidInputException("--resume and --overwrite contradict each other; pick one");
@@ -247,7 +266,8 @@ final class TrainCommand implements Callable<Integer> {
         // The driver trains nothing: it checks the model against the data and holds the averaged model.
         Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
         if (parquet != null) {
-            return trainOnParquet(spec, dataSpec, parquet, updater, config, nativeInfo, sparkConfig, identity, outDir);
+            return trainOnParquet(spec, dataSpec, parquet, updater, config, nativeInfo, sparkConfig, identity, outDir,
+                    keys);
         }
         TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
         AveronModel net = ModelCheck.build(spec, split, updater, seed);
@@ -260,7 +280,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master,
                 (spark, trainer, from, job, listener) -> trainer.fit(dataSpec, split, net, from, job, listener),
                 net, sparkConfig, identity, configJson, () -> description, progress(),
-                trained -> io.averon.core.report.HardExamples.find(trained, split.test(), SparkTrainRun.HARD_EXAMPLES)));
+                trained -> io.averon.core.report.HardExamples.find(trained, split.test(), SparkTrainRun.HARD_EXAMPLES),
+                keys));
         return finished(result, outDir);
     }
 
@@ -270,7 +291,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     private int trainOnParquet(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
                                TrainingConfig config, Map<String, Object> nativeInfo, SparkTrainingConfig sparkConfig,
-                               SparkTrainer.JobIdentity identity, Location outDir) {
+                               SparkTrainer.JobIdentity identity, Location outDir, ModelKeys keys) {
         AveronDataset.Metadata meta = AveronDataset.metadata(parquet);
         AveronModel net = ModelCheck.build(spec, meta.probe(dataSpec.source()), updater, seed);
         config.augmentation().checkApplies(meta.shape(), dataSpec.source());
@@ -300,7 +321,7 @@ final class TrainCommand implements Callable<Integer> {
             return trained;
         };
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, fit, net,
-                sparkConfig, identity, configJson, description::get, progress(), model -> hardExamples.get()));
+                sparkConfig, identity, configJson, description::get, progress(), model -> hardExamples.get(), keys));
         return finished(result, outDir);
     }
 

@@ -3,6 +3,7 @@ package io.averon.driver.spark;
 import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
+import io.averon.core.artifact.ReadPolicy;
 import io.averon.core.io.Location;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.runtime.NativeRuntime;
@@ -32,12 +33,20 @@ public final class ScoringModel {
 
     /**
      * Reads {@code model.zip} from any Hadoop file system and verifies it (SHA-256 manifest,
-     * parameters); a truncated or tampered file is an {@link InvalidInputException} naming it.
+     * parameters; checksums only, with a notice); a truncated or corrupt file is an {@link InvalidInputException} naming it.
      * Before ND4J loads, selects its native build for the model (oneDNN for convolutional models).
      */
     public static ScoringModel read(Location file) {
+        return read(file, ReadPolicy.checksumsOnly());
+    }
+
+    /**
+     * As {@link #read(Location)} under {@code policy}: with a verify key, an unsigned or badly
+     * signed model is refused. Executors reload exactly the bytes verified here.
+     */
+    public static ScoringModel read(Location file, ReadPolicy policy) {
         byte[] bytes = ModelArtifact.readBytes(file);
-        return new ScoringModel(file.toString(), bytes, ModelArtifact.read(bytes, file.toString(), convolutional ->
+        return new ScoringModel(file.toString(), bytes, ModelArtifact.read(bytes, file.toString(), policy, convolutional ->
                 NativeRuntime.configure(new NativeSettings(Runtime.getRuntime().availableProcessors(), convolutional))));
     }
 

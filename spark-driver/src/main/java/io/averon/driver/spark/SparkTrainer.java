@@ -248,6 +248,7 @@ public final class SparkTrainer {
         if (config.parameterServer() != null && identity == null) {
             throw new InvalidInputException("an external parameter server (--ps) needs the job's --secret-file and --job");
         }
+        SecretTransport.warnIfExposed(sc.getConf());
         JobIdentity job = identity != null ? identity : new JobIdentity("averon-" + Long.toHexString(new SecureRandom()
                 .nextLong()), randomSecret());
         long updaterState = model.updaterState() == null ? 0 : model.updaterState().length();

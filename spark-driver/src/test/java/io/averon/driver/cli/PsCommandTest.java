@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,8 +36,8 @@ class PsCommandTest {
 
     @Test
     void shouldRefuseMissingOrShortSecretsAndBadBindWithExitCodeTwo() throws Exception {
-        Path shortSecret = Files.writeString(tmp.resolve("short"), "too-short\n");
-        Path good = Files.writeString(tmp.resolve("good"), SECRET + "\n");
+        Path shortSecret = secretFile("short", "too-short\n");
+        Path good = secretFile("good", SECRET + "\n");
         assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file",
                 tmp.resolve("missing").toString()), "missing", "no such file");
         assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file",
@@ -51,7 +52,7 @@ class PsCommandTest {
 
     @Test
     void shouldAverageTwoWorkersWhenRunAsItsOwnProcess() throws Exception {
-        Path secret = Files.writeString(tmp.resolve("secret"), SECRET + "\n");
+        Path secret = secretFile("secret", SECRET + "\n");
         int port = io.averon.ps.transport.Ports.freeUdpPortPair();
         Process ps = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
@@ -92,6 +93,29 @@ class PsCommandTest {
         }
         assertTrue(output.stream().anyMatch(l -> l.contains("parameter server stopped") && l.contains("roundsClosed=1")),
                 () -> "output: " + output);
+    }
+
+    /** A secret file readable by its owner only, as the server demands. */
+    private Path secretFile(String name, String content) throws java.io.IOException {
+        Path file = Files.writeString(tmp.resolve(name), content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    @Test
+    void shouldRefuseASecretFileReadableByGroupOrOthersUnlessAllowed() throws Exception {
+        Path shared = secretFile("shared", SECRET + "\n");
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r-----"));
+        assertRefused(CliRun.of("ps", "--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file", shared.toString()),
+                shared.toString(), "readable by group or others", "chmod 600", "--allow-shared-secret-file");
+        assertRefused(CliRun.of("train", "--ps", "127.0.0.1:40000", "--secret-file", shared.toString(), "--out",
+                tmp.resolve("out").toString()), shared.toString(), "chmod 600");
+
+        PsCommand allowed = new PsCommand();
+        new picocli.CommandLine(allowed).parseArgs("--bind", "127.0.0.1:40000", "--workers", "2", "--secret-file",
+                shared.toString(), "--allow-shared-secret-file");
+        assertEquals("127.0.0.1", allowed.context().bindHost(), "accepted (with a warning) when allowed");
+        assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8), PsCommand.readSecret(shared, true));
     }
 
     private static float[] round(int port, int worker, float[] values, long samples) {
