@@ -19,11 +19,14 @@ package io.averon.ps;
  * @param termLength        Aeron term length of this worker's publication (max message = term / 8)
  * @param heartbeatIntervalMs how often the background heartbeat is sent
  * @param connectTimeoutMs  how long join waits for a connection and the server's answer
+ * @param runId             the training run this worker belongs to (its driver's random id): a
+ *                          server that served another run starts over for a new one
+ * @param resume            whether the run resumes: a new run then continues the server's rounds
  */
 public record ClientContext(String serverHost, int serverPort, String localHost, String jobName, byte[] secret,
                             int workerId, int attempt, long parameterCount, long updaterStateCount, byte[] configHash,
                             String aeronDirectory, int mtuBytes, int termLength, long heartbeatIntervalMs,
-                            long connectTimeoutMs) {
+                            long connectTimeoutMs, long runId, boolean resume) {
 
     public ClientContext {
         if (serverHost == null || serverHost.isBlank() || localHost == null || localHost.isBlank()) {
@@ -86,6 +89,8 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         private int termLength = 16 << 20;
         private long heartbeatIntervalMs = 1000;
         private long connectTimeoutMs = 30_000;
+        private long runId;
+        private boolean resume;
 
         public Builder server(String host, int port) {
             serverHost = host;
@@ -139,10 +144,17 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
             return this;
         }
 
+        /** The training run (default 0) and whether it resumes (default false). */
+        public Builder run(long id, boolean resumes) {
+            runId = id;
+            resume = resumes;
+            return this;
+        }
+
         public ClientContext build() {
             return new ClientContext(serverHost, serverPort, localHost, jobName, secret, workerId, attempt,
                     parameterCount, updaterStateCount, configHash, aeronDirectory, mtuBytes, termLength,
-                    heartbeatIntervalMs, connectTimeoutMs);
+                    heartbeatIntervalMs, connectTimeoutMs, runId, resume);
         }
     }
 }

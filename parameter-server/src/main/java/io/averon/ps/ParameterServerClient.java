@@ -70,6 +70,7 @@ public final class ParameterServerClient implements AutoCloseable {
     private long awaitedRound = -1;
     private long ackRound = -1;
     private String refusal;
+    private Refusal refusalCode;
     private boolean averagedComplete;
     private boolean globalFollows;
     private volatile java.util.function.BooleanSupplier cancelled = () -> false;
@@ -146,6 +147,29 @@ public final class ParameterServerClient implements AutoCloseable {
      */
     public Joined join(boolean fetchGlobal) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.connectTimeoutMs());
+        while (true) {
+            try {
+                return joinOnce(fetchGlobal, deadline);
+            } catch (ServerBusyException e) {
+                // another run's workers are still live (e.g. a driver that died moments ago): they are
+                // declared dead within the server's heartbeat timeout
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BUSY_RETRY_MS) > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(BUSY_RETRY_MS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new ParameterServerException("interrupted while waiting to join " + serverName, interrupted);
+                }
+            }
+        }
+    }
+
+    /** How long a worker waits before joining again a server that serves another run. */
+    static final long BUSY_RETRY_MS = 500;
+
+    private Joined joinOnce(boolean fetchGlobal, long deadline) {
         joined = false; // (re)joining: heartbeats pause, and this join's answers set the server incarnation
         ackRound = -1;
         refusal = null;
@@ -176,15 +200,16 @@ public final class ParameterServerClient implements AutoCloseable {
         sender.offer().awaitConnected(publication, deadline);
         ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
         payload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash())
-                .putLong(challengeNonce).putInt(sender.chunkBytes());
+                .putLong(challengeNonce).putInt(sender.chunkBytes()).putLong(context.runId());
+        int flags = (fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0) | (context.resume() ? MessageHeader.FLAG_RESUME : 0);
         // the server adds this worker's endpoint as a destination on the JOIN, so its first answer
         // may go out before the image exists here: repeat the JOIN until answered
         long nextJoin = 0;
         while (ackRound < 0) {
             throwIfRefused("join");
             if (System.nanoTime() - nextJoin >= 0) {
-                sender.sendSmall(MessageType.JOIN, fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0, jobId, incarnation, 0,
-                        context.workerId(), context.attempt(), session, payload.array(), payload.capacity(), deadline);
+                sender.sendSmall(MessageType.JOIN, flags, jobId, incarnation, 0, context.workerId(), context.attempt(),
+                        session, payload.array(), payload.capacity(), deadline);
                 nextJoin = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
             }
             pollUntil(deadline, "answer to JOIN (is this worker's endpoint reachable from the server?)");
@@ -393,9 +418,14 @@ public final class ParameterServerClient implements AutoCloseable {
     private void throwIfRefused(String what) {
         if (refusal != null) {
             String reason = refusal;
+            Refusal code = refusalCode;
             refusal = null;
-            if (reason.startsWith("round ")) {
+            refusalCode = null;
+            if (code == Refusal.ROUND_FAILED || code == Refusal.WRONG_ROUND) {
                 throw new RoundFailedException(serverName + ": " + reason);
+            }
+            if (code == Refusal.BUSY) {
+                throw new ServerBusyException(serverName + " refused " + what + ": " + reason);
             }
             throw new ParameterServerException(serverName + " refused " + what + ": " + reason);
         }
@@ -436,8 +466,10 @@ public final class ParameterServerClient implements AutoCloseable {
                 // only a refusal of what we are waiting for counts: a refusal of another round (e.g.
                 // provoked by someone replaying our old messages) must not abort the current one
                 if (ackRound < 0 ? target == context.workerId() : round == awaitedRound) {
-                    byte[] text = new byte[MessageHeader.payloadLength(b, offset)];
-                    b.getBytes(offset + MessageHeader.LENGTH, text);
+                    int payload = offset + MessageHeader.LENGTH;
+                    refusalCode = Refusal.ofCode(b.getShort(payload, ByteOrder.LITTLE_ENDIAN) & 0xffff);
+                    byte[] text = new byte[MessageHeader.payloadLength(b, offset) - 2];
+                    b.getBytes(payload + 2, text);
                     refusal = new String(text, StandardCharsets.UTF_8);
                 }
             }

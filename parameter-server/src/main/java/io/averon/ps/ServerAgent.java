@@ -29,6 +29,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,7 +51,10 @@ final class ServerAgent implements Agent {
     private final Destinations destinations;
     private final UnsafeBuffer handshakeOut = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
     private final RoundStateStore store;
-    private final RoundStateStore.SavedState saved;
+    /** The saved state a restarted server resumes from; dropped when a new training run starts over. */
+    private RoundStateStore.SavedState saved;
+    /** The training run the rounds belong to; 0 until the first JOIN names one. */
+    private long currentRun;
     private final ServerCounters counters;
     private final MessageAuthenticator receiveAuthenticator;
     private final MessageAuthenticator sendAuthenticator;
@@ -115,6 +119,24 @@ final class ServerAgent implements Agent {
         LOG.info("model registered: {}", fingerprint);
     }
 
+    /**
+     * A new training run, after another one ended: the rounds start again from 0 with no global
+     * vector, and the model is registered again (up front, or by this JOIN).
+     */
+    private void startOver() {
+        LOG.info("a new training run joins after run {} ended: rounds start over from 0", Long.toHexString(currentRun));
+        saved = null;
+        coordinator = null;
+        model = null;
+        Arrays.fill(assemblers, null);
+        Arrays.fill(toldRound, 0);
+        counters.lastClosedRound.set(0);
+        validator = new MessageValidator(receiveAuthenticator, jobId, 0, chunkBytes(), workers, true);
+        if (context.model() != null) {
+            register(context.model());
+        }
+    }
+
     @Override
     public String roleName() {
         return "averon-parameter-server";
@@ -146,7 +168,8 @@ final class ServerAgent implements Agent {
         } else if (outcome instanceof RoundOutcome.Failed failed) {
             counters.roundsFailed.incrementAndGet();
             LOG.warn("{}", failed.reason());
-            sendRefused(MessageHeader.SERVER_ID, MessageHeader.NO_SESSION, failed.round(), failed.reason());
+            sendRefused(MessageHeader.SERVER_ID, MessageHeader.NO_SESSION, failed.round(), Refusal.ROUND_FAILED,
+                    failed.reason());
             work++;
         }
         return work;
@@ -236,7 +259,7 @@ final class ServerAgent implements Agent {
             case HEARTBEAT -> {
                 if (coordinator.precheck(worker, coordinator.openRound()) == Refusal.NOT_JOINED) {
                     counters.refused(Refusal.NOT_JOINED);
-                    sendRefused(worker, session, coordinator.openRound(), "worker " + worker
+                    sendRefused(worker, session, coordinator.openRound(), Refusal.NOT_JOINED, "worker " + worker
                             + " is not joined (declared dead or left); rejoin");
                 }
             }
@@ -310,17 +333,31 @@ final class ServerAgent implements Agent {
             acknowledge(b, offset, worker, session, coordinator.lastClosedRound()); // the JOIN_ACK was lost
             return;
         }
+        long run = b.getLong(payload + 60, ByteOrder.LITTLE_ENDIAN);
+        if (run != currentRun) {
+            List<Integer> live = coordinator == null ? List.of() : coordinator.liveWorkers();
+            if (!live.isEmpty()) {
+                counters.refused(Refusal.BUSY);
+                sendRefused(worker, session, 0, Refusal.BUSY, "the parameter server is serving another training run,"
+                        + " whose workers " + live + " are live; retry when they have left or are declared dead");
+                return;
+            }
+            if (currentRun != 0 && (MessageHeader.flags(b, offset) & MessageHeader.FLAG_RESUME) == 0) {
+                startOver();
+            }
+            currentRun = run;
+        }
         int workerChunkBytes = b.getInt(payload + 56, ByteOrder.LITTLE_ENDIAN);
         if (workerChunkBytes != chunkBytes()) {
             counters.refused(Refusal.CHUNK_MISMATCH);
-            sendRefused(worker, session, 0, "worker " + worker + " cuts vectors into chunks of " + workerChunkBytes
+            sendRefused(worker, session, 0, Refusal.CHUNK_MISMATCH, "worker " + worker + " cuts vectors into chunks of " + workerChunkBytes
                     + " bytes, this server into " + chunkBytes() + ": give both the same MTU (" + context.mtuBytes() + ")");
             return;
         }
         if (model == null) {
             if (parameters < 1 || updaterState < 0 || parameters + updaterState > context.maxVectorLength()) {
                 counters.refused(Refusal.MODEL_MISMATCH);
-                sendRefused(worker, session, 0, "model of " + parameters + " parameters + " + updaterState
+                sendRefused(worker, session, 0, Refusal.MODEL_MISMATCH, "model of " + parameters + " parameters + " + updaterState
                         + " updater state exceeds this server's limit of " + context.maxVectorLength() + " floats");
                 return;
             }
@@ -328,13 +365,13 @@ final class ServerAgent implements Agent {
                 register(new ModelFingerprint(parameters, updaterState, hash));
             } catch (ParameterServerException e) {
                 counters.refused(Refusal.MODEL_MISMATCH);
-                sendRefused(worker, session, 0, e.getMessage());
+                sendRefused(worker, session, 0, Refusal.MODEL_MISMATCH, e.getMessage());
                 return;
             }
         }
         if (!model.accepts(parameters, updaterState, hash)) {
             counters.refused(Refusal.MODEL_MISMATCH);
-            sendRefused(worker, session, 0, "model mismatch: the server has " + model + ", worker " + worker + " has "
+            sendRefused(worker, session, 0, Refusal.MODEL_MISMATCH, "model mismatch: the server has " + model + ", worker " + worker + " has "
                     + parameters + " parameters + " + updaterState + " updater state (config " + shortHash(hash) + ")");
             return;
         }
@@ -387,7 +424,7 @@ final class ServerAgent implements Agent {
                     && !coordinator.addGlobalTo(worker, values)) {
                 assemblers[worker].clear();
                 refuse(worker, round, Refusal.BAD_LENGTH, false);
-                sendRefused(worker, sessions.joinedSession(worker), round, "round " + round + ": a delta needs a global vector to add to, and there is "
+                sendRefused(worker, sessions.joinedSession(worker), round, Refusal.BAD_LENGTH, "round " + round + ": a delta needs a global vector to add to, and there is "
                         + "none yet; push full parameters first");
                 return;
             }
@@ -416,16 +453,18 @@ final class ServerAgent implements Agent {
             if (reason == Refusal.NOT_FINITE || reason == Refusal.OUT_OF_BOUNDS) {
                 LOG.warn("worker {}: {}", worker, detail);
             }
-            sendRefused(worker, sessions.joinedSession(worker), round, detail);
+            sendRefused(worker, sessions.joinedSession(worker), round, reason, detail);
         }
     }
 
     /** A REFUSED to {@code worker}'s {@code session} (or to every worker: SERVER_ID, NO_SESSION). */
-    private void sendRefused(int worker, long session, long round, String reason) {
+    private void sendRefused(int worker, long session, long round, Refusal code, String reason) {
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        int length = Math.min(text.length, MessageValidator.MAX_REASON);
-        System.arraycopy(text, 0, smallPayload, 0, length);
-        sendSmall(MessageType.REFUSED, 0, worker, session, round, length);
+        int length = Math.min(text.length, MessageValidator.MAX_REASON - 2);
+        smallPayload[0] = (byte) code.code();
+        smallPayload[1] = (byte) (code.code() >>> 8);
+        System.arraycopy(text, 0, smallPayload, 2, length);
+        sendSmall(MessageType.REFUSED, 0, worker, session, round, length + 2);
     }
 
     private void sendSmall(MessageType type, int flags, int worker, long session, long round, int length) {

@@ -9,7 +9,8 @@ import java.util.HexFormat;
 
 /**
  * A worker in its own JVM, for {@link ParameterServerProcessTest}. Arguments: port, worker id,
- * rounds, parameters, secret file, hang-at-round (-1 = never). Prints {@code ROUND r <sha256>} of
+ * rounds, parameters, secret file, hang-at-round (-1 = never), and optionally the training run id
+ * (default 0). Prints {@code ROUND r <sha256>} of
  * each averaged vector, and {@code HANGING r} before hanging (instead of pushing) at that round.
  */
 public final class WorkerProcessMain {
@@ -24,9 +25,10 @@ public final class WorkerProcessMain {
         int parameters = Integer.parseInt(args[3]);
         byte[] secret = Files.readAllBytes(Path.of(args[4]));
         int hangAt = Integer.parseInt(args[5]);
+        long runId = args.length > 6 ? Long.parseLong(args[6]) : 0;
         ClientContext context = ClientContext.builder().server("127.0.0.1", port).job("test-job", secret)
                 .worker(worker, 0).model(parameters, 0, PsTestSupport.CONFIG_HASH).mtu(1408, 64 * 1024)
-                .heartbeatIntervalMs(300).connectTimeoutMs(30_000).build();
+                .heartbeatIntervalMs(300).connectTimeoutMs(30_000).run(runId, false).build();
         try (ParameterServerClient client = ParameterServerClient.connect(context)) {
             long round = client.join() + 1;
             for (int r = 0; r < rounds; r++, round++) {

@@ -31,6 +31,8 @@ public final class MessageHeader {
     public static final int FLAG_GLOBAL = 4;
     /** HELLO: only checking that the server answers (a preflight); it keeps no state for it. */
     public static final int FLAG_PROBE = 8;
+    /** JOIN: the worker's training run resumes from the server's rounds even if the server served another run. */
+    public static final int FLAG_RESUME = 16;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;

@@ -19,11 +19,14 @@ public final class MessageValidator {
     public static final int MAX_ENDPOINT = 255;
     /** Payload of a CHALLENGE: the server's nonce. */
     public static final int CHALLENGE_PAYLOAD = 8;
-    /** Payload of a JOIN: parameter count, updater-state count, 32-byte config hash, the server's nonce, chunk bytes. */
-    public static final int JOIN_PAYLOAD = 8 + 8 + 32 + 8 + 4;
+    /**
+     * Payload of a JOIN: parameter count, updater-state count, 32-byte config hash, the server's
+     * nonce, chunk bytes (int32), the training run (int64).
+     */
+    public static final int JOIN_PAYLOAD = 8 + 8 + 32 + 8 + 4 + 8;
     /** Payload of a JOIN_ACK: the server's current round. */
     public static final int JOIN_ACK_PAYLOAD = 8;
-    /** Largest REFUSED reason. */
+    /** Largest REFUSED payload: a 2-byte code ({@link Refusal#code()}), then the UTF-8 reason. */
     public static final int MAX_REASON = 1024;
     /** Largest REPORT (UTF-8 JSON, chunked like a vector). */
     public static final int MAX_REPORT = 60 * 1024;
@@ -106,7 +109,7 @@ public final class MessageValidator {
             case JOIN -> single(index, count, total, chunkOffset, payload, JOIN_PAYLOAD);
             case JOIN_ACK -> single(index, count, total, chunkOffset, payload, JOIN_ACK_PAYLOAD);
             case HEARTBEAT, LEAVE -> single(index, count, total, chunkOffset, payload, 0);
-            case REFUSED -> count == 1 && total == payload && chunkOffset == 0 && payload <= MAX_REASON;
+            case REFUSED -> count == 1 && total == payload && chunkOffset == 0 && payload >= 2 && payload <= MAX_REASON;
             case REPORT -> total > 0 && total <= MAX_REPORT && chunked(index, count, total, chunkOffset, payload);
             case PUSH, AVERAGED, REPORT_VECTOR -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
                     && chunked(index, count, total, chunkOffset, payload);

@@ -1,6 +1,10 @@
 package io.averon.ps.protocol;
 
-/** Why a received message was dropped; each is counted separately. */
+/**
+ * Why a received message was dropped (each is counted separately), and the code a REFUSED
+ * message carries ({@link #code()}: PROTOCOL.md's table; the order below is the wire format, so
+ * new reasons go at the end).
+ */
 public enum Refusal {
     /** A message that did not arrive as one Aeron frame: dropped before anything of it is kept. */
     FRAGMENTED,
@@ -41,5 +45,21 @@ public enum Refusal {
     /** A JOIN whose chunk size is not the server's (sender and receiver must cut vectors alike). */
     CHUNK_MISMATCH,
     /** A contribution with an absurd magnitude, or whose update norm exceeds the configured bound. */
-    OUT_OF_BOUNDS
+    OUT_OF_BOUNDS,
+    /** A JOIN of another training run while workers of the current one are live: retry later. */
+    BUSY,
+    /** A round that ended below the quorum (sent to every worker). */
+    ROUND_FAILED;
+
+    private static final Refusal[] BY_CODE = values();
+
+    /** The wire code of a REFUSED with this reason. */
+    public int code() {
+        return ordinal() + 1;
+    }
+
+    /** The reason of a wire code, or null for an unknown code. */
+    public static Refusal ofCode(int code) {
+        return code >= 1 && code <= BY_CODE.length ? BY_CODE[code - 1] : null;
+    }
 }

@@ -68,6 +68,11 @@ final class PsCommand implements Callable<Integer> {
     @Option(names = "--outer-lr", defaultValue = "1.0", description = "Outer learning rate on the averaged delta. Default: ${DEFAULT-VALUE}")
     double outerLearningRate;
 
+    @Option(names = "--max-update-norm", defaultValue = "0", paramLabel = "NORM",
+            description = "Refuse a contribution whose parameters moved further than NORM (L2) from the last average "
+                    + "(0 = no bound; values beyond 1e20 are always refused). Default: ${DEFAULT-VALUE}")
+    double maxUpdateNorm;
+
     @Option(names = "--max-parameters", defaultValue = "250000000",
             description = "Largest model (floats) a first JOIN may register. Default: ${DEFAULT-VALUE}")
     long maxParameters;
@@ -118,7 +123,7 @@ final class PsCommand implements Callable<Integer> {
         try {
             OuterOptimizer outer = OuterOptimizer.of(outerLearningRate, outerMomentum);
             RoundSettings.Builder rounds = RoundSettings.builder().expectedWorkers(workers).roundTimeoutMs(roundTimeoutMs)
-                    .heartbeatTimeoutMs(heartbeatTimeoutMs).outerOptimizer(outer);
+                    .heartbeatTimeoutMs(heartbeatTimeoutMs).outerOptimizer(outer).maxUpdateNorm(maxUpdateNorm);
             if (quorum != null) {
                 rounds.quorum(quorum);
             }

@@ -101,6 +101,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--outer-lr", defaultValue = "1.0", description = "spark: outer learning rate. Default: ${DEFAULT-VALUE}")
     double outerLr;
 
+    @Option(names = "--max-update-norm", defaultValue = "0", paramLabel = "NORM",
+            description = "spark: the driver's parameter server refuses a contribution whose parameters moved further "
+                    + "than NORM (L2) from the last average (0 = no bound; values beyond 1e20 are always refused)")
+    double maxUpdateNorm;
+
     @Option(names = "--resume", description = "spark: continue the run in --out from its newest valid checkpoint")
     boolean resume;
 
@@ -252,7 +257,7 @@ final class TrainCommand implements Callable<Integer> {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
-                .deterministic(deterministic).outer(outerLr, outerMomentum).failAt(failAt).build();
+                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).failAt(failAt).build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
             if (secretFile == null) {

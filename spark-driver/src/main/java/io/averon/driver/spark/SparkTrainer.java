@@ -261,7 +261,7 @@ public final class SparkTrainer {
                 source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(), config);
 
         Path stateDir = null;
-        long runId = new SecureRandom().nextLong();
+        long runId = new SecureRandom().nextLong() | 1; // never 0: a server's "no run yet"
         try (ParameterServer server = config.parameterServer() == null
                 ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers,
                 (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
@@ -271,7 +271,7 @@ public final class SparkTrainer {
                      (int) (model.numParams() + updaterState), Ports.DEFAULT_MTU_BYTES)) {
             String serverHost = server != null ? driverHost : config.serverHost();
             int serverPort = server != null ? server.context().port() : config.externalServerPort();
-            TaskPlan plan = new TaskPlan(job.name(), job.secret(), runId, serverHost, serverPort, driverHost, reports.port(),
+            TaskPlan plan = new TaskPlan(job.name(), job.secret(), runId, resume != null, serverHost, serverPort, driverHost, reports.port(),
                     config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(),
@@ -419,7 +419,7 @@ public final class SparkTrainer {
                 .model(parameters, updaterState, configHash)
                 .rounds(RoundSettings.builder().expectedWorkers(workers).quorum(workers)
                         .roundTimeoutMs(config.roundTimeoutMs()).heartbeatTimeoutMs(config.heartbeatTimeoutMs())
-                        .outerOptimizer(config.outerOptimizer()).build())
+                        .outerOptimizer(config.outerOptimizer()).maxUpdateNorm(config.maxUpdateNorm()).build())
                 .stateDirectory(stateDir)
                 .build();
         return ParameterServer.start(context);

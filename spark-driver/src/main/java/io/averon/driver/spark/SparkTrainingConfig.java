@@ -24,6 +24,8 @@ import io.averon.core.train.TrainingConfig;
  * @param outerLearningRate outer learning rate applied by the driver's parameter server to each round's
  *                          averaged change (1 with momentum 0 = plain averaging)
  * @param outerMomentum     outer Nesterov momentum (0 = plain averaging; DiLoCo uses 0.9 with rate 0.7)
+ * @param maxUpdateNorm     the driver's parameter server refuses a contribution whose parameters are
+ *                          further than this (L2) from the last global vector; 0 = no bound
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
  *                          on every attempt) before that minibatch; null = off
  */
@@ -31,7 +33,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
                                   int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
                                   long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
                                   boolean deterministic, double outerLearningRate, double outerMomentum,
-                                  String failAt) {
+                                  double maxUpdateNorm, String failAt) {
 
     public SparkTrainingConfig {
         if (training == null) {
@@ -70,6 +72,14 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         if (!(outerLearningRate > 0) || !(outerMomentum >= 0 && outerMomentum < 1)) {
             throw new InvalidInputException("--outer-lr must be > 0 and --outer-momentum in [0, 1), got "
                     + outerLearningRate + " / " + outerMomentum);
+        }
+        if (!(maxUpdateNorm >= 0) || Double.isInfinite(maxUpdateNorm)) {
+            throw new InvalidInputException("--max-update-norm must be a finite number >= 0 (0 = no bound), got "
+                    + maxUpdateNorm);
+        }
+        if (parameterServer != null && maxUpdateNorm > 0) {
+            throw new InvalidInputException("--max-update-norm configures the driver's parameter server; with --ps give"
+                    + " it to 'averon ps' instead");
         }
         if (parameterServer != null && (outerLearningRate != 1 || outerMomentum != 0)) {
             throw new InvalidInputException("--outer-lr / --outer-momentum configure the driver's parameter server; "
@@ -112,6 +122,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private boolean deterministic;
         private double outerLearningRate = 1;
         private double outerMomentum;
+        private double maxUpdateNorm;
         private String failAt;
 
         private Builder(TrainingConfig training) {
@@ -184,10 +195,16 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /** Default 0: no bound on how far one contribution may move the parameters. */
+        public Builder maxUpdateNorm(double value) {
+            maxUpdateNorm = value;
+            return this;
+        }
+
         public SparkTrainingConfig build() {
             return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
                     driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
-                    outerLearningRate, outerMomentum, failAt);
+                    outerLearningRate, outerMomentum, maxUpdateNorm, failAt);
         }
     }
 }

@@ -9,9 +9,10 @@ import java.io.Serializable;
  * Everything a training task needs, shipped to executors inside the (Spark-serialized) task: the
  * model configuration, where the parameter server and the driver's report
  * endpoint are, and the job secret (through Spark, never argv). {@code runId} is this training run's
- * random id: the driver's report receiver refuses reports of any other run.
+ * random id: the driver's report receiver refuses reports of any other run, and a long-lived
+ * parameter server starts its rounds over when a new run joins ({@code resumed}: unless it resumes).
  */
-record TaskPlan(String jobName, byte[] secret, long runId, String serverHost, int serverPort, String driverHost, int reportPort,
+record TaskPlan(String jobName, byte[] secret, long runId, boolean resumed, String serverHost, int serverPort, String driverHost, int reportPort,
                 TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
                 long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
                 boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, FailureHook failAt)
