@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * same run. A round moves {@code workers x size} floats to the server and the average back to
  * every worker, so its effective throughput is {@code 2 x workers x size x 4 bytes / latency}.
  *
- * <p>Usage: {@code RoundLatencyBenchmark [sizes=1000000,10000000,100000000] [workers=2,4,8] [rounds=3]}.
+ * <p>Usage: {@code RoundLatencyBenchmark [sizes=1000000,10000000,100000000] [workers=2,4,8] [rounds=3]
+ * [mtu=8192]}: the MTU of the server's and the workers' channels (every message is one frame of it).
  * The 100M x 8 case holds ~7 GB of vectors: give the JVM {@code -Xmx10g}.
  */
 public final class RoundLatencyBenchmark {
@@ -36,6 +37,7 @@ public final class RoundLatencyBenchmark {
     private static final byte[] SECRET = "benchmark-secret-0123456789-abcdefgh".getBytes(StandardCharsets.US_ASCII);
     private static final int CHUNK = 1 << 20;
     private static final int TERM = 16 << 20;
+    private static int mtu;
 
     private RoundLatencyBenchmark() {
     }
@@ -44,6 +46,8 @@ public final class RoundLatencyBenchmark {
         int[] sizes = parse(args.length > 0 ? args[0] : "1000000,10000000,100000000");
         int[] workerCounts = parse(args.length > 1 ? args[1] : "2,4,8");
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        mtu = args.length > 3 ? Integer.parseInt(args[3]) : io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
+        System.out.println("MTU " + mtu);
         double raw = rawThroughputGBps();
         System.out.printf(Locale.ROOT, "raw Aeron UDP loopback, 1 MiB messages, same driver setup: %.3f GB/s%n%n", raw);
         System.out.println("| parameters | workers | round latency (median of " + rounds + ") | effective GB/s | vs raw |");
@@ -102,7 +106,7 @@ public final class RoundLatencyBenchmark {
         ServerContext context = ServerContext.builder().bind("127.0.0.1", port).job("bench", SECRET)
                 .model(size, 0, hash).rounds(RoundSettings.builder().expectedWorkers(workers)
                         .roundTimeoutMs(600_000).heartbeatTimeoutMs(60_000).build())
-                .mtu(io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, TERM).sendTimeoutMs(600_000).build();
+                .mtu(mtu, TERM).sendTimeoutMs(600_000).build();
         float[] values = new float[size];
         Arrays.fill(values, 0.5f);
         try (ParameterServer server = ParameterServer.start(context);
@@ -134,7 +138,7 @@ public final class RoundLatencyBenchmark {
     private static double[] runWorker(int port, int worker, int size, byte[] hash, float[] values, int rounds,
                                       String aeronDirectory) {
         ClientContext context = ClientContext.builder().server("127.0.0.1", port).job("bench", SECRET)
-                .worker(worker, 0).model(size, 0, hash).aeronDirectory(aeronDirectory).mtu(io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, TERM)
+                .worker(worker, 0).model(size, 0, hash).aeronDirectory(aeronDirectory).mtu(mtu, TERM)
                 .connectTimeoutMs(60_000).build();
         double[] seconds = new double[rounds];
         try (ParameterServerClient client = ParameterServerClient.connect(context)) {

@@ -5,7 +5,7 @@ package io.averon.ps;
  * {@link #builder()}.
  *
  * @param serverHost        the parameter server's host (its UDP endpoint)
- * @param serverPort        the server's port; its averaged-parameters control port is port + 1
+ * @param serverPort        the server's port (its Aeron endpoint); its HELLO port is port + 1
  * @param localHost         this worker's interface for receiving (the address the server can reach)
  * @param jobName           the job's name (both sides derive the job id from it)
  * @param secret            the per-job key, &gt;= 32 bytes (from a file or Spark; never argv)

@@ -2,7 +2,6 @@ package io.averon.ps;
 
 import io.aeron.Aeron;
 import io.aeron.Publication;
-import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.protocol.ChunkAssembler;
 import io.averon.ps.protocol.MessageAuthenticator;
@@ -14,6 +13,7 @@ import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
 import io.averon.ps.transport.HandshakeSocket;
 import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.SessionSubscriptions;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SingleFrameHandler;
 import org.agrona.CloseHelper;
@@ -44,7 +44,9 @@ public final class ParameterServerClient implements AutoCloseable {
     private final EmbeddedMediaDriver driver;
     private final Aeron aeron;
     private final Publication publication;
-    private final Subscription subscription;
+    /** The server's stream, read only from the session of the server's publication (its CHALLENGE names it). */
+    private final SessionSubscriptions ingress;
+    private int serverSession;
     private final HandshakeSocket handshake;
     private final java.net.InetSocketAddress handshakeAddress;
     private final MessageAuthenticator helloAuthenticator;
@@ -93,8 +95,7 @@ public final class ParameterServerClient implements AutoCloseable {
             this.publication = aeron.addExclusivePublication(
                     Channels.workerPublication(context.serverHost(), context.serverPort(), context.mtuBytes(),
                             context.termLength()), Channels.TO_SERVER_STREAM);
-            this.subscription = aeron.addSubscription(Channels.workerSubscription(context.localHost()),
-                    Channels.TO_WORKERS_STREAM);
+            this.ingress = new SessionSubscriptions(aeron, context.localHost(), 0, Channels.TO_WORKERS_STREAM);
             this.handshake = HandshakeSocket.bind(context.localHost(), 0);
         } catch (RuntimeException e) {
             if (embedded != null) {
@@ -179,7 +180,7 @@ public final class ParameterServerClient implements AutoCloseable {
         globalFollows = false;
         averagedComplete = false;
         session = nonzeroRandom();
-        byte[] hello = helloPayload(localEndpoint(deadline));
+        byte[] hello = helloPayload(localEndpoint());
         // HELLO travels as a plain UDP datagram to PORT + 1 and may be lost: repeat it until answered
         long nextHello = 0;
         while (challengeNonce == 0) {
@@ -235,6 +236,17 @@ public final class ParameterServerClient implements AutoCloseable {
         handshake.send(helloMessage, length, handshakeAddress);
     }
 
+    /** From now on this worker reads the stream of that server publication only (a new one after a server restart). */
+    private void admitServerSession(int session) {
+        if (session != serverSession) {
+            if (serverSession != 0) {
+                ingress.release(serverSession);
+            }
+            ingress.retain(session);
+            serverSession = session;
+        }
+    }
+
     /** A CHALLENGE (or REFUSED) answering this join's HELLO, on the handshake socket. */
     private void onHandshake(org.agrona.concurrent.UnsafeBuffer b, int length, java.net.SocketAddress source) {
         onMessage(b, 0, length, null);
@@ -243,20 +255,9 @@ public final class ParameterServerClient implements AutoCloseable {
     /** How often a joining worker repeats its HELLO until the CHALLENGE arrives. */
     static final long HELLO_INTERVAL_MS = 200;
 
-    /** This worker's receive endpoint as bound ({@code host:port}); the HELLO tells the server. */
-    private String localEndpoint(long deadline) {
-        idle.reset();
-        while (true) {
-            for (String address : subscription.localSocketAddresses()) {
-                int colon = address.lastIndexOf(':');
-                return context.localHost() + address.substring(colon); // the host as configured: what the server can reach
-            }
-            if (System.nanoTime() > deadline) {
-                throw new ParameterServerUnreachableException("no local receive endpoint bound on " + context.localHost()
-                        + " before the deadline");
-            }
-            idle.idle();
-        }
+    /** This worker's receive endpoint ({@code host:port}, the host as configured: what the server can reach). */
+    String localEndpoint() {
+        return context.localHost() + ":" + ingress.port();
     }
 
     private byte[] helloPayload(String endpoint) {
@@ -267,7 +268,7 @@ public final class ParameterServerClient implements AutoCloseable {
         }
         ByteBuffer hello = ByteBuffer.allocate(MessageValidator.HELLO_FIXED_PAYLOAD + host.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        hello.putInt(publication.sessionId()).putShort((short) 0).putShort((short) host.length).put(host);
+        hello.putInt(publication.sessionId()).put(new byte[6]).putShort((short) host.length).put(host);
         return hello.array();
     }
 
@@ -362,6 +363,7 @@ public final class ParameterServerClient implements AutoCloseable {
         } finally {
             joined = false;
             handshake.close();
+            ingress.close();
             if (driver != null) {
                 driver.close();
             } else {
@@ -401,7 +403,7 @@ public final class ParameterServerClient implements AutoCloseable {
         if (Thread.currentThread().isInterrupted() || cancelled.getAsBoolean()) {
             throw new ParameterServerException("cancelled while waiting for " + what + " from " + serverName);
         }
-        int work = subscription.poll(frames, 64);
+        int work = ingress.poll(frames, 64);
         if (work == 0) {
             if (System.nanoTime() > deadline) {
                 throw new ParameterServerUnreachableException("no " + what + " from " + serverName + " before the deadline");
@@ -449,6 +451,7 @@ public final class ParameterServerClient implements AutoCloseable {
                 if (challengeNonce == 0) {
                     incarnation = MessageHeader.incarnation(b, offset); // the server run that challenged this join
                     challengeNonce = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
+                    admitServerSession(b.getInt(offset + MessageHeader.LENGTH + 8, ByteOrder.LITTLE_ENDIAN));
                 }
             }
             case JOIN_ACK -> {

@@ -289,7 +289,7 @@ final class ServerAgent implements Agent {
         long session = MessageHeader.session(b, 0);
         int payload = MessageHeader.LENGTH;
         int aeronSession = b.getInt(payload, ByteOrder.LITTLE_ENDIAN);
-        int endpointLength = b.getShort(payload + 6, ByteOrder.LITTLE_ENDIAN);
+        int endpointLength = b.getShort(payload + 10, ByteOrder.LITTLE_ENDIAN);
         if (endpointLength != MessageHeader.payloadLength(b, 0) - MessageValidator.HELLO_FIXED_PAYLOAD) {
             counters.refused(Refusal.BAD_LENGTH);
             return;
@@ -311,7 +311,7 @@ final class ServerAgent implements Agent {
     private void answerHandshake(MessageType type, int worker, long session, long nonce, java.net.SocketAddress to) {
         ByteBuffer challenge = ByteBuffer.wrap(smallPayload, 0, MessageValidator.CHALLENGE_PAYLOAD)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        challenge.putLong(0, nonce);
+        challenge.putLong(0, nonce).putInt(8, publication.sessionId());
         int length = MessageHeader.writeSigned(handshakeOut, sendAuthenticator, type, 0, jobId, incarnation, 0, worker,
                 0, session, sender.nextSequence(), smallPayload, MessageValidator.CHALLENGE_PAYLOAD);
         handshake.send(handshakeOut, length, to);

@@ -8,8 +8,8 @@ import java.nio.file.Path;
  * Settings of a {@link ParameterServer}, validated on construction (before any socket opens).
  * Build with {@link #builder()}.
  *
- * @param bindHost          the only interface the server binds (its UDP endpoint and MDC control port)
- * @param port              worker → server port; {@code port + 1} is the averaged-parameters control port
+ * @param bindHost          the only interface the server binds (its Aeron endpoint and HELLO port)
+ * @param port              worker → server Aeron port; {@code port + 1} receives workers' HELLO datagrams
  * @param jobName           the job's name (the job id is derived from it)
  * @param secret            the per-job key, &gt;= 32 bytes
  * @param model             the registered model, or null: the first worker's JOIN registers it

@@ -147,6 +147,44 @@ class ParameterServerAttackSurfaceTest {
     }
 
     /**
+     * A joined worker reads only the server's session too: 2,000 forged SETUPs and status messages
+     * sent to its receive endpoint get no answer, and its next round is exact.
+     */
+    @Test
+    void shouldAnswerForgedSetupsToAWorkersEndpointWithNothing() throws Exception {
+        int port = Ports.freeUdpPortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 1, PARAMETERS).build());
+             EmbeddedMediaDriver workerDriver = EmbeddedMediaDriver.launch("test-worker-surface");
+             io.aeron.Aeron counters = io.aeron.Aeron.connect(EmbeddedMediaDriver.clientContext(workerDriver.directory()));
+             ParameterServerClient worker = ParameterServerClient.connect(PsTestSupport.client(port, 0, PARAMETERS,
+                     workerDriver.directory()).build())) {
+            long round = worker.join() + 1;
+            String endpoint = worker.localEndpoint();
+            long before = counters.countersReader().getCounterValue(SystemCounterDescriptor.BYTES_RECEIVED.id());
+            try (ForgedFrames stranger = new ForgedFrames("127.0.0.1",
+                    Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)))) {
+                for (int i = 0; i < 2000; i++) {
+                    stranger.setup(7000 + i, Channels.TO_WORKERS_STREAM, 64 * 1024, 1408);
+                    stranger.statusMessageAskingForSetup(7000 + i, Channels.TO_WORKERS_STREAM);
+                    if (i % 100 == 0) {
+                        Thread.sleep(5);
+                    }
+                }
+                Thread.sleep(2000);
+                long received = counters.countersReader().getCounterValue(SystemCounterDescriptor.BYTES_RECEIVED.id())
+                        - before;
+                assertTrue(received >= stranger.bytesSent() / 2, "the worker's driver received " + received + " of "
+                        + stranger.bytesSent() + " bytes");
+                assertEquals(0, stranger.bytesReceived(), "bytes out / bytes in = " + stranger.bytesReceived() + " / "
+                        + stranger.bytesSent());
+            }
+            float[] values = PsTestSupport.contribution(round, 0, PARAMETERS);
+            ParameterServerClient.Averaged averaged = worker.pushAndAwait(round, values, PARAMETERS, 5, 30_000);
+            assertArrayEquals(values, Arrays.copyOf(averaged.values(), averaged.count()));
+        }
+    }
+
+    /**
      * While two workers run rounds, a keyless listener subscribes as receivers of dynamic MDC did
      * (status messages to PORT + 1) and says HELLO with a wrong key: it receives nothing, while the
      * server sends to exactly the two workers' endpoints, and to none once they left.
@@ -239,7 +277,7 @@ class ParameterServerAttackSurfaceTest {
     static byte[] helloPayload(int aeronSession, String endpoint) {
         byte[] host = endpoint.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(MessageValidator.HELLO_FIXED_PAYLOAD + host.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(aeronSession).putShort((short) 0).putShort((short) host.length).put(host);
+        b.putInt(aeronSession).put(new byte[6]).putShort((short) host.length).put(host);
         return b.array();
     }
 

@@ -11,14 +11,14 @@ import org.agrona.DirectBuffer;
 public final class MessageValidator {
 
     /**
-     * Payload of a HELLO before the endpoint: Aeron session id (int32), reserved (int16, zero),
+     * Payload of a HELLO before the endpoint: Aeron session id (int32), reserved (6 bytes, zero),
      * endpoint length (int16). A HELLO is never shorter than the CHALLENGE that answers it.
      */
-    public static final int HELLO_FIXED_PAYLOAD = 4 + 2 + 2;
+    public static final int HELLO_FIXED_PAYLOAD = 4 + 6 + 2;
     /** Longest receive endpoint ({@code host:port}, UTF-8) a HELLO may carry. */
     public static final int MAX_ENDPOINT = 255;
-    /** Payload of a CHALLENGE: the server's nonce. */
-    public static final int CHALLENGE_PAYLOAD = 8;
+    /** Payload of a CHALLENGE: the server's nonce (int64), the Aeron session id of its publication (int32). */
+    public static final int CHALLENGE_PAYLOAD = 8 + 4;
     /**
      * Payload of a JOIN: parameter count, updater-state count, 32-byte config hash, the server's
      * nonce, chunk bytes (int32), the training run (int64).

@@ -53,10 +53,4 @@ public final class Channels {
         return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(host + ":" + port)
                 .mtu(mtuBytes).termLength(termLength).build();
     }
-
-    /** A worker's receive endpoint on {@code localHost}, any free port (the HELLO tells the server which). */
-    public static String workerSubscription(String localHost) {
-        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(localHost + ":0")
-                .sparse(true).build();
-    }
 }

@@ -28,13 +28,31 @@ public final class SessionSubscriptions implements AutoCloseable {
     private final Int2IntHashMap references = new Int2IntHashMap(0);
     private Subscription[] active = new Subscription[0];
 
+    /**
+     * @param port the port to bind; 0: a port that was free a moment ago ({@link #port()} tells which;
+     *             Aeron matches later session subscriptions to the endpoint by its configured port,
+     *             so an ephemeral port 0 cannot be shared)
+     */
     public SessionSubscriptions(Aeron aeron, String bindHost, int port, int streamId) {
         this.aeron = aeron;
         this.bindHost = bindHost;
-        this.port = port;
+        this.port = port == 0 ? freePort(bindHost) : port;
         this.streamId = streamId;
-        this.placeholder = aeron.addSubscription(Channels.sessionSubscription(bindHost, port,
+        this.placeholder = aeron.addSubscription(Channels.sessionSubscription(bindHost, this.port,
                 new SecureRandom().nextInt()), streamId);
+    }
+
+    private static int freePort(String host) {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new java.net.InetSocketAddress(host, 0))) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open a UDP socket on " + host, e);
+        }
+    }
+
+    /** The bound port. */
+    public int port() {
+        return port;
     }
 
     /** Admits the publication of Aeron session {@code sessionId} (or counts one more reference to it). */

@@ -204,6 +204,25 @@ class ProtocolTest {
     }
 
     @Test
+    void shouldKeepTheRefusalCodesThatProtocolMdLists() {
+        // the wire codes of REFUSED (PROTOCOL.md, "Refusals"): new reasons go at the end of the enum
+        assertEquals(6, Refusal.BAD_LENGTH.code());
+        assertEquals(11, Refusal.WRONG_ROUND.code());
+        assertEquals(13, Refusal.NOT_FINITE.code());
+        assertEquals(15, Refusal.MODEL_MISMATCH.code());
+        assertEquals(16, Refusal.NOT_JOINED.code());
+        assertEquals(19, Refusal.CHUNK_MISMATCH.code());
+        assertEquals(20, Refusal.OUT_OF_BOUNDS.code());
+        assertEquals(21, Refusal.BUSY.code());
+        assertEquals(22, Refusal.ROUND_FAILED.code());
+        for (Refusal r : Refusal.values()) {
+            assertEquals(r, Refusal.ofCode(r.code()));
+        }
+        assertNull(Refusal.ofCode(0));
+        assertNull(Refusal.ofCode(Refusal.values().length + 1));
+    }
+
+    @Test
     void shouldRefuseShortSecrets() {
         assertThrows(IllegalArgumentException.class, () -> new MessageAuthenticator(new byte[16]));
     }

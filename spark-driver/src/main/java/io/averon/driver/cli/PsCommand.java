@@ -31,7 +31,7 @@ final class PsCommand implements Callable<Integer> {
     CommandSpec command;
 
     @Option(names = "--bind", required = true, paramLabel = "HOST:PORT",
-            description = "Interface and UDP port to bind; PORT+1 is used too (averaged parameters to workers)")
+            description = "Interface and UDP port to bind (workers' Aeron streams); PORT+1 is used too (workers' HELLOs)")
     String bind;
 
     @Option(names = "--workers", required = true, paramLabel = "N", description = "Workers each round waits for")
@@ -90,7 +90,7 @@ final class PsCommand implements Callable<Integer> {
             out.flush();
             stopped.countDown();
         }, "averon-ps-shutdown"));
-        command.commandLine().getOut().printf("parameter server listening on %s:%d (averaged parameters from port %d), "
+        command.commandLine().getOut().printf("parameter server listening on %s:%d (HELLOs on port %d), "
                 + "job %s, %d workers%n", context.bindHost(), context.port(), context.port() + 1, job, workers);
         command.commandLine().getOut().flush();
         stopped.await();

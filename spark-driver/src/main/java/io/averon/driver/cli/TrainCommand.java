@@ -87,7 +87,8 @@ final class TrainCommand implements Callable<Integer> {
     int serverPort;
 
     @Option(names = "--report-port", defaultValue = "0", paramLabel = "PORT",
-            description = "spark: UDP port on which the driver hears workers' reports (default: a free port)")
+            description = "spark: UDP port on which the driver hears workers' reports; it also uses PORT+1 (default: free"
+                    + " ports)")
     int reportPort;
 
     @Option(names = "--round-timeout-ms", defaultValue = "3600000",

@@ -53,7 +53,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         if (parameterServer != null && !parameterServer.matches("[^:\\s]+:\\d{1,5}")) {
             throw new InvalidInputException("--ps must look like HOST:PORT, got '" + parameterServer + "'");
         }
-        if (serverPort < 0 || serverPort > 65534 || reportPort < 0 || reportPort > 65535) {
+        if (serverPort < 0 || serverPort > 65534 || reportPort < 0 || reportPort > 65534) {
             throw new InvalidInputException("ports must be in 1..65534 (0 = any free port)");
         }
         if (roundTimeoutMs < 1000 || heartbeatTimeoutMs < 1000 || connectTimeoutMs < 1000) {
