@@ -1,5 +1,6 @@
 package io.averon.driver.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.averon.ps.ClientContext;
 import io.averon.ps.ParameterServerClient;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code averon ps}: bad input refused before any socket opens; a real server process averaging two workers. */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
 class PsCommandTest {
 
     private static final String SECRET = "ps-command-test-secret-0123456789abcdef";
@@ -54,32 +55,10 @@ class PsCommandTest {
     void shouldAverageTwoWorkersWhenRunAsItsOwnProcess() throws Exception {
         Path secret = secretFile("secret", SECRET + "\n");
         int port = io.averon.ps.transport.Ports.freeUdpPortPair();
-        Process ps = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), AveronCli.class.getName(),
-                "ps", "--bind", "127.0.0.1:" + port, "--workers", "2", "--secret-file", secret.toString(),
-                "--job", "ps-test").redirectErrorStream(true).start();
-        List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(ps.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    output.add(line);
-                    if (line.contains("parameter server listening")) {
-                        listening.countDown();
-                    }
-                }
-            } catch (java.io.IOException e) {
-                output.add("read failed: " + e);
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        PsProcess ps = PsProcess.start(port, secret, "ps-test");
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            assertTrue(listening.await(60, TimeUnit.SECONDS), () -> "server never listened: " + output);
-            assertFalse(String.join("\n", output).contains(SECRET), "the secret is never printed");
+            assertFalse(String.join("\n", ps.output()).contains(SECRET), "the secret is never printed");
             Future<float[]> w0 = pool.submit(() -> round(port, 0, new float[] {1, 2, 3, 4}, 1));
             Future<float[]> w1 = pool.submit(() -> round(port, 1, new float[] {5, 6, 7, 8}, 3));
             float[] expected = {4, 5, 6, 7}; // (1*a + 3*b) / 4
@@ -87,12 +66,78 @@ class PsCommandTest {
             assertArrayEquals(expected, w1.get(60, TimeUnit.SECONDS));
         } finally {
             pool.shutdownNow();
-            ps.toHandle().destroy(); // SIGTERM (keeps our end of its output open, unlike Process.destroy)
-            assertTrue(ps.waitFor(20, TimeUnit.SECONDS), () -> "server did not stop on SIGTERM: " + output);
+            ps.stop();
+        }
+        assertTrue(ps.output().stream().anyMatch(l -> l.contains("parameter server stopped") && l.contains("roundsClosed=1")),
+                () -> "output: " + ps.output());
+    }
+
+    /**
+     * A long-lived {@code averon ps}, as the Kubernetes Deployment runs it, serves two training runs
+     * one after the other (before protocol version 2 the second run's JOINs went unanswered and it
+     * failed after about 70 s): the second starts over from round 1 and trains as well as the first.
+     */
+    @Test
+    void shouldServeTwoTrainingRunsOneAfterTheOtherWhenLongLived() throws Exception {
+        Path secret = secretFile("secret", SECRET + "\n");
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
+        Path data = SparkEngineTest.writeCsv(tmp.resolve("blobs.csv"), SparkEngineTest.blobRows(400));
+        PsProcess ps = PsProcess.start(port, secret, "long-lived");
+        try {
+            for (String run : List.of("first", "second")) {
+                CliRun train = SparkEngineTest.train(data, tmp.resolve(run), "--workers", "2", "--model", "logistic",
+                        "--epochs", "2", "--ps", "127.0.0.1:" + port, "--secret-file", secret.toString(),
+                        "--job", "long-lived");
+                assertEquals(0, train.exitCode(), () -> run + " run: " + train.err() + "\nserver: " + ps.output());
+                JsonNode epochs = SparkEngineTest.metrics(tmp.resolve(run)).path("epochs");
+                assertEquals(2, epochs.size(), run + " run: " + epochs);
+                assertTrue(epochs.get(1).path("test_accuracy").asDouble() > 0.6, run + " run: " + epochs);
+            }
+        } finally {
+            ps.stop();
+        }
+        assertTrue(ps.output().stream().anyMatch(l -> l.contains("rounds start over")), () -> "output: " + ps.output());
+    }
+
+    /** {@code averon ps} in its own JVM, with its output collected; {@link #start} returns once it listens. */
+    private record PsProcess(Process process, List<String> output, Thread reader) {
+
+        static PsProcess start(int port, Path secret, String job) throws Exception {
+            Process ps = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
+                    "-cp", System.getProperty("java.class.path"), AveronCli.class.getName(),
+                    "ps", "--bind", "127.0.0.1:" + port, "--workers", "2", "--secret-file", secret.toString(),
+                    "--job", job).redirectErrorStream(true).start();
+            List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(ps.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        output.add(line);
+                        if (line.contains("parameter server listening")) {
+                            listening.countDown();
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    output.add("read failed: " + e);
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            PsProcess started = new PsProcess(ps, output, reader);
+            if (!listening.await(60, TimeUnit.SECONDS)) {
+                started.stop();
+                throw new AssertionError("server never listened: " + output);
+            }
+            return started;
+        }
+
+        void stop() throws InterruptedException {
+            process.toHandle().destroy(); // SIGTERM (keeps our end of its output open, unlike Process.destroy)
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), () -> "server did not stop on SIGTERM: " + output);
             reader.join(10_000);
         }
-        assertTrue(output.stream().anyMatch(l -> l.contains("parameter server stopped") && l.contains("roundsClosed=1")),
-                () -> "output: " + output);
     }
 
     /** A secret file readable by its owner only, as the server demands. */
