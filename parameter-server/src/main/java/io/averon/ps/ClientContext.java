@@ -86,7 +86,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         private byte[] configHash;
         private String aeronDirectory;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
-        private int termLength = 16 << 20;
+        private int termLength = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
         private long heartbeatIntervalMs = 1000;
         private long connectTimeoutMs = 30_000;
         private long runId;

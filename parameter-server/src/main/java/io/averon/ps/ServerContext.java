@@ -80,7 +80,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         private Path stateDirectory;
         private String aeronDirectory;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
-        private int termLength = 16 << 20;
+        private int termLength = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
         private long sendTimeoutMs = 60_000;
 
         public Builder bind(String host, int bindPort) {

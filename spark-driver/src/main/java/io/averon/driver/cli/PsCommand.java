@@ -73,6 +73,11 @@ final class PsCommand implements Callable<Integer> {
                     + "(0 = no bound; values beyond 1e20 are always refused). Default: ${DEFAULT-VALUE}")
     double maxUpdateNorm;
 
+    @Option(names = "--mtu", defaultValue = "8192", paramLabel = "BYTES",
+            description = "MTU of the server's channels; every message is one frame of it (1408 where the network drops"
+                    + " IP fragments); workers must use the same (train --mtu). Default: ${DEFAULT-VALUE}")
+    int mtu;
+
     @Option(names = "--max-parameters", defaultValue = "250000000",
             description = "Largest model (floats) a first JOIN may register. Default: ${DEFAULT-VALUE}")
     long maxParameters;
@@ -128,7 +133,8 @@ final class PsCommand implements Callable<Integer> {
                 rounds.quorum(quorum);
             }
             return ServerContext.builder().bind(bind.substring(0, colon), port).job(job, readSecret(secretFile, allowSharedSecretFile))
-                    .rounds(rounds.build()).stateDirectory(stateDir).registerOnFirstJoin(maxParameters).build();
+                    .rounds(rounds.build()).stateDirectory(stateDir).registerOnFirstJoin(maxParameters)
+                    .mtu(mtu, io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH).build();
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }

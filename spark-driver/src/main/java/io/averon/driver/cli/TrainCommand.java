@@ -107,6 +107,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "than NORM (L2) from the last average (0 = no bound; values beyond 1e20 are always refused)")
     double maxUpdateNorm;
 
+    @Option(names = "--mtu", defaultValue = "8192", paramLabel = "BYTES",
+            description = "spark: MTU of the parameter-server and report channels; every message is one frame of it "
+                    + "(1408 where the network drops IP fragments; an external 'averon ps' needs the same). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int mtu;
+
     @Option(names = "--resume", description = "spark: continue the run in --out from its newest valid checkpoint")
     boolean resume;
 
@@ -258,7 +264,7 @@ final class TrainCommand implements Callable<Integer> {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
-                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).failAt(failAt).build();
+                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).failAt(failAt).build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
             if (secretFile == null) {

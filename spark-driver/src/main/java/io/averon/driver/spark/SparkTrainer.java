@@ -268,13 +268,13 @@ public final class SparkTrainer {
                 : null;
              ReportReceiver reports = new ReportReceiver(address.bind(), config.reportPort() > 0 ? config.reportPort()
                      : Ports.freeUdpPortPair(), job.name(), job.secret(), runId, workers,
-                     (int) (model.numParams() + updaterState), Ports.DEFAULT_MTU_BYTES)) {
+                     (int) (model.numParams() + updaterState), config.mtuBytes())) {
             String serverHost = server != null ? driverHost : config.serverHost();
             int serverPort = server != null ? server.context().port() : config.externalServerPort();
             TaskPlan plan = new TaskPlan(job.name(), job.secret(), runId, resume != null, serverHost, serverPort, driverHost, reports.port(),
                     config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
-                    threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(),
+                    threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(), config.mtuBytes(),
                     config.failAt() == null ? null : FailureHook.parse(config.failAt()));
             return run(plan, source, input, classNames, model, resume, reports, listener);
         } catch (IOException e) {
@@ -421,6 +421,7 @@ public final class SparkTrainer {
                         .roundTimeoutMs(config.roundTimeoutMs()).heartbeatTimeoutMs(config.heartbeatTimeoutMs())
                         .outerOptimizer(config.outerOptimizer()).maxUpdateNorm(config.maxUpdateNorm()).build())
                 .stateDirectory(stateDir)
+                .mtu(config.mtuBytes(), Ports.DEFAULT_TERM_LENGTH)
                 .build();
         return ParameterServer.start(context);
     }

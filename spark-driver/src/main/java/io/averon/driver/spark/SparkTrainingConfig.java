@@ -26,6 +26,8 @@ import io.averon.core.train.TrainingConfig;
  * @param outerMomentum     outer Nesterov momentum (0 = plain averaging; DiLoCo uses 0.9 with rate 0.7)
  * @param maxUpdateNorm     the driver's parameter server refuses a contribution whose parameters are
  *                          further than this (L2) from the last global vector; 0 = no bound
+ * @param mtuBytes          MTU of every parameter-server and report channel (each message is one frame
+ *                          of it); the same on the driver, the workers and an external server
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
  *                          on every attempt) before that minibatch; null = off
  */
@@ -33,7 +35,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
                                   int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
                                   long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
                                   boolean deterministic, double outerLearningRate, double outerMomentum,
-                                  double maxUpdateNorm, String failAt) {
+                                  double maxUpdateNorm, int mtuBytes, String failAt) {
 
     public SparkTrainingConfig {
         if (training == null) {
@@ -76,6 +78,11 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         if (!(maxUpdateNorm >= 0) || Double.isInfinite(maxUpdateNorm)) {
             throw new InvalidInputException("--max-update-norm must be a finite number >= 0 (0 = no bound), got "
                     + maxUpdateNorm);
+        }
+        try {
+            io.averon.ps.transport.Ports.checkMtu(mtuBytes, io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--mtu: " + e.getMessage());
         }
         if (parameterServer != null && maxUpdateNorm > 0) {
             throw new InvalidInputException("--max-update-norm configures the driver's parameter server; with --ps give"
@@ -123,6 +130,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private double outerLearningRate = 1;
         private double outerMomentum;
         private double maxUpdateNorm;
+        private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private String failAt;
 
         private Builder(TrainingConfig training) {
@@ -201,10 +209,16 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /** Default 8,192; 1,408 (Aeron's default) where the network drops IP fragments. */
+        public Builder mtuBytes(int value) {
+            mtuBytes = value;
+            return this;
+        }
+
         public SparkTrainingConfig build() {
             return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
                     driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
-                    outerLearningRate, outerMomentum, maxUpdateNorm, failAt);
+                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, failAt);
         }
     }
 }

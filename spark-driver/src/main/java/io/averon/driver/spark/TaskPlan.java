@@ -15,7 +15,7 @@ import java.io.Serializable;
 record TaskPlan(String jobName, byte[] secret, long runId, boolean resumed, String serverHost, int serverPort, String driverHost, int reportPort,
                 TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
                 long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
-                boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, FailureHook failAt)
+                boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, int mtuBytes, FailureHook failAt)
         implements Serializable {
 
     /** Floats pushed per round: parameters, then updater state. */

@@ -70,7 +70,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         ClientContext context = ClientContext.builder().server(plan.serverHost(), plan.serverPort()).localHost(localHost)
                 .job(plan.jobName(), plan.secret()).worker(worker, attempt)
                 .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
-                .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed()).build();
+                .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed())
+                .mtu(plan.mtuBytes(), io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH).build();
         try (ParameterServerClient client = ParameterServerClient.connect(context);
              ReportPublisher reports = new ReportPublisher(client.aeron(), localHost, plan.driverHost(), plan.reportPort(),
                      plan.jobName(), plan.secret(), plan.runId(), worker, attempt, context.mtuBytes(),
