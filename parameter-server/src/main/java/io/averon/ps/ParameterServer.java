@@ -13,7 +13,6 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.security.SecureRandom;
 import java.util.Optional;
 
 /**
@@ -40,7 +39,7 @@ public final class ParameterServer implements AutoCloseable {
 
     private ParameterServer(ServerContext context) {
         this.context = context;
-        this.incarnation = newIncarnation();
+        this.incarnation = io.averon.ps.protocol.Nonces.next();
         EmbeddedMediaDriver embedded = null;
         Aeron client = null;
         SessionSubscriptions ingress = null;
@@ -119,13 +118,5 @@ public final class ParameterServer implements AutoCloseable {
             }
         }
         LOG.info("parameter server stopped: {}", counters.snapshot());
-    }
-
-    private static long newIncarnation() {
-        long value;
-        do {
-            value = new SecureRandom().nextLong();
-        } while (value == 0);
-        return value;
     }
 }

@@ -54,7 +54,6 @@ public final class ParameterServerClient implements AutoCloseable {
             new org.agrona.concurrent.UnsafeBuffer(ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));    private final MessageSender sender;
     private final MessageValidator validator;
     private final SingleFrameHandler frames;
-    private final java.security.SecureRandom random = new java.security.SecureRandom();
     private final float[] averaged;
     private final ChunkAssembler averagedChunks;
     private final IdleStrategy idle = new BackoffIdleStrategy();
@@ -179,7 +178,7 @@ public final class ParameterServerClient implements AutoCloseable {
         lastServerSequence = 0;
         globalFollows = false;
         averagedComplete = false;
-        session = nonzeroRandom();
+        session = io.averon.ps.protocol.Nonces.next();
         byte[] hello = helloPayload(localEndpoint());
         // HELLO travels as a plain UDP datagram to PORT + 1 and may be lost: repeat it until answered
         long nextHello = 0;
@@ -270,14 +269,6 @@ public final class ParameterServerClient implements AutoCloseable {
                 .order(ByteOrder.LITTLE_ENDIAN);
         hello.putInt(publication.sessionId()).put(new byte[6]).putShort((short) host.length).put(host);
         return hello.array();
-    }
-
-    private long nonzeroRandom() {
-        long value;
-        do {
-            value = random.nextLong();
-        } while (value == 0);
-        return value;
     }
 
     /** The Aeron client of this connection (e.g. for a worker's report publication to its driver). */

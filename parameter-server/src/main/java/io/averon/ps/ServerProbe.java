@@ -5,13 +5,12 @@ import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.transport.HandshakeSocket;
+import io.averon.ps.transport.Hello;
 import io.averon.ps.transport.Ports;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,8 +20,6 @@ import java.util.concurrent.TimeUnit;
  * stream to {@code port} opens only for a worker that said HELLO; a worker's join reports it.)
  */
 public final class ServerProbe {
-
-    private static final long RESEND_MS = 200;
 
     private ServerProbe() {
     }
@@ -35,36 +32,22 @@ public final class ServerProbe {
                              long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         long jobId = JobIds.of(jobName);
-        long session = new SecureRandom().nextLong() | 1;
+        long session = io.averon.ps.protocol.Nonces.next();
         MessageAuthenticator authenticator = new MessageAuthenticator(secret);
         MessageValidator validator = new MessageValidator(new MessageAuthenticator(secret), jobId, 0,
                 Ports.chunkBytes(Ports.DEFAULT_MTU_BYTES), 0, false);
         UnsafeBuffer hello = new UnsafeBuffer(ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
         byte[] payload = new byte[MessageValidator.HELLO_FIXED_PAYLOAD];
         InetSocketAddress target = new InetSocketAddress(serverHost, serverPort + 1);
-        boolean[] answered = {false};
-        BackoffIdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
         try (HandshakeSocket socket = HandshakeSocket.bind(localHost, 0)) {
-            long sequence = 0;
-            long nextSend = 0;
-            while (!answered[0]) {
-                if (System.nanoTime() - nextSend >= 0) {
-                    int length = MessageHeader.writeSigned(hello, authenticator, MessageType.HELLO, MessageHeader.FLAG_PROBE,
-                            jobId, 0, 0, 0, 0, session, ++sequence, payload, payload.length);
-                    socket.send(hello, length, target);
-                    nextSend = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESEND_MS);
-                }
-                int read = socket.poll((b, length, source) -> answered[0] |= validator.validate(b, 0, length) == null
-                        && MessageHeader.type(b, 0) == MessageType.CHALLENGE && MessageHeader.session(b, 0) == session, 4);
-                if (read == 0) {
-                    if (System.nanoTime() > deadline) {
-                        throw new ParameterServerUnreachableException("parameter server " + serverHost + ":" + serverPort
-                                + " is unreachable from " + localHost + " (no answer of job " + jobName + " on UDP port "
-                                + (serverPort + 1) + " within " + timeoutMs + " ms: does it serve this job, with"
-                                + " the same secret?)");
-                    }
-                    idle.idle();
-                }
+            long[] sequence = {0};
+            if (!Hello.untilChallenged(socket, target, hello, () -> MessageHeader.writeSigned(hello, authenticator,
+                    MessageType.HELLO, MessageHeader.FLAG_PROBE, jobId, 0, 0, 0, 0, session, ++sequence[0], payload,
+                    payload.length), validator, session, deadline)) {
+                throw new ParameterServerUnreachableException("parameter server " + serverHost + ":" + serverPort
+                        + " is unreachable from " + localHost + " (no answer of job " + jobName + " on UDP port "
+                        + (serverPort + 1) + " within " + timeoutMs + " ms: does it serve this job, with"
+                        + " the same secret?)");
             }
         }
     }

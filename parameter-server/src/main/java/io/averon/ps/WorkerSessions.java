@@ -4,7 +4,6 @@ import io.averon.ps.protocol.Refusal;
 import io.averon.ps.transport.Destinations;
 import io.averon.ps.transport.SessionSubscriptions;
 
-import java.security.SecureRandom;
 
 /**
  * The server's view of each worker's connection (PROTOCOL.md, "Joining"): which join session is
@@ -44,7 +43,6 @@ final class WorkerSessions {
     private final Session[] pending;
     private final SessionSubscriptions subscriptions;
     private final Destinations destinations;
-    private final SecureRandom random = new SecureRandom();
 
     WorkerSessions(int workers, SessionSubscriptions subscriptions, Destinations destinations) {
         this.subscriptions = subscriptions;
@@ -82,7 +80,7 @@ final class WorkerSessions {
         p.lastSequence = sequence;
         p.aeronSession = aeronSession;
         p.endpoint = endpoint;
-        p.nonce = nonzeroRandom();
+        p.nonce = io.averon.ps.protocol.Nonces.next();
         p.sinceMs = nowMs;
         subscriptions.retain(aeronSession);
         return p.nonce;
@@ -189,13 +187,5 @@ final class WorkerSessions {
         s.endpoint = null;
         s.sending = false;
         s.nonce = 0;
-    }
-
-    private long nonzeroRandom() {
-        long value;
-        do {
-            value = random.nextLong();
-        } while (value == 0);
-        return value;
     }
 }

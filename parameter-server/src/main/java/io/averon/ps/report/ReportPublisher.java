@@ -11,6 +11,7 @@ import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.HandshakeSocket;
+import io.averon.ps.transport.Hello;
 import io.averon.ps.transport.MessageSender;
 import io.averon.ps.transport.Ports;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -70,31 +71,18 @@ public final class ReportPublisher implements AutoCloseable {
     }
 
     private void sayHello(long deadline) {
-        long session = new java.security.SecureRandom().nextLong() | 1;
+        long session = io.averon.ps.protocol.Nonces.next();
         byte[] payload = new byte[MessageValidator.HELLO_FIXED_PAYLOAD];
         java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(publication.sessionId());
         UnsafeBuffer hello = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
-        boolean[] answered = {false};
-        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy();
         try (HandshakeSocket socket = HandshakeSocket.bind(localHost, 0)) {
-            long nextSend = 0;
-            while (!answered[0]) {
-                if (System.nanoTime() - nextSend >= 0) {
-                    int length = MessageHeader.writeSigned(hello, helloAuthenticator, MessageType.HELLO, 0, jobId, runId,
-                            0, workerId, attempt, session, sender.nextSequence(), payload, payload.length);
-                    socket.send(hello, length, handshakeAddress);
-                    nextSend = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-                }
-                if (socket.poll((b, length, source) -> answered[0] |= validator.validate(b, 0, length) == null
-                        && MessageHeader.type(b, 0) == MessageType.CHALLENGE && MessageHeader.session(b, 0) == session,
-                        4) == 0) {
-                    if (System.nanoTime() > deadline) {
-                        throw new io.averon.ps.ParameterServerUnreachableException("driver report endpoint "
-                                + handshakeAddress.getHostString() + ":" + (handshakeAddress.getPort() - 1)
-                                + " did not answer HELLO on UDP port " + handshakeAddress.getPort() + " before the deadline");
-                    }
-                    idle.idle();
-                }
+            // a fresh sequence for every HELLO: the driver's replay window refuses a repeated one
+            if (!Hello.untilChallenged(socket, handshakeAddress, hello, () -> MessageHeader.writeSigned(hello,
+                    helloAuthenticator, MessageType.HELLO, 0, jobId, runId, 0, workerId, attempt, session,
+                    sender.nextSequence(), payload, payload.length), validator, session, deadline)) {
+                throw new io.averon.ps.ParameterServerUnreachableException("driver report endpoint "
+                        + handshakeAddress.getHostString() + ":" + (handshakeAddress.getPort() - 1)
+                        + " did not answer HELLO on UDP port " + handshakeAddress.getPort() + " before the deadline");
             }
         }
     }

@@ -261,7 +261,7 @@ public final class SparkTrainer {
                 source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(), config);
 
         Path stateDir = null;
-        long runId = new SecureRandom().nextLong() | 1; // never 0: a server's "no run yet"
+        long runId = io.averon.ps.protocol.Nonces.next(); // never 0: a server's "no run yet"
         try (ParameterServer server = config.parameterServer() == null
                 ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers,
                 (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
