@@ -203,14 +203,18 @@ public final class ParameterServerClient implements AutoCloseable {
                 .putLong(challengeNonce).putInt(sender.chunkBytes()).putLong(context.runId());
         int flags = (fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0) | (context.resume() ? MessageHeader.FLAG_RESUME : 0);
         // the server adds this worker's endpoint as a destination on the JOIN, so its first answer
-        // may go out before the image exists here: repeat the JOIN until answered
+        // may go out before the server's stream reaches this endpoint: the JOIN is sent again once
+        // it does (then the answer arrives), and every JOIN_INTERVAL_MS while nothing answers
         long nextJoin = 0;
+        boolean sentSinceImage = false;
         while (ackRound < 0) {
             throwIfRefused("join");
-            if (System.nanoTime() - nextJoin >= 0) {
+            boolean image = ingress.hasImage();
+            if (System.nanoTime() - nextJoin >= 0 || image && !sentSinceImage) {
                 sender.sendSmall(MessageType.JOIN, flags, jobId, incarnation, 0, context.workerId(), context.attempt(),
                         session, payload.array(), payload.capacity(), deadline);
                 nextJoin = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
+                sentSinceImage = image;
             }
             pollUntil(deadline, "answer to JOIN (is this worker's endpoint reachable from the server?)");
         }
@@ -227,7 +231,7 @@ public final class ParameterServerClient implements AutoCloseable {
     }
 
     /** How often a joining worker repeats its JOIN until the JOIN_ACK arrives. */
-    static final long JOIN_INTERVAL_MS = 100;
+    static final long JOIN_INTERVAL_MS = 1000;
 
     private void sendHello(byte[] hello, int flags) {
         int length = MessageHeader.writeSigned(helloMessage, helloAuthenticator, MessageType.HELLO, flags, jobId, 0, 0,

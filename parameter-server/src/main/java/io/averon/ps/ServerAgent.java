@@ -72,6 +72,9 @@ final class ServerAgent implements Agent {
     private final Refusal[] refusal = new Refusal[1];
     private final int workers;
     private long nextExpiryMs;
+    /** When each worker was last sent a JOIN_ACK (a repeated JOIN is answered at most every REPEAT_ACK_MS). */
+    private final long[] lastAckMs;
+    static final long REPEAT_ACK_MS = 500;
 
     ServerAgent(ServerContext context, long incarnation, SessionSubscriptions ingress, HandshakeSocket handshake,
                 ExclusivePublication publication, RoundStateStore store, RoundStateStore.SavedState saved,
@@ -90,6 +93,8 @@ final class ServerAgent implements Agent {
         this.sessions = new WorkerSessions(workers, ingress, destinations);
         this.assemblers = new ChunkAssembler[workers];
         this.toldRound = new long[workers];
+        this.lastAckMs = new long[workers];
+        Arrays.fill(lastAckMs, Long.MIN_VALUE / 2); // never acknowledged (nanoTime-based clocks may be negative)
         this.frames = new SingleFrameHandler(this::onMessage, () -> counters.refused(Refusal.FRAGMENTED));
         this.receiveAuthenticator = new MessageAuthenticator(context.secret());
         // before registration only HELLOs and JOINs can pass: no vector payload is allowed at all
@@ -330,7 +335,11 @@ final class ServerAgent implements Agent {
             return;
         }
         if (kind == WorkerSessions.JoinKind.REPEATED) {
-            acknowledge(b, offset, worker, session, coordinator.lastClosedRound()); // the JOIN_ACK was lost
+            // the JOIN_ACK was lost (sent before the worker's image existed); answer at most every
+            // REPEAT_ACK_MS, since an answer may carry the whole global vector
+            if (nowMs() - lastAckMs[worker] >= REPEAT_ACK_MS) {
+                acknowledge(b, offset, worker, session, coordinator.lastClosedRound());
+            }
             return;
         }
         long run = b.getLong(payload + 60, ByteOrder.LITTLE_ENDIAN);
@@ -385,6 +394,10 @@ final class ServerAgent implements Agent {
     }
 
     private void acknowledge(DirectBuffer b, int offset, int worker, long session, long lastClosed) {
+        if (!publication.isConnected()) {
+            return; // no destination has answered its SETUP yet: the worker repeats its JOIN until answered
+        }
+        lastAckMs[worker] = nowMs();
         ByteBuffer ack = ByteBuffer.wrap(smallPayload, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
         ack.putLong(0, lastClosed);
         boolean sendGlobal = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0
@@ -395,6 +408,12 @@ final class ServerAgent implements Agent {
             // a resuming worker starts from the last closed round's result; the others ignore it
             // (they wait for the open round)
             sendAveraged(lastClosed, coordinator.globalValues(), coordinator.globalCount(), 0);
+            // while this thread was sending, it read nothing: the workers' heartbeats are waiting
+            // unread, so the silence is ours, not theirs
+            long now = nowMs();
+            for (int live : coordinator.liveWorkers()) {
+                coordinator.heartbeat(live, now);
+            }
         }
     }
 

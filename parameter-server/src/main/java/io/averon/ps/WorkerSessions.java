@@ -75,6 +75,9 @@ final class WorkerSessions {
             p.lastSequence = sequence;
             return p.nonce; // a repeated HELLO: the CHALLENGE was lost
         }
+        // admit first, then let the replaced session go: a worker that joins again through the same
+        // Aeron publication must not lose its subscription (and its connection) in between
+        subscriptions.retain(aeronSession);
         release(p);
         p.id = session;
         p.lastSequence = sequence;
@@ -82,7 +85,6 @@ final class WorkerSessions {
         p.endpoint = endpoint;
         p.nonce = io.averon.ps.protocol.Nonces.next();
         p.sinceMs = nowMs;
-        subscriptions.retain(aeronSession);
         return p.nonce;
     }
 

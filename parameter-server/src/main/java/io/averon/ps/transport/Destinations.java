@@ -6,7 +6,8 @@ import org.agrona.collections.Object2IntHashMap;
 /**
  * The receivers of a manual multi-destination-cast publication, reference counted by endpoint
  * ({@code host:port}): the publication sends to an endpoint from its first {@link #retain} until
- * its last {@link #release}. Owned by one thread.
+ * its last {@link #release}. The media driver is told asynchronously, never waited for. Owned by
+ * one thread.
  */
 public final class Destinations {
 
@@ -20,7 +21,7 @@ public final class Destinations {
     public void retain(String endpoint) {
         int count = references.getValue(endpoint);
         if (count == 0) {
-            publication.addDestination(Channels.destination(endpoint));
+            publication.asyncAddDestination(Channels.destination(endpoint));
         }
         references.put(endpoint, count + 1);
     }
@@ -31,7 +32,7 @@ public final class Destinations {
             references.put(endpoint, count - 1);
         } else if (count == 1) {
             references.removeKey(endpoint);
-            publication.removeDestination(Channels.destination(endpoint));
+            publication.asyncRemoveDestination(Channels.destination(endpoint));
         }
     }
 

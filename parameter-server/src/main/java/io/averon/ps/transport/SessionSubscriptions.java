@@ -15,7 +15,9 @@ import java.util.Arrays;
  * session-specific subscription per admitted publication (reference counted), none for all
  * sessions. Aeron creates no image, and sends no status message, for a SETUP or DATA frame of any
  * other session, so a stranger's frames cost no log buffer and are not answered. A placeholder
- * subscription for a random session binds the endpoint from the start. Owned by one thread.
+ * subscription for a random session binds the endpoint from the start. Subscriptions are added
+ * asynchronously ({@link #poll} picks them up once the media driver made them), so the owning
+ * thread never waits for the media driver. Owned by one thread.
  */
 public final class SessionSubscriptions implements AutoCloseable {
 
@@ -24,9 +26,11 @@ public final class SessionSubscriptions implements AutoCloseable {
     private final int port;
     private final int streamId;
     private final Subscription placeholder;
-    private final Int2ObjectHashMap<Subscription> bySession = new Int2ObjectHashMap<>();
+    /** Each admitted session's subscription, or its pending registration id (a {@code Long}) until made. */
+    private final Int2ObjectHashMap<Object> bySession = new Int2ObjectHashMap<>();
     private final Int2IntHashMap references = new Int2IntHashMap(0);
     private Subscription[] active = new Subscription[0];
+    private int pending;
 
     /**
      * @param port the port to bind; 0: a port that was free a moment ago ({@link #port()} tells which;
@@ -59,11 +63,10 @@ public final class SessionSubscriptions implements AutoCloseable {
     public void retain(int sessionId) {
         int count = references.get(sessionId);
         if (count == 0) {
-            Subscription subscription = aeron.addSubscription(Channels.sessionSubscription(bindHost, port, sessionId),
+            Long registration = aeron.asyncAddSubscription(Channels.sessionSubscription(bindHost, port, sessionId),
                     streamId);
-            bySession.put(sessionId, subscription);
-            active = Arrays.copyOf(active, active.length + 1);
-            active[active.length - 1] = subscription;
+            bySession.put(sessionId, registration);
+            pending++;
         }
         references.put(sessionId, count + 1);
     }
@@ -75,14 +78,38 @@ public final class SessionSubscriptions implements AutoCloseable {
             references.put(sessionId, count - 1);
         } else if (count == 1) {
             references.remove(sessionId);
-            Subscription subscription = bySession.remove(sessionId);
-            active = Arrays.stream(active).filter(s -> s != subscription).toArray(Subscription[]::new);
-            CloseHelper.quietClose(subscription);
+            Object entry = bySession.remove(sessionId);
+            if (entry instanceof Subscription subscription) {
+                active = Arrays.stream(active).filter(s -> s != subscription).toArray(Subscription[]::new);
+                CloseHelper.quietClose(subscription); // asynchronous: the media driver is told, not waited for
+            } else {
+                pending--;
+                aeron.asyncRemoveSubscription((Long) entry);
+            }
+        }
+    }
+
+    /** Picks up subscriptions the media driver has made since the last call. */
+    private void resolvePending() {
+        for (Int2ObjectHashMap<Object>.EntryIterator it = bySession.entrySet().iterator(); pending > 0 && it.hasNext(); ) {
+            it.next();
+            if (it.getValue() instanceof Long registration) {
+                Subscription subscription = aeron.getSubscription(registration);
+                if (subscription != null) {
+                    it.setValue(subscription);
+                    pending--;
+                    active = Arrays.copyOf(active, active.length + 1);
+                    active[active.length - 1] = subscription;
+                }
+            }
         }
     }
 
     /** Polls every admitted session once, at most {@code limit} fragments each. */
     public int poll(FragmentHandler handler, int limit) {
+        if (pending > 0) {
+            resolvePending();
+        }
         int work = 0;
         for (Subscription subscription : active) {
             work += subscription.poll(handler, limit);
@@ -90,17 +117,32 @@ public final class SessionSubscriptions implements AutoCloseable {
         return work;
     }
 
-    /** Sessions admitted now. */
+    /** Whether an admitted session's stream has reached this endpoint (an image exists). */
+    public boolean hasImage() {
+        for (Subscription subscription : active) {
+            if (subscription.imageCount() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sessions admitted now (their subscriptions made, or being made). */
     public int count() {
-        return active.length;
+        return bySession.size();
     }
 
     @Override
     public void close() {
-        for (Subscription subscription : active) {
-            CloseHelper.quietClose(subscription);
+        for (Object entry : bySession.values()) {
+            if (entry instanceof Subscription subscription) {
+                CloseHelper.quietClose(subscription);
+            } else {
+                aeron.asyncRemoveSubscription((Long) entry);
+            }
         }
         active = new Subscription[0];
+        pending = 0;
         bySession.clear();
         references.clear();
         CloseHelper.quietClose(placeholder);
