@@ -106,7 +106,7 @@ public final class RoundLatencyBenchmark {
         ServerContext context = ServerContext.builder().bind("127.0.0.1", port).job("bench", SECRET)
                 .model(size, 0, hash).rounds(RoundSettings.builder().expectedWorkers(workers)
                         .roundTimeoutMs(600_000).heartbeatTimeoutMs(60_000).build())
-                .mtu(mtu, TERM).sendTimeoutMs(600_000).build();
+                .mtu(mtu, TERM).build();
         float[] values = new float[size];
         Arrays.fill(values, 0.5f);
         try (ParameterServer server = ParameterServer.start(context);

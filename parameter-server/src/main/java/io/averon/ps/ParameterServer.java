@@ -1,7 +1,6 @@
 package io.averon.ps;
 
 import io.aeron.Aeron;
-import io.aeron.ExclusivePublication;
 import io.averon.ps.round.RoundStateStore;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
@@ -17,7 +16,7 @@ import java.util.Optional;
 
 /**
  * The parameter server: receives workers' contributions over Aeron UDP, closes synchronous
- * averaging rounds and broadcasts the averaged parameters. All round state is owned by one agent
+ * averaging rounds and sends the averaged parameters to every worker on its own stream. All round state is owned by one agent
  * thread ({@link ServerAgent}); this class starts and stops it.
  *
  * <pre>{@code
@@ -44,7 +43,6 @@ public final class ParameterServer implements AutoCloseable {
         Aeron client = null;
         SessionSubscriptions ingress = null;
         HandshakeSocket handshake = null;
-        ExclusivePublication publication = null;
         try {
             Optional<RoundStateStore.SavedState> saved = Optional.empty();
             RoundStateStore store = null;
@@ -60,17 +58,15 @@ public final class ParameterServer implements AutoCloseable {
             }
             ingress = new SessionSubscriptions(client, context.bindHost(), context.port(), Channels.TO_SERVER_STREAM);
             handshake = HandshakeSocket.bind(context.bindHost(), context.port() + 1);
-            publication = client.addExclusivePublication(Channels.serverPublication(context.mtuBytes(),
-                    context.termLength()), Channels.TO_WORKERS_STREAM);
             saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
-            ServerAgent agent = new ServerAgent(context, incarnation, ingress, handshake, publication, store,
+            ServerAgent agent = new ServerAgent(context, incarnation, ingress, handshake, client, store,
                     saved.orElse(null), counters);
             this.driver = embedded;
             this.aeron = client;
             this.runner = new AgentRunner(new BackoffIdleStrategy(), e -> LOG.error("parameter server agent error", e),
                     null, agent);
         } catch (RuntimeException e) {
-            CloseHelper.quietCloseAll(publication, ingress, handshake);
+            CloseHelper.quietCloseAll(ingress, handshake);
             if (embedded != null) {
                 embedded.close();
             } else {

@@ -74,6 +74,12 @@ public final class ParameterServerClient implements AutoCloseable {
     private Refusal refusalCode;
     private boolean averagedComplete;
     private boolean globalFollows;
+    /** This join's JOIN (payload and flags), repeated to re-request what a gap in the server's stream lost. */
+    private final ByteBuffer joinPayload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
+    private int joinFlags;
+    /** Set when the server's stream skipped sequence numbers: what was in between is lost. */
+    private boolean streamGap;
+    private long streamGaps;
     private volatile java.util.function.BooleanSupplier cancelled = () -> false;
 
     private ParameterServerClient(ClientContext context) {
@@ -178,6 +184,7 @@ public final class ParameterServerClient implements AutoCloseable {
         lastServerSequence = 0;
         globalFollows = false;
         averagedComplete = false;
+        streamGap = false;
         session = io.averon.ps.protocol.Nonces.next();
         byte[] hello = helloPayload(localEndpoint());
         // HELLO travels as a plain UDP datagram to PORT + 1 and may be lost: repeat it until answered
@@ -198,10 +205,10 @@ public final class ParameterServerClient implements AutoCloseable {
         }
         // the server now reads this worker's publication: it connects, and the JOIN goes over it
         sender.offer().awaitConnected(publication, deadline);
-        ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
-        payload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash())
+        joinPayload.clear();
+        joinPayload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash())
                 .putLong(challengeNonce).putInt(sender.chunkBytes()).putLong(context.runId());
-        int flags = (fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0) | (context.resume() ? MessageHeader.FLAG_RESUME : 0);
+        joinFlags = (fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0) | (context.resume() ? MessageHeader.FLAG_RESUME : 0);
         // the server adds this worker's endpoint as a destination on the JOIN, so its first answer
         // may go out before the server's stream reaches this endpoint: the JOIN is sent again once
         // it does (then the answer arrives), and every JOIN_INTERVAL_MS while nothing answers
@@ -211,8 +218,7 @@ public final class ParameterServerClient implements AutoCloseable {
             throwIfRefused("join");
             boolean image = ingress.hasImage();
             if (System.nanoTime() - nextJoin >= 0 || image && !sentSinceImage) {
-                sender.sendSmall(MessageType.JOIN, flags, jobId, incarnation, 0, context.workerId(), context.attempt(),
-                        session, payload.array(), payload.capacity(), deadline);
+                sendJoin(joinFlags, deadline);
                 nextJoin = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
                 sentSinceImage = image;
             }
@@ -233,6 +239,11 @@ public final class ParameterServerClient implements AutoCloseable {
     /** How often a joining worker repeats its JOIN until the JOIN_ACK arrives. */
     static final long JOIN_INTERVAL_MS = 1000;
 
+    private void sendJoin(int flags, long deadline) {
+        sender.sendSmall(MessageType.JOIN, flags, jobId, incarnation, 0, context.workerId(), context.attempt(), session,
+                joinPayload.array(), joinPayload.capacity(), deadline);
+    }
+
     private void sendHello(byte[] hello, int flags) {
         int length = MessageHeader.writeSigned(helloMessage, helloAuthenticator, MessageType.HELLO, flags, jobId, 0, 0,
                 context.workerId(), context.attempt(), session, sender.nextSequence(), hello, hello.length);
@@ -250,9 +261,28 @@ public final class ParameterServerClient implements AutoCloseable {
         }
     }
 
-    /** A CHALLENGE (or REFUSED) answering this join's HELLO, on the handshake socket. */
+    /** The CHALLENGE answering this join's HELLO, on the handshake socket; anything else there is dropped. */
     private void onHandshake(org.agrona.concurrent.UnsafeBuffer b, int length, java.net.SocketAddress source) {
-        onMessage(b, 0, length, null);
+        Refusal r = validator.validate(b, 0, length);
+        if (r == null && MessageHeader.type(b, 0) != MessageType.CHALLENGE) {
+            r = Refusal.BAD_TYPE;
+        }
+        if (r == null && MessageHeader.workerId(b, 0) != context.workerId()) {
+            r = Refusal.BAD_WORKER_ID;
+        }
+        if (r == null && MessageHeader.session(b, 0) != session) {
+            r = Refusal.STALE_SESSION;
+        }
+        if (r != null) {
+            refusedCounts.merge(r, 1L, Long::sum);
+            return;
+        }
+        if (challengeNonce == 0) { // a repeated CHALLENGE (the HELLO was repeated) changes nothing
+            incarnation = MessageHeader.incarnation(b, 0); // the server run that challenged this join
+            challengeNonce = b.getLong(MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
+            admitServerSession(b.getInt(MessageHeader.LENGTH + 8, ByteOrder.LITTLE_ENDIAN));
+            lastServerSequence = 0; // the server's stream to this join numbers its messages from 1
+        }
     }
 
     /** How often a joining worker repeats its HELLO until the CHALLENGE arrives. */
@@ -298,6 +328,19 @@ public final class ParameterServerClient implements AutoCloseable {
      */
     public Averaged pushAndAwait(long round, float[] values, int count, long sampleCount, boolean delta,
                                  long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        push(round, values, count, sampleCount, delta, deadline);
+        return awaitAveraged(round, deadline);
+    }
+
+    /**
+     * Sends {@code values[0 .. count)} for {@code round} and returns at once; {@link #awaitAveraged}
+     * collects the result, whenever the caller next has time (e.g. after training on while the
+     * round closes). Nothing the server sends meanwhile is lost, however long that takes.
+     *
+     * @param deadlineNs when to give up sending ({@link System#nanoTime()} based)
+     */
+    public void push(long round, float[] values, int count, long sampleCount, boolean delta, long deadlineNs) {
         if (!joined) {
             throw new IllegalStateException("join() first");
         }
@@ -309,7 +352,6 @@ public final class ParameterServerClient implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         awaitedRound = round;
         averagedComplete = false;
         refusal = null;
@@ -317,10 +359,28 @@ public final class ParameterServerClient implements AutoCloseable {
         int flags = (count > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0)
                 | (delta ? MessageHeader.FLAG_DELTA : 0);
         sender.sendVector(MessageType.PUSH, flags, jobId, incarnation, round, context.workerId(), context.attempt(),
-                session, sampleCount, values, count, deadline);
+                session, sampleCount, values, count, deadlineNs);
+    }
+
+    /**
+     * Waits for the averaged result of the round last {@link #push}ed, until {@code deadlineNs}. If
+     * the server's stream lost messages (a gap in its sequence numbers: the stream was rebuilt
+     * after a long silence), the worker asks again, repeating its JOIN for the last closed round's
+     * global vector, until the round's result arrives.
+     */
+    public Averaged awaitAveraged(long round, long deadlineNs) {
+        if (round != awaitedRound) {
+            throw new IllegalStateException("round " + round + " was not pushed (the last push was for round "
+                    + awaitedRound + ")");
+        }
+        long nextRequest = System.nanoTime();
         while (!averagedComplete) {
             throwIfRefused("round " + round);
-            pollUntil(deadline, "averaged parameters for round " + round);
+            if (streamGap && System.nanoTime() - nextRequest >= 0) {
+                sendJoin(MessageHeader.FLAG_GLOBAL, deadlineNs); // the server answers once what it sent is all out
+                nextRequest = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
+            }
+            pollUntil(deadlineNs, "averaged parameters for round " + round);
         }
         return new Averaged(round, averaged, (int) (averagedChunks.totalLength() / Float.BYTES));
     }
@@ -328,6 +388,11 @@ public final class ParameterServerClient implements AutoCloseable {
     /** This join's session id (for tests that act as this worker). */
     long session() {
         return session;
+    }
+
+    /** Gaps seen in the server's stream (messages lost when it was rebuilt), since connecting. */
+    public long streamGaps() {
+        return streamGaps;
     }
 
     /** Messages from the server dropped by this client, by reason. */
@@ -442,15 +507,14 @@ public final class ParameterServerClient implements AutoCloseable {
         MessageType type = MessageHeader.type(b, offset);
         int target = MessageHeader.workerId(b, offset);
         switch (type) {
-            case CHALLENGE -> {
-                if (challengeNonce == 0) {
-                    incarnation = MessageHeader.incarnation(b, offset); // the server run that challenged this join
-                    challengeNonce = b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN);
-                    admitServerSession(b.getInt(offset + MessageHeader.LENGTH + 8, ByteOrder.LITTLE_ENDIAN));
-                }
-            }
             case JOIN_ACK -> {
-                if (ackRound < 0) {
+                if (joined) { // the answer to a re-request after a gap: the global vector of this round follows
+                    streamGap = false;
+                    if ((MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0
+                            && b.getLong(offset + MessageHeader.LENGTH, ByteOrder.LITTLE_ENDIAN) == awaitedRound) {
+                        averagedChunks.clear();
+                    }
+                } else if (ackRound < 0) {
                     globalFollows = (MessageHeader.flags(b, offset) & MessageHeader.FLAG_GLOBAL) != 0;
                     if (globalFollows) { // the AVERAGED may follow in this very poll
                         averagedChunks.clear();
@@ -482,14 +546,15 @@ public final class ParameterServerClient implements AutoCloseable {
     }
 
     /**
-     * Whether an authenticated server message belongs to this join: answers addressed to this worker
-     * must echo this join's session, and everything after the CHALLENGE must come from the server
-     * run that sent it, in increasing sequence. Null if it does.
+     * Whether an authenticated message on the server's stream belongs to this join: it must come
+     * after this join's CHALLENGE, from the server run that sent it, in increasing sequence, and
+     * answers addressed to this worker must echo this join's session. Null if it does. A sequence
+     * number that skips some means messages in between were lost: it is accepted, and the gap noted.
      */
     private Refusal checkFreshness(DirectBuffer b, int offset) {
         MessageType type = MessageHeader.type(b, offset);
         int target = MessageHeader.workerId(b, offset);
-        boolean addressed = type == MessageType.CHALLENGE || type == MessageType.JOIN_ACK
+        boolean addressed = type == MessageType.JOIN_ACK || type == MessageType.AVERAGED
                 || type == MessageType.REFUSED && target != MessageHeader.SERVER_ID;
         if (addressed && target != context.workerId()) {
             return Refusal.BAD_WORKER_ID;
@@ -497,14 +562,8 @@ public final class ParameterServerClient implements AutoCloseable {
         if (addressed && MessageHeader.session(b, offset) != session) {
             return Refusal.STALE_SESSION;
         }
-        boolean challenged = challengeNonce != 0;
-        if (!challenged) {
-            // before the CHALLENGE only answers to this session count (a REFUSED of this HELLO, or the CHALLENGE)
-            if (!addressed || type == MessageType.JOIN_ACK) {
-                return Refusal.WRONG_INCARNATION;
-            }
-            lastServerSequence = MessageHeader.sequence(b, offset);
-            return null;
+        if (challengeNonce == 0 || type == MessageType.CHALLENGE) {
+            return Refusal.BAD_TYPE; // a CHALLENGE comes on the handshake socket, before anything on the stream
         }
         if (MessageHeader.incarnation(b, offset) != incarnation) {
             return Refusal.WRONG_INCARNATION;
@@ -512,6 +571,10 @@ public final class ParameterServerClient implements AutoCloseable {
         long sequence = MessageHeader.sequence(b, offset);
         if (sequence <= lastServerSequence) {
             return Refusal.REPLAY;
+        }
+        if (sequence > lastServerSequence + 1) {
+            streamGaps++;
+            streamGap = true;
         }
         lastServerSequence = sequence;
         return null;

@@ -1,6 +1,6 @@
 package io.averon.ps;
 
-import io.aeron.ExclusivePublication;
+import io.aeron.Aeron;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.protocol.ChunkAssembler;
 import io.averon.ps.protocol.MessageAuthenticator;
@@ -11,9 +11,9 @@ import io.averon.ps.protocol.Refusal;
 import io.averon.ps.round.RoundCoordinator;
 import io.averon.ps.round.RoundOutcome;
 import io.averon.ps.round.RoundStateStore;
-import io.averon.ps.transport.Destinations;
+import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.HandshakeSocket;
-import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.Outbox;
 import io.averon.ps.transport.SessionSubscriptions;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SingleFrameHandler;
@@ -30,12 +30,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The parameter server's one thread: polls workers' messages, checks them (PROTOCOL.md order),
- * runs the join handshake ({@link WorkerSessions}), feeds the {@link RoundCoordinator}, and
- * broadcasts each round's result. Owns all mutable state.
+ * runs the join handshake ({@link WorkerSessions}), feeds the {@link RoundCoordinator}, and queues
+ * each round's result on every worker's own stream ({@link Outbox}), which it drains in its duty
+ * cycle: it never waits for a worker, so a worker that reads slowly holds up nobody else and
+ * loses nothing. Owns all mutable state.
  */
 final class ServerAgent implements Agent {
 
@@ -47,8 +48,9 @@ final class ServerAgent implements Agent {
     private final long incarnation;
     private final SessionSubscriptions ingress;
     private final HandshakeSocket handshake;
-    private final ExclusivePublication publication;
-    private final Destinations destinations;
+    private final Aeron aeron;
+    /** Sequence numbers of the server's handshake datagrams (each stream numbers its own messages). */
+    private long handshakeSequence;
     private final UnsafeBuffer handshakeOut = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
     private final RoundStateStore store;
     /** The saved state a restarted server resumes from; dropped when a new training run starts over. */
@@ -62,7 +64,6 @@ final class ServerAgent implements Agent {
     private ModelFingerprint model;
     private RoundCoordinator coordinator;
     private MessageValidator validator;
-    private final MessageSender sender;
     private final WorkerSessions sessions;
     private final ChunkAssembler[] assemblers;
     /** The round in which each worker was last told its push was refused (tell once per round, not per chunk). */
@@ -77,20 +78,21 @@ final class ServerAgent implements Agent {
     static final long REPEAT_ACK_MS = 500;
 
     ServerAgent(ServerContext context, long incarnation, SessionSubscriptions ingress, HandshakeSocket handshake,
-                ExclusivePublication publication, RoundStateStore store, RoundStateStore.SavedState saved,
-                ServerCounters counters) {
+                Aeron aeron, RoundStateStore store, RoundStateStore.SavedState saved, ServerCounters counters) {
         this.context = context;
         this.jobId = JobIds.of(context.jobName());
         this.incarnation = incarnation;
         this.ingress = ingress;
         this.handshake = handshake;
-        this.publication = publication;
-        this.destinations = new Destinations(publication);
+        this.aeron = aeron;
         this.store = store;
         this.saved = saved;
         this.counters = counters;
         this.workers = context.rounds().expectedWorkers();
-        this.sessions = new WorkerSessions(workers, ingress, destinations);
+        this.sendAuthenticator = new MessageAuthenticator(context.secret());
+        this.sessions = new WorkerSessions(workers, ingress, (endpoint, stream) -> new Outbox(aeron, endpoint, stream,
+                Channels.TO_WORKERS_STREAM, context.mtuBytes(), context.termLength(), sendAuthenticator, jobId,
+                incarnation));
         this.assemblers = new ChunkAssembler[workers];
         this.toldRound = new long[workers];
         this.lastAckMs = new long[workers];
@@ -99,10 +101,7 @@ final class ServerAgent implements Agent {
         this.receiveAuthenticator = new MessageAuthenticator(context.secret());
         // before registration only HELLOs and JOINs can pass: no vector payload is allowed at all
         this.validator = new MessageValidator(receiveAuthenticator, jobId, 0, chunkBytes(), workers, true);
-        this.sendAuthenticator = new MessageAuthenticator(context.secret());
-        this.sender = new MessageSender(publication, sendAuthenticator, "workers of job " + context.jobName());
         counters.lastClosedRound.set(saved == null ? 0 : saved.round());
-        counters.offer = sender.offer();
         if (context.model() != null) {
             register(context.model());
         }
@@ -153,13 +152,15 @@ final class ServerAgent implements Agent {
 
     @Override
     public int doWork() {
-        int work = handshake.poll(this::onHandshake, FRAGMENT_LIMIT) + ingress.poll(frames, FRAGMENT_LIMIT);
+        int work = handshake.poll(this::onHandshake, FRAGMENT_LIMIT) + ingress.poll(frames, FRAGMENT_LIMIT)
+                + sessions.drain(FRAGMENT_LIMIT);
         long now = nowMs();
         if (now >= nextExpiryMs) {
             sessions.expire(now);
             nextExpiryMs = now + 1000;
         }
-        counters.destinations.set(destinations.count());
+        counters.destinations.set(sessions.streams());
+        counters.sendBackPressured.set(sessions.backPressured());
         counters.admittedSessions.set(ingress.count());
         counters.handshakeBytesIn.set(handshake.bytesReceived());
         counters.handshakeBytesOut.set(handshake.bytesSent());
@@ -182,19 +183,27 @@ final class ServerAgent implements Agent {
 
     @Override
     public void onClose() {
-        CloseHelper.quietCloseAll(publication, ingress, handshake);
+        sessions.closeAll();
+        CloseHelper.quietCloseAll(ingress, handshake);
     }
 
     private void onClosed(RoundOutcome.Closed closed) {
         if (store != null) {
             store.save(closed.round(), incarnation, closed.global(), closed.valueCount());
         }
-        sendAveraged(closed.round(), closed.global(), closed.valueCount(), closed.totalSamples());
-        // While this thread was sending, it read nothing: the contributors' heartbeats are waiting
-        // unread, so the silence is ours, not theirs.
-        long now = nowMs();
-        for (int worker : closed.contributors()) {
-            coordinator.heartbeat(worker, now);
+        // the global vector has just changed: a stream still sending an older round's vector from it
+        // must not go on with the new values under the old round number
+        for (int worker = 0; worker < workers; worker++) {
+            Outbox outbox = sessions.joinedOutbox(worker);
+            if (outbox != null && outbox.dropVectors() > 0) {
+                sendRefused(worker, sessions.joinedSession(worker), closed.round() - 1, Refusal.ROUND_FAILED,
+                        "worker " + worker + " had not read the global vector of round " + (closed.round() - 1)
+                                + " when round " + closed.round() + " closed without it; rejoin");
+            }
+        }
+        for (int worker = 0; worker < workers; worker++) {
+            queueAveraged(sessions.joinedOutbox(worker), worker, closed.round(), closed.global(), closed.valueCount(),
+                    closed.totalSamples());
         }
         counters.roundsClosed.incrementAndGet();
         counters.lastClosedRound.set(closed.round());
@@ -204,15 +213,15 @@ final class ServerAgent implements Agent {
                 closed.totalSamples(), closed.latencyMs());
     }
 
-    private void sendAveraged(long round, float[] values, int count, long samples) {
-        int flags = count > model.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
-        try {
-            sender.sendVector(MessageType.AVERAGED, flags, jobId, incarnation, round, MessageHeader.SERVER_ID, 0,
-                    MessageHeader.NO_SESSION, samples, values, count, deadline(context.sendTimeoutMs()));
-            counters.bytesOut.addAndGet((long) count * Float.BYTES);
-        } catch (ParameterServerUnreachableException e) {
-            LOG.warn("round {}: could not send the averaged parameters: {}", round, e.getMessage());
+    /** Queues a round's global vector on one worker's stream (nothing if the worker has none). */
+    private void queueAveraged(Outbox outbox, int worker, long round, float[] values, int count, long samples) {
+        if (outbox == null) {
+            return;
         }
+        int flags = count > model.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0;
+        outbox.queueVector(MessageType.AVERAGED, flags, round, worker, sessions.joinedSession(worker), samples, values,
+                count);
+        counters.bytesOut.addAndGet((long) count * Float.BYTES);
     }
 
     private void onMessage(DirectBuffer b, int offset, int length, Header header) {
@@ -316,9 +325,9 @@ final class ServerAgent implements Agent {
     private void answerHandshake(MessageType type, int worker, long session, long nonce, java.net.SocketAddress to) {
         ByteBuffer challenge = ByteBuffer.wrap(smallPayload, 0, MessageValidator.CHALLENGE_PAYLOAD)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        challenge.putLong(0, nonce).putInt(8, publication.sessionId());
+        challenge.putLong(0, nonce).putInt(8, nonce == 0 ? 0 : sessions.pendingStreamSession(worker));
         int length = MessageHeader.writeSigned(handshakeOut, sendAuthenticator, type, 0, jobId, incarnation, 0, worker,
-                0, session, sender.nextSequence(), smallPayload, MessageValidator.CHALLENGE_PAYLOAD);
+                0, session, ++handshakeSequence, smallPayload, MessageValidator.CHALLENGE_PAYLOAD);
         handshake.send(handshakeOut, length, to);
     }
 
@@ -335,9 +344,12 @@ final class ServerAgent implements Agent {
             return;
         }
         if (kind == WorkerSessions.JoinKind.REPEATED) {
-            // the JOIN_ACK was lost (sent before the worker's image existed); answer at most every
-            // REPEAT_ACK_MS, since an answer may carry the whole global vector
-            if (nowMs() - lastAckMs[worker] >= REPEAT_ACK_MS) {
+            // the worker has not received its answer: while the answer is still queued (the worker's
+            // endpoint has not connected, or is reading it) there is nothing to add; once all of it
+            // was sent, the worker lost it (its stream was rebuilt) and asks again: answer at most
+            // every REPEAT_ACK_MS, since an answer may carry the whole global vector
+            Outbox outbox = sessions.joinedOutbox(worker);
+            if (outbox != null && outbox.isIdle() && nowMs() - lastAckMs[worker] >= REPEAT_ACK_MS) {
                 acknowledge(b, offset, worker, session, coordinator.lastClosedRound());
             }
             return;
@@ -394,9 +406,6 @@ final class ServerAgent implements Agent {
     }
 
     private void acknowledge(DirectBuffer b, int offset, int worker, long session, long lastClosed) {
-        if (!publication.isConnected()) {
-            return; // no destination has answered its SETUP yet: the worker repeats its JOIN until answered
-        }
         lastAckMs[worker] = nowMs();
         ByteBuffer ack = ByteBuffer.wrap(smallPayload, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
         ack.putLong(0, lastClosed);
@@ -405,15 +414,9 @@ final class ServerAgent implements Agent {
         sendSmall(MessageType.JOIN_ACK, sendGlobal ? MessageHeader.FLAG_GLOBAL : 0, worker, session, lastClosed,
                 MessageValidator.JOIN_ACK_PAYLOAD);
         if (sendGlobal) {
-            // a resuming worker starts from the last closed round's result; the others ignore it
-            // (they wait for the open round)
-            sendAveraged(lastClosed, coordinator.globalValues(), coordinator.globalCount(), 0);
-            // while this thread was sending, it read nothing: the workers' heartbeats are waiting
-            // unread, so the silence is ours, not theirs
-            long now = nowMs();
-            for (int live : coordinator.liveWorkers()) {
-                coordinator.heartbeat(live, now);
-            }
+            // a resuming worker starts from the last closed round's result, sent to it alone
+            queueAveraged(sessions.outbox(worker, session), worker, lastClosed, coordinator.globalValues(),
+                    coordinator.globalCount(), 0);
         }
     }
 
@@ -486,22 +489,31 @@ final class ServerAgent implements Agent {
         sendSmall(MessageType.REFUSED, 0, worker, session, round, length + 2);
     }
 
+    /**
+     * Queues a small message on the stream of {@code worker}'s {@code session}; to every joined
+     * worker when {@code worker} is SERVER_ID.
+     */
     private void sendSmall(MessageType type, int flags, int worker, long session, long round, int length) {
-        try {
-            sender.sendSmall(type, flags, jobId, incarnation, round, worker, 0, session, smallPayload, length,
-                    deadline(1000));
-        } catch (ParameterServerUnreachableException e) {
-            LOG.warn("could not send {} to worker {}: {}", type, worker, e.getMessage());
+        if (worker == MessageHeader.SERVER_ID) {
+            for (int w = 0; w < workers; w++) {
+                Outbox outbox = sessions.joinedOutbox(w);
+                if (outbox != null) {
+                    outbox.queueSmall(type, flags, round, worker, MessageHeader.NO_SESSION, smallPayload, length);
+                }
+            }
+            return;
+        }
+        Outbox outbox = sessions.outbox(worker, session);
+        if (outbox != null) {
+            outbox.queueSmall(type, flags, round, worker, session, smallPayload, length);
+        } else {
+            LOG.debug("no stream to worker {} session {}: {} not sent", worker, session, type);
         }
     }
 
     /** The coordinator's clock: steady (never jumps with the wall clock), in milliseconds. */
     static long nowMs() {
         return System.nanoTime() / 1_000_000;
-    }
-
-    private static long deadline(long ms) {
-        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     }
 
     private static String shortHash(byte[] hash) {

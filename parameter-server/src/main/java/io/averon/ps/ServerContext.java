@@ -20,11 +20,10 @@ import java.nio.file.Path;
  * @param aeronDirectory    an external media driver's directory, or null for an embedded one
  * @param mtuBytes          Aeron MTU of the publication: every message fits one frame of it
  * @param termLength        term length of the server's publication
- * @param sendTimeoutMs     deadline for sending one round's averaged parameters
  */
 public record ServerContext(String bindHost, int port, String jobName, byte[] secret, ModelFingerprint model,
                             long maxVectorLength, RoundSettings rounds, Path stateDirectory,
-                            String aeronDirectory, int mtuBytes, int termLength, long sendTimeoutMs) {
+                            String aeronDirectory, int mtuBytes, int termLength) {
 
     public ServerContext {
         if (bindHost == null || bindHost.isBlank()) {
@@ -47,9 +46,6 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
             throw new IllegalArgumentException("round settings are required");
         }
         io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
-        if (sendTimeoutMs < 1) {
-            throw new IllegalArgumentException("send timeout must be positive");
-        }
         secret = secret.clone();
     }
 
@@ -81,7 +77,6 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         private String aeronDirectory;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private int termLength = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
-        private long sendTimeoutMs = 60_000;
 
         public Builder bind(String host, int bindPort) {
             bindHost = host;
@@ -130,14 +125,10 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
             return this;
         }
 
-        public Builder sendTimeoutMs(long value) {
-            sendTimeoutMs = value;
-            return this;
-        }
 
         public ServerContext build() {
             return new ServerContext(bindHost, port, jobName, secret, model, maxVectorLength, rounds, stateDirectory,
-                    aeronDirectory, mtuBytes, termLength, sendTimeoutMs);
+                    aeronDirectory, mtuBytes, termLength);
         }
     }
 }

@@ -20,15 +20,15 @@ public final class ServerCounters {
     final AtomicLong lastRoundLatencyMs = new AtomicLong();
     final AtomicLong totalRoundLatencyMs = new AtomicLong();
     final AtomicLong lastClosedRound = new AtomicLong();
-    /** Worker endpoints the server's publication sends to (authenticated HELLOs only). */
+    /** Streams the server sends on, one per worker join session (fresh JOINs only). */
     final AtomicLong destinations = new AtomicLong();
     /** Aeron sessions (worker publications) the server subscribes to. */
     final AtomicLong admittedSessions = new AtomicLong();
     /** UDP bytes received and sent on the handshake port. */
     final AtomicLong handshakeBytesIn = new AtomicLong();
     final AtomicLong handshakeBytesOut = new AtomicLong();
-    /** Where the send retries are counted (the server's sender); set once by the agent. */
-    volatile io.averon.ps.transport.BoundedOffer offer;
+    /** Offers the server found back-pressured (a worker's window full), summed over its streams. */
+    final AtomicLong sendBackPressured = new AtomicLong();
     private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
 
     void refused(Refusal reason) {
@@ -45,7 +45,7 @@ public final class ServerCounters {
             }
         }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
-                lateContributions.get(), offer == null ? 0 : offer.retries(), lastRoundLatencyMs.get(),
+                lateContributions.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
                 totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), admittedSessions.get(),
                 handshakeBytesIn.get(), handshakeBytesOut.get(), byReason);
     }
@@ -53,8 +53,8 @@ public final class ServerCounters {
     /**
      * Counter values at one moment.
      *
-     * @param sendRetries offers the server retried because of back-pressure
-     * @param destinations worker endpoints the server sends to
+     * @param sendRetries offers the server found back-pressured and retried later (a worker's window full)
+     * @param destinations streams the server sends on (one per worker join session)
      * @param admittedSessions Aeron sessions (worker publications) the server reads
      * @param handshakeBytesIn UDP bytes received on the handshake port (PORT + 1)
      * @param handshakeBytesOut UDP bytes the server sent from it (CHALLENGEs, REFUSEDs)

@@ -1,21 +1,24 @@
 package io.averon.ps;
 
 import io.averon.ps.protocol.Refusal;
-import io.averon.ps.transport.Destinations;
+import io.averon.ps.transport.Outbox;
 import io.averon.ps.transport.SessionSubscriptions;
+
+import java.security.SecureRandom;
 
 
 /**
  * The server's view of each worker's connection (PROTOCOL.md, "Joining"): which join session is
  * current, which one is being challenged, the replay window of each, which Aeron sessions the
- * server subscribes to and which endpoints it sends to. Owned by the server's agent thread.
+ * server subscribes to and the stream ({@link Outbox}) it answers each session on. Owned by the
+ * server's agent thread.
  *
  * <p>A worker id has at most two sessions: the joined one, and a pending one whose HELLO was
  * answered with a CHALLENGE. A pending session's Aeron publication is admitted (so its JOIN can
  * arrive), but nothing is sent to it over Aeron; only a JOIN carrying the challenge's nonce, in
- * this server run, adds its endpoint as a destination and, once accepted, makes it current. A
- * replayed HELLO therefore never displaces a joined worker and never makes the server send to an
- * address, and a replayed JOIN is never fresh.
+ * this server run, opens a stream to its endpoint (in the Aeron session the CHALLENGE named) and,
+ * once accepted, makes it current. A replayed HELLO therefore never displaces a joined worker and
+ * never makes the server send to an address, and a replayed JOIN is never fresh.
  */
 final class WorkerSessions {
 
@@ -30,7 +33,9 @@ final class WorkerSessions {
         long lastSequence;
         int aeronSession;
         String endpoint;
-        boolean sending;
+        /** The Aeron session of the server's stream to this session (named in the CHALLENGE). */
+        int streamSession;
+        Outbox outbox;
         long nonce;
         long sinceMs;
 
@@ -42,11 +47,19 @@ final class WorkerSessions {
     private final Session[] joined;
     private final Session[] pending;
     private final SessionSubscriptions subscriptions;
-    private final Destinations destinations;
+    private final OutboxFactory outboxes;
+    private final SecureRandom random = new SecureRandom();
+    private long closedBackPressured;
 
-    WorkerSessions(int workers, SessionSubscriptions subscriptions, Destinations destinations) {
+    /** Opens the stream to a worker's receive endpoint in a given Aeron session. */
+    @FunctionalInterface
+    interface OutboxFactory {
+        Outbox open(String endpoint, int sessionId);
+    }
+
+    WorkerSessions(int workers, SessionSubscriptions subscriptions, OutboxFactory outboxes) {
         this.subscriptions = subscriptions;
-        this.destinations = destinations;
+        this.outboxes = outboxes;
         joined = new Session[workers];
         pending = new Session[workers];
         for (int i = 0; i < workers; i++) {
@@ -84,13 +97,18 @@ final class WorkerSessions {
         p.aeronSession = aeronSession;
         p.endpoint = endpoint;
         p.nonce = io.averon.ps.protocol.Nonces.next();
+        int stream;
+        do {
+            stream = random.nextInt();
+        } while (stream == 0 || stream == joined[worker].streamSession);
+        p.streamSession = stream;
         p.sinceMs = nowMs;
         return p.nonce;
     }
 
     /**
      * An authenticated JOIN of this server run: FRESH if it answers the pending session's challenge
-     * (its endpoint is now a destination: answer it, then {@link #promote} once it is accepted),
+     * (a stream to its endpoint is open: answer it, then {@link #promote} once it is accepted),
      * REPEATED if it is the joined session asking again (its JOIN_ACK was lost); otherwise
      * {@code refusal[0]} says why not and null is returned.
      */
@@ -113,9 +131,8 @@ final class WorkerSessions {
         if (s == joined[worker]) {
             return JoinKind.REPEATED;
         }
-        if (!s.sending) {
-            destinations.retain(s.endpoint);
-            s.sending = true;
+        if (s.outbox == null) {
+            s.outbox = outboxes.open(s.endpoint, s.streamSession);
         }
         return JoinKind.FRESH;
     }
@@ -129,10 +146,11 @@ final class WorkerSessions {
         j.lastSequence = p.lastSequence;
         j.aeronSession = p.aeronSession;
         j.endpoint = p.endpoint;
-        j.sending = p.sending;
+        j.streamSession = p.streamSession;
+        j.outbox = p.outbox;
         j.nonce = p.nonce;
         j.sinceMs = p.sinceMs;
-        forget(p); // its subscription and destination now belong to the joined session
+        forget(p); // its subscription and stream now belong to the joined session
     }
 
     /** For PUSH, HEARTBEAT, LEAVE: null if the message is the joined session's and fresh, else why not. */
@@ -158,7 +176,67 @@ final class WorkerSessions {
         return pending[worker].id;
     }
 
-    /** The worker left: its session ends, its publication is no longer read and its endpoint not sent to. */
+    /** The Aeron session of the stream the server opens to the worker's pending session (for its CHALLENGE). */
+    int pendingStreamSession(int worker) {
+        return pending[worker].streamSession;
+    }
+
+    /** The stream to the worker's joined or pending session {@code session}, or null if there is none. */
+    Outbox outbox(int worker, long session) {
+        if (session == 0) {
+            return null;
+        }
+        return session == joined[worker].id ? joined[worker].outbox
+                : session == pending[worker].id ? pending[worker].outbox : null;
+    }
+
+    /** The stream to the worker's joined session, or null. */
+    Outbox joinedOutbox(int worker) {
+        return joined[worker].outbox;
+    }
+
+    /** Offers queued frames of every stream, at most {@code frameLimit} each; returns frames sent. */
+    int drain(int frameLimit) {
+        int sent = 0;
+        for (int w = 0; w < joined.length; w++) {
+            if (joined[w].outbox != null) {
+                sent += joined[w].outbox.drain(frameLimit);
+            }
+            if (pending[w].outbox != null) {
+                sent += pending[w].outbox.drain(frameLimit);
+            }
+        }
+        return sent;
+    }
+
+    /** Streams open now. */
+    int streams() {
+        int n = 0;
+        for (int w = 0; w < joined.length; w++) {
+            n += (joined[w].outbox != null ? 1 : 0) + (pending[w].outbox != null ? 1 : 0);
+        }
+        return n;
+    }
+
+    /** Offers found back-pressured, summed over every stream this server opened. */
+    long backPressured() {
+        long n = closedBackPressured;
+        for (int w = 0; w < joined.length; w++) {
+            n += (joined[w].outbox != null ? joined[w].outbox.backPressured() : 0)
+                    + (pending[w].outbox != null ? pending[w].outbox.backPressured() : 0);
+        }
+        return n;
+    }
+
+    /** Closes every session's stream and subscription. */
+    void closeAll() {
+        for (int w = 0; w < joined.length; w++) {
+            release(joined[w]);
+            release(pending[w]);
+        }
+    }
+
+    /** The worker left: its session ends, its publication is no longer read and its stream closed. */
     void leave(int worker) {
         release(joined[worker]);
     }
@@ -175,8 +253,9 @@ final class WorkerSessions {
     private void release(Session s) {
         if (s.isOpen()) {
             subscriptions.release(s.aeronSession);
-            if (s.sending) {
-                destinations.release(s.endpoint);
+            if (s.outbox != null) {
+                closedBackPressured += s.outbox.backPressured();
+                s.outbox.close();
             }
         }
         forget(s);
@@ -187,7 +266,8 @@ final class WorkerSessions {
         s.lastSequence = 0;
         s.aeronSession = 0;
         s.endpoint = null;
-        s.sending = false;
+        s.streamSession = 0;
+        s.outbox = null;
         s.nonce = 0;
     }
 }

@@ -82,7 +82,8 @@ public final class MessageValidator {
         }
         int worker = MessageHeader.workerId(b, offset);
         if (serverSide ? worker < 0 || worker >= senderLimit : worker != MessageHeader.SERVER_ID
-                && type != MessageType.JOIN_ACK && type != MessageType.REFUSED && type != MessageType.CHALLENGE) {
+                && type != MessageType.JOIN_ACK && type != MessageType.REFUSED && type != MessageType.CHALLENGE
+                && type != MessageType.AVERAGED) {
             return Refusal.BAD_WORKER_ID;
         }
         if (!authenticator.verify(b, offset, MessageHeader.LENGTH + payload)) {

@@ -6,9 +6,9 @@ import io.aeron.CommonContext;
 /**
  * The Aeron channels of PROTOCOL.md. Workers publish to the server's UDP endpoint, where the server
  * subscribes only to the sessions of authenticated HELLOs ({@link SessionSubscriptions}); the server
- * publishes to workers on a manual multi-destination-cast channel to which it adds a worker's
- * receive endpoint only after that worker's fresh JOIN ({@link Destinations}), so nobody becomes a
- * receiver by sending status messages. Subscriptions use sparse log files.
+ * answers each worker on a stream of its own ({@link Outbox}), opened only after that worker's fresh
+ * JOIN, so nobody becomes a receiver by sending status messages, and no worker's reading pace holds
+ * up, or loses, another's messages. Subscriptions use sparse log files.
  */
 public final class Channels {
 
@@ -34,18 +34,13 @@ public final class Channels {
                 .sessionId(sessionId).sparse(true).build();
     }
 
-    /** The server's publication to its workers: manual MDC (it sends only to destinations it adds). */
-    public static String serverPublication(int mtuBytes, int termLength) {
-        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA)
-                .controlMode(CommonContext.MDC_CONTROL_MODE_MANUAL)
-                .mtu(mtuBytes)
-                .termLength(termLength)
-                .build();
-    }
-
-    /** A destination of the server's publication: a worker's receive endpoint {@code host:port}. */
-    public static String destination(String endpoint) {
-        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(endpoint).build();
+    /**
+     * A stream to one peer's receive endpoint {@code host:port} ({@link Outbox}), in the Aeron
+     * session the peer was told to read; sparse log buffers.
+     */
+    public static String peerPublication(String endpoint, int sessionId, int mtuBytes, int termLength) {
+        return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(endpoint).sessionId(sessionId)
+                .mtu(mtuBytes).termLength(termLength).sparse(true).build();
     }
 
     /** A worker's publication to {@code host:port} (the server, or the driver's report endpoint). */

@@ -8,7 +8,6 @@ import io.averon.ps.protocol.MessageType;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Builds, signs and offers messages on one publication. Every message fits one Aeron frame of the
@@ -99,22 +98,12 @@ public final class MessageSender {
     private void sendChunked(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
                              int attempt, long session, long sampleCount, float[] values, byte[] bytes, long total,
                              long deadlineNs) {
-        int chunks = Chunking.chunkCount(total, chunkBytes);
+        FrameWriter writer = new FrameWriter(authenticator, jobId, incarnation, chunkBytes);
+        int chunks = writer.chunkCount(total);
         for (int index = 0; index < chunks; index++) {
-            long at = Chunking.chunkOffset(total, chunks, index);
-            int length = Chunking.chunkLength(total, chunks, index);
-            MessageHeader.write(message, 0, type, flags, jobId, incarnation, round, workerId, attempt, session,
-                    ++sequence, sampleCount, index, chunks, total, at, length);
-            if (bytes != null) {
-                message.putBytes(MessageHeader.LENGTH, bytes, (int) at, length);
-            } else {
-                int first = (int) (at / Float.BYTES);
-                for (int k = 0, n = length / Float.BYTES; k < n; k++) {
-                    message.putFloat(MessageHeader.LENGTH + k * Float.BYTES, values[first + k], ByteOrder.LITTLE_ENDIAN);
-                }
-            }
-            authenticator.sign(message, 0, MessageHeader.LENGTH + length);
-            offer.offer(publication, message, 0, MessageHeader.OVERHEAD + length, deadlineNs);
+            int length = writer.write(message, type, flags, round, workerId, attempt, session, ++sequence, sampleCount,
+                    values, bytes, total, chunks, index);
+            offer.offer(publication, message, 0, length, deadlineNs);
         }
     }
 }

@@ -1,0 +1,70 @@
+package io.averon.ps.transport;
+
+import io.averon.ps.protocol.Chunking;
+import io.averon.ps.protocol.MessageAuthenticator;
+import io.averon.ps.protocol.MessageHeader;
+import io.averon.ps.protocol.MessageType;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * Writes one signed frame of a message (PROTOCOL.md): the header, chunk {@code index} of the
+ * payload (float32 values or bytes), and the MAC. A message longer than one frame's payload is cut
+ * into {@link #chunkCount} chunks. Allocates nothing. Owned by one thread (the authenticator's).
+ */
+final class FrameWriter {
+
+    private final MessageAuthenticator authenticator;
+    private final long jobId;
+    private final long incarnation;
+    private final int chunkBytes;
+
+    FrameWriter(MessageAuthenticator authenticator, long jobId, long incarnation, int chunkBytes) {
+        this.authenticator = authenticator;
+        this.jobId = jobId;
+        this.incarnation = incarnation;
+        this.chunkBytes = chunkBytes;
+    }
+
+    /** Bytes a frame buffer needs: header, a full chunk, MAC. */
+    int frameCapacity() {
+        return MessageHeader.OVERHEAD + chunkBytes;
+    }
+
+    int chunkCount(long totalBytes) {
+        return Chunking.chunkCount(totalBytes, chunkBytes);
+    }
+
+    /**
+     * Writes chunk {@code index} of a message whose payload is {@code values} (float32) or
+     * {@code bytes} ({@code totalBytes} long) into {@code frame}.
+     *
+     * @return the frame's length
+     */
+    int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, long session,
+              long sequence, long sampleCount, float[] values, byte[] bytes, long totalBytes, int chunks, int index) {
+        return write(frame, type, flags, round, workerId, 0, session, sequence, sampleCount, values, bytes, totalBytes,
+                chunks, index);
+    }
+
+    int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, int attempt, long session,
+              long sequence, long sampleCount, float[] values, byte[] bytes, long totalBytes, int chunks, int index) {
+        long at = Chunking.chunkOffset(totalBytes, chunks, index);
+        int length = Chunking.chunkLength(totalBytes, chunks, index);
+        MessageHeader.write(frame, 0, type, flags, jobId, incarnation, round, workerId, attempt, session, sequence,
+                sampleCount, index, chunks, totalBytes, at, length);
+        if (values == null) {
+            if (length > 0) {
+                frame.putBytes(MessageHeader.LENGTH, bytes, (int) at, length);
+            }
+        } else {
+            int first = (int) (at / Float.BYTES);
+            for (int k = 0, n = length / Float.BYTES; k < n; k++) {
+                frame.putFloat(MessageHeader.LENGTH + k * Float.BYTES, values[first + k], ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        authenticator.sign(frame, 0, MessageHeader.LENGTH + length);
+        return MessageHeader.OVERHEAD + length;
+    }
+}
