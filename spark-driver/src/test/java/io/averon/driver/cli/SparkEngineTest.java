@@ -74,7 +74,7 @@ class SparkEngineTest {
         List<String> args = new ArrayList<>(List.of("train", "--data", data, "--split", "time",
                 "--out", out, "--no-progress"));
         args.addAll(List.of(extra));
-        if (!args.contains("local")) {
+        if (!args.contains("local") && !args.contains("--master")) {
             args.addAll(List.of("--master", "local[2]"));
         }
         return CliRun.of(args.toArray(String[]::new));
