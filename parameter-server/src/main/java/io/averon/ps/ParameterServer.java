@@ -49,6 +49,8 @@ public final class ParameterServer implements AutoCloseable {
             if (context.stateDirectory() != null) {
                 store = new RoundStateStore(context.stateDirectory());
                 saved = store.load();
+            } else if (context.initialState() != null) {
+                saved = Optional.of(context.initialState());
             }
             if (context.aeronDirectory() == null) {
                 embedded = EmbeddedMediaDriver.launch("ps");

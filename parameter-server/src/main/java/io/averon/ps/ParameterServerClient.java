@@ -36,13 +36,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Calls other than {@code close} must come from one thread. Every wait has a deadline.
  */
-public final class ParameterServerClient implements AutoCloseable {
+public final class ParameterServerClient implements RoundClient {
 
     private final ClientContext context;
     private final long jobId;
     private final String serverName;
     private final EmbeddedMediaDriver driver;
     private final Aeron aeron;
+    private final boolean ownsAeron;
     private final Publication publication;
     /** The server's stream, read only from the session of the server's publication (its CHALLENGE names it). */
     private final SessionSubscriptions ingress;
@@ -80,16 +81,21 @@ public final class ParameterServerClient implements AutoCloseable {
     /** Set when the server's stream skipped sequence numbers: what was in between is lost. */
     private boolean streamGap;
     private long streamGaps;
+    private long nextRequestNs;
+    private int lastPollWork;
     private volatile java.util.function.BooleanSupplier cancelled = () -> false;
 
-    private ParameterServerClient(ClientContext context) {
+    private ParameterServerClient(ClientContext context, Aeron shared) {
         this.context = context;
+        this.ownsAeron = shared == null;
         this.jobId = JobIds.of(context.jobName());
         this.serverName = "parameter server at " + context.serverHost() + ":" + context.serverPort();
         EmbeddedMediaDriver embedded = null;
         Aeron client = null;
         try {
-            if (context.aeronDirectory() == null) {
+            if (shared != null) {
+                client = shared;
+            } else if (context.aeronDirectory() == null) {
                 embedded = EmbeddedMediaDriver.launch("worker-" + context.workerId());
                 client = embedded.aeron();
             } else {
@@ -105,7 +111,7 @@ public final class ParameterServerClient implements AutoCloseable {
         } catch (RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
-            } else {
+            } else if (shared == null) {
                 CloseHelper.quietClose(client);
             }
             throw e;
@@ -126,15 +132,15 @@ public final class ParameterServerClient implements AutoCloseable {
 
     /** Connects (nothing is sent until {@link #join}). */
     public static ParameterServerClient connect(ClientContext context) {
-        return new ParameterServerClient(context);
+        return new ParameterServerClient(context, null);
     }
 
-    /** The averaged values of one round: {@code values[0 .. count)}; the array is reused by the next round. */
-    public record Averaged(long round, float[] values, int count) {
-    }
-
-    /** What {@link #join(boolean)} learned: the last closed round, and its global vector if it was asked for and exists. */
-    public record Joined(long round, Averaged global) {
+    /**
+     * Connects through {@code aeron}, an Aeron client the caller owns and closes after this client
+     * (several connections of one worker share one; {@link ClientContext#aeronDirectory()} is then unused).
+     */
+    public static ParameterServerClient connect(ClientContext context, Aeron aeron) {
+        return new ParameterServerClient(context, aeron);
     }
 
     /**
@@ -151,6 +157,7 @@ public final class ParameterServerClient implements AutoCloseable {
      * global vector (parameters, and updater state if it was averaged), so a relaunched worker
      * resumes from it. {@code global} is null when no round has closed yet.
      */
+    @Override
     public Joined join(boolean fetchGlobal) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.connectTimeoutMs());
         while (true) {
@@ -306,6 +313,7 @@ public final class ParameterServerClient implements AutoCloseable {
     }
 
     /** The Aeron client of this connection (e.g. for a worker's report publication to its driver). */
+    @Override
     public Aeron aeron() {
         return aeron;
     }
@@ -317,21 +325,6 @@ public final class ParameterServerClient implements AutoCloseable {
      * @param sampleCount training examples behind this contribution (the averaging weight)
      * @param timeoutMs   the longest wait for the round to close (at least the server's round timeout)
      */
-    public Averaged pushAndAwait(long round, float[] values, int count, long sampleCount, long timeoutMs) {
-        return pushAndAwait(round, values, count, sampleCount, false, timeoutMs);
-    }
-
-    /**
-     * As {@link #pushAndAwait(long, float[], int, long, long)}; with {@code delta} the values are
-     * the change since the round-start global (what the last {@code Averaged} returned), which the
-     * server adds back before averaging. The first round needs full values.
-     */
-    public Averaged pushAndAwait(long round, float[] values, int count, long sampleCount, boolean delta,
-                                 long timeoutMs) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        push(round, values, count, sampleCount, delta, deadline);
-        return awaitAveraged(round, deadline);
-    }
 
     /**
      * Sends {@code values[0 .. count)} for {@code round} and returns at once; {@link #awaitAveraged}
@@ -340,6 +333,7 @@ public final class ParameterServerClient implements AutoCloseable {
      *
      * @param deadlineNs when to give up sending ({@link System#nanoTime()} based)
      */
+    @Override
     public void push(long round, float[] values, int count, long sampleCount, boolean delta, long deadlineNs) {
         if (!joined) {
             throw new IllegalStateException("join() first");
@@ -356,6 +350,7 @@ public final class ParameterServerClient implements AutoCloseable {
         averagedComplete = false;
         refusal = null;
         averagedChunks.clear();
+        nextRequestNs = System.nanoTime();
         int flags = (count > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0)
                 | (delta ? MessageHeader.FLAG_DELTA : 0);
         sender.sendVector(MessageType.PUSH, flags, jobId, incarnation, round, context.workerId(), context.attempt(),
@@ -368,21 +363,41 @@ public final class ParameterServerClient implements AutoCloseable {
      * after a long silence), the worker asks again, repeating its JOIN for the last closed round's
      * global vector, until the round's result arrives.
      */
+    @Override
     public Averaged awaitAveraged(long round, long deadlineNs) {
+        while (true) {
+            Averaged result = pollAveraged(round, deadlineNs);
+            if (result != null) {
+                return result;
+            }
+            if (lastPollWork == 0) {
+                idle.idle();
+            } else {
+                idle.reset();
+            }
+        }
+    }
+
+    /**
+     * One step of {@link #awaitAveraged}, for a caller that waits on several connections at once:
+     * reads what has arrived and returns the round's result once complete, else null (the caller
+     * idles). Throws as {@code awaitAveraged} does: a refusal, the deadline, a lost connection.
+     */
+    public Averaged pollAveraged(long round, long deadlineNs) {
         if (round != awaitedRound) {
             throw new IllegalStateException("round " + round + " was not pushed (the last push was for round "
                     + awaitedRound + ")");
         }
-        long nextRequest = System.nanoTime();
-        while (!averagedComplete) {
+        if (!averagedComplete) {
             throwIfRefused("round " + round);
-            if (streamGap && System.nanoTime() - nextRequest >= 0) {
+            if (streamGap && System.nanoTime() - nextRequestNs >= 0) {
                 sendJoin(MessageHeader.FLAG_GLOBAL, deadlineNs); // the server answers once what it sent is all out
-                nextRequest = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
+                nextRequestNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
             }
-            pollUntil(deadlineNs, "averaged parameters for round " + round);
+            lastPollWork = pollOnce(deadlineNs, "averaged parameters for round " + round);
         }
-        return new Averaged(round, averaged, (int) (averagedChunks.totalLength() / Float.BYTES));
+        return averagedComplete ? new Averaged(round, averaged, (int) (averagedChunks.totalLength() / Float.BYTES))
+                : null;
     }
 
     /** This join's session id (for tests that act as this worker). */
@@ -426,8 +441,10 @@ public final class ParameterServerClient implements AutoCloseable {
             ingress.close();
             if (driver != null) {
                 driver.close();
-            } else {
+            } else if (ownsAeron) {
                 CloseHelper.quietClose(aeron);
+            } else {
+                CloseHelper.quietCloseAll(publication); // the shared Aeron client stays open for its owner
             }
         }
     }
@@ -455,11 +472,21 @@ public final class ParameterServerClient implements AutoCloseable {
      * Makes every wait of this client give up (with a {@link ParameterServerException}) as soon as
      * {@code cancelled} says so, e.g. when Spark kills the task. A thread interrupt does the same.
      */
+    @Override
     public void cancelWhen(java.util.function.BooleanSupplier cancelled) {
         this.cancelled = cancelled;
     }
 
     private void pollUntil(long deadline, String what) {
+        if (pollOnce(deadline, what) == 0) {
+            idle.idle();
+        } else {
+            idle.reset();
+        }
+    }
+
+    /** Reads what has arrived; throws if cancelled, past the deadline with nothing read, or disconnected. */
+    private int pollOnce(long deadline, String what) {
         if (Thread.currentThread().isInterrupted() || cancelled.getAsBoolean()) {
             throw new ParameterServerException("cancelled while waiting for " + what + " from " + serverName);
         }
@@ -471,10 +498,8 @@ public final class ParameterServerClient implements AutoCloseable {
             if (!publication.isConnected()) {
                 throw new ParameterServerUnreachableException(serverName + " is unreachable (not connected)");
             }
-            idle.idle();
-        } else {
-            idle.reset();
         }
+        return work;
     }
 
     private void throwIfRefused(String what) {

@@ -20,10 +20,14 @@ import java.nio.file.Path;
  * @param aeronDirectory    an external media driver's directory, or null for an embedded one
  * @param mtuBytes          Aeron MTU of the publication: every message fits one frame of it
  * @param termLength        term length of the server's publication
+ * @param initialState      the last closed round and its global vector to start from (a sharded
+ *                          owner's range of the round its workers hold), or null; not with a
+ *                          state directory
  */
 public record ServerContext(String bindHost, int port, String jobName, byte[] secret, ModelFingerprint model,
                             long maxVectorLength, RoundSettings rounds, Path stateDirectory,
-                            String aeronDirectory, int mtuBytes, int termLength) {
+                            String aeronDirectory, int mtuBytes, int termLength,
+                            io.averon.ps.round.RoundStateStore.SavedState initialState) {
 
     public ServerContext {
         if (bindHost == null || bindHost.isBlank()) {
@@ -46,6 +50,9 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
             throw new IllegalArgumentException("round settings are required");
         }
         io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
+        if (initialState != null && stateDirectory != null) {
+            throw new IllegalArgumentException("give an initial state or a state directory to resume from, not both");
+        }
         secret = secret.clone();
     }
 
@@ -77,6 +84,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         private String aeronDirectory;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private int termLength = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
+        private io.averon.ps.round.RoundStateStore.SavedState initialState;
 
         public Builder bind(String host, int bindPort) {
             bindHost = host;
@@ -126,9 +134,15 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
         }
 
 
+        /** Starts after round {@code round} with its global vector {@code values} (not persisted anywhere). */
+        public Builder initialState(long round, float[] values) {
+            initialState = new io.averon.ps.round.RoundStateStore.SavedState(round, 0, values);
+            return this;
+        }
+
         public ServerContext build() {
             return new ServerContext(bindHost, port, jobName, secret, model, maxVectorLength, rounds, stateDirectory,
-                    aeronDirectory, mtuBytes, termLength);
+                    aeronDirectory, mtuBytes, termLength, initialState);
         }
     }
 }
