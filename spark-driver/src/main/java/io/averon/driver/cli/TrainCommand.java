@@ -25,6 +25,7 @@ import io.averon.core.train.TrainingResult;
 import io.averon.driver.spark.AveronDataset;
 import io.averon.driver.spark.SparkHardExamples;
 import io.averon.driver.spark.SparkTrainer;
+import io.averon.driver.spark.AveragingMode;
 import io.averon.driver.spark.SparkTrainingConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
@@ -71,6 +72,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sync-every", defaultValue = "0", paramLabel = "K",
             description = "spark: average through the parameter server every K minibatches (default: once per epoch)")
     int syncEvery;
+
+    @Option(names = "--averaging", defaultValue = "server", converter = AveragingConverter.class,
+            paramLabel = "server|sharded",
+            description = "spark: who averages each round: server (one parameter server) or sharded (the workers, each "
+                    + "owning a range: traffic per worker flat in the number of workers). Default: ${DEFAULT-VALUE}")
+    AveragingMode averaging;
 
     @Option(names = "--ps", paramLabel = "HOST:PORT",
             description = "spark: an external parameter server (averon ps) instead of one in the driver")
@@ -233,9 +240,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
                     + "engine reads it in the executors; drop --engine local");
         }
-        if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null) {
-            throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers and --master "
-                    + "need --engine spark");
+        if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null
+                || averaging != AveragingMode.SERVER) {
+            throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers, --master and "
+                    + "--averaging need --engine spark");
         }
         // All settings are valid; nothing has been written or loaded yet.
         try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
@@ -264,7 +272,7 @@ final class TrainCommand implements Callable<Integer> {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
-                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).failAt(failAt).build();
+                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging).failAt(failAt).build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
             if (secretFile == null) {
@@ -286,6 +294,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.split(), split.train().size(),
                 split.test().size());
         configJson.put("sync_every", syncEvery);
+        configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("deterministic", deterministic);
         LOG.info("effective configuration: {}", configJson);
         ModelDescription description = describe(dataSpec, split, configJson);
@@ -315,6 +324,7 @@ final class TrainCommand implements Callable<Integer> {
                 new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of());
         Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, requested, -1, -1);
         configJson.put("sync_every", syncEvery);
+        configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("deterministic", deterministic);
         SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
             AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
@@ -389,6 +399,12 @@ final class TrainCommand implements Callable<Integer> {
         c.put("test_examples", testExamples);
         c.put("native", nativeInfo);
         return c;
+    }
+
+    static final class AveragingConverter extends EnumConverter<AveragingMode> {
+        AveragingConverter() {
+            super(AveragingMode.class);
+        }
     }
 
     static final class EngineConverter extends EnumConverter<Engine> {

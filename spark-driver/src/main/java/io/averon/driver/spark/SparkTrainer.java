@@ -260,9 +260,17 @@ public final class SparkTrainer {
         LOG.info("training on Spark from {}: {} workers, minibatch {} per worker, {} rounds per epoch, {}",
                 source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(), config);
 
+        boolean sharded = config.averaging() == AveragingMode.SHARDED;
+        if (sharded && model.numParams() < workers) {
+            throw new InvalidInputException("--averaging sharded gives each worker a range of the parameters: "
+                    + model.numParams() + " parameters cannot be shared among " + workers + " workers");
+        }
         Path stateDir = null;
         long runId = io.averon.ps.protocol.Nonces.next(); // never 0: a server's "no run yet"
-        try (ParameterServer server = config.parameterServer() == null
+        // sharded: every worker starts from this vector (the initial model, or the checkpoint resumed)
+        org.apache.spark.broadcast.Broadcast<float[]> start = sharded
+                ? sc.broadcast(resume != null ? resume.vector() : ModelVectors.of(model)) : null;
+        try (ParameterServer server = config.parameterServer() == null && !sharded
                 ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers,
                 (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
                 : null;
@@ -275,11 +283,17 @@ public final class SparkTrainer {
                     config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(), config.mtuBytes(),
-                    config.failAt() == null ? null : FailureHook.parse(config.failAt()));
+                    config.failAt() == null ? null : FailureHook.parse(config.failAt()),
+                    sharded ? new ShardedPlan(start, resume == null ? 0 : (long) resume.epochsDone()
+                            * shards.roundsPerEpoch(), config.heartbeatTimeoutMs(), config.outerLearningRate(),
+                            config.outerMomentum(), config.maxUpdateNorm()) : null);
             return run(plan, source, input, classNames, model, resume, reports, listener);
         } catch (IOException e) {
             throw new AveronException("cannot create the parameter server's state directory: " + e.getMessage(), e);
         } finally {
+            if (start != null) {
+                start.destroy();
+            }
             if (stateDir != null) {
                 try {
                     PathUtils.deleteDirectory(stateDir);
@@ -358,6 +372,11 @@ public final class SparkTrainer {
         try {
             long drainUntil = Long.MAX_VALUE;
             while (aggregator.lastCompleted() < epochs && System.nanoTime() < drainUntil) {
+                if (unreachable.failure() != null && plan.isSharded()) {
+                    throw new AveronException("a worker could not reach another worker's shard of the averaging from "
+                            + unreachable.failure() + "; training stopped (check that the executors reach each other "
+                            + "over UDP; continue with --resume)");
+                }
                 if (unreachable.failure() != null) {
                     throw new AveronException("the parameter server " + plan.serverHost() + ":" + plan.serverPort()
                             + " is unreachable from " + unreachable.failure() + "; training stopped (check that it "

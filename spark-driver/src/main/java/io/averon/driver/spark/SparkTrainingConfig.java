@@ -28,6 +28,7 @@ import io.averon.core.train.TrainingConfig;
  *                          further than this (L2) from the last global vector; 0 = no bound
  * @param mtuBytes          MTU of every parameter-server and report channel (each message is one frame
  *                          of it); the same on the driver, the workers and an external server
+ * @param averaging         who averages each round: the parameter server, or the workers (sharded)
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
  *                          on every attempt) before that minibatch; null = off
  */
@@ -35,7 +36,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
                                   int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
                                   long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
                                   boolean deterministic, double outerLearningRate, double outerMomentum,
-                                  double maxUpdateNorm, int mtuBytes, String failAt) {
+                                  double maxUpdateNorm, int mtuBytes, AveragingMode averaging, String failAt) {
 
     public SparkTrainingConfig {
         if (training == null) {
@@ -84,6 +85,13 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("--mtu: " + e.getMessage());
         }
+        if (averaging == null) {
+            throw new IllegalArgumentException("an averaging mode is required");
+        }
+        if (averaging == AveragingMode.SHARDED && (parameterServer != null || serverPort != 0)) {
+            throw new InvalidInputException("--averaging sharded: the workers average among themselves, so there is no"
+                    + " parameter server; drop --ps / --ps-port");
+        }
         if (parameterServer != null && maxUpdateNorm > 0) {
             throw new InvalidInputException("--max-update-norm configures the driver's parameter server; with --ps give"
                     + " it to 'averon ps' instead");
@@ -131,6 +139,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private double outerMomentum;
         private double maxUpdateNorm;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
+        private AveragingMode averaging = AveragingMode.SERVER;
         private String failAt;
 
         private Builder(TrainingConfig training) {
@@ -215,10 +224,16 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /** Default: {@link AveragingMode#SERVER}. */
+        public Builder averaging(AveragingMode value) {
+            averaging = value;
+            return this;
+        }
+
         public SparkTrainingConfig build() {
             return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
                     driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
-                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, failAt);
+                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging, failAt);
         }
     }
 }

@@ -7,7 +7,8 @@ import java.io.Serializable;
 
 /**
  * Everything a training task needs, shipped to executors inside the (Spark-serialized) task: the
- * model configuration, where the parameter server and the driver's report
+ * model configuration, where the parameter server (or, for sharded averaging, what the workers
+ * start from: {@code sharded}) and the driver's report
  * endpoint are, and the job secret (through Spark, never argv). {@code runId} is this training run's
  * random id: the driver's report receiver refuses reports of any other run, and a long-lived
  * parameter server starts its rounds over when a new run joins ({@code resumed}: unless it resumes).
@@ -15,8 +16,14 @@ import java.io.Serializable;
 record TaskPlan(String jobName, byte[] secret, long runId, boolean resumed, String serverHost, int serverPort, String driverHost, int reportPort,
                 TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
                 long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
-                boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, int mtuBytes, FailureHook failAt)
+                boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, int mtuBytes, FailureHook failAt,
+                ShardedPlan sharded)
         implements Serializable {
+
+    /** Whether the workers average among themselves ({@code sharded} is set) rather than through a server. */
+    boolean isSharded() {
+        return sharded != null;
+    }
 
     /** Floats pushed per round: parameters, then updater state. */
     int vectorLength() {
@@ -25,7 +32,8 @@ record TaskPlan(String jobName, byte[] secret, long runId, boolean resumed, Stri
 
     @Override
     public String toString() { // never print the secret
-        return "TaskPlan[job=" + jobName + ", server=" + serverHost + ":" + serverPort + ", driver=" + driverHost + ":"
+        return "TaskPlan[job=" + jobName + ", server=" + (isSharded() ? "sharded among the workers" : serverHost + ":"
+                + serverPort) + ", driver=" + driverHost + ":"
                 + reportPort + ", shards=" + shards + ", threads=" + threads + "]";
     }
 }

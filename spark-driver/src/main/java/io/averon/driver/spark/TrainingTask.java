@@ -11,6 +11,11 @@ import io.averon.core.train.MinibatchFeeder;
 import io.averon.core.train.Shuffling;
 import io.averon.ps.ClientContext;
 import io.averon.ps.ParameterServerClient;
+import io.averon.ps.RoundClient;
+import io.averon.ps.shard.ShardLayout;
+import io.averon.ps.shard.ShardOwner;
+import io.averon.ps.shard.ShardedClient;
+import io.averon.ps.shard.ShardedSettings;
 import io.averon.ps.report.ReportPublisher;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.TaskKilledException;
@@ -27,7 +32,8 @@ import java.util.Map;
 
 /**
  * One barrier task of the training stage: loads its shard, builds its replica once, joins the
- * parameter server (resuming from the last closed round if this is a relaunch), then per epoch
+ * rounds (the parameter server's, or the workers' own when sharded; resuming from the last closed
+ * round if this is a relaunch), then per epoch
  * trains its minibatches, syncs every round, evaluates the averaged model on its part of the test
  * split and reports the partial metrics (worker 0 also the averaged model) to the driver.
  */
@@ -67,22 +73,83 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 train.size(), test.size());
         task.barrier(); // every replica is built before anyone joins the round
 
-        ClientContext context = ClientContext.builder().server(plan.serverHost(), plan.serverPort()).localHost(localHost)
-                .job(plan.jobName(), plan.secret()).worker(worker, attempt)
-                .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
-                .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed())
-                .mtu(plan.mtuBytes(), io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH).build();
-        try (ParameterServerClient client = ParameterServerClient.connect(context);
+        try (RoundClient client = connect(task, worker, attempt, localHost);
              ReportPublisher reports = new ReportPublisher(client.aeron(), localHost, plan.driverHost(), plan.reportPort(),
-                     plan.jobName(), plan.secret(), plan.runId(), worker, attempt, context.mtuBytes(),
-                     context.termLength())) {
+                     plan.jobName(), plan.secret(), plan.runId(), worker, attempt, plan.mtuBytes(), TERM_LENGTH)) {
             client.cancelWhen(task::isInterrupted); // a killed stage must not leave this task waiting for a round
             new Loop(task, worker, attempt, workerSeed, model, train, test, client, reports).run();
             if (!reports.flush(plan.connectTimeoutMs())) {
                 LOG.warn("worker {}: the last report may not have reached the driver before the deadline", worker);
             }
+            if (plan.isSharded()) {
+                task.barrier(); // every worker has received every range of the last round: the owners may stop
+                HeldRounds.forget(plan.runId());
+            }
         }
         return scala.collection.JavaConverters.asScalaIterator(List.of("worker " + worker + " done").iterator());
+    }
+
+    private static final int TERM_LENGTH = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
+
+    /**
+     * This worker's side of the rounds: a connection to the parameter server, or (sharded) the
+     * range it owns plus a connection to every owner, whose addresses the tasks exchange through
+     * Spark's barrier {@code allGather}. A relaunched sharded stage starts from the newest round
+     * that every task's executor still holds ({@link HeldRounds}), else from the run's start.
+     */
+    private RoundClient connect(BarrierTaskContext task, int worker, int attempt, String localHost) {
+        if (!plan.isSharded()) {
+            ClientContext context = ClientContext.builder().server(plan.serverHost(), plan.serverPort())
+                    .localHost(localHost).job(plan.jobName(), plan.secret()).worker(worker, attempt)
+                    .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
+                    .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed())
+                    .mtu(plan.mtuBytes(), TERM_LENGTH).build();
+            return ParameterServerClient.connect(context);
+        }
+        ShardedPlan sharded = plan.sharded();
+        String[] held = task.allGather(HeldRounds.rounds(plan.runId()).stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(",")));
+        long round = newestCommonRound(held, sharded.startRound());
+        float[] start = round == sharded.startRound() ? sharded.start().value() : HeldRounds.values(plan.runId(), round);
+        if (round != sharded.startRound()) {
+            LOG.info("worker {} (attempt {}): the workers resume from round {}, which every executor holds", worker,
+                    attempt, round);
+        }
+        ShardedSettings settings = ShardedSettings.builder()
+                .layout(new ShardLayout((int) plan.parameterCount(), (int) plan.updaterStateCount(),
+                        plan.shards().workers()))
+                .worker(worker, attempt).host(localHost).job(plan.jobName(), plan.secret())
+                .configHash(plan.configHash())
+                .rounds(sharded.rounds(plan.shards().workers(), plan.roundTimeoutMs()))
+                .mtu(plan.mtuBytes(), TERM_LENGTH).connectTimeoutMs(plan.connectTimeoutMs())
+                .run(plan.runId(), plan.resumed()).build();
+        ShardOwner owner = ShardOwner.start(settings, round, start, start.length);
+        try {
+            return ShardedClient.connect(settings, owner, List.of(task.allGather(owner.endpoint())));
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+    }
+
+    /** The newest round held by every task (comma-separated lists), or {@code startRound}. */
+    static long newestCommonRound(String[] heldByTask, long startRound) {
+        java.util.Set<Long> common = null;
+        for (String held : heldByTask) {
+            java.util.Set<Long> rounds = new java.util.HashSet<>();
+            for (String r : held.split(",")) {
+                if (!r.isEmpty()) {
+                    rounds.add(Long.parseLong(r));
+                }
+            }
+            if (common == null) {
+                common = rounds;
+            } else {
+                common.retainAll(rounds);
+            }
+        }
+        return common == null ? startRound : common.stream().mapToLong(Long::longValue).filter(r -> r > startRound)
+                .max().orElse(startRound);
     }
 
     /** The epoch loop of one worker; its fields are the task's reused buffers. */
@@ -95,7 +162,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         private final ArrayDataSet train;
         private final ArrayDataSet test;
         private final int[] trainSample;
-        private final ParameterServerClient client;
+        private final RoundClient client;
         private final ReportPublisher reports;
         /** The push buffer: the replica's parameters and updater state, read before each round. */
         private final float[] vector = new float[plan.vectorLength()];
@@ -104,7 +171,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         private int averagedCount;
 
         Loop(BarrierTaskContext task, int worker, int attempt, long seed, AveronModel model, ArrayDataSet train,
-             ArrayDataSet test, ParameterServerClient client, ReportPublisher reports) {
+             ArrayDataSet test, RoundClient client, ReportPublisher reports) {
             this.task = task;
             this.worker = worker;
             this.attempt = attempt;
@@ -121,7 +188,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         void run() {
             ShardPlan shards = plan.shards();
             int rounds = shards.roundsPerEpoch();
-            ParameterServerClient.Joined joined = client.join(true);
+            RoundClient.Joined joined = client.join(true);
             if (joined.global() != null) {
                 averaged = joined.global().values();
                 averagedCount = joined.global().count();
@@ -183,10 +250,13 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                     long trained = System.nanoTime();
                     computeNs += trained - started;
                     int count = ModelVectors.read(model, vector);
-                    ParameterServerClient.Averaged result = client.pushAndAwait(roundNumber, vector, count,
+                    RoundClient.Averaged result = client.pushAndAwait(roundNumber, vector, count,
                             roundExamples, plan.roundTimeoutMs());
                     averaged = result.values();
                     averagedCount = result.count();
+                    if (plan.isSharded()) {
+                        HeldRounds.keep(plan.runId(), roundNumber, averaged, averagedCount);
+                    }
                     ModelVectors.write(averaged, averagedCount, model);
                     syncNs += System.nanoTime() - trained;
                     examples += roundExamples;

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Many workers on one Spark {@code local[N]}: every epoch of a multi-epoch run completes with all
- * of them, averaging every few minibatches and once per epoch. Before each worker had a stream of
+ * of them, averaging every few minibatches and once per epoch, through the parameter server and
+ * sharded among the workers. Before each worker had a stream of
  * its own, a default run with 8 workers never finished its first epoch (workers lost round 1's
  * result while they trained).
  */
@@ -25,17 +26,19 @@ class ManyWorkersTest {
     @TempDir
     Path tmp;
 
-    @ParameterizedTest(name = "{0} workers, sync every {1}")
-    @CsvSource({"8, 0", "8, 2", "16, 2"})
-    void shouldCompleteEveryEpochWithEveryWorkerWhenManyWorkersAverage(int workers, int syncEvery) throws IOException {
+    @ParameterizedTest(name = "{0} workers, sync every {1}, {2} averaging")
+    @CsvSource({"8, 0, server", "8, 2, server", "16, 2, server", "8, 0, sharded", "8, 2, sharded", "16, 2, sharded"})
+    void shouldCompleteEveryEpochWithEveryWorkerWhenManyWorkersAverage(int workers, int syncEvery, String averaging)
+            throws IOException {
         Path data = SparkEngineTest.writeCsv(tmp.resolve("blobs.csv"), SparkEngineTest.blobRows(workers * 100));
         Path out = tmp.resolve("run");
         CliRun run = SparkEngineTest.train(data, out, "--workers", Integer.toString(workers), "--master",
                 "local[" + workers + "]", "--model", "mlp", "--epochs", "3", "--batch-size", Integer.toString(workers * 4),
-                "--sync-every", Integer.toString(syncEvery));
+                "--sync-every", Integer.toString(syncEvery), "--averaging", averaging);
         assertEquals(0, run.exitCode(), run.err());
         JsonNode metrics = SparkEngineTest.metrics(out);
         assertEquals(3, metrics.get("epochs").size());
+        assertEquals(averaging, metrics.get("config").get("averaging").asText());
         for (JsonNode epoch : metrics.get("epochs")) {
             assertEquals(workers, epoch.get("workers").asInt(), "every worker reported epoch " + epoch.get("epoch"));
             assertEquals(workers * 80, epoch.get("examples").asInt(), "every training example was seen");
