@@ -23,8 +23,9 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
      * @param workers        workers that trained the epoch
      * @param syncSeconds    per worker: seconds spent waiting on parameter-server rounds
      * @param computeSeconds per worker: seconds of minibatch training
+     * @param attempts       per worker: the task attempt that reported the epoch (above 0: relaunched)
      */
-    public record Distributed(int workers, double[] syncSeconds, double[] computeSeconds) {
+    public record Distributed(int workers, double[] syncSeconds, double[] computeSeconds, int[] attempts) {
     }
 
     /** A local-engine record. */
@@ -64,6 +65,7 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
             out.put("sync_seconds", maxSync);
             out.put("sync_seconds_per_worker", distributed.syncSeconds());
             out.put("compute_seconds_per_worker", distributed.computeSeconds());
+            out.put("attempt_per_worker", distributed.attempts());
         }
         return out;
     }

@@ -28,7 +28,7 @@ final class EpochAggregator {
     record Completed(EpochRecord record, float[] vector) {
     }
 
-    private record Partial(double lossSum, long examples, double computeSeconds, double syncSeconds,
+    private record Partial(double lossSum, long examples, double computeSeconds, double syncSeconds, int attempt,
                            EvaluationResult test, EvaluationResult train) {
     }
 
@@ -99,6 +99,7 @@ final class EpochAggregator {
         long examples = 0;
         double[] sync = new double[workers];
         double[] compute = new double[workers];
+        int[] attempts = new int[workers];
         EvaluationResult test = slots[0].test();
         EvaluationResult train = slots[0].train();
         for (int w = 0; w < workers; w++) {
@@ -106,6 +107,7 @@ final class EpochAggregator {
             examples += slots[w].examples();
             sync[w] = slots[w].syncSeconds();
             compute[w] = slots[w].computeSeconds();
+            attempts[w] = slots[w].attempt();
             if (w > 0) {
                 test = test.merge(slots[w].test());
                 train = train == null || slots[w].train() == null ? null : train.merge(slots[w].train());
@@ -116,7 +118,7 @@ final class EpochAggregator {
         lastCompletedNs = now;
         lastCompleted = epoch;
         EpochRecord record = new EpochRecord(epoch, examples > 0 ? lossSum / examples : Double.NaN, train, test,
-                examples, wall, new EpochRecord.Distributed(workers, sync, compute));
+                examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts));
         return new Completed(record, vector);
     }
 
@@ -129,7 +131,8 @@ final class EpochAggregator {
             Map<String, ?> train = (Map<String, ?>) json.get("train");
             return new Partial(((Number) json.get("train_loss_sum")).doubleValue(),
                     ((Number) json.get("examples")).longValue(), ((Number) json.get("compute_seconds")).doubleValue(),
-                    ((Number) json.get("sync_seconds")).doubleValue(), EvaluationResult.fromState(test, classNames),
+                    ((Number) json.get("sync_seconds")).doubleValue(), ((Number) json.get("attempt")).intValue(),
+                    EvaluationResult.fromState(test, classNames),
                     train == null ? null : EvaluationResult.fromState(train, classNames));
         } catch (java.io.IOException | RuntimeException e) {
             throw new AveronException("worker " + report.workerId() + " sent a malformed report for epoch "

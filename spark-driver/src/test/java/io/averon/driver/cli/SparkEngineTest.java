@@ -159,17 +159,27 @@ class SparkEngineTest {
         assertArrayEquals(params(tmp.resolve("a")), params(tmp.resolve("b")));
     }
 
-    @Test
-    void shouldRelaunchTheStageAndMatchTheUndisturbedRunWhenATaskFailsOnce() throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} averaging")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"server", "sharded"})
+    void shouldRelaunchTheStageAndMatchTheUndisturbedRunWhenATaskFailsOnce(String averaging) throws IOException {
         Path data = writeCsvUnchecked("blobs.csv", blobRows(1200));
         String[] args = {"--workers", "2", "--model", "mlp", "--epochs", "3", "--batch-size", "16", "--deterministic",
-                "--sync-every", "10"};
+                "--sync-every", "10", "--averaging", averaging};
         CliRun calm = train(data, tmp.resolve("calm"), args);
         assertEquals(0, calm.exitCode(), calm.err());
+        // worker 1 fails before minibatch 25 of epoch 2: in round 3 of the epoch, while worker 0 trains or waits for it
         CliRun disturbed = train(data, tmp.resolve("disturbed"), concat(args, "--test-fail-at", "1:2:25"));
         assertEquals(0, disturbed.exitCode(), disturbed.err());
         JsonNode stormy = metrics(tmp.resolve("disturbed"));
         assertEquals(3, stormy.get("epochs").size());
+        assertEquals("[0,0]", stormy.get("epochs").get(0).get("attempt_per_worker").toString(), "epoch 1: no failure");
+        assertTrue(stormy.get("epochs").get(1).get("attempt_per_worker").get(1).asInt() > 0,
+                "epoch 2 was finished by a relaunched attempt: " + stormy.get("epochs").get(1));
+        // 6 rounds per epoch (60 minibatches of 8 per worker, a round every 10); the relaunch resumed after round 2
+        // of epoch 2, the last every worker completed, so epoch 2's figures count rounds 3-6 (a restart from the
+        // epoch's or the run's beginning would count all six)
+        assertEquals(stormy.get("epochs").get(0).get("examples").asInt() * 4 / 6,
+                stormy.get("epochs").get(1).get("examples").asInt(), "resumed from the last completed round");
         double calmAccuracy = metrics(tmp.resolve("calm")).get("final").get("test_accuracy").asDouble();
         double accuracy = stormy.get("final").get("test_accuracy").asDouble();
         assertEquals(calmAccuracy, accuracy, 0.01, "within a point of the undisturbed run");
