@@ -29,9 +29,14 @@ import java.util.List;
  *
  * <p><b>Closing:</b> the open round closes when (a) startup is complete (at least
  * {@code expectedWorkers} distinct workers have joined since this coordinator started), every live
- * worker has contributed and there are at least {@code quorum} contributions; or (b)
- * {@code roundTimeoutMs} has elapsed since it opened (inclusive) with at least {@code quorum}
- * contributions. It fails when the timeout has elapsed below the quorum. A failed round ends like a
+ * worker has contributed and there are at least {@code quorum} contributions; or (b) the round's
+ * wait has elapsed since its first contribution (inclusive) with at least {@code quorum}
+ * contributions. The wait is {@code roundTimeoutMs}, or half the time from the round's opening to
+ * its first contribution if that is longer: the others may train up to 1.5 times as long as the
+ * fastest, so a long epoch between rounds never times out a worker that is merely slower, and a
+ * worker that never contributes is noticed soon after the others did. It fails when the wait has
+ * elapsed below the quorum. A round nobody has contributed to waits for its first contribution
+ * (workers that die meanwhile are found by their silence). A failed round ends like a
  * closed one for numbering: {@link #lastClosedRound()} is the last round that ended either way.
  *
  * <p><b>Restart:</b> the momentum buffer of a Nesterov outer optimizer is not persisted; a
@@ -61,6 +66,8 @@ public final class RoundCoordinator {
 
     private long lastClosedRound;
     private long openedAtMs;
+    /** When the open round's first contribution was accepted; -1 before. */
+    private long firstContributionAtMs = -1;
     /** Accepted contributors of the open round, ascending, in {@code [0, contributorCount)}. */
     private int[] contributors = new int[4];
     private int contributorCount;
@@ -244,6 +251,9 @@ public final class RoundCoordinator {
         }
         worker.contributedRound = round;
         worker.sampleCount = sampleCount;
+        if (firstContributionAtMs < 0) {
+            firstContributionAtMs = nowMs;
+        }
         roundValueCount = valueCount;
         roundSamples += sampleCount;
         int at = contributorCount;
@@ -303,18 +313,25 @@ public final class RoundCoordinator {
      */
     public RoundOutcome poll(long nowMs) {
         workersDeclaredDead += workers.declareSilentDead(nowMs, settings.heartbeatTimeoutMs());
-        boolean timedOut = nowMs - openedAtMs >= settings.roundTimeoutMs();
+        long waitMs = roundWaitMs();
+        boolean timedOut = firstContributionAtMs >= 0 && nowMs - firstContributionAtMs >= waitMs;
         boolean quorate = contributorCount >= settings.quorum();
         if (quorate && (timedOut || startupComplete() && workers.allLiveContributed(openRound()))) {
             return close(nowMs);
         }
         if (timedOut) {
-            String reason = "round " + openRound() + " timed out after " + settings.roundTimeoutMs() + " ms with "
+            String reason = "round " + openRound() + " timed out " + waitMs + " ms after its first contribution, with "
                     + contributorCount + " of " + settings.expectedWorkers() + " workers (quorum "
                     + settings.quorum() + "); missing workers " + workers.missing(openRound()) + neverJoined();
             return fail(nowMs, reason);
         }
         return null;
+    }
+
+    /** How long the open round waits after its first contribution (see the class comment). */
+    private long roundWaitMs() {
+        return firstContributionAtMs < 0 ? settings.roundTimeoutMs()
+                : Math.max(settings.roundTimeoutMs(), (firstContributionAtMs - openedAtMs) / 2);
     }
 
     private boolean startupComplete() {
@@ -357,6 +374,7 @@ public final class RoundCoordinator {
     private void openNext(long nowMs) {
         lastClosedRound++;
         openedAtMs = nowMs;
+        firstContributionAtMs = -1;
         contributorCount = 0;
         roundValueCount = -1;
         roundSamples = 0;

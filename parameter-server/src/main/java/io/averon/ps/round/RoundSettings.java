@@ -6,8 +6,10 @@ package io.averon.ps.round;
  *
  * @param expectedWorkers    workers training in each round (the Spark tasks), {@code >= 1}; no
  *                           round closes early before this many distinct workers have joined
- * @param roundTimeoutMs     how long a round waits for contributions before it closes with those
- *                           that arrived (or fails below the quorum), {@code > 0}: never unbounded
+ * @param roundTimeoutMs     how long a round waits after its first contribution for the others
+ *                           before it closes with those that arrived (or fails below the quorum),
+ *                           {@code > 0}; stretched to half the time the first contributor trained,
+ *                           if that is longer ({@link RoundCoordinator})
  * @param heartbeatTimeoutMs silence after which a worker is declared dead and no longer awaited,
  *                           {@code > 0}
  * @param quorum             fewest contributions a round may close with, {@code 1 .. expectedWorkers}
@@ -49,6 +51,23 @@ public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heart
             throw new IllegalArgumentException("maxUpdateNorm must be a finite number >= 0 (0 = no bound), got "
                     + maxUpdateNorm);
         }
+    }
+
+    /** The slowest transfer rate a worker's wait allows for: 10 MB/s (a busy 100 Mbit/s link). */
+    public static final long SLOWEST_BYTES_PER_SECOND = 10_000_000;
+
+    /**
+     * How long a worker waits for a round's result after pushing, so that it gives up only when
+     * the round cannot have closed: the round's wait ({@code roundTimeoutMs}, or the longer
+     * training the class comment of {@link RoundCoordinator} allows, which is at most this
+     * worker's own training time {@code trainedMs} if it was the first to push), plus
+     * {@code workers} vectors of {@code vectorBytes} at {@link #SLOWEST_BYTES_PER_SECOND}, plus
+     * the heartbeat timeout.
+     */
+    public static long workerWaitMs(long roundTimeoutMs, long trainedMs, long vectorBytes, int workers,
+                                    long heartbeatTimeoutMs) {
+        long transferMs = vectorBytes * workers * 1000 / SLOWEST_BYTES_PER_SECOND;
+        return Math.max(roundTimeoutMs, trainedMs) + transferMs + heartbeatTimeoutMs;
     }
 
     /** A builder with the defaults; {@link Builder#expectedWorkers(int)} must be set. */

@@ -140,8 +140,8 @@ class RoundCoordinatorAveragingTest {
                 push(coordinator, 2, 1, 5, new float[] {1f, 1f, Float.POSITIVE_INFINITY}, 10));
         assertNull(push(coordinator, 3, 1, 1, new float[] {1f, 2f, 3f}, 10));
         assertNull(push(coordinator, 4, 1, 3, new float[] {5f, 6f, 7f}, 10));
-        assertNull(coordinator.poll(59_999), "workers 1 and 2 have not contributed yet");
-        RoundOutcome.Closed closed = closed(coordinator.poll(60_000));
+        assertNull(coordinator.poll(60_009), "workers 1 and 2 have not contributed yet");
+        RoundOutcome.Closed closed = closed(coordinator.poll(60_010));
         assertArrayEquals(new int[] {3, 4}, closed.contributors());
         assertArrayEquals(new float[] {4f, 5f, 6f}, result(closed), "the refused values were never averaged");
         assertEquals(2L, coordinator.refusedByReason().get(Refusal.NOT_FINITE));

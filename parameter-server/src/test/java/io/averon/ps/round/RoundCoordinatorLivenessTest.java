@@ -22,17 +22,28 @@ class RoundCoordinatorLivenessTest {
     private static final float[] ONE = {1f};
 
     @Test
+    void shouldWaitHalfTheFirstContributorsTrainingWhenThatIsLongerThanTheTimeout() {
+        // a long epoch between rounds: the fastest worker pushes 200 s after the round opened
+        RoundCoordinator coordinator = joined(settings(3).heartbeatTimeoutMs(1_000_000).build(), 1, 2, 3);
+        assertNull(push(coordinator, 1, 1, 1, new float[] {2f}, 200_000));
+        assertNull(push(coordinator, 2, 1, 1, new float[] {4f}, 250_000));
+        assertNull(coordinator.poll(299_999), "worker 3 may train up to 1.5 x as long as worker 1");
+        RoundOutcome.Closed closed = closed(coordinator.poll(300_000));
+        assertArrayEquals(new int[] {1, 2}, closed.contributors());
+    }
+
+    @Test
     void shouldCloseWithSurvivorsWhenTimeoutPassesWithQuorum() {
         RoundCoordinator coordinator = joined(settings(3).heartbeatTimeoutMs(100_000).build(), 1, 2, 3);
         assertNull(push(coordinator, 1, 1, 1, new float[] {2f}, 10));
         assertNull(push(coordinator, 2, 1, 1, new float[] {4f}, 20));
-        assertNull(coordinator.poll(59_999), "worker 3 is live and awaited until the timeout");
-        RoundOutcome.Closed closed = closed(coordinator.poll(60_000));
+        assertNull(coordinator.poll(60_009), "worker 3 is live and awaited until the timeout after the first push");
+        RoundOutcome.Closed closed = closed(coordinator.poll(60_010));
         assertArrayEquals(new int[] {1, 2}, closed.contributors());
         assertArrayEquals(new float[] {3f}, result(closed));
-        assertEquals(60_000, closed.latencyMs());
+        assertEquals(60_010, closed.latencyMs());
         assertEquals(2, coordinator.openRound());
-        assertNull(coordinator.poll(60_001), "the next round opened at the close");
+        assertNull(coordinator.poll(200_000), "the next round waits for its first contribution");
     }
 
     @Test
@@ -45,7 +56,7 @@ class RoundCoordinatorLivenessTest {
         assertEquals(List.of(1, 2), coordinator.liveWorkers(), "worker 5 went silent and was declared dead");
         assertEquals(1, failed.round());
         assertEquals(List.of(2, 5), failed.missingWorkers());
-        assertEquals("round 1 timed out after 60000 ms with 1 of 3 workers (quorum 2); missing workers [2, 5]",
+        assertEquals("round 1 timed out 60000 ms after its first contribution, with 1 of 3 workers (quorum 2); missing workers [2, 5]",
                 failed.reason());
         assertEquals(1, coordinator.roundsFailed());
         assertEquals(0, coordinator.roundsClosed());
@@ -60,7 +71,7 @@ class RoundCoordinatorLivenessTest {
         push(coordinator, 4, 1, 1, ONE, 0);
         RoundOutcome.Failed failed = failed(coordinator.poll(60_000));
         assertEquals(List.of(), failed.missingWorkers());
-        assertEquals("round 1 timed out after 60000 ms with 1 of 3 workers (quorum 2); missing workers [];"
+        assertEquals("round 1 timed out 60000 ms after its first contribution, with 1 of 3 workers (quorum 2); missing workers [];"
                 + " 2 of 3 expected workers never joined", failed.reason());
     }
 

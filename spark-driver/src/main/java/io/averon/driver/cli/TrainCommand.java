@@ -98,8 +98,9 @@ final class TrainCommand implements Callable<Integer> {
                     + " ports)")
     int reportPort;
 
-    @Option(names = "--round-timeout-ms", defaultValue = "3600000",
-            description = "spark: longest wait for one averaging round. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--round-timeout-ms", defaultValue = "60000",
+            description = "spark: how long a round waits, after the first worker's push, for the others (longer when "
+                    + "half the first worker's training since the last round is longer). Default: ${DEFAULT-VALUE}")
     long roundTimeoutMs;
 
     @Option(names = "--outer-momentum", defaultValue = "0",

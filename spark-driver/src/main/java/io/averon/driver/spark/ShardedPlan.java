@@ -11,11 +11,11 @@ import java.io.Serializable;
  * (the initial model, or the checkpoint it resumes) as a Spark broadcast, shipped once per
  * executor, the round it belongs to, and the rounds every shard owner runs.
  */
-record ShardedPlan(Broadcast<float[]> start, long startRound, long heartbeatTimeoutMs, double outerLearningRate,
-                   double outerMomentum, double maxUpdateNorm) implements Serializable {
+record ShardedPlan(Broadcast<float[]> start, long startRound, double outerLearningRate, double outerMomentum,
+                   double maxUpdateNorm) implements Serializable {
 
     /** Every owner's rounds: all {@code workers} expected and needed. */
-    RoundSettings rounds(int workers, long roundTimeoutMs) {
+    RoundSettings rounds(int workers, long roundTimeoutMs, long heartbeatTimeoutMs) {
         return RoundSettings.builder().expectedWorkers(workers).quorum(workers).roundTimeoutMs(roundTimeoutMs)
                 .heartbeatTimeoutMs(heartbeatTimeoutMs).outerOptimizer(OuterOptimizer.of(outerLearningRate, outerMomentum))
                 .maxUpdateNorm(maxUpdateNorm).build();

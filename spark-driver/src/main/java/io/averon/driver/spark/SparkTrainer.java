@@ -282,10 +282,11 @@ public final class SparkTrainer {
             TaskPlan plan = new TaskPlan(job.name(), job.secret(), runId, resume != null, serverHost, serverPort, driverHost, reports.port(),
                     config.training(), shards, model.kind(), model.configurationJson(), model.numParams(),
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
-                    threads, config.deterministic(), config.roundTimeoutMs(), config.connectTimeoutMs(), config.mtuBytes(),
+                    threads, config.deterministic(), config.roundTimeoutMs(), config.heartbeatTimeoutMs(),
+                    config.connectTimeoutMs(), config.mtuBytes(),
                     config.failAt() == null ? null : FailureHook.parse(config.failAt()),
                     sharded ? new ShardedPlan(start, resume == null ? 0 : (long) resume.epochsDone()
-                            * shards.roundsPerEpoch(), config.heartbeatTimeoutMs(), config.outerLearningRate(),
+                            * shards.roundsPerEpoch(), config.outerLearningRate(),
                             config.outerMomentum(), config.maxUpdateNorm()) : null);
             return run(plan, source, input, classNames, model, resume, reports, listener);
         } catch (IOException e) {

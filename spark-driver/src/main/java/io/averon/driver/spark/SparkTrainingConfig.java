@@ -14,8 +14,9 @@ import io.averon.core.train.TrainingConfig;
  * @param serverPort        UDP port (and port + 1) of the driver's parameter server; 0 = any free pair
  * @param reportPort        UDP port on which the driver receives workers' reports; 0 = any free port
  * @param driverHost        address executors use to reach the driver; null = {@code spark.driver.host}
- * @param roundTimeoutMs    longest a worker waits for one round (it must cover the slowest worker's
- *                          training between two rounds; dead workers are found sooner by heartbeats)
+ * @param roundTimeoutMs    how long a round waits after its first contribution for the others (stretched
+ *                          to half the first contributor's training since the last round, when longer);
+ *                          dead workers are found sooner by heartbeats
  * @param heartbeatTimeoutMs silence after which the parameter server declares a worker dead
  * @param connectTimeoutMs  longest a worker waits to reach the parameter server and the driver
  * @param threadsPerTask    native (ND4J/OpenMP) threads per task; 0 = {@code spark.task.cpus}
@@ -121,7 +122,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         return new Builder(training);
     }
 
-    /** Defaults: all task slots, sync per epoch, embedded parameter server, 1 h rounds, 10 s heartbeats, 60 s connect. */
+    /** Defaults: all task slots, sync per epoch, embedded parameter server, 60 s round wait, 10 s heartbeats, 60 s connect. */
     public static final class Builder {
         private final TrainingConfig training;
         private int workers;
@@ -130,7 +131,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private int serverPort;
         private int reportPort;
         private String driverHost;
-        private long roundTimeoutMs = 3_600_000;
+        private long roundTimeoutMs = io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS;
         private long heartbeatTimeoutMs = 10_000;
         private long connectTimeoutMs = 60_000;
         private int threadsPerTask;

@@ -16,7 +16,8 @@ import java.io.Serializable;
 record TaskPlan(String jobName, byte[] secret, long runId, boolean resumed, String serverHost, int serverPort, String driverHost, int reportPort,
                 TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
                 long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
-                boolean deterministic, long roundTimeoutMs, long connectTimeoutMs, int mtuBytes, FailureHook failAt,
+                boolean deterministic, long roundTimeoutMs, long heartbeatTimeoutMs, long connectTimeoutMs, int mtuBytes,
+                FailureHook failAt,
                 ShardedPlan sharded)
         implements Serializable {
 

@@ -120,7 +120,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                         plan.shards().workers()))
                 .worker(worker, attempt).host(localHost).job(plan.jobName(), plan.secret())
                 .configHash(plan.configHash())
-                .rounds(sharded.rounds(plan.shards().workers(), plan.roundTimeoutMs()))
+                .rounds(sharded.rounds(plan.shards().workers(), plan.roundTimeoutMs(), plan.heartbeatTimeoutMs()))
                 .mtu(plan.mtuBytes(), TERM_LENGTH).connectTimeoutMs(plan.connectTimeoutMs())
                 .run(plan.runId(), plan.resumed()).build();
         ShardOwner owner = ShardOwner.start(settings, round, start, start.length);
@@ -250,8 +250,10 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                     long trained = System.nanoTime();
                     computeNs += trained - started;
                     int count = ModelVectors.read(model, vector);
-                    RoundClient.Averaged result = client.pushAndAwait(roundNumber, vector, count,
-                            roundExamples, plan.roundTimeoutMs());
+                    long waitMs = io.averon.ps.round.RoundSettings.workerWaitMs(plan.roundTimeoutMs(),
+                            (trained - started) / 1_000_000, (long) count * Float.BYTES, plan.shards().workers(),
+                            plan.heartbeatTimeoutMs());
+                    RoundClient.Averaged result = client.pushAndAwait(roundNumber, vector, count, roundExamples, waitMs);
                     averaged = result.values();
                     averagedCount = result.count();
                     if (plan.isSharded()) {
