@@ -79,6 +79,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "owning a range: traffic per worker flat in the number of workers). Default: ${DEFAULT-VALUE}")
     AveragingMode averaging;
 
+    @Option(names = "--updater-sync-every", defaultValue = "1", paramLabel = "R",
+            description = "spark: average the optimiser's state every R rounds and in each epoch's last round (0: the "
+                    + "last round only); other rounds carry the parameters alone. Default: ${DEFAULT-VALUE}")
+    int updaterSyncEvery;
+
+    @Option(names = "--overlap", description = "spark: average each round while the next round's minibatches train; "
+            + "its result is applied at the next boundary, keeping the progress made meanwhile (each epoch's last round "
+            + "is synchronous)")
+    boolean overlap;
+
     @Option(names = "--ps", paramLabel = "HOST:PORT",
             description = "spark: an external parameter server (averon ps) instead of one in the driver")
     String parameterServer;
@@ -242,9 +252,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "engine reads it in the executors; drop --engine local");
         }
         if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null
-                || averaging != AveragingMode.SERVER) {
-            throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers, --master and "
-                    + "--averaging need --engine spark");
+                || averaging != AveragingMode.SERVER || updaterSyncEvery != 1 || overlap) {
+            throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers, --master, "
+                    + "--averaging, --updater-sync-every and --overlap need --engine spark");
         }
         // All settings are valid; nothing has been written or loaded yet.
         try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
@@ -273,7 +283,8 @@ final class TrainCommand implements Callable<Integer> {
         SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
-                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging).failAt(failAt).build();
+                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging).updaterSyncEvery(updaterSyncEvery).overlap(overlap)
+                .failAt(failAt).build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
             if (secretFile == null) {
@@ -296,6 +307,8 @@ final class TrainCommand implements Callable<Integer> {
                 split.test().size());
         configJson.put("sync_every", syncEvery);
         configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
+        configJson.put("updater_sync_every", updaterSyncEvery);
+        configJson.put("overlap", overlap);
         configJson.put("deterministic", deterministic);
         LOG.info("effective configuration: {}", configJson);
         ModelDescription description = describe(dataSpec, split, configJson);
@@ -326,6 +339,8 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, requested, -1, -1);
         configJson.put("sync_every", syncEvery);
         configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
+        configJson.put("updater_sync_every", updaterSyncEvery);
+        configJson.put("overlap", overlap);
         configJson.put("deterministic", deterministic);
         SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
             AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);

@@ -284,7 +284,7 @@ public final class SparkTrainer {
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.heartbeatTimeoutMs(),
                     config.connectTimeoutMs(), config.mtuBytes(),
-                    config.failAt() == null ? null : FailureHook.parse(config.failAt()),
+                    config.failAt() == null ? null : FailureHook.parse(config.failAt()), config.sync(),
                     sharded ? new ShardedPlan(start, resume == null ? 0 : (long) resume.epochsDone()
                             * shards.roundsPerEpoch(), config.outerLearningRate(),
                             config.outerMomentum(), config.maxUpdateNorm()) : null);

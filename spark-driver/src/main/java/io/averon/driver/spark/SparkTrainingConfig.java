@@ -30,6 +30,8 @@ import io.averon.core.train.TrainingConfig;
  * @param mtuBytes          MTU of every parameter-server and report channel (each message is one frame
  *                          of it); the same on the driver, the workers and an external server
  * @param averaging         who averages each round: the parameter server, or the workers (sharded)
+ * @param sync              what each round carries (updater state how often) and whether rounds overlap
+ *                          training ({@link SyncPolicy})
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
  *                          on every attempt) before that minibatch; null = off
  */
@@ -37,7 +39,8 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
                                   int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
                                   long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
                                   boolean deterministic, double outerLearningRate, double outerMomentum,
-                                  double maxUpdateNorm, int mtuBytes, AveragingMode averaging, String failAt) {
+                                  double maxUpdateNorm, int mtuBytes, AveragingMode averaging, SyncPolicy sync,
+                                  String failAt) {
 
     public SparkTrainingConfig {
         if (training == null) {
@@ -86,8 +89,8 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("--mtu: " + e.getMessage());
         }
-        if (averaging == null) {
-            throw new IllegalArgumentException("an averaging mode is required");
+        if (averaging == null || sync == null) {
+            throw new IllegalArgumentException("an averaging mode and a sync policy are required");
         }
         if (averaging == AveragingMode.SHARDED && (parameterServer != null || serverPort != 0)) {
             throw new InvalidInputException("--averaging sharded: the workers average among themselves, so there is no"
@@ -141,6 +144,8 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private double maxUpdateNorm;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private AveragingMode averaging = AveragingMode.SERVER;
+        private int updaterSyncEvery = SyncPolicy.EVERY_ROUND.updaterSyncEvery();
+        private boolean overlap;
         private String failAt;
 
         private Builder(TrainingConfig training) {
@@ -231,10 +236,23 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /** Default 1: the updater state is averaged in every round (0: in each epoch's last round only). */
+        public Builder updaterSyncEvery(int rounds) {
+            updaterSyncEvery = rounds;
+            return this;
+        }
+
+        /** Default false: each round's result is awaited before training goes on. */
+        public Builder overlap(boolean value) {
+            overlap = value;
+            return this;
+        }
+
         public SparkTrainingConfig build() {
             return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
                     driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
-                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging, failAt);
+                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging,
+                    new SyncPolicy(updaterSyncEvery, overlap), failAt);
         }
     }
 }

@@ -166,6 +166,10 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         private final ReportPublisher reports;
         /** The push buffer: the replica's parameters and updater state, read before each round. */
         private final float[] vector = new float[plan.vectorLength()];
+        /** With overlap: the vector pushed for {@link #pendingRound}, whose result is not applied yet. */
+        private final float[] pushed = new float[plan.sync().overlap() ? plan.vectorLength() : 0];
+        /** The overlapped round whose result is still to be applied; -1 if none. */
+        private long pendingRound = -1;
         /** The last averaged model (the client's buffer, valid until the next round) and its length. */
         private float[] averaged;
         private int averagedCount;
@@ -253,18 +257,49 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                     long waitMs = io.averon.ps.round.RoundSettings.workerWaitMs(plan.roundTimeoutMs(),
                             (trained - started) / 1_000_000, (long) count * Float.BYTES, plan.shards().workers(),
                             plan.heartbeatTimeoutMs());
-                    RoundClient.Averaged result = client.pushAndAwait(roundNumber, vector, count, roundExamples, waitMs);
-                    averaged = result.values();
-                    averagedCount = result.count();
-                    if (plan.isSharded()) {
-                        HeldRounds.keep(plan.runId(), roundNumber, averaged, averagedCount);
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMs);
+                    if (pendingRound > 0) {
+                        applyPending(deadline, count); // the previous round's average, plus the progress made since
                     }
-                    ModelVectors.write(averaged, averagedCount, model);
+                    SyncPolicy sync = plan.sync();
+                    int pushCount = sync.averagesUpdaterState(round, rounds) ? count : (int) plan.parameterCount();
+                    client.push(roundNumber, vector, pushCount, roundExamples, false, deadline);
+                    if (sync.overlaps(round, rounds)) {
+                        System.arraycopy(vector, 0, pushed, 0, count);
+                        pendingRound = roundNumber; // train on; the result is applied at the next boundary
+                    } else {
+                        RoundClient.Averaged result = client.awaitAveraged(roundNumber, deadline);
+                        averaged = result.values();
+                        averagedCount = result.count();
+                        ModelVectors.write(averaged, averagedCount, model);
+                        if (plan.isSharded()) {
+                            HeldRounds.keep(plan.runId(), roundNumber, averaged, averagedCount);
+                        }
+                    }
                     syncNs += System.nanoTime() - trained;
                     examples += roundExamples;
                 }
                 report(epoch, lossSum, examples, computeNs / 1e9, syncNs / 1e9, rounds - firstRound + 1);
             }
+        }
+
+        /**
+         * Applies the overlapped round {@code pendingRound}'s average: the model becomes that average
+         * plus what this worker trained since it pushed ({@code vector - pushed}), for the values the
+         * round averaged; the rest (updater state the round did not carry) stays local.
+         */
+        private void applyPending(long deadline, int count) {
+            RoundClient.Averaged result = client.awaitAveraged(pendingRound, deadline);
+            float[] average = result.values();
+            int n = Math.min(result.count(), count);
+            for (int i = 0; i < n; i++) {
+                vector[i] = average[i] + (vector[i] - pushed[i]);
+            }
+            ModelVectors.write(vector, count, model);
+            if (plan.isSharded()) {
+                HeldRounds.keep(plan.runId(), pendingRound, average, result.count());
+            }
+            pendingRound = -1;
         }
 
         /** Evaluates the averaged model on this worker's parts and sends the partial figures (worker 0: the model too). */
