@@ -3,6 +3,7 @@ package io.averon.ps.shard;
 import io.averon.ps.RoundClient;
 import io.averon.ps.ServerCounters;
 import io.averon.ps.round.RoundSettings;
+import io.averon.ps.transport.EmbeddedMediaDriver;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,7 +48,7 @@ class ShardedAveragingTest {
         CountDownLatch started = new CountDownLatch(workers);
         CyclicBarrier finished = new CyclicBarrier(workers);
         ExecutorService pool = Executors.newFixedThreadPool(workers);
-        try {
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-sharded")) { // one per host, as in an executor
             List<Future<Result>> results = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 int worker = w;
@@ -57,7 +58,7 @@ class ShardedAveragingTest {
                             .rounds(RoundSettings.builder().expectedWorkers(workers).quorum(workers)
                                     .roundTimeoutMs(60_000).build())
                             .mtu(1408, 256 * 1024).build();
-                    ShardOwner owner = ShardOwner.start(settings, 0, initial, length);
+                    ShardOwner owner = ShardOwner.start(settings, 0, initial, length, driver.directory());
                     endpoints[worker] = owner.endpoint();
                     started.countDown();
                     started.await(); // what Spark's barrier allGather does for the executors

@@ -16,6 +16,7 @@ import io.averon.ps.shard.ShardLayout;
 import io.averon.ps.shard.ShardOwner;
 import io.averon.ps.shard.ShardedClient;
 import io.averon.ps.shard.ShardedSettings;
+import io.averon.ps.transport.SharedMediaDriver;
 import io.averon.ps.report.ReportPublisher;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.TaskKilledException;
@@ -73,7 +74,9 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 train.size(), test.size());
         task.barrier(); // every replica is built before anyone joins the round
 
-        try (RoundClient client = connect(task, worker, attempt, localHost);
+        // the tasks of this job in this executor share one media driver
+        try (SharedMediaDriver.Lease driver = SharedMediaDriver.acquire(DRIVER_OWNER_PREFIX + Long.toHexString(plan.runId()));
+             RoundClient client = connect(task, worker, attempt, localHost, driver.directory());
              ReportPublisher reports = new ReportPublisher(client.aeron(), localHost, plan.driverHost(), plan.reportPort(),
                      plan.jobName(), plan.secret(), plan.runId(), worker, attempt, plan.mtuBytes(), TERM_LENGTH)) {
             client.cancelWhen(task::isInterrupted); // a killed stage must not leave this task waiting for a round
@@ -90,6 +93,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
     }
 
     private static final int TERM_LENGTH = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
+    private static final String DRIVER_OWNER_PREFIX = "run-";
 
     /**
      * This worker's side of the rounds: a connection to the parameter server, or (sharded) the
@@ -97,13 +101,14 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
      * Spark's barrier {@code allGather}. A relaunched sharded stage starts from the newest round
      * that every task's executor still holds ({@link HeldRounds}), else from the run's start.
      */
-    private RoundClient connect(BarrierTaskContext task, int worker, int attempt, String localHost) {
+    private RoundClient connect(BarrierTaskContext task, int worker, int attempt, String localHost,
+                                String aeronDirectory) {
         if (!plan.isSharded()) {
             ClientContext context = ClientContext.builder().server(plan.serverHost(), plan.serverPort())
                     .localHost(localHost).job(plan.jobName(), plan.secret()).worker(worker, attempt)
                     .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
                     .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed())
-                    .mtu(plan.mtuBytes(), TERM_LENGTH).build();
+                    .mtu(plan.mtuBytes(), TERM_LENGTH).aeronDirectory(aeronDirectory).build();
             return ParameterServerClient.connect(context);
         }
         ShardedPlan sharded = plan.sharded();
@@ -123,7 +128,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 .rounds(sharded.rounds(plan.shards().workers(), plan.roundTimeoutMs(), plan.heartbeatTimeoutMs()))
                 .mtu(plan.mtuBytes(), TERM_LENGTH).connectTimeoutMs(plan.connectTimeoutMs())
                 .run(plan.runId(), plan.resumed()).build();
-        ShardOwner owner = ShardOwner.start(settings, round, start, start.length);
+        ShardOwner owner = ShardOwner.start(settings, round, start, start.length, aeronDirectory);
         try {
             return ShardedClient.connect(settings, owner, List.of(task.allGather(owner.endpoint())));
         } catch (RuntimeException e) {
