@@ -22,11 +22,14 @@ package io.averon.ps;
  * @param runId             the training run this worker belongs to (its driver's random id): a
  *                          server that served another run starts over for a new one
  * @param resume            whether the run resumes: a new run then continues the server's rounds
+ * @param compression       how deltas are pushed ({@link io.averon.ps.protocol.Encoding}): float32, or
+ *                          compressed with error feedback; full values always go as float32
  */
 public record ClientContext(String serverHost, int serverPort, String localHost, String jobName, byte[] secret,
                             int workerId, int attempt, long parameterCount, long updaterStateCount, byte[] configHash,
                             String aeronDirectory, int mtuBytes, int termLength, long heartbeatIntervalMs,
-                            long connectTimeoutMs, long runId, boolean resume) {
+                            long connectTimeoutMs, long runId, boolean resume,
+                            io.averon.ps.protocol.Encoding compression) {
 
     public ClientContext {
         if (serverHost == null || serverHost.isBlank() || localHost == null || localHost.isBlank()) {
@@ -51,6 +54,9 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
         if (heartbeatIntervalMs < 1 || connectTimeoutMs < 1) {
             throw new IllegalArgumentException("heartbeat interval and connect timeout must be positive");
+        }
+        if (compression == null) {
+            throw new IllegalArgumentException("compression must be given (Encoding.FLOAT32 for none)");
         }
         secret = secret.clone();
         configHash = configHash.clone();
@@ -91,6 +97,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         private long connectTimeoutMs = 30_000;
         private long runId;
         private boolean resume;
+        private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
 
         public Builder server(String host, int port) {
             serverHost = host;
@@ -144,6 +151,12 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
             return this;
         }
 
+        /** How deltas are pushed (default float32: uncompressed). */
+        public Builder compression(io.averon.ps.protocol.Encoding value) {
+            compression = value;
+            return this;
+        }
+
         /** The training run (default 0) and whether it resumes (default false). */
         public Builder run(long id, boolean resumes) {
             runId = id;
@@ -154,7 +167,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         public ClientContext build() {
             return new ClientContext(serverHost, serverPort, localHost, jobName, secret, workerId, attempt,
                     parameterCount, updaterStateCount, configHash, aeronDirectory, mtuBytes, termLength,
-                    heartbeatIntervalMs, connectTimeoutMs, runId, resume);
+                    heartbeatIntervalMs, connectTimeoutMs, runId, resume, compression);
         }
     }
 }

@@ -56,6 +56,8 @@ public final class ParameterServerClient implements RoundClient {
     private final MessageValidator validator;
     private final SingleFrameHandler frames;
     private final float[] averaged;
+    /** With compressed deltas: what compression dropped from this worker's pushes so far (error feedback). */
+    private final float[] residual;
     private final ChunkAssembler averagedChunks;
     private final IdleStrategy idle = new BackoffIdleStrategy();
     private final Map<Refusal, Long> refusedCounts = new EnumMap<>(Refusal.class);
@@ -125,6 +127,8 @@ public final class ParameterServerClient implements RoundClient {
                 Ports.chunkBytes(context.mtuBytes()), 0, false);
         this.frames = new SingleFrameHandler(this::onMessage, () -> refusedCounts.merge(Refusal.FRAGMENTED, 1L, Long::sum));
         this.averaged = new float[context.vectorLength()];
+        this.residual = context.compression() == io.averon.ps.protocol.Encoding.FLOAT32 ? null
+                : new float[context.vectorLength()];
         this.averagedChunks = new ChunkAssembler(averaged);
         this.heartbeat = new Thread(this::heartbeatLoop, "averon-ps-heartbeat-" + context.workerId());
         this.heartbeat.setDaemon(true);
@@ -243,6 +247,10 @@ public final class ParameterServerClient implements RoundClient {
         return new Joined(ackRound, global);
     }
 
+    /** How long the connection to the server may stay lost before a wait gives up (a server's heartbeat timeout). */
+    static final long DISCONNECTED_GRACE_MS = 10_000;
+    private long disconnectedSinceNs;
+
     /** How often a joining worker repeats its JOIN until the JOIN_ACK arrives. */
     static final long JOIN_INTERVAL_MS = 1000;
 
@@ -351,10 +359,14 @@ public final class ParameterServerClient implements RoundClient {
         refusal = null;
         averagedChunks.clear();
         nextRequestNs = System.nanoTime();
+        // only the parameters' change is compressed: optimiser state spans many orders of magnitude (a
+        // shared int8 scale would zero most of it), so a push that carries it goes as float32
+        boolean compressed = delta && context.compression() != io.averon.ps.protocol.Encoding.FLOAT32
+                && count == context.parameterCount();
         int flags = (count > context.parameterCount() ? MessageHeader.FLAG_UPDATER_STATE : 0)
-                | (delta ? MessageHeader.FLAG_DELTA : 0);
+                | (delta ? MessageHeader.FLAG_DELTA : 0) | (compressed ? context.compression().flag() : 0);
         sender.sendVector(MessageType.PUSH, flags, jobId, incarnation, round, context.workerId(), context.attempt(),
-                session, sampleCount, values, count, deadlineNs);
+                session, sampleCount, values, compressed ? residual : null, count, deadlineNs);
     }
 
     /**
@@ -495,8 +507,15 @@ public final class ParameterServerClient implements RoundClient {
             if (System.nanoTime() > deadline) {
                 throw new ParameterServerUnreachableException("no " + what + " from " + serverName + " before the deadline");
             }
-            if (!publication.isConnected()) {
-                throw new ParameterServerUnreachableException(serverName + " is unreachable (not connected)");
+            if (publication.isConnected()) {
+                disconnectedSinceNs = 0;
+            } else if (disconnectedSinceNs == 0) {
+                disconnectedSinceNs = System.nanoTime();
+            } else if (System.nanoTime() - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(DISCONNECTED_GRACE_MS)) {
+                // a starved media driver can miss Aeron's 5 s connection timeout for a moment; a gone
+                // server stays gone
+                throw new ParameterServerUnreachableException(serverName + " is unreachable (not connected for "
+                        + DISCONNECTED_GRACE_MS / 1000 + " s)");
             }
         }
         return work;

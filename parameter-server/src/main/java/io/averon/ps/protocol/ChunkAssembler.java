@@ -1,7 +1,6 @@
 package io.averon.ps.protocol;
 
 import org.agrona.DirectBuffer;
-import java.nio.ByteOrder;
 import java.util.BitSet;
 
 /**
@@ -52,18 +51,19 @@ public final class ChunkAssembler {
         }
         int length = MessageHeader.payloadLength(b, offset);
         long at = MessageHeader.chunkOffset(b, offset);
+        Encoding encoding = bytes != null ? Encoding.FLOAT32 : Encoding.of(MessageHeader.flags(b, offset));
+        int values = encoding.values(length);
+        long logicalLength = bytes != null ? length : (long) values * Float.BYTES;
         long capacity = bytes != null ? bytes.length : (long) destination.length * Float.BYTES;
-        if (at + length > capacity) {
-            throw new IllegalStateException("validated chunk exceeds the destination: " + (at + length) + " > " + capacity);
+        if (at + logicalLength > capacity) {
+            throw new IllegalStateException("validated chunk exceeds the destination: " + (at + logicalLength) + " > "
+                    + capacity);
         }
         int payload = offset + MessageHeader.LENGTH;
         if (bytes != null) {
             b.getBytes(payload, bytes, (int) at, length);
         } else {
-            int first = (int) (at / Float.BYTES);
-            for (int k = 0, n = length / Float.BYTES; k < n; k++) {
-                destination[first + k] = b.getFloat(payload + k * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
-            }
+            encoding.decode(b, payload, values, destination, (int) (at / Float.BYTES));
         }
         received.set(index);
         receivedCount++;

@@ -33,6 +33,10 @@ public final class MessageHeader {
     public static final int FLAG_PROBE = 8;
     /** JOIN: the worker's training run resumes from the server's rounds even if the server served another run. */
     public static final int FLAG_RESUME = 16;
+    /** PUSH of a delta: values travel as bfloat16 ({@link Encoding#BF16}). */
+    public static final int FLAG_BF16 = 32;
+    /** PUSH of a delta: values travel as int8 with a per-chunk scale ({@link Encoding#INT8}). */
+    public static final int FLAG_INT8 = 64;
 
     static final int MAGIC_OFFSET = 0;
     static final int VERSION_OFFSET = 4;

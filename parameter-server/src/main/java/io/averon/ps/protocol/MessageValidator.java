@@ -112,9 +112,26 @@ public final class MessageValidator {
             case HEARTBEAT, LEAVE -> single(index, count, total, chunkOffset, payload, 0);
             case REFUSED -> count == 1 && total == payload && chunkOffset == 0 && payload >= 2 && payload <= MAX_REASON;
             case REPORT -> total > 0 && total <= MAX_REPORT && chunked(index, count, total, chunkOffset, payload);
-            case PUSH, AVERAGED, REPORT_VECTOR -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
+            case PUSH -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
+                    && encodedChunk(MessageHeader.flags(b, offset), index, count, total, chunkOffset, payload);
+            case AVERAGED, REPORT_VECTOR -> total > 0 && total <= maxVectorBytes && total % Float.BYTES == 0
                     && chunked(index, count, total, chunkOffset, payload);
         };
+    }
+
+    /**
+     * A PUSH chunk is where the agreed cut of the logical (float32) vector puts it, its payload
+     * that many values in the announced encoding; compressed values only in a delta.
+     */
+    private boolean encodedChunk(int flags, int index, int count, long total, long chunkOffset, int payload) {
+        Encoding encoding = Encoding.of(flags);
+        if (encoding == null || encoding != Encoding.FLOAT32 && (flags & MessageHeader.FLAG_DELTA) == 0) {
+            return false;
+        }
+        int logicalChunk = encoding.logicalChunkBytes(chunkBytes);
+        return count == Chunking.chunkCount(total, logicalChunk)
+                && chunkOffset == Chunking.chunkOffset(total, count, index)
+                && payload == encoding.encodedBytes(Chunking.chunkLength(total, count, index) / Float.BYTES);
     }
 
     /** The chunk is exactly where the agreed cut puts it: the count follows from the total, never from the sender. */

@@ -103,7 +103,7 @@ public final class ReportPublisher implements AutoCloseable {
     public void sendVector(long round, float[] values, int count, long timeoutMs) {
         awaitConnected(timeoutMs);
         sender.sendVector(MessageType.REPORT_VECTOR, 0, jobId, runId, round, workerId, attempt,
-                MessageHeader.NO_SESSION, 0, values, count, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+                MessageHeader.NO_SESSION, 0, values, null, count, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
     }
 
     /**

@@ -97,7 +97,8 @@ final class GlobalVector {
                 values[i] = mean(i, total);
             }
         }
-        validCount = valueCount;
+        // a round without the updater state leaves the last averaged state in place, still the global's
+        validCount = Math.max(validCount, valueCount);
     }
 
     private float mean(int i, double total) {

@@ -60,6 +60,7 @@ public final class ShardedClient implements RoundClient {
                         .mtu(settings.mtuBytes(), settings.termLength())
                         .connectTimeoutMs(settings.connectTimeoutMs())
                         .run(settings.runId(), settings.resume())
+                        .compression(settings.compression())
                         .build();
                 owners[r] = ParameterServerClient.connect(context, owner.aeron());
                 slices[r] = new float[layout.parameters(r) + layout.updaterState(r)];

@@ -21,14 +21,18 @@ import io.averon.ps.transport.Ports;
  * @param connectTimeoutMs how long joining the owners may take
  * @param runId            the training run
  * @param resume           whether the run resumes
+ * @param compression      how deltas are pushed to the owners (float32, or compressed with error feedback)
  */
 public record ShardedSettings(ShardLayout layout, int self, int attempt, String host, String jobName, byte[] secret,
                               byte[] configHash, RoundSettings rounds, int mtuBytes, int termLength,
-                              long connectTimeoutMs, long runId, boolean resume) {
+                              long connectTimeoutMs, long runId, boolean resume,
+                              io.averon.ps.protocol.Encoding compression) {
 
     public ShardedSettings {
-        if (layout == null || rounds == null || host == null || jobName == null || secret == null || configHash == null) {
-            throw new IllegalArgumentException("layout, rounds, host, job name, secret and config hash are required");
+        if (layout == null || rounds == null || host == null || jobName == null || secret == null || configHash == null
+                || compression == null) {
+            throw new IllegalArgumentException("layout, rounds, host, job name, secret, config hash and compression are"
+                    + " required");
         }
         if (self < 0 || self >= layout.shards()) {
             throw new IllegalArgumentException("worker " + self + " is not one of the " + layout.shards() + " workers");
@@ -73,6 +77,7 @@ public record ShardedSettings(ShardLayout layout, int self, int attempt, String 
         private long connectTimeoutMs = 30_000;
         private long runId;
         private boolean resume;
+        private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
 
         public Builder layout(ShardLayout value) {
             layout = value;
@@ -123,9 +128,14 @@ public record ShardedSettings(ShardLayout layout, int self, int attempt, String 
             return this;
         }
 
+        public Builder compression(io.averon.ps.protocol.Encoding value) {
+            compression = value;
+            return this;
+        }
+
         public ShardedSettings build() {
             return new ShardedSettings(layout, self, attempt, host, jobName, secret, configHash, rounds, mtuBytes,
-                    termLength, connectTimeoutMs, runId, resume);
+                    termLength, connectTimeoutMs, runId, resume, compression);
         }
     }
 }

@@ -1,12 +1,12 @@
 package io.averon.ps.transport;
 
 import io.averon.ps.protocol.Chunking;
+import io.averon.ps.protocol.Encoding;
 import io.averon.ps.protocol.MessageAuthenticator;
 import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteOrder;
 
 /**
  * Writes one signed frame of a message (PROTOCOL.md): the header, chunk {@code index} of the
@@ -36,6 +36,11 @@ final class FrameWriter {
         return Chunking.chunkCount(totalBytes, chunkBytes);
     }
 
+    /** Chunks of a vector of {@code totalBytes} float32 bytes sent in {@code encoding}. */
+    int chunkCount(long totalBytes, Encoding encoding) {
+        return Chunking.chunkCount(totalBytes, encoding.logicalChunkBytes(chunkBytes));
+    }
+
     /**
      * Writes chunk {@code index} of a message whose payload is {@code values} (float32) or
      * {@code bytes} ({@code totalBytes} long) into {@code frame}.
@@ -50,21 +55,32 @@ final class FrameWriter {
 
     int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, int attempt, long session,
               long sequence, long sampleCount, float[] values, byte[] bytes, long totalBytes, int chunks, int index) {
+        return write(frame, type, flags, round, workerId, attempt, session, sequence, sampleCount, values, null, bytes,
+                totalBytes, chunks, index);
+    }
+
+    /**
+     * As above; float values go in the encoding {@code flags} announce, with error feedback through
+     * {@code residual} when it is not null ({@link Encoding#encode}).
+     */
+    int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, int attempt, long session,
+              long sequence, long sampleCount, float[] values, float[] residual, byte[] bytes, long totalBytes,
+              int chunks, int index) {
         long at = Chunking.chunkOffset(totalBytes, chunks, index);
         int length = Chunking.chunkLength(totalBytes, chunks, index);
-        MessageHeader.write(frame, 0, type, flags, jobId, incarnation, round, workerId, attempt, session, sequence,
-                sampleCount, index, chunks, totalBytes, at, length);
+        int payload;
         if (values == null) {
+            payload = length;
             if (length > 0) {
                 frame.putBytes(MessageHeader.LENGTH, bytes, (int) at, length);
             }
         } else {
-            int first = (int) (at / Float.BYTES);
-            for (int k = 0, n = length / Float.BYTES; k < n; k++) {
-                frame.putFloat(MessageHeader.LENGTH + k * Float.BYTES, values[first + k], ByteOrder.LITTLE_ENDIAN);
-            }
+            payload = Encoding.of(flags).encode(values, (int) (at / Float.BYTES), length / Float.BYTES, residual, frame,
+                    MessageHeader.LENGTH);
         }
-        authenticator.sign(frame, 0, MessageHeader.LENGTH + length);
-        return MessageHeader.OVERHEAD + length;
+        MessageHeader.write(frame, 0, type, flags, jobId, incarnation, round, workerId, attempt, session, sequence,
+                sampleCount, index, chunks, totalBytes, at, payload);
+        authenticator.sign(frame, 0, MessageHeader.LENGTH + payload);
+        return MessageHeader.OVERHEAD + payload;
     }
 }

@@ -2,6 +2,7 @@ package io.averon.ps.transport;
 
 import io.aeron.Publication;
 import io.averon.ps.protocol.Chunking;
+import io.averon.ps.protocol.Encoding;
 import io.averon.ps.protocol.MessageAuthenticator;
 import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
@@ -80,29 +81,33 @@ public final class MessageSender {
         return false;
     }
 
-    /** Sends {@code values[0 .. count)} as float32, one frame per chunk. */
+    /**
+     * Sends {@code values[0 .. count)}, one frame per chunk, in the encoding {@code flags} announce
+     * (float32 unless a compression flag is set); {@code residual}, when not null, is the error
+     * feedback of a compressed delta: added before encoding, left holding what the encoding dropped.
+     */
     public synchronized void sendVector(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
-                                        int attempt, long session, long sampleCount, float[] values, int count,
-                                        long deadlineNs) {
-        sendChunked(type, flags, jobId, incarnation, round, workerId, attempt, session, sampleCount, values, null,
-                (long) count * Float.BYTES, deadlineNs);
+                                        int attempt, long session, long sampleCount, float[] values, float[] residual,
+                                        int count, long deadlineNs) {
+        sendChunked(type, flags, jobId, incarnation, round, workerId, attempt, session, sampleCount, values, residual,
+                null, (long) count * Float.BYTES, deadlineNs);
     }
 
     /** Sends {@code bytes[0 .. length)}, one frame per chunk (a report's text). */
     public synchronized void sendBytes(MessageType type, long jobId, long incarnation, long round, int workerId,
                                        int attempt, byte[] bytes, int length, long deadlineNs) {
-        sendChunked(type, 0, jobId, incarnation, round, workerId, attempt, MessageHeader.NO_SESSION, 0, null, bytes,
-                length, deadlineNs);
+        sendChunked(type, 0, jobId, incarnation, round, workerId, attempt, MessageHeader.NO_SESSION, 0, null, null,
+                bytes, length, deadlineNs);
     }
 
     private void sendChunked(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
-                             int attempt, long session, long sampleCount, float[] values, byte[] bytes, long total,
-                             long deadlineNs) {
+                             int attempt, long session, long sampleCount, float[] values, float[] residual,
+                             byte[] bytes, long total, long deadlineNs) {
         FrameWriter writer = new FrameWriter(authenticator, jobId, incarnation, chunkBytes);
-        int chunks = writer.chunkCount(total);
+        int chunks = values == null ? writer.chunkCount(total) : writer.chunkCount(total, Encoding.of(flags));
         for (int index = 0; index < chunks; index++) {
             int length = writer.write(message, type, flags, round, workerId, attempt, session, ++sequence, sampleCount,
-                    values, bytes, total, chunks, index);
+                    values, residual, bytes, total, chunks, index);
             offer.offer(publication, message, 0, length, deadlineNs);
         }
     }

@@ -84,6 +84,14 @@ final class TrainCommand implements Callable<Integer> {
                     + "last round only); other rounds carry the parameters alone. Default: ${DEFAULT-VALUE}")
     int updaterSyncEvery;
 
+    @Option(names = "--compress", defaultValue = "none", converter = CompressionConverter.class,
+            paramLabel = "none|bf16|int8",
+            description = "spark: push the parameters' change since the last average as bfloat16 (half the bytes) or "
+                    + "int8 (a quarter), keeping what compression drops for the next round (error feedback); rounds "
+                    + "that carry the optimiser's state send it as float32 (see --updater-sync-every). "
+                    + "Default: ${DEFAULT-VALUE}")
+    Compression compress;
+
     @Option(names = "--overlap", description = "spark: average each round while the next round's minibatches train; "
             + "its result is applied at the next boundary, keeping the progress made meanwhile (each epoch's last round "
             + "is synchronous)")
@@ -252,9 +260,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "engine reads it in the executors; drop --engine local");
         }
         if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null
-                || averaging != AveragingMode.SERVER || updaterSyncEvery != 1 || overlap) {
+                || averaging != AveragingMode.SERVER || updaterSyncEvery != 1 || overlap || compress != Compression.NONE) {
             throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers, --master, "
-                    + "--averaging, --updater-sync-every and --overlap need --engine spark");
+                    + "--averaging, --updater-sync-every, --overlap and --compress need --engine spark");
         }
         // All settings are valid; nothing has been written or loaded yet.
         try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
@@ -284,6 +292,7 @@ final class TrainCommand implements Callable<Integer> {
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
                 .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging).updaterSyncEvery(updaterSyncEvery).overlap(overlap)
+                .compression(compress.encoding())
                 .failAt(failAt).build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
@@ -309,6 +318,7 @@ final class TrainCommand implements Callable<Integer> {
         configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("updater_sync_every", updaterSyncEvery);
         configJson.put("overlap", overlap);
+        configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("deterministic", deterministic);
         LOG.info("effective configuration: {}", configJson);
         ModelDescription description = describe(dataSpec, split, configJson);
@@ -341,6 +351,7 @@ final class TrainCommand implements Callable<Integer> {
         configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("updater_sync_every", updaterSyncEvery);
         configJson.put("overlap", overlap);
+        configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("deterministic", deterministic);
         SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
             AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
@@ -415,6 +426,28 @@ final class TrainCommand implements Callable<Integer> {
         c.put("test_examples", testExamples);
         c.put("native", nativeInfo);
         return c;
+    }
+
+    /** {@code --compress}: the wire encoding of pushed changes. */
+    enum Compression {
+        NONE(io.averon.ps.protocol.Encoding.FLOAT32), BF16(io.averon.ps.protocol.Encoding.BF16),
+        INT8(io.averon.ps.protocol.Encoding.INT8);
+
+        private final io.averon.ps.protocol.Encoding encoding;
+
+        Compression(io.averon.ps.protocol.Encoding encoding) {
+            this.encoding = encoding;
+        }
+
+        io.averon.ps.protocol.Encoding encoding() {
+            return encoding;
+        }
+    }
+
+    static final class CompressionConverter extends EnumConverter<Compression> {
+        CompressionConverter() {
+            super(Compression.class);
+        }
     }
 
     static final class AveragingConverter extends EnumConverter<AveragingMode> {

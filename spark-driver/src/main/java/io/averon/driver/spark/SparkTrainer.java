@@ -265,6 +265,12 @@ public final class SparkTrainer {
             throw new InvalidInputException("--averaging sharded gives each worker a range of the parameters: "
                     + model.numParams() + " parameters cannot be shared among " + workers + " workers");
         }
+        if (config.compression() != io.averon.ps.protocol.Encoding.FLOAT32 && updaterState > 0
+                && config.sync().updaterSyncEvery() == 1) {
+            throw new InvalidInputException("--compress compresses rounds that carry the parameters alone, but with "
+                    + "--updater-sync-every 1 every round also carries the optimiser's state (" + updaterState
+                    + " values): add --updater-sync-every 0 (or R > 1), or drop --compress");
+        }
         Path stateDir = null;
         long runId = io.averon.ps.protocol.Nonces.next(); // never 0: a server's "no run yet"
         // sharded: every worker starts from this vector (the initial model, or the checkpoint resumed)
@@ -284,7 +290,7 @@ public final class SparkTrainer {
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.heartbeatTimeoutMs(),
                     config.connectTimeoutMs(), config.mtuBytes(),
-                    config.failAt() == null ? null : FailureHook.parse(config.failAt()), config.sync(),
+                    config.failAt() == null ? null : FailureHook.parse(config.failAt()), config.sync(), config.compression(),
                     sharded ? new ShardedPlan(start, resume == null ? 0 : (long) resume.epochsDone()
                             * shards.roundsPerEpoch(), config.outerLearningRate(),
                             config.outerMomentum(), config.maxUpdateNorm()) : null);

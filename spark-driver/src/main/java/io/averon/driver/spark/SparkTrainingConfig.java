@@ -30,6 +30,8 @@ import io.averon.core.train.TrainingConfig;
  * @param mtuBytes          MTU of every parameter-server and report channel (each message is one frame
  *                          of it); the same on the driver, the workers and an external server
  * @param averaging         who averages each round: the parameter server, or the workers (sharded)
+ * @param compression       how workers push each round: float32 values, or their change since the last
+ *                          average compressed to bfloat16 or int8 with error feedback
  * @param sync              what each round carries (updater state how often) and whether rounds overlap
  *                          training ({@link SyncPolicy})
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
@@ -39,7 +41,8 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
                                   int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
                                   long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
                                   boolean deterministic, double outerLearningRate, double outerMomentum,
-                                  double maxUpdateNorm, int mtuBytes, AveragingMode averaging, SyncPolicy sync,
+                                  double maxUpdateNorm, int mtuBytes, AveragingMode averaging,
+                                  io.averon.ps.protocol.Encoding compression, SyncPolicy sync,
                                   String failAt) {
 
     public SparkTrainingConfig {
@@ -89,8 +92,8 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("--mtu: " + e.getMessage());
         }
-        if (averaging == null || sync == null) {
-            throw new IllegalArgumentException("an averaging mode and a sync policy are required");
+        if (averaging == null || sync == null || compression == null) {
+            throw new IllegalArgumentException("an averaging mode, a compression and a sync policy are required");
         }
         if (averaging == AveragingMode.SHARDED && (parameterServer != null || serverPort != 0)) {
             throw new InvalidInputException("--averaging sharded: the workers average among themselves, so there is no"
@@ -146,6 +149,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private AveragingMode averaging = AveragingMode.SERVER;
         private int updaterSyncEvery = SyncPolicy.EVERY_ROUND.updaterSyncEvery();
         private boolean overlap;
+        private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
         private String failAt;
 
         private Builder(TrainingConfig training) {
@@ -242,6 +246,12 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /** Default float32 (no compression). */
+        public Builder compression(io.averon.ps.protocol.Encoding value) {
+            compression = value;
+            return this;
+        }
+
         /** Default false: each round's result is awaited before training goes on. */
         public Builder overlap(boolean value) {
             overlap = value;
@@ -251,7 +261,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         public SparkTrainingConfig build() {
             return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
                     driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
-                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging,
+                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging, compression,
                     new SyncPolicy(updaterSyncEvery, overlap), failAt);
         }
     }

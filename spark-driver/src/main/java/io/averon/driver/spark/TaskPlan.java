@@ -17,7 +17,7 @@ record TaskPlan(String jobName, byte[] secret, long runId, boolean resumed, Stri
                 TrainingConfig training, ShardPlan shards, AveronModel.Kind kind, String configJson,
                 long parameterCount, long updaterStateCount, byte[] configHash, boolean convolutional, int threads,
                 boolean deterministic, long roundTimeoutMs, long heartbeatTimeoutMs, long connectTimeoutMs, int mtuBytes,
-                FailureHook failAt, SyncPolicy sync, ShardedPlan sharded)
+                FailureHook failAt, SyncPolicy sync, io.averon.ps.protocol.Encoding compression, ShardedPlan sharded)
         implements Serializable {
 
     /** Whether the workers average among themselves ({@code sharded} is set) rather than through a server. */

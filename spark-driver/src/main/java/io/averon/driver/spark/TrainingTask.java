@@ -12,6 +12,7 @@ import io.averon.core.train.Shuffling;
 import io.averon.ps.ClientContext;
 import io.averon.ps.ParameterServerClient;
 import io.averon.ps.RoundClient;
+import io.averon.ps.protocol.Encoding;
 import io.averon.ps.shard.ShardLayout;
 import io.averon.ps.shard.ShardOwner;
 import io.averon.ps.shard.ShardedClient;
@@ -108,7 +109,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                     .localHost(localHost).job(plan.jobName(), plan.secret()).worker(worker, attempt)
                     .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
                     .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed())
-                    .mtu(plan.mtuBytes(), TERM_LENGTH).aeronDirectory(aeronDirectory).build();
+                    .mtu(plan.mtuBytes(), TERM_LENGTH).aeronDirectory(aeronDirectory).compression(plan.compression())
+                    .build();
             return ParameterServerClient.connect(context);
         }
         ShardedPlan sharded = plan.sharded();
@@ -127,7 +129,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 .configHash(plan.configHash())
                 .rounds(sharded.rounds(plan.shards().workers(), plan.roundTimeoutMs(), plan.heartbeatTimeoutMs()))
                 .mtu(plan.mtuBytes(), TERM_LENGTH).connectTimeoutMs(plan.connectTimeoutMs())
-                .run(plan.runId(), plan.resumed()).build();
+                .run(plan.runId(), plan.resumed()).compression(plan.compression()).build();
         ShardOwner owner = ShardOwner.start(settings, round, start, start.length, aeronDirectory);
         try {
             return ShardedClient.connect(settings, owner, List.of(task.allGather(owner.endpoint())));
@@ -173,6 +175,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         private final float[] vector = new float[plan.vectorLength()];
         /** With overlap: the vector pushed for {@link #pendingRound}, whose result is not applied yet. */
         private final float[] pushed = new float[plan.sync().overlap() ? plan.vectorLength() : 0];
+        /** With compression: the change since the last average, pushed instead of the vector. */
+        private final float[] delta = new float[plan.compression() == Encoding.FLOAT32 ? 0 : plan.vectorLength()];
         /** The overlapped round whose result is still to be applied; -1 if none. */
         private long pendingRound = -1;
         /** The last averaged model (the client's buffer, valid until the next round) and its length. */
@@ -268,7 +272,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                     }
                     SyncPolicy sync = plan.sync();
                     int pushCount = sync.averagesUpdaterState(round, rounds) ? count : (int) plan.parameterCount();
-                    client.push(roundNumber, vector, pushCount, roundExamples, false, deadline);
+                    pushRound(roundNumber, pushCount, roundExamples, deadline);
                     if (sync.overlaps(round, rounds)) {
                         System.arraycopy(vector, 0, pushed, 0, count);
                         pendingRound = roundNumber; // train on; the result is applied at the next boundary
@@ -289,6 +293,21 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         }
 
         /**
+         * Pushes this round's values: the vector itself, or with compression its change since the
+         * last average (which the averaging side adds back), compressed with error feedback.
+         */
+        private void pushRound(long roundNumber, int count, long samples, long deadline) {
+            if (delta.length == 0 || averaged == null) { // uncompressed, or nothing to be a change from yet
+                client.push(roundNumber, vector, count, samples, false, deadline);
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                delta[i] = vector[i] - averaged[i];
+            }
+            client.push(roundNumber, delta, count, samples, true, deadline);
+        }
+
+        /**
          * Applies the overlapped round {@code pendingRound}'s average: the model becomes that average
          * plus what this worker trained since it pushed ({@code vector - pushed}), for the values the
          * round averaged; the rest (updater state the round did not carry) stays local.
@@ -301,6 +320,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 vector[i] = average[i] + (vector[i] - pushed[i]);
             }
             ModelVectors.write(vector, count, model);
+            averaged = average; // the base of the next compressed change
+            averagedCount = result.count();
             if (plan.isSharded()) {
                 HeldRounds.keep(plan.runId(), pendingRound, average, result.count());
             }

@@ -133,6 +133,35 @@ class SparkEngineTest {
         assertTrue(epoch.get("sync_seconds").asDouble() > 0, "100 rounds per epoch take time");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource({"--compress bf16 --updater-sync-every 0",
+            "--compress int8 --updater-sync-every 3", "--overlap", "--updater-sync-every 0",
+            "--averaging sharded --compress int8 --updater-sync-every 0 --overlap"})
+    void shouldLearnAsWellAsPlainAveragingWhenRoundsAreCheaper(String options) throws IOException {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(1200));
+        String[] args = {"--workers", "2", "--model", "mlp", "--epochs", "3", "--batch-size", "16", "--sync-every", "5",
+                "--seed", "3"};
+        CliRun plain = train(data, tmp.resolve("plain"), args);
+        assertEquals(0, plain.exitCode(), plain.err());
+        CliRun cheaper = train(data, tmp.resolve("cheaper"), concat(args, options.split(" ")));
+        assertEquals(0, cheaper.exitCode(), cheaper.err());
+        JsonNode config = metrics(tmp.resolve("cheaper")).get("config");
+        assertTrue(config.toString().contains(options.contains("int8") ? "\"compress\":\"int8\""
+                : options.contains("bf16") ? "\"compress\":\"bf16\"" : "\"compress\":\"none\""), config.toString());
+        double expected = metrics(tmp.resolve("plain")).get("final").get("test_accuracy").asDouble();
+        double actual = metrics(tmp.resolve("cheaper")).get("final").get("test_accuracy").asDouble();
+        assertEquals(expected, actual, 0.03, options + " learns the blobs as well as plain averaging");
+    }
+
+    @Test
+    void shouldRefuseCompressionWhenEveryRoundCarriesTheOptimisersState() {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(300));
+        CliRun run = train(data, tmp.resolve("run"), "--workers", "2", "--model", "mlp", "--compress", "int8");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.errorLine().contains("add --updater-sync-every 0"), run.errorLine());
+        assertFalse(Files.exists(tmp.resolve("run")), "nothing written");
+    }
+
     @Test
     void shouldTrainWhenTheDriverBindsToAllInterfacesAndAdvertisesItsHost() {
         // as on Kubernetes, where Spark binds spark.driver.bindAddress and executors reach spark.driver.host:
