@@ -78,7 +78,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         return new Builder();
     }
 
-    /** Builder with defaults: local host 127.0.0.1, attempt 0, 8 KiB MTU, 16 MiB terms, 1 s heartbeats, 30 s connect. */
+    /** Builder with defaults: local host 127.0.0.1, attempt 0, 8 KiB MTU, 1 MiB terms, 1 s heartbeats, 30 s connect. */
     public static final class Builder {
         private String serverHost = "127.0.0.1";
         private int serverPort;

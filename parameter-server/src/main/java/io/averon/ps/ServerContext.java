@@ -69,7 +69,7 @@ public record ServerContext(String bindHost, int port, String jobName, byte[] se
     }
 
     /**
-     * Builder with defaults: 8 KiB MTU, 16 MiB terms, 60 s send timeout, embedded driver, no state
+     * Builder with defaults: 8 KiB MTU, 1 MiB terms, embedded driver, no state
      * directory, model registered by the first JOIN (at most 250M floats) unless {@link #model} is given.
      */
     public static final class Builder {

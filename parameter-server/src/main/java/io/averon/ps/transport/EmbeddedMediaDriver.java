@@ -57,10 +57,18 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
             throw new IllegalArgumentException("owner must be 1-64 characters of [A-Za-z0-9_-], got '" + owner + "'");
         }
         String dir = base.resolve("averon-" + owner + "-" + UUID.randomUUID()).toString();
+        ThreadingMode threading = threadingFor(Runtime.getRuntime().availableProcessors());
+        LOG.info("Aeron media driver in {}: {} threading ({} cores), socket buffers {} bytes, liveness {} s", dir,
+                threading, Runtime.getRuntime().availableProcessors(), SOCKET_BUFFER_BYTES,
+                java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(LIVENESS_TIMEOUT_NS));
         MediaDriver.Context context = new MediaDriver.Context()
                 .aeronDirectoryName(dir)
                 .errorHandler(e -> LOG.warn("Aeron media driver error ({}): {}", dir, e.toString()))
-                .threadingMode(ThreadingMode.SHARED)
+                .threadingMode(threading)
+                .conductorIdleStrategy(new BackoffIdleStrategy())
+                .senderIdleStrategy(new BackoffIdleStrategy())
+                .receiverIdleStrategy(new BackoffIdleStrategy())
+                .sharedNetworkIdleStrategy(new BackoffIdleStrategy())
                 .sharedIdleStrategy(new BackoffIdleStrategy())
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
@@ -93,6 +101,15 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
                 .driverTimeoutMs(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(LIVENESS_TIMEOUT_NS))
                 .errorHandler(e -> LOG.warn("Aeron client error ({}): {}", aeronDirectory, e.toString()))
                 .subscriberErrorHandler(e -> LOG.warn("Aeron subscriber error ({}): {}", aeronDirectory, e.toString()));
+    }
+
+    /**
+     * The driver's threads for a machine of {@code cores}: one shared thread on small machines, where
+     * the training threads need the cores; a separate sender/receiver thread from 4 cores; a
+     * thread each for conductor, sender and receiver from 8, where a round's transfer is worth a core.
+     */
+    static ThreadingMode threadingFor(int cores) {
+        return cores >= 8 ? ThreadingMode.DEDICATED : cores >= 4 ? ThreadingMode.SHARED_NETWORK : ThreadingMode.SHARED;
     }
 
     /** The Aeron client connected to this driver. */

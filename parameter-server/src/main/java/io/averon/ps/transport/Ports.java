@@ -40,8 +40,13 @@ public final class Ports {
     public static final int FRAME_HEADER_BYTES = 32;
     /** Default MTU of Averon's channels: 8 KiB frames (Aeron's default is 1,408). */
     public static final int DEFAULT_MTU_BYTES = 8192;
-    /** Default term length of Averon's publications. */
-    public static final int DEFAULT_TERM_LENGTH = 16 << 20;
+    /**
+     * Default term length of Averon's publications: 1 MiB. Every message is one frame, so the term
+     * only bounds how far a stream may run ahead of its reader (half a term, beyond Aeron's 128 KiB
+     * receiver window); a worker has a stream to and from every owner in sharded mode, and each maps
+     * three terms under /dev/shm.
+     */
+    public static final int DEFAULT_TERM_LENGTH = 1 << 20;
 
     /**
      * Checks an MTU and term length: the MTU a multiple of 32 in 1,408 .. 65,504 (Aeron's limits
