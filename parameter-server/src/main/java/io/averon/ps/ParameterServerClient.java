@@ -406,7 +406,15 @@ public final class ParameterServerClient implements RoundClient {
                 sendJoin(MessageHeader.FLAG_GLOBAL, deadlineNs); // the server answers once what it sent is all out
                 nextRequestNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_INTERVAL_MS);
             }
-            lastPollWork = pollOnce(deadlineNs, "averaged parameters for round " + round);
+            lastPollWork = pollOnce(Long.MAX_VALUE, "averaged parameters for round " + round);
+            if (lastPollWork == 0 && !averagedComplete && System.nanoTime() > deadlineNs) {
+                // the server is connected (else pollOnce threw): the round did not close in time, or
+                // its result could not reach this worker
+                throw new RoundFailedException("worker " + context.workerId() + " did not receive the result of round "
+                        + round + " from " + serverName + " within its wait (" + averagedChunks.receivedChunks()
+                        + " of its chunks arrived); the server is connected: a worker that never pushed, or a stalled "
+                        + "path from the server to this worker's endpoint " + localEndpoint());
+            }
         }
         return averagedComplete ? new Averaged(round, averaged, (int) (averagedChunks.totalLength() / Float.BYTES))
                 : null;

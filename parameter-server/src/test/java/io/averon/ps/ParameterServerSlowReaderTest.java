@@ -91,6 +91,29 @@ class ParameterServerSlowReaderTest {
         }
     }
 
+    @Test
+    void shouldFailNamingTheWorkerAndRoundNotUnreachableWhenTheResultDoesNotComeInTime() throws Exception {
+        int port = Ports.freeUdpPortPair();
+        try (ParameterServer server = ParameterServer.start(PsTestSupport.server(port, 2, 1000).build());
+             EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch("test-late");
+             ParameterServerClient pushing = ParameterServerClient.connect(
+                     PsTestSupport.client(port, 0, 1000, driver.directory()).build());
+             ParameterServerClient idle = ParameterServerClient.connect(
+                     PsTestSupport.client(port, 1, 1000, driver.directory()).build())) {
+            assertEquals(0, pushing.join());
+            assertEquals(0, idle.join()); // joined and heartbeating, but it never pushes round 1
+            long started = System.nanoTime();
+            RoundFailedException failure = org.junit.jupiter.api.Assertions.assertThrows(RoundFailedException.class,
+                    () -> pushing.pushAndAwait(1, new float[1000], 1000, 5, 2_000));
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertTrue(waitedMs >= 2_000 && waitedMs < 6_000, "gave up after its wait: " + waitedMs + " ms");
+            assertTrue(failure.getMessage().startsWith("worker 0 did not receive the result of round 1 from parameter "
+                    + "server at 127.0.0.1:" + port), failure.getMessage());
+            assertTrue(failure.getMessage().contains("the server is connected"), failure.getMessage());
+            assertEquals(0, server.counters().roundsClosed(), "the round never closed");
+        }
+    }
+
     private static ClientContext client(int port, int worker, int attempt, String aeronDirectory) {
         return PsTestSupport.client(port, worker, PARAMETERS, aeronDirectory).worker(worker, attempt)
                 .mtu(Ports.DEFAULT_MTU_BYTES, TERM_LENGTH).build();

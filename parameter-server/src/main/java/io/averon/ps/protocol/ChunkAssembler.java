@@ -70,6 +70,11 @@ public final class ChunkAssembler {
         return receivedCount == chunkCount ? Outcome.COMPLETE : Outcome.PARTIAL;
     }
 
+    /** Chunks of the current transfer received so far. */
+    public int receivedChunks() {
+        return receivedCount;
+    }
+
     /** Bytes of the last completed (or current) transfer. */
     public long totalLength() {
         return totalLength;
