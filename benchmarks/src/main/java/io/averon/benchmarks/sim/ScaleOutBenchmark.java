@@ -56,7 +56,7 @@ public final class ScaleOutBenchmark {
         }
         System.out.printf(Locale.ROOT, "links %d Mbit/s each way, %d rounds per cell (median of rounds 2..%d), memory budget %.1f GB,"
                 + " Aeron MTU 8192, term %d KiB%n%n", rateMbit, rounds, rounds, budget / (double) (1L << 30), term >> 10);
-        System.out.println("| mode | N | M | hosts x workers | median round | bound | ratio | link MB/worker/round (ideal) | server link MB/round | CPU busy | NAKs | retransmits | tbf drops |");
+        System.out.println("| mode | N | M | hosts x workers | median round | bound | ratio | link MB/worker/round, out+in (ideal) | server link MB/round | CPU busy | NAKs | retransmits | tbf drops |");
         System.out.println("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         int cell = 0;
         try (CpuSampler cpu = new CpuSampler()) {
@@ -149,10 +149,14 @@ public final class ScaleOutBenchmark {
         return 2 * k * vector * (s.workers() - k) / s.workers() / bytesPerSecond;
     }
 
-    /** Payload a worker's link must carry per round, both directions together. */
+    /**
+     * Payload a worker's link must carry per round, sent and received together: to the server its
+     * vector out and the average in; sharded, its N−1 other ranges out and its own range's average
+     * to N−1 workers, and as much in.
+     */
     static double idealBytesPerWorker(RunSpec s) {
         double vector = (double) s.parameters() * Float.BYTES;
-        return s.mode() == AveragingMode.SERVER ? 2 * vector : 2 * vector * (s.workers() - 1) / s.workers();
+        return s.mode() == AveragingMode.SERVER ? 2 * vector : 4 * vector * (s.workers() - 1) / s.workers();
     }
 
     private static void skip(AveragingMode mode, int n, int size, String why) {
