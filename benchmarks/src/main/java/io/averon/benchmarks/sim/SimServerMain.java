@@ -30,6 +30,7 @@ public final class SimServerMain {
                         .build())
                 .mtu(plan.mtuBytes(), plan.termLength()).build();
         try (ParameterServer server = ParameterServer.start(context)) {
+            rendezvous.publish("aeron-dir-server", server.aeronDirectory());
             long linkBefore = HostCounters.linkBytes();
             rendezvous.publish("server", plan.host() + ":" + port);
             rendezvous.awaitAll("done-", plan.workers(), Rendezvous.deadline(plan.timeoutMs() * (plan.rounds() + 3)));

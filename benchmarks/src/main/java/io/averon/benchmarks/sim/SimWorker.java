@@ -56,6 +56,7 @@ final class SimWorker {
         if (plan.mode() == AveragingMode.SHARDED) {
             ShardedSettings settings = shardedSettings();
             ShardOwner owner = ShardOwner.start(settings, 0, values, m);
+            rendezvous.publish("aeron-dir-worker-" + worker, owner.aeron().context().aeronDirectoryName());
             rendezvous.publish("endpoint-" + worker, owner.endpoint());
             List<String> endpoints = rendezvous.awaitAll("endpoint-", plan.workers(), Rendezvous.deadline(plan.timeoutMs()));
             try (ShardedClient client = ShardedClient.connect(settings, owner, endpoints)) {

@@ -30,6 +30,9 @@ public final class SimWorkerMain {
         // server mode: the host's workers share one media driver; sharded: each owner runs its own
         EmbeddedMediaDriver shared = plan.mode() == AveragingMode.SERVER
                 ? EmbeddedMediaDriver.launch("sim-host-" + plan.firstWorker()) : null;
+        if (shared != null) {
+            rendezvous.publish("aeron-dir-host-" + plan.firstWorker(), shared.directory());
+        }
         ExecutorService pool = Executors.newFixedThreadPool(plan.workersOnHost());
         boolean ok = true;
         try {

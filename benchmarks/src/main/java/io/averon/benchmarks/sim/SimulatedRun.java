@@ -48,6 +48,33 @@ public final class SimulatedRun {
             throw new UncheckedIOException(e);
         } finally {
             processes.forEach(Process::destroyForcibly);
+            deleteAeronDirectories(processes, directory);
+        }
+    }
+
+    /**
+     * A JVM killed after a failure leaves its media driver's directory (log buffers, often hundreds
+     * of MB of {@code /dev/shm}) behind: once the JVMs are gone, delete every directory they
+     * announced as {@code aeron-dir-*}.
+     */
+    private static void deleteAeronDirectories(List<Process> processes, Path directory) {
+        for (Process process : processes) {
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        try (var announced = Files.list(directory)) {
+            for (Path file : announced.filter(f -> f.getFileName().toString().startsWith("aeron-dir-")).toList()) {
+                Path aeron = Path.of(Files.readString(file).trim());
+                if (aeron.getFileName().toString().startsWith("averon-") && Files.isDirectory(aeron)) {
+                    org.agrona.IoUtil.delete(aeron.toFile(), true);
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("could not remove the run's Aeron directories: " + e);
         }
     }
 
