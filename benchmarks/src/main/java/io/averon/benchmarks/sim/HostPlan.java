@@ -1,0 +1,69 @@
+package io.averon.benchmarks.sim;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one simulated host's JVM runs: workers {@code firstWorker .. firstWorker + workersOnHost - 1}
+ * of a run of {@code workers}, on address {@code host}; passed as {@code key=value} arguments.
+ *
+ * @param directory     the shared rendezvous directory, where results are written too
+ * @param mode          who averages
+ * @param workers       workers in the run (N)
+ * @param firstWorker   the first worker id on this host
+ * @param workersOnHost worker threads in this JVM (0 for the server's JVM)
+ * @param host          this host's address, which its sockets bind and the others reach
+ * @param parameters    floats per vector (M)
+ * @param rounds        rounds to run (R)
+ * @param seed          seed of the synthetic contributions
+ * @param mtuBytes      Aeron MTU
+ * @param termLength    Aeron term length
+ * @param timeoutMs     a bound on every wait (rendezvous, join, each round)
+ */
+public record HostPlan(Path directory, AveragingMode mode, int workers, int firstWorker, int workersOnHost, String host,
+                       int parameters, int rounds, long seed, int mtuBytes, int termLength, long timeoutMs) {
+
+    public HostPlan {
+        if (workers < 1 || firstWorker < 0 || workersOnHost < 0 || firstWorker + workersOnHost > workers) {
+            throw new IllegalArgumentException("workers " + firstWorker + ".." + (firstWorker + workersOnHost - 1)
+                    + " are not within the run's " + workers);
+        }
+        if (parameters < workers || rounds < 1 || timeoutMs < 1) {
+            throw new IllegalArgumentException("need parameters >= workers, rounds >= 1 and a timeout > 0");
+        }
+    }
+
+    /** The arguments {@link #parse} reads back. */
+    public List<String> toArgs() {
+        return List.of("dir=" + directory, "mode=" + mode, "workers=" + workers, "first=" + firstWorker,
+                "onHost=" + workersOnHost, "host=" + host, "params=" + parameters, "rounds=" + rounds,
+                "seed=" + seed, "mtu=" + mtuBytes, "term=" + termLength, "timeoutMs=" + timeoutMs);
+    }
+
+    public static HostPlan parse(String[] args) {
+        Map<String, String> values = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("arguments are key=value, got '" + arg + "'");
+            }
+            values.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        return new HostPlan(Path.of(required(values, "dir")), AveragingMode.parse(required(values, "mode")),
+                Integer.parseInt(required(values, "workers")), Integer.parseInt(required(values, "first")),
+                Integer.parseInt(required(values, "onHost")), required(values, "host"),
+                Integer.parseInt(required(values, "params")), Integer.parseInt(required(values, "rounds")),
+                Long.parseLong(required(values, "seed")), Integer.parseInt(required(values, "mtu")),
+                Integer.parseInt(required(values, "term")), Long.parseLong(required(values, "timeoutMs")));
+    }
+
+    private static String required(Map<String, String> values, String key) {
+        String value = values.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("missing argument " + key + "=...");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,125 @@
+package io.averon.benchmarks.sim;
+
+/**
+ * One simulated run: who averages, how many workers and floats, how many rounds, how the workers
+ * are packed into host JVMs, and Aeron's frame and term sizes. Build with {@link #builder()}.
+ *
+ * @param mode           who averages
+ * @param workers        N
+ * @param parameters     M floats per vector
+ * @param rounds         R rounds (the first is a warm-up, left out of the median)
+ * @param workersPerHost worker threads per host JVM (each host one link)
+ * @param mtuBytes       Aeron MTU (8 KiB frames fit the simulated hosts' 9,000-byte links)
+ * @param termLength     Aeron term length of every stream (its window is half of it)
+ * @param seed           seed of the synthetic contributions
+ * @param timeoutMs      bound on every wait in the host JVMs
+ */
+public record RunSpec(AveragingMode mode, int workers, int parameters, int rounds, int workersPerHost, int mtuBytes,
+                      int termLength, long seed, long timeoutMs) {
+
+    public RunSpec {
+        if (mode == null || workers < 1 || parameters < workers || rounds < 1 || workersPerHost < 1 || timeoutMs < 1) {
+            throw new IllegalArgumentException("invalid run: " + mode + ", " + workers + " workers, " + parameters
+                    + " parameters, " + rounds + " rounds, " + workersPerHost + " per host, timeout " + timeoutMs);
+        }
+        io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
+    }
+
+    /** Hosts the run needs: the workers' hosts, plus host 0 for the server. */
+    public int hosts() {
+        return workerHosts() + (mode == AveragingMode.SERVER ? 1 : 0);
+    }
+
+    /** Hosts that run workers. */
+    public int workerHosts() {
+        return (workers + workersPerHost - 1) / workersPerHost;
+    }
+
+    /** Heap for a JVM running {@code workersOnHost} workers (0: the server), from the vectors each holds. */
+    public long heapBytes(int workersOnHost) {
+        long vector = (long) parameters * Float.BYTES;
+        if (workersOnHost == 0) { // the server: one staging vector per worker, the global, the outbox's copy
+            return (workers + 3L) * vector + (96L << 20);
+        }
+        // sharded: contribution, gathered result, scatter slices, per-owner results, owner's staging per worker
+        long perWorker = (mode == AveragingMode.SHARDED ? 6 : 3) * vector;
+        return workersOnHost * perWorker + (96L << 20);
+    }
+
+    /**
+     * Resident memory the run needs, roughly: every JVM's heap plus ~120 MB of JVM, plus the Aeron
+     * log buffers (3 terms per publication and per image) in {@code /dev/shm}.
+     */
+    public long memoryBytes() {
+        long total = 0;
+        int streams;
+        if (mode == AveragingMode.SERVER) {
+            total += heapBytes(0) + (120L << 20);
+            streams = 2 * workers + 2 * workers; // the server's driver, and the workers' drivers together
+        } else {
+            streams = workers * 4 * workers; // each worker's driver: N pubs + N images as client, as owner
+        }
+        for (int h = 0; h < workerHosts(); h++) {
+            total += heapBytes(Math.min(workersPerHost, workers - h * workersPerHost)) + (120L << 20);
+        }
+        return total + (long) streams * 3 * termLength;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: sharded, 5 rounds, 1 worker per host, 8 KiB MTU, 64 KiB terms, seed 42, 120 s timeout. */
+    public static final class Builder {
+        private AveragingMode mode = AveragingMode.SHARDED;
+        private int workers;
+        private int parameters;
+        private int rounds = 5;
+        private int workersPerHost = 1;
+        private int mtuBytes = 8192;
+        private int termLength = 64 * 1024;
+        private long seed = 42;
+        private long timeoutMs = 120_000;
+
+        public Builder mode(AveragingMode value) {
+            mode = value;
+            return this;
+        }
+
+        public Builder size(int workerCount, int parameterCount) {
+            workers = workerCount;
+            parameters = parameterCount;
+            return this;
+        }
+
+        public Builder rounds(int value) {
+            rounds = value;
+            return this;
+        }
+
+        public Builder workersPerHost(int value) {
+            workersPerHost = value;
+            return this;
+        }
+
+        public Builder mtu(int mtu, int term) {
+            mtuBytes = mtu;
+            termLength = term;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        public Builder timeoutMs(long value) {
+            timeoutMs = value;
+            return this;
+        }
+
+        public RunSpec build() {
+            return new RunSpec(mode, workers, parameters, rounds, workersPerHost, mtuBytes, termLength, seed, timeoutMs);
+        }
+    }
+}

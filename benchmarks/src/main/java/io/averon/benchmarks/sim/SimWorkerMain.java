@@ -1,0 +1,76 @@
+package io.averon.benchmarks.sim;
+
+import io.averon.ps.transport.EmbeddedMediaDriver;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The JVM of one simulated host: runs its {@link HostPlan}'s workers, one thread each, and writes
+ * each worker's results to {@code result-<worker>.properties} in the shared directory (or
+ * {@code failed-<worker>.txt}). Exits 0 when every worker finished, 1 otherwise. Started by
+ * {@link SimulatedRun} inside the host's network namespace.
+ */
+public final class SimWorkerMain {
+
+    private SimWorkerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        HostPlan plan = HostPlan.parse(args);
+        Rendezvous rendezvous = new Rendezvous(plan.directory());
+        // server mode: the host's workers share one media driver; sharded: each owner runs its own
+        EmbeddedMediaDriver shared = plan.mode() == AveragingMode.SERVER
+                ? EmbeddedMediaDriver.launch("sim-host-" + plan.firstWorker()) : null;
+        if (shared != null) {
+            rendezvous.publish("aeron-dir-host-" + plan.firstWorker(), shared.directory());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(plan.workersOnHost());
+        boolean ok = true;
+        try {
+            List<Future<Properties>> futures = new ArrayList<>();
+            for (int i = 0; i < plan.workersOnHost(); i++) {
+                SimWorker worker = new SimWorker(plan, plan.firstWorker() + i, rendezvous, i == 0);
+                futures.add(pool.submit(() -> worker.run(shared == null ? null : shared.aeron())));
+            }
+            long waitMs = plan.timeoutMs() * (plan.rounds() + 3);
+            for (int i = 0; i < futures.size(); i++) {
+                int id = plan.firstWorker() + i;
+                try {
+                    Properties result = futures.get(i).get(waitMs, TimeUnit.MILLISECONDS);
+                    if (shared != null) {
+                        HostCounters.driver(shared.aeron()).forEach((k, v) -> result.setProperty("driver." + k, Long.toString(v)));
+                    }
+                    write(plan, "result-" + id + ".properties", result);
+                } catch (Exception e) {
+                    ok = false;
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    rendezvous.publish("failed-" + id + ".txt", cause.toString());
+                    cause.printStackTrace();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            if (shared != null) {
+                shared.close();
+            }
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    static void write(HostPlan plan, String name, Properties values) throws IOException {
+        java.nio.file.Path aside = plan.directory().resolve("." + name + ".tmp");
+        try (OutputStream out = Files.newOutputStream(aside)) {
+            values.store(out, null);
+        }
+        Files.move(aside, plan.directory().resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

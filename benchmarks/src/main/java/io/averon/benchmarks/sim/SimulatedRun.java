@@ -1,0 +1,190 @@
+package io.averon.benchmarks.sim;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one {@link RunSpec} on a {@link SimulatedCluster}: one JVM per host (the server's on host 0
+ * in server mode), each with the heap its vectors need, all sharing {@code directory}; waits for
+ * every JVM (bounded), then reads their results and checks that every worker verified every round
+ * exactly and saw the same averaged vector.
+ */
+public final class SimulatedRun {
+
+    private static final long POLL_MS = 100;
+
+    private SimulatedRun() {
+    }
+
+    /** Runs {@code spec} with the host JVMs on {@code classpath}; {@code directory} must be empty. */
+    public static RunResult execute(SimulatedCluster cluster, RunSpec spec, Path directory, String classpath) {
+        if (cluster.hosts() < spec.hosts()) {
+            throw new IllegalArgumentException(spec.hosts() + " hosts needed, the cluster has " + cluster.hosts());
+        }
+        List<Process> processes = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        try {
+            int host = 0;
+            if (spec.mode() == AveragingMode.SERVER) {
+                start(cluster, spec, directory, classpath, host++, 0, 0, SimServerMain.class, processes, logs);
+            }
+            for (int first = 0; first < spec.workers(); first += spec.workersPerHost()) {
+                int onHost = Math.min(spec.workersPerHost(), spec.workers() - first);
+                start(cluster, spec, directory, classpath, host++, first, onHost, SimWorkerMain.class, processes, logs);
+            }
+            awaitAll(spec, processes, logs);
+            return collect(spec, directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            processes.forEach(Process::destroyForcibly);
+            deleteAeronDirectories(processes, directory);
+        }
+    }
+
+    /**
+     * A JVM killed after a failure leaves its media driver's directory (log buffers, often hundreds
+     * of MB of {@code /dev/shm}) behind: once the JVMs are gone, delete every directory they
+     * announced as {@code aeron-dir-*}.
+     */
+    private static void deleteAeronDirectories(List<Process> processes, Path directory) {
+        for (Process process : processes) {
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        try (var announced = Files.list(directory)) {
+            for (Path file : announced.filter(f -> f.getFileName().toString().startsWith("aeron-dir-")).toList()) {
+                Path aeron = Path.of(Files.readString(file).trim());
+                if (aeron.getFileName().toString().startsWith("averon-") && Files.isDirectory(aeron)) {
+                    org.agrona.IoUtil.delete(aeron.toFile(), true);
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("could not remove the run's Aeron directories: " + e);
+        }
+    }
+
+    private static void start(SimulatedCluster cluster, RunSpec spec, Path directory, String classpath, int host,
+                              int first, int onHost, Class<?> main, List<Process> processes, List<Path> logs) {
+        HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, cluster.address(host),
+                spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(), spec.termLength(), spec.timeoutMs());
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k",
+                "-XX:ReservedCodeCacheSize=64m", "-Xmx" + (spec.heapBytes(onHost) >> 20) + "m",
+                "-Djava.io.tmpdir=" + directory, "-cp", classpath, main.getName()));
+        command.addAll(plan.toArgs());
+        Path log = directory.resolve("host-" + host + ".log");
+        logs.add(log);
+        processes.add(cluster.start(host, command, log));
+    }
+
+    /** Waits for every JVM: all must exit 0 within the run's bound; the first failure stops the others. */
+    private static void awaitAll(RunSpec spec, List<Process> processes, List<Path> logs) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(spec.timeoutMs() * (spec.rounds() + 4L));
+        while (true) {
+            boolean running = false;
+            for (int i = 0; i < processes.size(); i++) {
+                Process process = processes.get(i);
+                if (process.isAlive()) {
+                    running = true;
+                } else if (process.exitValue() != 0) {
+                    throw new IllegalStateException("host " + i + "'s JVM exited " + process.exitValue() + ": "
+                            + tail(logs.get(i)));
+                }
+            }
+            if (!running) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the run did not finish in time; host 0's log: " + tail(logs.get(0)));
+            }
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the run", e);
+            }
+        }
+    }
+
+    private static RunResult collect(RunSpec spec, Path directory) throws IOException {
+        long[] startNs = new long[spec.rounds()];
+        long[] endNs = new long[spec.rounds()];
+        Arrays.fill(startNs, Long.MAX_VALUE);
+        List<String> digests = new ArrayList<>();
+        long checked = 0;
+        long linkBytes = 0;
+        Map<String, Long> driver = new TreeMap<>();
+        for (int w = 0; w < spec.workers(); w++) {
+            Properties result = load(directory.resolve("result-" + w + ".properties"));
+            long mismatches = Long.parseLong(result.getProperty("mismatches"));
+            if (mismatches != 0) {
+                throw new IllegalStateException("worker " + w + ": " + mismatches + " averaged values differ from the exact mean");
+            }
+            checked += Long.parseLong(result.getProperty("checked"));
+            linkBytes += Long.parseLong(result.getProperty("link.bytes", "0"));
+            for (int r = 1; r <= spec.rounds(); r++) {
+                startNs[r - 1] = Math.min(startNs[r - 1], Long.parseLong(result.getProperty("round." + r + ".startNs")));
+                endNs[r - 1] = Math.max(endNs[r - 1], Long.parseLong(result.getProperty("round." + r + ".endNs")));
+                String digest = result.getProperty("round." + r + ".sha256");
+                if (w == 0) {
+                    digests.add(digest);
+                } else if (!digests.get(r - 1).equals(digest)) {
+                    throw new IllegalStateException("round " + r + ": worker " + w + " averaged to " + digest
+                            + ", worker 0 to " + digests.get(r - 1));
+                }
+            }
+            for (String key : result.stringPropertyNames()) { // server mode: one driver per host, read by its first worker
+                if (key.startsWith("driver.") && (spec.mode() == AveragingMode.SHARDED || w % spec.workersPerHost() == 0)) {
+                    driver.merge(key.substring("driver.".length()), Long.parseLong(result.getProperty(key)), Long::sum);
+                }
+            }
+        }
+        long[] roundNs = new long[spec.rounds()];
+        for (int r = 0; r < spec.rounds(); r++) {
+            roundNs[r] = endNs[r] - startNs[r];
+        }
+        double serverLink = 0;
+        if (spec.mode() == AveragingMode.SERVER) {
+            serverLink = Double.parseDouble(load(directory.resolve("server.properties")).getProperty("link.bytes"))
+                    / spec.rounds();
+        }
+        int firstTimed = spec.rounds() >= 3 ? 1 : 0;
+        return new RunResult(spec, roundNs, List.copyOf(digests), checked,
+                (double) linkBytes / spec.workers() / spec.rounds(), serverLink, driver, startNs[firstTimed],
+                endNs[spec.rounds() - 1]);
+    }
+
+    private static Properties load(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new IllegalStateException("no result " + file.getFileName() + " in " + file.getParent());
+        }
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        return properties;
+    }
+
+    private static String tail(Path log) throws IOException {
+        if (!Files.exists(log)) {
+            return "(no log)";
+        }
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+}
