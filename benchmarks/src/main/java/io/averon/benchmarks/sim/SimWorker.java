@@ -48,15 +48,14 @@ final class SimWorker {
         this.measuresLink = measuresLink;
     }
 
-    /** Runs every round; {@code serverAeron} is the JVM's shared client in server mode (null when sharded). */
-    Properties run(Aeron serverAeron) throws Exception {
+    /** Runs every round on the host's media driver ({@code aeronDirectory}, whose client {@code hostAeron} is). */
+    Properties run(Aeron hostAeron, String aeronDirectory) throws Exception {
         int m = plan.parameters();
         float[] values = new float[m]; // round 0's global vector (zeros), then each round's contribution
         Properties result = new Properties();
         if (plan.mode() == AveragingMode.SHARDED) {
             ShardedSettings settings = shardedSettings();
-            ShardOwner owner = ShardOwner.start(settings, 0, values, m);
-            rendezvous.publish("aeron-dir-worker-" + worker, owner.aeron().context().aeronDirectoryName());
+            ShardOwner owner = ShardOwner.start(settings, 0, values, m, aeronDirectory);
             rendezvous.publish("endpoint-" + worker, owner.endpoint());
             List<String> endpoints = rendezvous.awaitAll("endpoint-", plan.workers(), Rendezvous.deadline(plan.timeoutMs()));
             try (ShardedClient client = ShardedClient.connect(settings, owner, endpoints)) {
@@ -64,7 +63,6 @@ final class SimWorker {
                 result.setProperty("owner.bytesIn", Long.toString(owner.counters().bytesIn()));
                 result.setProperty("owner.bytesOut", Long.toString(owner.counters().bytesOut()));
                 result.setProperty("owner.refused", Long.toString(owner.counters().refusedTotal()));
-                HostCounters.driver(owner.aeron()).forEach((k, v) -> result.setProperty("driver." + k, Long.toString(v)));
             }
         } else {
             String server = rendezvous.await("server", Rendezvous.deadline(plan.timeoutMs()));
@@ -73,7 +71,7 @@ final class SimWorker {
                     .server(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))
                     .localHost(plan.host()).job(JOB, SECRET).worker(worker, 0).model(m, 0, CONFIG_HASH)
                     .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
-            try (ParameterServerClient client = ParameterServerClient.connect(context, serverAeron)) {
+            try (ParameterServerClient client = ParameterServerClient.connect(context, hostAeron)) {
                 rounds(client, values, result);
             }
         }

@@ -27,28 +27,23 @@ public final class SimWorkerMain {
     public static void main(String[] args) throws Exception {
         HostPlan plan = HostPlan.parse(args);
         Rendezvous rendezvous = new Rendezvous(plan.directory());
-        // server mode: the host's workers share one media driver; sharded: each owner runs its own
-        EmbeddedMediaDriver shared = plan.mode() == AveragingMode.SERVER
-                ? EmbeddedMediaDriver.launch("sim-host-" + plan.firstWorker()) : null;
-        if (shared != null) {
-            rendezvous.publish("aeron-dir-host-" + plan.firstWorker(), shared.directory());
-        }
+        // the host's workers share one media driver, as the tasks of an executor do
+        EmbeddedMediaDriver shared = EmbeddedMediaDriver.launch("sim-host-" + plan.firstWorker());
+        rendezvous.publish("aeron-dir-host-" + plan.firstWorker(), shared.directory());
         ExecutorService pool = Executors.newFixedThreadPool(plan.workersOnHost());
         boolean ok = true;
         try {
             List<Future<Properties>> futures = new ArrayList<>();
             for (int i = 0; i < plan.workersOnHost(); i++) {
                 SimWorker worker = new SimWorker(plan, plan.firstWorker() + i, rendezvous, i == 0);
-                futures.add(pool.submit(() -> worker.run(shared == null ? null : shared.aeron())));
+                futures.add(pool.submit(() -> worker.run(shared.aeron(), shared.directory())));
             }
             long waitMs = plan.timeoutMs() * (plan.rounds() + 3);
             for (int i = 0; i < futures.size(); i++) {
                 int id = plan.firstWorker() + i;
                 try {
                     Properties result = futures.get(i).get(waitMs, TimeUnit.MILLISECONDS);
-                    if (shared != null) {
-                        HostCounters.driver(shared.aeron()).forEach((k, v) -> result.setProperty("driver." + k, Long.toString(v)));
-                    }
+                    HostCounters.driver(shared.aeron()).forEach((k, v) -> result.setProperty("driver." + k, Long.toString(v)));
                     write(plan, "result-" + id + ".properties", result);
                 } catch (Exception e) {
                     ok = false;
@@ -59,9 +54,7 @@ public final class SimWorkerMain {
             }
         } finally {
             pool.shutdownNow();
-            if (shared != null) {
-                shared.close();
-            }
+            shared.close();
         }
         System.exit(ok ? 0 : 1);
     }

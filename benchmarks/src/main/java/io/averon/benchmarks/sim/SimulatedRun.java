@@ -148,8 +148,8 @@ public final class SimulatedRun {
                             + ", worker 0 to " + digests.get(r - 1));
                 }
             }
-            for (String key : result.stringPropertyNames()) { // server mode: one driver per host, read by its first worker
-                if (key.startsWith("driver.") && (spec.mode() == AveragingMode.SHARDED || w % spec.workersPerHost() == 0)) {
+            for (String key : result.stringPropertyNames()) { // one driver per host, read by its first worker
+                if (key.startsWith("driver.") && w % spec.workersPerHost() == 0) {
                     driver.merge(key.substring("driver.".length()), Long.parseLong(result.getProperty(key)), Long::sum);
                 }
             }
