@@ -206,9 +206,13 @@ class SparkEngineTest {
                 "epoch 2 was finished by a relaunched attempt: " + stormy.get("epochs").get(1));
         // 6 rounds per epoch (60 minibatches of 8 per worker, a round every 10); the relaunch resumed after round 2
         // of epoch 2, the last every worker completed, so epoch 2's figures count rounds 3-6 (a restart from the
-        // epoch's or the run's beginning would count all six)
-        assertEquals(stormy.get("epochs").get(0).get("examples").asInt() * 4 / 6,
-                stormy.get("epochs").get(1).get("examples").asInt(), "resumed from the last completed round");
+        // epoch's or the run's beginning would count all six). Spark kills the first attempt asynchronously: when
+        // worker 0's old attempt had pushed round 3, the relaunched worker 1's push may close round 3 with it, and
+        // the relaunched worker 0 then resumes after round 3 (the same values: the run is deterministic)
+        int full = stormy.get("epochs").get(0).get("examples").asInt();
+        int resumed = stormy.get("epochs").get(1).get("examples").asInt();
+        assertTrue(resumed == full * 4 / 6 || resumed == full * 4 / 6 - full / 12,
+                "resumed after the last completed round: epoch 2 counts " + resumed + " of " + full + " examples");
         double calmAccuracy = metrics(tmp.resolve("calm")).get("final").get("test_accuracy").asDouble();
         double accuracy = stormy.get("final").get("test_accuracy").asDouble();
         assertEquals(calmAccuracy, accuracy, 0.01, "within a point of the undisturbed run");
