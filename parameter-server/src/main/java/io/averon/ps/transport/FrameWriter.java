@@ -16,14 +16,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class FrameWriter {
 
     private final MessageAuthenticator authenticator;
-    private final long jobId;
-    private final long incarnation;
     private final int chunkBytes;
 
-    FrameWriter(MessageAuthenticator authenticator, long jobId, long incarnation, int chunkBytes) {
+    FrameWriter(MessageAuthenticator authenticator, int chunkBytes) {
         this.authenticator = authenticator;
-        this.jobId = jobId;
-        this.incarnation = incarnation;
         this.chunkBytes = chunkBytes;
     }
 
@@ -42,30 +38,16 @@ final class FrameWriter {
     }
 
     /**
-     * Writes chunk {@code index} of a message whose payload is {@code values} (float32) or
-     * {@code bytes} ({@code totalBytes} long) into {@code frame}.
+     * Writes chunk {@code index} of a message whose payload is {@code values} or {@code bytes}
+     * ({@code totalBytes} long, float32 bytes for values) into {@code frame}; float values go in the
+     * encoding {@code flags} announce, with error feedback through {@code residual} when it is not
+     * null ({@link Encoding#encode}).
      *
      * @return the frame's length
      */
-    int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, long session,
-              long sequence, long sampleCount, float[] values, byte[] bytes, long totalBytes, int chunks, int index) {
-        return write(frame, type, flags, round, workerId, 0, session, sequence, sampleCount, values, bytes, totalBytes,
-                chunks, index);
-    }
-
-    int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, int attempt, long session,
-              long sequence, long sampleCount, float[] values, byte[] bytes, long totalBytes, int chunks, int index) {
-        return write(frame, type, flags, round, workerId, attempt, session, sequence, sampleCount, values, null, bytes,
-                totalBytes, chunks, index);
-    }
-
-    /**
-     * As above; float values go in the encoding {@code flags} announce, with error feedback through
-     * {@code residual} when it is not null ({@link Encoding#encode}).
-     */
-    int write(UnsafeBuffer frame, MessageType type, int flags, long round, int workerId, int attempt, long session,
-              long sequence, long sampleCount, float[] values, float[] residual, byte[] bytes, long totalBytes,
-              int chunks, int index) {
+    int write(UnsafeBuffer frame, MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
+              int attempt, long session, long sequence, long sampleCount, float[] values, float[] residual,
+              byte[] bytes, long totalBytes, int chunks, int index) {
         long at = Chunking.chunkOffset(totalBytes, chunks, index);
         int length = Chunking.chunkLength(totalBytes, chunks, index);
         int payload;

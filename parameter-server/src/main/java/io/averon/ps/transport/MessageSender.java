@@ -23,6 +23,7 @@ public final class MessageSender {
     private final Publication publication;
     private final MessageAuthenticator authenticator;
     private final BoundedOffer offer;
+    private final FrameWriter writer;
     private final int chunkBytes;
     private final UnsafeBuffer message;
     private long sequence;
@@ -32,6 +33,7 @@ public final class MessageSender {
         this.authenticator = authenticator;
         this.offer = new BoundedOffer(peer);
         this.chunkBytes = Chunking.chunkBytesForFrame(publication.maxPayloadLength());
+        this.writer = new FrameWriter(authenticator, chunkBytes);
         this.message = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + chunkBytes));
     }
 
@@ -103,11 +105,10 @@ public final class MessageSender {
     private void sendChunked(MessageType type, int flags, long jobId, long incarnation, long round, int workerId,
                              int attempt, long session, long sampleCount, float[] values, float[] residual,
                              byte[] bytes, long total, long deadlineNs) {
-        FrameWriter writer = new FrameWriter(authenticator, jobId, incarnation, chunkBytes);
         int chunks = values == null ? writer.chunkCount(total) : writer.chunkCount(total, Encoding.of(flags));
         for (int index = 0; index < chunks; index++) {
-            int length = writer.write(message, type, flags, round, workerId, attempt, session, ++sequence, sampleCount,
-                    values, residual, bytes, total, chunks, index);
+            int length = writer.write(message, type, flags, jobId, incarnation, round, workerId, attempt, session,
+                    ++sequence, sampleCount, values, residual, bytes, total, chunks, index);
             offer.offer(publication, message, 0, length, deadlineNs);
         }
     }

@@ -43,6 +43,8 @@ public final class Outbox implements AutoCloseable {
     private final Aeron aeron;
     private final long registration;
     private final FrameWriter writer;
+    private final long jobId;
+    private final long incarnation;
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
     private final UnsafeBuffer frame;
     private final String endpoint;
@@ -66,7 +68,9 @@ public final class Outbox implements AutoCloseable {
         this.endpoint = endpoint;
         this.registration = aeron.asyncAddExclusivePublication(
                 Channels.peerPublication(endpoint, sessionId, mtuBytes, termLength), streamId);
-        this.writer = new FrameWriter(authenticator, jobId, incarnation, Ports.chunkBytes(mtuBytes));
+        this.writer = new FrameWriter(authenticator, Ports.chunkBytes(mtuBytes));
+        this.jobId = jobId;
+        this.incarnation = incarnation;
         this.frame = new UnsafeBuffer(ByteBuffer.allocateDirect(writer.frameCapacity()));
     }
 
@@ -132,9 +136,9 @@ public final class Outbox implements AutoCloseable {
         while (sent < frameLimit && !queue.isEmpty()) {
             Entry head = queue.peek();
             if (frameLength == 0) {
-                frameLength = writer.write(frame, head.type, head.flags, head.round, head.workerId, head.session,
-                        ++sequence, head.sampleCount, head.values, head.payload, head.totalBytes, head.chunks,
-                        head.nextChunk);
+                frameLength = writer.write(frame, head.type, head.flags, jobId, incarnation, head.round, head.workerId,
+                        0, head.session, ++sequence, head.sampleCount, head.values, null, head.payload,
+                        head.totalBytes, head.chunks, head.nextChunk);
             }
             long result = publication.offer(frame, 0, frameLength);
             if (result < 0) {
