@@ -24,12 +24,14 @@ package io.averon.ps;
  * @param resume            whether the run resumes: a new run then continues the server's rounds
  * @param compression       how deltas are pushed ({@link io.averon.ps.protocol.Encoding}): float32, or
  *                          compressed with error feedback; full values always go as float32
+ * @param tasks             training tasks this worker's contributions stand for: 1, or the size of
+ *                          the hierarchical group it leads ({@link io.averon.ps.group.TaskGroup})
  */
 public record ClientContext(String serverHost, int serverPort, String localHost, String jobName, byte[] secret,
                             int workerId, int attempt, long parameterCount, long updaterStateCount, byte[] configHash,
                             String aeronDirectory, int mtuBytes, int termLength, long heartbeatIntervalMs,
                             long connectTimeoutMs, long runId, boolean resume,
-                            io.averon.ps.protocol.Encoding compression) {
+                            io.averon.ps.protocol.Encoding compression, int tasks) {
 
     public ClientContext {
         if (serverHost == null || serverHost.isBlank() || localHost == null || localHost.isBlank()) {
@@ -54,6 +56,9 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
         if (heartbeatIntervalMs < 1 || connectTimeoutMs < 1) {
             throw new IllegalArgumentException("heartbeat interval and connect timeout must be positive");
+        }
+        if (tasks < 1) {
+            throw new IllegalArgumentException("a worker stands for at least 1 task, got " + tasks);
         }
         if (compression == null) {
             throw new IllegalArgumentException("compression must be given (Encoding.FLOAT32 for none)");
@@ -98,6 +103,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         private long runId;
         private boolean resume;
         private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
+        private int tasks = 1;
 
         public Builder server(String host, int port) {
             serverHost = host;
@@ -157,6 +163,12 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
             return this;
         }
 
+        /** Training tasks this worker stands for (default 1; a hierarchical group's leader: the group's size). */
+        public Builder tasks(int value) {
+            tasks = value;
+            return this;
+        }
+
         /** The training run (default 0) and whether it resumes (default false). */
         public Builder run(long id, boolean resumes) {
             runId = id;
@@ -167,7 +179,7 @@ public record ClientContext(String serverHost, int serverPort, String localHost,
         public ClientContext build() {
             return new ClientContext(serverHost, serverPort, localHost, jobName, secret, workerId, attempt,
                     parameterCount, updaterStateCount, configHash, aeronDirectory, mtuBytes, termLength,
-                    heartbeatIntervalMs, connectTimeoutMs, runId, resume, compression);
+                    heartbeatIntervalMs, connectTimeoutMs, runId, resume, compression, tasks);
         }
     }
 }

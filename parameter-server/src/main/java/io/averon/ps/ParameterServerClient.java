@@ -218,7 +218,8 @@ public final class ParameterServerClient implements RoundClient {
         sender.offer().awaitConnected(publication, deadline);
         joinPayload.clear();
         joinPayload.putLong(context.parameterCount()).putLong(context.updaterStateCount()).put(context.configHash())
-                .putLong(challengeNonce).putInt(sender.chunkBytes()).putLong(context.runId());
+                .putLong(challengeNonce).putInt(sender.chunkBytes()).putLong(context.runId())
+                .putInt(context.tasks());
         joinFlags = (fetchGlobal ? MessageHeader.FLAG_GLOBAL : 0) | (context.resume() ? MessageHeader.FLAG_RESUME : 0);
         // the server adds this worker's endpoint as a destination on the JOIN, so its first answer
         // may go out before the server's stream reaches this endpoint: the JOIN is sent again once

@@ -396,8 +396,15 @@ final class ServerAgent implements Agent {
                     + parameters + " parameters + " + updaterState + " updater state (config " + shortHash(hash) + ")");
             return;
         }
+        int tasks = b.getInt(payload + 68, ByteOrder.LITTLE_ENDIAN);
+        if (tasks < 1 || tasks > workers) {
+            counters.refused(Refusal.BAD_WORKER_ID);
+            sendRefused(worker, session, 0, Refusal.BAD_WORKER_ID, "worker " + worker + " stands for " + tasks
+                    + " training tasks; this server expects " + workers + " in all");
+            return;
+        }
         sessions.promote(worker);
-        long lastClosed = coordinator.join(worker, nowMs());
+        long lastClosed = coordinator.join(worker, tasks, nowMs());
         if (assemblers[worker] == null) {
             assemblers[worker] = new ChunkAssembler(coordinator.staging(worker));
         }

@@ -21,9 +21,10 @@ public final class MessageValidator {
     public static final int CHALLENGE_PAYLOAD = 8 + 4;
     /**
      * Payload of a JOIN: parameter count, updater-state count, 32-byte config hash, the server's
-     * nonce, chunk bytes (int32), the training run (int64).
+     * nonce, chunk bytes (int32), the training run (int64), the training tasks the worker stands
+     * for (int32: 1, or its hierarchical group's size).
      */
-    public static final int JOIN_PAYLOAD = 8 + 8 + 32 + 8 + 4 + 8;
+    public static final int JOIN_PAYLOAD = 8 + 8 + 32 + 8 + 4 + 8 + 4;
     /** Payload of a JOIN_ACK: the server's current round. */
     public static final int JOIN_ACK_PAYLOAD = 8;
     /** Largest REFUSED payload: a 2-byte code ({@link Refusal#code()}), then the UTF-8 reason. */

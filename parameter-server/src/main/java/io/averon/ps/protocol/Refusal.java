@@ -18,7 +18,10 @@ public enum Refusal {
     BAD_TYPE,
     /** Payload, chunk or total lengths inconsistent or beyond what the registered model allows. */
     BAD_LENGTH,
-    /** Worker id outside 0 .. expected workers - 1 (or not the server's id on server messages). */
+    /**
+     * Worker id outside 0 .. expected workers - 1 (or not the server's id on server messages), or a
+     * JOIN standing for more training tasks than the server expects.
+     */
     BAD_WORKER_ID,
     /** HMAC does not match: wrong key or altered bytes. */
     BAD_MAC,

@@ -8,10 +8,9 @@ import java.util.Arrays;
  * parameter part. Owned by a {@link RoundCoordinator} (one thread); allocates nothing per round once
  * the worker count has stopped growing.
  *
- * <p>Per element {@code i}, {@code a[i] = (float) (sum / (double) totalSamples)} where
- * {@code sum} starts at {@code 0.0} and adds {@code (double) samples_w * x_w[i]} over the sources in
- * the order they were {@linkplain #add added} (the coordinator adds them in ascending worker id).
- * Java evaluates this in strict IEEE order, so the result is bit-for-bit reproducible.
+ * <p>Per element, the {@link WeightedMean} of the sources in the order they were
+ * {@linkplain #add added} (the coordinator adds them in ascending worker id), weighted by their
+ * sample counts over the round's total: bit-for-bit reproducible.
  */
 final class GlobalVector {
 
@@ -102,10 +101,6 @@ final class GlobalVector {
     }
 
     private float mean(int i, double total) {
-        double sum = 0.0;
-        for (int k = 0; k < sourceCount; k++) {
-            sum += weights[k] * sources[k][i];
-        }
-        return (float) (sum / total);
+        return WeightedMean.at(i, sources, weights, sourceCount, total);
     }
 }

@@ -27,11 +27,11 @@ import java.util.List;
  * join again: until then their heartbeats are ignored and their pushes refused {@code NOT_JOINED}.
  * A contribution they made to the open round before dying still counts.
  *
- * <p><b>Closing:</b> the open round closes when (a) startup is complete (at least
- * {@code expectedWorkers} distinct workers have joined since this coordinator started), every live
- * worker has contributed and there are at least {@code quorum} contributions; or (b) the round's
- * wait has elapsed since its first contribution (inclusive) with at least {@code quorum}
- * contributions. The wait is {@code roundTimeoutMs}, or half the time from the round's opening to
+ * <p><b>Closing:</b> the open round closes when (a) startup is complete (the distinct workers that
+ * joined since this coordinator started stand for at least {@code expectedWorkers} training tasks:
+ * one each, or a hierarchical group's size for its leader), every live worker has contributed and
+ * the contributions stand for at least {@code quorum} tasks; or (b) the round's wait has elapsed
+ * since its first contribution (inclusive) with contributions for at least {@code quorum} tasks. The wait is {@code roundTimeoutMs}, or half the time from the round's opening to
  * its first contribution if that is longer: the others may train up to 1.5 times as long as the
  * fastest, so a long epoch between rounds never times out a worker that is merely slower, and a
  * worker that never contributes is noticed soon after the others did. It fails when the wait has
@@ -71,6 +71,8 @@ public final class RoundCoordinator {
     /** Accepted contributors of the open round, ascending, in {@code [0, contributorCount)}. */
     private int[] contributors = new int[4];
     private int contributorCount;
+    /** Training tasks the open round's contributors stand for (see {@link #join(int, int, long)}). */
+    private int contributedTasks;
     private int roundValueCount = -1;
     private long roundSamples;
 
@@ -155,11 +157,24 @@ public final class RoundCoordinator {
      * @return the last closed round: the worker's next push is for this plus one
      */
     public long join(int workerId, long nowMs) {
+        return join(workerId, 1, nowMs);
+    }
+
+    /**
+     * {@link #join(int, long)} for a worker that stands for {@code tasks} training tasks: the leader
+     * of a hierarchical group, whose contributions are its group's sample-weighted mean. Startup
+     * completes, and the quorum counts, in tasks.
+     */
+    public long join(int workerId, int tasks, long nowMs) {
         if (workerId < 0) {
             throw new IllegalArgumentException("workerId must be >= 0, got " + workerId);
         }
+        if (tasks < 1 || tasks > settings.expectedWorkers()) {
+            throw new IllegalArgumentException("worker " + workerId + " stands for " + tasks + " tasks; expected 1.."
+                    + settings.expectedWorkers());
+        }
         withdraw(workerId);
-        workers.join(workerId, nowMs);
+        workers.join(workerId, tasks, nowMs);
         if (contributors.length < workers.joinedCount()) {
             contributors = Arrays.copyOf(contributors, workers.joinedCount() * 2);
         }
@@ -173,6 +188,7 @@ public final class RoundCoordinator {
         }
         worker.contributedRound = -1;
         roundSamples -= worker.sampleCount;
+        contributedTasks -= worker.tasks;
         int at = 0;
         while (contributors[at] != workerId) {
             at++;
@@ -256,6 +272,7 @@ public final class RoundCoordinator {
         }
         roundValueCount = valueCount;
         roundSamples += sampleCount;
+        contributedTasks += worker.tasks;
         int at = contributorCount;
         while (at > 0 && contributors[at - 1] > workerId) {
             contributors[at] = contributors[at - 1];
@@ -315,13 +332,13 @@ public final class RoundCoordinator {
         workersDeclaredDead += workers.declareSilentDead(nowMs, settings.heartbeatTimeoutMs());
         long waitMs = roundWaitMs();
         boolean timedOut = firstContributionAtMs >= 0 && nowMs - firstContributionAtMs >= waitMs;
-        boolean quorate = contributorCount >= settings.quorum();
+        boolean quorate = contributedTasks >= settings.quorum();
         if (quorate && (timedOut || startupComplete() && workers.allLiveContributed(openRound()))) {
             return close(nowMs);
         }
         if (timedOut) {
             String reason = "round " + openRound() + " timed out " + waitMs + " ms after its first contribution, with "
-                    + contributorCount + " of " + settings.expectedWorkers() + " workers (quorum "
+                    + contributedTasks + " of " + settings.expectedWorkers() + " workers (quorum "
                     + settings.quorum() + "); missing workers " + workers.missing(openRound()) + neverJoined();
             return fail(nowMs, reason);
         }
@@ -335,7 +352,7 @@ public final class RoundCoordinator {
     }
 
     private boolean startupComplete() {
-        return workers.joinedCount() >= settings.expectedWorkers();
+        return workers.joinedTasks() >= settings.expectedWorkers();
     }
 
     private RoundOutcome close(long nowMs) {
@@ -376,12 +393,13 @@ public final class RoundCoordinator {
         openedAtMs = nowMs;
         firstContributionAtMs = -1;
         contributorCount = 0;
+        contributedTasks = 0;
         roundValueCount = -1;
         roundSamples = 0;
     }
 
     private String neverJoined() {
-        int count = settings.expectedWorkers() - workers.joinedCount();
+        int count = settings.expectedWorkers() - workers.joinedTasks();
         return count > 0 ? "; " + count + " of " + settings.expectedWorkers() + " expected workers never joined" : "";
     }
 

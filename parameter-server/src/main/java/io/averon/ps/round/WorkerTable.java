@@ -26,6 +26,8 @@ final class WorkerTable {
         /** The round this worker's accepted contribution is for; -1 if none yet. */
         long contributedRound = -1;
         long sampleCount;
+        /** Training tasks this worker stands for: 1, or a hierarchical group's size (its leader joins). */
+        int tasks = 1;
 
         Worker(int id, int vectorLength) {
             this.id = id;
@@ -56,8 +58,20 @@ final class WorkerTable {
         return all.size();
     }
 
-    /** Registers or re-registers the worker as live; allocates its staging buffer on its first join. */
-    void join(int id, long nowMs) {
+    /** Training tasks the distinct workers that joined stand for (each counted by its last join). */
+    int joinedTasks() {
+        int tasks = 0;
+        for (int i = 0, n = all.size(); i < n; i++) {
+            tasks += all.get(i).tasks;
+        }
+        return tasks;
+    }
+
+    /**
+     * Registers or re-registers the worker as live, standing for {@code tasks} training tasks;
+     * allocates its staging buffer on its first join.
+     */
+    void join(int id, int tasks, long nowMs) {
         Worker worker = byId.get(id);
         if (worker == null) {
             worker = new Worker(id, vectorLength);
@@ -65,6 +79,7 @@ final class WorkerTable {
             all.add(worker);
         }
         worker.status = Status.LIVE;
+        worker.tasks = tasks;
         worker.lastSeenMs = nowMs;
     }
 
