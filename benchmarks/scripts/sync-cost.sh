@@ -12,12 +12,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/train-runs.sh"
 
 declare -A CONFIGS=(
   [epoch]=""
+  [sync5-flat]="--sync-every 5 --no-hierarchical"
   [sync5]="--sync-every 5"
   [sync5-params]="--sync-every 5 --updater-sync-every 0"
   [sync5-params-bf16]="--sync-every 5 --updater-sync-every 0 --compress bf16"
   [sync5-params-bf16-overlap]="--sync-every 5 --updater-sync-every 0 --compress bf16 --overlap"
 )
-ORDER=(epoch sync5 sync5-params sync5-params-bf16 sync5-params-bf16-overlap)
+ORDER=(epoch sync5-flat sync5 sync5-params sync5-params-bf16 sync5-params-bf16-overlap)
+if [[ -n "${3:-}" ]]; then IFS=, read -r -a ORDER <<< "$3"; fi
 for ((r = 1; r <= ROUNDS; r++)); do
   for name in "${ORDER[@]}"; do
     # shellcheck disable=SC2086

@@ -260,7 +260,7 @@ class ParameterServerFreshnessTest {
                 }
                 ByteBuffer payload = ByteBuffer.allocate(MessageValidator.JOIN_PAYLOAD).order(ByteOrder.LITTLE_ENDIAN);
                 payload.putLong(parameters).putLong(0).put(PsTestSupport.CONFIG_HASH).putLong(challenge[1])
-                        .putInt(Ports.chunkBytes(1408)).putLong(0);
+                        .putInt(Ports.chunkBytes(1408)).putLong(0).putInt(1);
                 UnsafeBuffer join = new UnsafeBuffer(new byte[MessageHeader.OVERHEAD + MessageValidator.JOIN_PAYLOAD]);
                 MessageHeader.writeSigned(join, key, MessageType.JOIN, 0, jobId, challenge[0], 0, worker, 0, session, 2,
                         payload.array(), payload.capacity());

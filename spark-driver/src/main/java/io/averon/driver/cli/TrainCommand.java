@@ -97,6 +97,12 @@ final class TrainCommand implements Callable<Integer> {
             + "is synchronous)")
     boolean overlap;
 
+    @Option(names = "--hierarchical", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "spark: tasks that share an executor average among themselves in its memory first, and "
+                    + "one of them stands for them all across executors (server: one vector per executor; sharded: "
+                    + "one range per executor). Default: on")
+    boolean hierarchical;
+
     @Option(names = "--ps", paramLabel = "HOST:PORT",
             description = "spark: an external parameter server (averon ps) instead of one in the driver")
     String parameterServer;
@@ -260,9 +266,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "engine reads it in the executors; drop --engine local");
         }
         if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null
-                || averaging != AveragingMode.SERVER || updaterSyncEvery != 1 || overlap || compress != Compression.NONE) {
+                || averaging != AveragingMode.SERVER || updaterSyncEvery != 1 || overlap || compress != Compression.NONE
+                || !hierarchical) {
             throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers, --master, "
-                    + "--averaging, --updater-sync-every, --overlap and --compress need --engine spark");
+                    + "--averaging, --updater-sync-every, --overlap, --compress and --no-hierarchical need --engine spark");
         }
         // All settings are valid; nothing has been written or loaded yet.
         try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
@@ -292,7 +299,7 @@ final class TrainCommand implements Callable<Integer> {
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
                 .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging).updaterSyncEvery(updaterSyncEvery).overlap(overlap)
-                .compression(compress.encoding())
+                .compression(compress.encoding()).hierarchical(hierarchical)
                 .failAt(failAt).build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
@@ -314,12 +321,7 @@ final class TrainCommand implements Callable<Integer> {
         AveronModel net = ModelCheck.build(spec, split, updater, seed);
         Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.split(), split.train().size(),
                 split.test().size());
-        configJson.put("sync_every", syncEvery);
-        configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
-        configJson.put("updater_sync_every", updaterSyncEvery);
-        configJson.put("overlap", overlap);
-        configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
-        configJson.put("deterministic", deterministic);
+        putSparkSettings(configJson);
         LOG.info("effective configuration: {}", configJson);
         ModelDescription description = describe(dataSpec, split, configJson);
         TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master,
@@ -347,12 +349,7 @@ final class TrainCommand implements Callable<Integer> {
         java.util.concurrent.atomic.AtomicReference<java.util.List<HardExample>> hardExamples =
                 new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of());
         Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, requested, -1, -1);
-        configJson.put("sync_every", syncEvery);
-        configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
-        configJson.put("updater_sync_every", updaterSyncEvery);
-        configJson.put("overlap", overlap);
-        configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
-        configJson.put("deterministic", deterministic);
+        putSparkSettings(configJson);
         SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
             AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
             configJson.put("split", data.split());
@@ -379,6 +376,17 @@ final class TrainCommand implements Callable<Integer> {
         return new ModelDescription(split.train().classNames(), split.train().exampleShape(), split.normalizer(),
                 split.split(), configJson, seed, new Manifest.DataProvenance(dataSpec.source(),
                 split.train().fingerprint(), split.train().size(), split.test().size()));
+    }
+
+    /** The Spark engine's settings, as metrics.json's {@code config} records them. */
+    private void putSparkSettings(Map<String, Object> configJson) {
+        configJson.put("sync_every", syncEvery);
+        configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
+        configJson.put("hierarchical", hierarchical);
+        configJson.put("updater_sync_every", updaterSyncEvery);
+        configJson.put("overlap", overlap);
+        configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
+        configJson.put("deterministic", deterministic);
     }
 
     private ConsoleProgress progress() {

@@ -293,7 +293,7 @@ public final class SparkTrainer {
                     config.failAt() == null ? null : FailureHook.parse(config.failAt()), config.sync(), config.compression(),
                     sharded ? new ShardedPlan(start, resume == null ? 0 : (long) resume.epochsDone()
                             * shards.roundsPerEpoch(), config.outerLearningRate(),
-                            config.outerMomentum(), config.maxUpdateNorm()) : null);
+                            config.outerMomentum(), config.maxUpdateNorm()) : null, config.hierarchical());
             return run(plan, source, input, classNames, model, resume, reports, listener);
         } catch (IOException e) {
             throw new AveronException("cannot create the parameter server's state directory: " + e.getMessage(), e);

@@ -34,6 +34,9 @@ import io.averon.core.train.TrainingConfig;
  *                          average compressed to bfloat16 or int8 with error feedback
  * @param sync              what each round carries (updater state how often) and whether rounds overlap
  *                          training ({@link SyncPolicy})
+ * @param hierarchical      tasks that share an executor average among themselves in its memory first,
+ *                          and one of them stands for them all in the rounds across executors (a
+ *                          no-op where every executor runs one task)
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
  *                          on every attempt) before that minibatch; null = off
  */
@@ -43,7 +46,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
                                   boolean deterministic, double outerLearningRate, double outerMomentum,
                                   double maxUpdateNorm, int mtuBytes, AveragingMode averaging,
                                   io.averon.ps.protocol.Encoding compression, SyncPolicy sync,
-                                  String failAt) {
+                                  boolean hierarchical, String failAt) {
 
     public SparkTrainingConfig {
         if (training == null) {
@@ -149,6 +152,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private AveragingMode averaging = AveragingMode.SERVER;
         private int updaterSyncEvery = SyncPolicy.EVERY_ROUND.updaterSyncEvery();
         private boolean overlap;
+        private boolean hierarchical = true;
         private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
         private String failAt;
 
@@ -258,11 +262,17 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /** Default true: tasks sharing an executor average among themselves first. */
+        public Builder hierarchical(boolean value) {
+            hierarchical = value;
+            return this;
+        }
+
         public SparkTrainingConfig build() {
             return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
                     driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
                     outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging, compression,
-                    new SyncPolicy(updaterSyncEvery, overlap), failAt);
+                    new SyncPolicy(updaterSyncEvery, overlap), hierarchical, failAt);
         }
     }
 }

@@ -9,14 +9,8 @@ import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.Evaluator;
 import io.averon.core.train.MinibatchFeeder;
 import io.averon.core.train.Shuffling;
-import io.averon.ps.ClientContext;
-import io.averon.ps.ParameterServerClient;
 import io.averon.ps.RoundClient;
 import io.averon.ps.protocol.Encoding;
-import io.averon.ps.shard.ShardLayout;
-import io.averon.ps.shard.ShardOwner;
-import io.averon.ps.shard.ShardedClient;
-import io.averon.ps.shard.ShardedSettings;
 import io.averon.ps.transport.SharedMediaDriver;
 import io.averon.ps.report.ReportPublisher;
 import org.apache.spark.BarrierTaskContext;
@@ -77,7 +71,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
 
         // the tasks of this job in this executor share one media driver
         try (SharedMediaDriver.Lease driver = SharedMediaDriver.acquire(DRIVER_OWNER_PREFIX + Long.toHexString(plan.runId()));
-             RoundClient client = connect(task, worker, attempt, localHost, driver.directory());
+             RoundClient client = TaskRounds.connect(plan, task, worker, attempt, localHost, driver.directory());
              ReportPublisher reports = new ReportPublisher(client.aeron(), localHost, plan.driverHost(), plan.reportPort(),
                      plan.jobName(), plan.secret(), plan.runId(), worker, attempt, plan.mtuBytes(), TERM_LENGTH)) {
             client.cancelWhen(task::isInterrupted); // a killed stage must not leave this task waiting for a round
@@ -93,71 +87,8 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         return scala.collection.JavaConverters.asScalaIterator(List.of("worker " + worker + " done").iterator());
     }
 
-    private static final int TERM_LENGTH = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
+    static final int TERM_LENGTH = io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH;
     private static final String DRIVER_OWNER_PREFIX = "run-";
-
-    /**
-     * This worker's side of the rounds: a connection to the parameter server, or (sharded) the
-     * range it owns plus a connection to every owner, whose addresses the tasks exchange through
-     * Spark's barrier {@code allGather}. A relaunched sharded stage starts from the newest round
-     * that every task's executor still holds ({@link HeldRounds}), else from the run's start.
-     */
-    private RoundClient connect(BarrierTaskContext task, int worker, int attempt, String localHost,
-                                String aeronDirectory) {
-        if (!plan.isSharded()) {
-            ClientContext context = ClientContext.builder().server(plan.serverHost(), plan.serverPort())
-                    .localHost(localHost).job(plan.jobName(), plan.secret()).worker(worker, attempt)
-                    .model(plan.parameterCount(), plan.updaterStateCount(), plan.configHash())
-                    .connectTimeoutMs(plan.connectTimeoutMs()).run(plan.runId(), plan.resumed())
-                    .mtu(plan.mtuBytes(), TERM_LENGTH).aeronDirectory(aeronDirectory).compression(plan.compression())
-                    .build();
-            return ParameterServerClient.connect(context);
-        }
-        ShardedPlan sharded = plan.sharded();
-        String[] held = task.allGather(HeldRounds.rounds(plan.runId()).stream().map(String::valueOf)
-                .collect(java.util.stream.Collectors.joining(",")));
-        long round = newestCommonRound(held, sharded.startRound());
-        float[] start = round == sharded.startRound() ? sharded.start().value() : HeldRounds.values(plan.runId(), round);
-        if (round != sharded.startRound()) {
-            LOG.info("worker {} (attempt {}): the workers resume from round {}, which every executor holds", worker,
-                    attempt, round);
-        }
-        ShardedSettings settings = ShardedSettings.builder()
-                .layout(new ShardLayout((int) plan.parameterCount(), (int) plan.updaterStateCount(),
-                        plan.shards().workers()))
-                .worker(worker, attempt).host(localHost).job(plan.jobName(), plan.secret())
-                .configHash(plan.configHash())
-                .rounds(sharded.rounds(plan.shards().workers(), plan.roundTimeoutMs(), plan.heartbeatTimeoutMs()))
-                .mtu(plan.mtuBytes(), TERM_LENGTH).connectTimeoutMs(plan.connectTimeoutMs())
-                .run(plan.runId(), plan.resumed()).compression(plan.compression()).build();
-        ShardOwner owner = ShardOwner.start(settings, round, start, start.length, aeronDirectory);
-        try {
-            return ShardedClient.connect(settings, owner, List.of(task.allGather(owner.endpoint())));
-        } catch (RuntimeException e) {
-            owner.close();
-            throw e;
-        }
-    }
-
-    /** The newest round held by every task (comma-separated lists), or {@code startRound}. */
-    static long newestCommonRound(String[] heldByTask, long startRound) {
-        java.util.Set<Long> common = null;
-        for (String held : heldByTask) {
-            java.util.Set<Long> rounds = new java.util.HashSet<>();
-            for (String r : held.split(",")) {
-                if (!r.isEmpty()) {
-                    rounds.add(Long.parseLong(r));
-                }
-            }
-            if (common == null) {
-                common = rounds;
-            } else {
-                common.retainAll(rounds);
-            }
-        }
-        return common == null ? startRound : common.stream().mapToLong(Long::longValue).filter(r -> r > startRound)
-                .max().orElse(startRound);
-    }
 
     /** The epoch loop of one worker; its fields are the task's reused buffers. */
     private final class Loop {

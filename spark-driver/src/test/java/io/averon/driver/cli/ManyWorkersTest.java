@@ -26,19 +26,22 @@ class ManyWorkersTest {
     @TempDir
     Path tmp;
 
-    @ParameterizedTest(name = "{0} workers, sync every {1}, {2} averaging")
-    @CsvSource({"8, 0, server", "8, 2, server", "16, 2, server", "8, 0, sharded", "8, 2, sharded", "16, 2, sharded"})
-    void shouldCompleteEveryEpochWithEveryWorkerWhenManyWorkersAverage(int workers, int syncEvery, String averaging)
-            throws IOException {
+    @ParameterizedTest(name = "{0} workers, sync every {1}, {2} averaging, hierarchical {3}")
+    @CsvSource({"8, 0, server, true", "8, 2, server, false", "16, 2, server, true", "8, 0, sharded, false",
+            "8, 2, sharded, true", "16, 2, sharded, false"})
+    void shouldCompleteEveryEpochWithEveryWorkerWhenManyWorkersAverage(int workers, int syncEvery, String averaging,
+                                                                       boolean hierarchical) throws IOException {
         Path data = SparkEngineTest.writeCsv(tmp.resolve("blobs.csv"), SparkEngineTest.blobRows(workers * 100));
         Path out = tmp.resolve("run");
         CliRun run = SparkEngineTest.train(data, out, "--workers", Integer.toString(workers), "--master",
                 "local[" + workers + "]", "--model", "mlp", "--epochs", "3", "--batch-size", Integer.toString(workers * 4),
-                "--sync-every", Integer.toString(syncEvery), "--averaging", averaging);
+                "--sync-every", Integer.toString(syncEvery), "--averaging", averaging,
+                hierarchical ? "--hierarchical" : "--no-hierarchical");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode metrics = SparkEngineTest.metrics(out);
         assertEquals(3, metrics.get("epochs").size());
         assertEquals(averaging, metrics.get("config").get("averaging").asText());
+        assertEquals(hierarchical, metrics.get("config").get("hierarchical").asBoolean());
         for (JsonNode epoch : metrics.get("epochs")) {
             assertEquals(workers, epoch.get("workers").asInt(), "every worker reported epoch " + epoch.get("epoch"));
             assertEquals(workers * 80, epoch.get("examples").asInt(), "every training example was seen");
