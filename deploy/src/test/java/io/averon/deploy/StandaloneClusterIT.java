@@ -143,12 +143,15 @@ class StandaloneClusterIT {
         return m.group(1);
     }
 
-    @Test
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} averaging")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"server", "sharded"})
     @Order(2)
-    void shouldFinishWithinAPointOfTheUndisturbedRunWhenAnExecutorJvmIsKilledMidEpoch() throws Exception {
+    void shouldFinishWithinAPointOfTheUndisturbedRunWhenAnExecutorJvmIsKilledMidEpoch(String averaging) throws Exception {
         assertTrue(undisturbedAccuracy != null, "the undisturbed run (order 1) ran first");
-        Path out = tmp.resolve("mlp-killed-executor");
-        LocalCluster.Background job = cluster.submitInBackground(SPARK_ARGS, train(out), tmp.resolve("killed.log"));
+        Path out = tmp.resolve("mlp-killed-executor-" + averaging);
+        // sharded: the killed executor owns one of the two ranges of the round in progress
+        LocalCluster.Background job = cluster.submitInBackground(SPARK_ARGS, train(out, "--averaging", averaging),
+                tmp.resolve("killed-" + averaging + ".log"));
         // wait until worker 1 trains, then kill its executor JVM with SIGKILL mid-epoch
         Path victim = null;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -166,6 +169,8 @@ class StandaloneClusterIT {
         }
         assertTrue(victim != null, "worker 1 never started: " + job.output());
         Thread.sleep(4000);
+        // the first round (epoch 1's) is open: no epoch has closed, so metrics.json is not written yet
+        assertTrue(!Files.exists(out.resolve("metrics.json")), "epoch 1's round closed before the kill");
         ProcessHandle executor = LocalCluster.executorProcess(victim);
         assertTrue(executor.destroyForcibly(), "SIGKILL sent");
         executor.onExit().get(30, TimeUnit.SECONDS);
