@@ -131,7 +131,9 @@ final class ScoreCommand implements Callable<Integer> {
             if (java.util.Arrays.asList(rows.columns()).contains(BatchScorer.TOP_K)) {
                 rows = rows.withColumn(BatchScorer.TOP_K, functions.to_json(functions.col(BatchScorer.TOP_K)));
             }
-            rows.write().mode(SaveMode.ErrorIfExists).option("header", "true").csv(to.hadoopPath().toString());
+            rows.write().mode(SaveMode.ErrorIfExists).option("header", "true")
+                    .option("escape", "\"") // RFC 4180: a quote inside a quoted field is doubled, not backslashed
+                    .csv(to.hadoopPath().toString());
         } else {
             rows.write().mode(SaveMode.ErrorIfExists).parquet(to.hadoopPath().toString());
         }

@@ -167,9 +167,31 @@ class HdfsImportScoreTest {
         CliRun csv = cli("score", "--model", run + "/model.zip", "--input", dataset, "--output", scores,
                 "--overwrite", "--format", "csv", "--top-k", "2");
         assertEquals(0, csv.exitCode(), csv.err());
-        List<Row> lines = withSpark(spark -> spark.read().option("header", "true").csv(scores).collectAsList());
+        List<Row> lines = withSpark(spark -> spark.read().option("header", "true").option("escape", "\"").csv(scores)
+                .collectAsList());
         assertEquals(2500, lines.size(), "replaced by the CSV output");
         assertTrue(lines.get(0).getString(lines.get(0).fieldIndex("top_k")).startsWith("[{\"label\":"));
+        // standard CSV (RFC 4180: quotes doubled), as Python's csv, pandas and spreadsheets read it
+        int parsed = 0;
+        for (org.apache.hadoop.fs.FileStatus part : fs.listStatus(new org.apache.hadoop.fs.Path("/scores/digits"))) {
+            if (!part.getPath().getName().startsWith("part-")) {
+                continue;
+            }
+            try (java.io.Reader in = new java.io.InputStreamReader(fs.open(part.getPath()),
+                    java.nio.charset.StandardCharsets.UTF_8);
+                 org.apache.commons.csv.CSVParser csvParser = org.apache.commons.csv.CSVFormat.RFC4180.builder()
+                         .setHeader().setSkipHeaderRecord(true).build().parse(in)) {
+                for (org.apache.commons.csv.CSVRecord line : csvParser) {
+                    assertTrue(line.isConsistent(), "line " + line.getRecordNumber() + " of " + part.getPath()
+                            + " has " + line.size() + " fields");
+                    com.fasterxml.jackson.databind.JsonNode topK = new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(line.get("top_k"));
+                    assertEquals(2, topK.size(), "top_k is a JSON array of 2: " + line.get("top_k"));
+                    parsed++;
+                }
+            }
+        }
+        assertEquals(2500, parsed, "every row read back by an RFC 4180 parser");
         assertEquals(List.of("_SUCCESS", "_rejects"),
                 fsNames(fs, "/scores/digits").stream().filter(n -> n.startsWith("_")).toList());
         assertTrue(fsNames(fs, "/scores").stream().noneMatch(n -> n.startsWith(".")),
