@@ -32,4 +32,15 @@ public record SplitSpec(Kind kind, double validationFraction, long seed) impleme
     public static SplitSpec provided() {
         return new SplitSpec(Kind.PROVIDED, 0, 0);
     }
+
+    /** In words, as the run report and the logs show it to users. */
+    @Override
+    public String toString() {
+        long percent = Math.round(validationFraction * 100);
+        return switch (kind) {
+            case PROVIDED -> "the data set's own test split";
+            case RANDOM -> "random " + percent + "% held out (seed " + seed + ")";
+            case TIME_ORDERED -> "time-ordered: the last " + percent + "% held out";
+        };
+    }
 }

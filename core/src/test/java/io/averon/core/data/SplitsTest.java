@@ -74,4 +74,11 @@ class SplitsTest {
         assertThrows(InvalidInputException.class, () -> Splits.random(indexed(3), 0.1, 1));
         assertThrows(InvalidInputException.class, () -> Splits.timeOrdered(indexed(10), 1.0));
     }
+
+    @Test
+    void shouldSayHowTheDataWasSplitInWords() {
+        assertEquals("random 20% held out (seed 42)", new SplitSpec(SplitSpec.Kind.RANDOM, 0.2, 42).toString());
+        assertEquals("time-ordered: the last 10% held out", new SplitSpec(SplitSpec.Kind.TIME_ORDERED, 0.1, 0).toString());
+        assertEquals("the data set's own test split", SplitSpec.provided().toString());
+    }
 }

@@ -142,6 +142,9 @@ class CliTrainEvaluateTest {
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().strip().endsWith("wrote " + uri), train.out());
         assertEquals(List.of("metrics.json", "model.zip", "report.html"), listNames(dir), "no .crc files");
+        String report = Files.readString(dir.resolve("report.html"));
+        assertTrue(report.contains("random 20% held out (seed ") && !report.contains("SplitSpec["),
+                "the report says how the data was split in words");
         assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "no staging directory left");
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("model.zip"))));
 
