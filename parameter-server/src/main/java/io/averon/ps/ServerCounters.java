@@ -8,7 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The server's counters: written by its agent thread, readable from any thread.
+ * The server's counters, its only ones: written by its agent thread, readable from any thread.
+ * Round counts, refusals by reason, late contributions and workers declared dead are kept here
+ * alone ({@link io.averon.ps.round.RoundCoordinator} reports and returns what it decides, and
+ * counts nothing).
  */
 public final class ServerCounters {
 
@@ -16,7 +19,10 @@ public final class ServerCounters {
     final AtomicLong roundsFailed = new AtomicLong();
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
+    /** PUSH messages refused WRONG_ROUND for a round that had already ended. */
     final AtomicLong lateContributions = new AtomicLong();
+    /** Times a live worker was declared dead for silence (heartbeat timeout). */
+    final AtomicLong workersDeclaredDead = new AtomicLong();
     final AtomicLong lastRoundLatencyMs = new AtomicLong();
     final AtomicLong totalRoundLatencyMs = new AtomicLong();
     final AtomicLong lastClosedRound = new AtomicLong();
@@ -45,7 +51,7 @@ public final class ServerCounters {
             }
         }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
-                lateContributions.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
+                lateContributions.get(), workersDeclaredDead.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
                 totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), admittedSessions.get(),
                 handshakeBytesIn.get(), handshakeBytesOut.get(), byReason);
     }
@@ -53,6 +59,8 @@ public final class ServerCounters {
     /**
      * Counter values at one moment.
      *
+     * @param lateContributions PUSH messages (chunks) refused for a round that had already ended
+     * @param workersDeclaredDead times a live worker was declared dead for silence
      * @param sendRetries offers the server found back-pressured and retried later (a worker's window full)
      * @param destinations streams the server sends on (one per worker join session)
      * @param admittedSessions Aeron sessions (worker publications) the server reads
@@ -61,8 +69,9 @@ public final class ServerCounters {
      * @param refused messages dropped, by reason (only reasons that occurred)
      */
     public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
-                           long sendRetries, long lastRoundLatencyMs, long totalRoundLatencyMs, long lastClosedRound,
-                           long destinations, long admittedSessions, long handshakeBytesIn, long handshakeBytesOut,
+                           long workersDeclaredDead, long sendRetries, long lastRoundLatencyMs,
+                           long totalRoundLatencyMs, long lastClosedRound, long destinations,
+                           long admittedSessions, long handshakeBytesIn, long handshakeBytesOut,
                            Map<Refusal, Long> refused) {
 
         /** Total messages dropped. */

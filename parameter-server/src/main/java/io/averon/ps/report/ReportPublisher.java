@@ -9,6 +9,7 @@ import io.averon.ps.protocol.MessageAuthenticator;
 import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
+import io.averon.ps.protocol.Payloads;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.HandshakeSocket;
 import io.averon.ps.transport.Hello;
@@ -72,8 +73,7 @@ public final class ReportPublisher implements AutoCloseable {
 
     private void sayHello(long deadline) {
         long session = io.averon.ps.protocol.Nonces.next();
-        byte[] payload = new byte[MessageValidator.HELLO_FIXED_PAYLOAD];
-        java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(publication.sessionId());
+        byte[] payload = Payloads.Hello.encode(publication.sessionId(), ""); // no endpoint
         UnsafeBuffer hello = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
         try (HandshakeSocket socket = HandshakeSocket.bind(localHost, 0)) {
             // a fresh sequence for every HELLO: the driver's replay window refuses a repeated one

@@ -7,6 +7,7 @@ import io.averon.ps.protocol.MessageAuthenticator;
 import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
+import io.averon.ps.protocol.Payloads;
 import io.averon.ps.protocol.Refusal;
 import io.averon.ps.protocol.ReplayWindow;
 import io.averon.ps.transport.Channels;
@@ -151,7 +152,7 @@ public final class ReportReceiver implements AutoCloseable {
             refused.merge(r, 1L, Long::sum);
             return;
         }
-        int aeronSession = b.getInt(MessageHeader.LENGTH, java.nio.ByteOrder.LITTLE_ENDIAN);
+        int aeronSession = Payloads.Hello.aeronSession(b, 0);
         if (admitted[worker] != aeronSession) {
             if (admitted[worker] != 0) {
                 subscriptions.release(admitted[worker]);

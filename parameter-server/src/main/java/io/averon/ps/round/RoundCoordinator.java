@@ -3,8 +3,8 @@ package io.averon.ps.round;
 import io.averon.ps.protocol.Refusal;
 
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * The synchronous averaging rounds of one training job: which workers are live, which contributions
@@ -39,6 +39,11 @@ import java.util.List;
  * (workers that die meanwhile are found by their silence). A failed round ends like a
  * closed one for numbering: {@link #lastClosedRound()} is the last round that ended either way.
  *
+ * <p><b>Counting:</b> the coordinator counts nothing. What it decides on a call it returns (a
+ * refusal, a {@link RoundOutcome}), and the workers it declares dead on its own clock it reports to
+ * the {@code declaredDead} sink it was given; the caller keeps the counters (the server's
+ * {@code ServerCounters}).
+ *
  * <p><b>Restart:</b> the momentum buffer of a Nesterov outer optimizer is not persisted; a
  * coordinator restarted from a saved global starts with zero momentum.
  */
@@ -56,13 +61,12 @@ public final class RoundCoordinator {
      */
     public static final float MAX_ABS_VALUE = 1e20f;
 
-    private static final Refusal[] REFUSALS = Refusal.values();
-
     private final RoundSettings settings;
     private final int parameterCount;
     private final int vectorLength;
     private final WorkerTable workers;
     private final GlobalVector global;
+    private final IntConsumer declaredDead;
 
     private long lastClosedRound;
     private long openedAtMs;
@@ -76,11 +80,6 @@ public final class RoundCoordinator {
     private int roundValueCount = -1;
     private long roundSamples;
 
-    private long roundsClosed;
-    private long roundsFailed;
-    private long lateContributions;
-    private long workersDeclaredDead;
-    private final long[] refused = new long[REFUSALS.length];
     /** Why the last contribution refused OUT_OF_BOUNDS or NOT_FINITE was, for the server's log. */
     private String lastRefusalDetail = "";
 
@@ -93,9 +92,11 @@ public final class RoundCoordinator {
      *                          of length {@code parameterCount} or {@code parameterCount +
      *                          updaterStateCount}, copied; null when there is none yet
      * @param nowMs             when the first round opens
+     * @param declaredDead      told how many live workers a {@link #poll} declared dead for silence
+     *                          (only when some were), e.g. to count them
      */
     public RoundCoordinator(RoundSettings settings, int parameterCount, int updaterStateCount, long lastClosedRound,
-                            float[] initialGlobal, long nowMs) {
+                            float[] initialGlobal, long nowMs, IntConsumer declaredDead) {
         if (settings == null) {
             throw new IllegalArgumentException("settings must not be null");
         }
@@ -111,6 +112,9 @@ public final class RoundCoordinator {
         }
         if (lastClosedRound < 0) {
             throw new IllegalArgumentException("lastClosedRound must be >= 0, got " + lastClosedRound);
+        }
+        if (declaredDead == null) {
+            throw new IllegalArgumentException("declaredDead must not be null");
         }
         this.settings = settings;
         this.parameterCount = parameterCount;
@@ -131,6 +135,7 @@ public final class RoundCoordinator {
         this.global = new GlobalVector(settings.outerOptimizer(), parameterCount, vectorLength, initialGlobal);
         this.lastClosedRound = lastClosedRound;
         this.openedAtMs = nowMs;
+        this.declaredDead = declaredDead;
     }
 
     /**
@@ -243,7 +248,7 @@ public final class RoundCoordinator {
      * Offers the contribution whose {@code valueCount} floats were written into {@link #staging}. It
      * counts as a heartbeat of a live worker, accepted or not.
      *
-     * @return null if accepted, else why not (counted in {@link #refusedByReason()}): NOT_JOINED,
+     * @return null if accepted, else why not (the caller counts it): NOT_JOINED,
      *         WRONG_ROUND (not the open round), DUPLICATE, BAD_LENGTH ({@code valueCount} neither the
      *         parameter count nor the vector length, or unlike this round's other contributions;
      *         {@code sampleCount} outside {@code 0 .. MAX_SAMPLE_COUNT}) or NOT_FINITE (a NaN or
@@ -259,10 +264,6 @@ public final class RoundCoordinator {
             refusal = checkValues(worker, sampleCount, valueCount);
         }
         if (refusal != null) {
-            refused[refusal.ordinal()]++;
-            if (refusal == Refusal.WRONG_ROUND && round < openRound()) {
-                lateContributions++;
-            }
             return refusal;
         }
         worker.contributedRound = round;
@@ -329,7 +330,10 @@ public final class RoundCoordinator {
      *         from {@code nowMs}
      */
     public RoundOutcome poll(long nowMs) {
-        workersDeclaredDead += workers.declareSilentDead(nowMs, settings.heartbeatTimeoutMs());
+        int dead = workers.declareSilentDead(nowMs, settings.heartbeatTimeoutMs());
+        if (dead > 0) {
+            declaredDead.accept(dead);
+        }
         long waitMs = roundWaitMs();
         boolean timedOut = firstContributionAtMs >= 0 && nowMs - firstContributionAtMs >= waitMs;
         boolean quorate = contributedTasks >= settings.quorum();
@@ -376,14 +380,12 @@ public final class RoundCoordinator {
         }
         RoundOutcome.Closed closed = new RoundOutcome.Closed(openRound(), global.values(), valueCount,
                 Arrays.copyOf(contributors, contributorCount), roundSamples, nowMs - openedAtMs);
-        roundsClosed++;
         openNext(nowMs);
         return closed;
     }
 
     private RoundOutcome fail(long nowMs, String reason) {
         RoundOutcome.Failed failed = new RoundOutcome.Failed(openRound(), workers.missing(openRound()), reason);
-        roundsFailed++;
         openNext(nowMs);
         return failed;
     }
@@ -447,34 +449,5 @@ public final class RoundCoordinator {
 
     public RoundSettings settings() {
         return settings;
-    }
-
-    public long roundsClosed() {
-        return roundsClosed;
-    }
-
-    public long roundsFailed() {
-        return roundsFailed;
-    }
-
-    /** Refused contributions that were for a round already ended. */
-    public long lateContributions() {
-        return lateContributions;
-    }
-
-    /** Times a live worker was declared dead for silence. */
-    public long workersDeclaredDead() {
-        return workersDeclaredDead;
-    }
-
-    /** Refused contributions by reason: a copy, with only the reasons that occurred. */
-    public EnumMap<Refusal, Long> refusedByReason() {
-        EnumMap<Refusal, Long> copy = new EnumMap<>(Refusal.class);
-        for (Refusal reason : REFUSALS) {
-            if (refused[reason.ordinal()] > 0) {
-                copy.put(reason, refused[reason.ordinal()]);
-            }
-        }
-        return copy;
     }
 }

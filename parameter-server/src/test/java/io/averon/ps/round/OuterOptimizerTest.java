@@ -70,7 +70,7 @@ class OuterOptimizerTest {
 
     private static RoundCoordinator twoWorkers(OuterOptimizer optimizer) {
         RoundCoordinator coordinator = new RoundCoordinator(settings(2).outerOptimizer(optimizer).build(), 64, 0, 0,
-                null, 0);
+                null, 0, dead -> { });
         coordinator.join(1, 0);
         coordinator.join(2, 0);
         return coordinator;

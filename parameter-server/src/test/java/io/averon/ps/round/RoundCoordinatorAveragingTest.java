@@ -39,7 +39,7 @@ class RoundCoordinatorAveragingTest {
         Collections.shuffle(ids, random);
         ids = new ArrayList<>(ids.subList(0, workerCount));
         RoundCoordinator coordinator = new RoundCoordinator(settings(workerCount).build(), parameterCount, 0, 0,
-                null, 0);
+                null, 0, dead -> { });
         for (int id : ids) {
             assertEquals(0, coordinator.join(id, 0));
         }
@@ -72,7 +72,6 @@ class RoundCoordinatorAveragingTest {
             assertEquals(Arrays.stream(samples).sum(), closed.totalSamples());
             assertEquals(parameterCount, closed.valueCount());
         }
-        assertEquals(20, coordinator.roundsClosed());
         assertEquals(21, coordinator.openRound());
     }
 
@@ -80,7 +79,7 @@ class RoundCoordinatorAveragingTest {
     void shouldSumInAscendingWorkerOrderWhenArrivalOrderDiffers() {
         // in double, (1e20 + -1e20) + 1 = 1 but (1 + 1e20) + -1e20 = 0: the order is observable
         RoundSettings settings = settings(3).build();
-        RoundCoordinator coordinator = new RoundCoordinator(settings, 1, 0, 0, null, 0);
+        RoundCoordinator coordinator = new RoundCoordinator(settings, 1, 0, 0, null, 0, dead -> { });
         for (int w : new int[] {3, 2, 1}) {
             coordinator.join(w, 0);
         }
@@ -124,14 +123,13 @@ class RoundCoordinatorAveragingTest {
         RoundOutcome.Failed failed = failed(coordinator.poll(0));
         assertTrue(failed.reason().contains("no samples"), failed.reason());
         assertEquals(List.of(), failed.missingWorkers());
-        assertEquals(1, coordinator.roundsFailed());
         assertEquals(2, coordinator.openRound());
     }
 
     @Test
     void shouldRefuseNaNAndInfinityAndCloseWithTheOthersWhenRoundTimesOut() {
         RoundCoordinator coordinator = new RoundCoordinator(settings(4).quorum(2).heartbeatTimeoutMs(100_000).build(),
-                3, 0, 0, null, 0);
+                3, 0, 0, null, 0, dead -> { });
         for (int w = 1; w <= 4; w++) {
             coordinator.join(w, 0);
         }
@@ -144,7 +142,6 @@ class RoundCoordinatorAveragingTest {
         RoundOutcome.Closed closed = closed(coordinator.poll(60_010));
         assertArrayEquals(new int[] {3, 4}, closed.contributors());
         assertArrayEquals(new float[] {4f, 5f, 6f}, result(closed), "the refused values were never averaged");
-        assertEquals(2L, coordinator.refusedByReason().get(Refusal.NOT_FINITE));
     }
 
     @Test
@@ -157,13 +154,12 @@ class RoundCoordinatorAveragingTest {
         assertNull(push(coordinator, 1, 1, 1, new float[] {1f, 2f}, 0));
         assertNull(push(coordinator, 2, 1, 1, new float[] {3f, 4f}, 0));
         assertArrayEquals(new float[] {2f, 3f}, result(closed(coordinator.poll(0))));
-        assertEquals(2L, coordinator.refusedByReason().get(Refusal.OUT_OF_BOUNDS));
     }
 
     @Test
     void shouldRefuseAContributionThatMovesTheParametersFurtherThanMaxUpdateNorm() {
         RoundCoordinator coordinator = new RoundCoordinator(settings(2).maxUpdateNorm(5).build(), 2, 0, 0,
-                new float[] {0f, 0f}, 0);
+                new float[] {0f, 0f}, 0, dead -> { });
         coordinator.join(1, 0);
         coordinator.join(2, 0);
         assertEquals(Refusal.OUT_OF_BOUNDS, push(coordinator, 1, 1, 1, new float[] {3f, 4.01f}, 0));
@@ -183,7 +179,7 @@ class RoundCoordinatorAveragingTest {
     }
 
     @Test
-    void shouldRefuseAndCountDuplicateWhenWorkerPushesTwiceInARound() {
+    void shouldRefuseDuplicateWhenWorkerPushesTwiceInARound() {
         RoundCoordinator coordinator = coordinator(2, 2, 0);
         assertNull(push(coordinator, 1, 1, 1, new float[] {1f, 1f}, 0));
         assertEquals(Refusal.DUPLICATE, coordinator.precheck(1, 1));
@@ -191,20 +187,16 @@ class RoundCoordinatorAveragingTest {
         assertEquals(Refusal.DUPLICATE, push(coordinator, 1, 1, 1, new float[] {9f, 9f}, 0));
         assertNull(push(coordinator, 2, 1, 1, new float[] {3f, 3f}, 0));
         assertArrayEquals(new float[] {2f, 2f}, result(closed(coordinator.poll(0))), "the first push counts");
-        assertEquals(2L, coordinator.refusedByReason().get(Refusal.DUPLICATE));
     }
 
     @Test
-    void shouldRefuseLatePushAndCountItAsLateWhenItsRoundHasClosed() {
+    void shouldRefuseLateAndEarlyPushesAsWrongRound() {
         RoundCoordinator coordinator = coordinator(2, 1, 0);
         push(coordinator, 1, 1, 1, new float[] {1f}, 0);
         push(coordinator, 2, 1, 1, new float[] {3f}, 0);
         closed(coordinator.poll(0));
-        assertEquals(Refusal.WRONG_ROUND, push(coordinator, 1, 1, 1, new float[] {5f}, 1));
-        assertEquals(1, coordinator.lateContributions());
+        assertEquals(Refusal.WRONG_ROUND, push(coordinator, 1, 1, 1, new float[] {5f}, 1), "late");
         assertEquals(Refusal.WRONG_ROUND, push(coordinator, 1, 3, 1, new float[] {5f}, 1), "early");
-        assertEquals(1, coordinator.lateContributions(), "an early push is not late");
-        assertEquals(2L, coordinator.refusedByReason().get(Refusal.WRONG_ROUND));
         assertNull(push(coordinator, 1, 2, 1, new float[] {5f}, 1));
     }
 
@@ -217,7 +209,6 @@ class RoundCoordinatorAveragingTest {
                 push(coordinator, 1, 1, RoundCoordinator.MAX_SAMPLE_COUNT + 1, new float[4], 0));
         assertNull(push(coordinator, 1, 1, 1, new float[4], 0));
         assertEquals(Refusal.BAD_LENGTH, push(coordinator, 2, 1, 1, new float[6], 0), "unlike worker 1's");
-        assertEquals(4L, coordinator.refusedByReason().get(Refusal.BAD_LENGTH));
         assertNull(push(coordinator, 2, 1, 1, new float[4], 0));
         assertEquals(4, closed(coordinator.poll(0)).valueCount());
     }
@@ -228,7 +219,6 @@ class RoundCoordinatorAveragingTest {
         assertEquals(Refusal.NOT_JOINED, coordinator.contribute(7, 1, 1, 1, 0));
         coordinator.leave(2, 0);
         assertEquals(Refusal.NOT_JOINED, push(coordinator, 2, 1, 1, new float[] {1f}, 0));
-        assertEquals(2L, coordinator.refusedByReason().get(Refusal.NOT_JOINED));
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> coordinator.staging(7));
         assertTrue(e.getMessage().contains("worker 7"), e.getMessage());
@@ -238,7 +228,7 @@ class RoundCoordinatorAveragingTest {
     @Test
     void shouldPlainAverageUpdaterStateWhenValueCountIsVectorLength() {
         RoundSettings settings = settings(2).outerOptimizer(new OuterOptimizer.Nesterov(0.5, 0.5)).build();
-        RoundCoordinator coordinator = new RoundCoordinator(settings, 2, 3, 0, null, 0);
+        RoundCoordinator coordinator = new RoundCoordinator(settings, 2, 3, 0, null, 0, dead -> { });
         coordinator.join(1, 0);
         coordinator.join(2, 0);
         assertEquals(5, coordinator.staging(1).length);
@@ -259,7 +249,7 @@ class RoundCoordinatorAveragingTest {
 
     private static RoundCoordinator coordinator(int workers, int parameterCount, int updaterStateCount) {
         RoundCoordinator coordinator = new RoundCoordinator(settings(workers).build(), parameterCount,
-                updaterStateCount, 0, null, 0);
+                updaterStateCount, 0, null, 0, dead -> { });
         for (int w = 1; w <= workers; w++) {
             coordinator.join(w, 0);
         }

@@ -137,7 +137,7 @@ class RoundStateStoreTest {
     void shouldContinueAtSavedRoundPlusOneWithSavedGlobalWhenCoordinatorRestarts() {
         RoundStateStore store = new RoundStateStore(directory);
         long incarnation = 11;
-        RoundCoordinator first = new RoundCoordinator(settings(2).build(), 2, 0, 0, null, 0);
+        RoundCoordinator first = new RoundCoordinator(settings(2).build(), 2, 0, 0, null, 0, dead -> { });
         first.join(1, 0);
         first.join(2, 0);
         for (int round = 1; round <= 3; round++) {
@@ -152,7 +152,7 @@ class RoundStateStoreTest {
         assertArrayEquals(new float[] {6f, 4f}, saved.values());
         RoundCoordinator restarted = new RoundCoordinator(
                 settings(2).outerOptimizer(new OuterOptimizer.Nesterov(0.5, 0.5)).build(), 2, 0, saved.round(),
-                saved.values(), 1_000);
+                saved.values(), 1_000, dead -> { });
         assertEquals(4, restarted.openRound());
         assertEquals(3, restarted.join(1, 1_000));
         assertEquals(3, restarted.join(2, 1_000));

@@ -1,0 +1,87 @@
+package io.averon.ps.protocol;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Each small payload reads back as written, inside a signed message the validator accepts. */
+class PayloadsTest {
+
+    private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final long JOB = 42L;
+    private static final int AT = 16; // messages are read at an offset, as from an Aeron term
+
+    private final MessageAuthenticator auth = new MessageAuthenticator(SECRET);
+
+    private UnsafeBuffer message(MessageType type, int worker, byte[] payload, int length, boolean fromWorker) {
+        UnsafeBuffer signed = new UnsafeBuffer(ByteBuffer.allocateDirect(MessageHeader.OVERHEAD + length));
+        int total = MessageHeader.writeSigned(signed, auth, type, 0, JOB, 7, 1, worker, 0, 5, 1, payload, length);
+        UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(AT + total));
+        b.putBytes(AT, signed, 0, total);
+        MessageValidator validator = new MessageValidator(auth, JOB, 0, 1024, 8, fromWorker);
+        assertNull(validator.validate(b, AT, total), type + " passes the checks");
+        return b;
+    }
+
+    @Test
+    void shouldReadBackHelloWithAndWithoutEndpoint() {
+        byte[] payload = Payloads.Hello.encode(-12345, "10.0.0.7:40123");
+        UnsafeBuffer b = message(MessageType.HELLO, 3, payload, payload.length, true);
+        assertEquals(-12345, Payloads.Hello.aeronSession(b, AT));
+        assertEquals(14, Payloads.Hello.endpointLength(b, AT));
+        assertEquals("10.0.0.7:40123", Payloads.Hello.endpoint(b, AT));
+        assertEquals(MessageValidator.HELLO_FIXED_PAYLOAD, Payloads.Hello.encode(1, "").length);
+        assertThrows(IllegalArgumentException.class, () -> Payloads.Hello.encode(1, "h".repeat(256)));
+    }
+
+    @Test
+    void shouldReadBackChallengeAndJoinAck() {
+        byte[] into = new byte[MessageValidator.MAX_REASON];
+        int length = Payloads.Challenge.encode(into, Long.MIN_VALUE + 3, 0x7abcdef0);
+        UnsafeBuffer challenge = message(MessageType.CHALLENGE, 3, into, length, false);
+        assertEquals(Long.MIN_VALUE + 3, Payloads.Challenge.nonce(challenge, AT));
+        assertEquals(0x7abcdef0, Payloads.Challenge.streamSession(challenge, AT));
+
+        length = Payloads.JoinAck.encode(into, 1L << 40);
+        UnsafeBuffer ack = message(MessageType.JOIN_ACK, 3, into, length, false);
+        assertEquals(1L << 40, Payloads.JoinAck.lastClosedRound(ack, AT));
+    }
+
+    @Test
+    void shouldReadBackJoin() {
+        byte[] hash = new byte[Payloads.Join.HASH_LENGTH];
+        Arrays.fill(hash, (byte) 0xa5);
+        byte[] payload = Payloads.Join.encode(1L << 33, 17, hash, -99, 8096, 0x1234_5678_9abcL, 4);
+        UnsafeBuffer b = message(MessageType.JOIN, 3, payload, payload.length, true);
+        assertEquals(1L << 33, Payloads.Join.parameterCount(b, AT));
+        assertEquals(17, Payloads.Join.updaterStateCount(b, AT));
+        assertArrayEquals(hash, Payloads.Join.configHash(b, AT));
+        assertEquals(-99, Payloads.Join.nonce(b, AT));
+        assertEquals(8096, Payloads.Join.chunkBytes(b, AT));
+        assertEquals(0x1234_5678_9abcL, Payloads.Join.run(b, AT));
+        assertEquals(4, Payloads.Join.tasks(b, AT));
+    }
+
+    @Test
+    void shouldReadBackRefusedCodeAndReasonCutToFit() {
+        byte[] into = new byte[MessageValidator.MAX_REASON];
+        int length = Payloads.Refused.encode(into, Refusal.ROUND_FAILED, "round 3 failed: é");
+        UnsafeBuffer b = message(MessageType.REFUSED, 3, into, length, false);
+        assertEquals(Refusal.ROUND_FAILED, Payloads.Refused.code(b, AT));
+        assertEquals("round 3 failed: é", Payloads.Refused.reason(b, AT));
+        assertEquals(22, into[0] | into[1] << 8, "PROTOCOL.md's code of ROUND_FAILED");
+
+        length = Payloads.Refused.encode(into, Refusal.BUSY, "x".repeat(5000));
+        assertEquals(MessageValidator.MAX_REASON, length);
+        assertEquals(MessageValidator.MAX_REASON - 2,
+                Payloads.Refused.reason(message(MessageType.REFUSED, 3, into, length, false), AT).length());
+    }
+}
