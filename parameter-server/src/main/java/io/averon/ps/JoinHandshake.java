@@ -74,8 +74,11 @@ final class JoinHandshake {
             // endpoint has not connected, or is reading it) there is nothing to add; once all of it
             // was sent, the worker lost it (its stream was rebuilt) and asks again: answer at most
             // every REPEAT_ACK_MS, since an answer may carry the whole global vector
+            // (after the rounds started over for a new run nothing is registered: the old run's worker
+            // learns by its deadline and rejoins)
             Outbox outbox = sessions.joinedOutbox(worker);
-            if (outbox != null && outbox.isIdle() && ServerAgent.nowMs() - lastAckMs[worker] >= REPEAT_ACK_MS) {
+            if (outbox != null && outbox.isIdle() && rounds.isRegistered()
+                    && ServerAgent.nowMs() - lastAckMs[worker] >= REPEAT_ACK_MS) {
                 acknowledge(worker, session, rounds.lastClosedRound(), wantsGlobal);
             }
             return;

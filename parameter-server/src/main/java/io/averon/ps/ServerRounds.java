@@ -112,6 +112,11 @@ final class ServerRounds {
         return feed.join(worker, tasks, ServerAgent.nowMs());
     }
 
+    /** Whether a model is registered (and so rounds exist): up front, or by a run's first JOIN. */
+    boolean isRegistered() {
+        return coordinator != null;
+    }
+
     long lastClosedRound() {
         return coordinator.lastClosedRound();
     }
