@@ -356,7 +356,7 @@ public final class SparkTrainer {
         EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done);
         List<EpochRecord> records = new ArrayList<>();
 
-        if (!sc.sc().isLocal()) {
+        if (!sc.sc().isLocal() && !plan.isSharded()) { // sharded: no server; the workers reach each other
             preflight(plan, shards.workers());
         }
         String group = plan.jobName();
