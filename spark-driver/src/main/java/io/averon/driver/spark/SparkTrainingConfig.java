@@ -66,6 +66,13 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         if (parameterServer != null && !parameterServer.matches("[^:\\s]+:\\d{1,5}")) {
             throw new InvalidInputException("--ps must look like HOST:PORT, got '" + parameterServer + "'");
         }
+        if (parameterServer != null) {
+            int port = Integer.parseInt(parameterServer.substring(parameterServer.lastIndexOf(':') + 1));
+            if (port < 1 || port > 65534) {
+                throw new InvalidInputException("--ps " + parameterServer + ": the port must be in 1..65534 (the "
+                        + "server also uses port + 1), got " + port);
+            }
+        }
         if (serverPort < 0 || serverPort > 65534 || reportPort < 0 || reportPort > 65534) {
             throw new InvalidInputException("ports must be in 1..65534 (0 = any free port)");
         }

@@ -109,6 +109,18 @@ class CliInputErrorsTest {
         assertBadInput(trainOn(csv, "resnet9000"), "resnet9000");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0", "65535", "99999"})
+    void shouldRefuseAParameterServerPortOutOfRangeBeforeAnySparkJob(String port) throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("data.csv"), 50);
+        Path secret = Files.writeString(tmp.resolve("job.secret"), "0123456789abcdef0123456789abcdef");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        CliRun run = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
+                "--ps", "127.0.0.1:" + port, "--secret-file", secret.toString(), "--master", "local[1]",
+                "--out", tmp.resolve("out").toString(), "--no-progress");
+        assertBadInput(run, "--ps 127.0.0.1:" + port, "1..65534");
+    }
+
     @Test
     void shouldRefuseBadFlagValueWithUsageExitCode() throws IOException {
         CliRun run = CliRun.of("train", "--epochs", "many", "--out", tmp.resolve("out").toString());
