@@ -22,8 +22,8 @@ public record RoundSettings(int expectedWorkers, long roundTimeoutMs, long heart
 
     /** Default {@link #roundTimeoutMs}: one minute. */
     public static final long DEFAULT_ROUND_TIMEOUT_MS = 60_000;
-    /** Default {@link #heartbeatTimeoutMs}: five seconds. */
-    public static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
+    /** Default {@link #heartbeatTimeoutMs}: ten seconds (a JVM under GC or a loaded executor may be silent for seconds). */
+    public static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
     public RoundSettings {
         if (expectedWorkers < 1) {

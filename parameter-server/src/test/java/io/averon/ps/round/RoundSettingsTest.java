@@ -10,7 +10,7 @@ class RoundSettingsTest {
     @Test
     void shouldApplyDefaultsWhenOnlyExpectedWorkersIsSet() {
         RoundSettings settings = RoundSettings.builder().expectedWorkers(3).build();
-        assertEquals(new RoundSettings(3, 60_000, 5_000, 2, new OuterOptimizer.Plain(), 0), settings);
+        assertEquals(new RoundSettings(3, 60_000, 10_000, 2, new OuterOptimizer.Plain(), 0), settings);
     }
 
     @Test
@@ -35,7 +35,7 @@ class RoundSettingsTest {
         assertEquals("roundTimeoutMs must be > 0 (a round must never wait forever; the default is 60000), got 0",
                 message(RoundSettings.builder().expectedWorkers(2).roundTimeoutMs(0)));
         assertEquals("heartbeatTimeoutMs must be > 0 (silence after which a worker is declared dead; the default"
-                + " is 5000), got -1", message(RoundSettings.builder().expectedWorkers(2).heartbeatTimeoutMs(-1)));
+                + " is 10000), got -1", message(RoundSettings.builder().expectedWorkers(2).heartbeatTimeoutMs(-1)));
     }
 
     @Test

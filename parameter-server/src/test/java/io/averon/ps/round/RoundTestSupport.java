@@ -37,7 +37,8 @@ final class RoundTestSupport {
         return Arrays.copyOf(closed.global(), closed.valueCount());
     }
 
+    /** Settings whose clock-driven tests assume a 5 s heartbeat timeout, whatever the default. */
     static RoundSettings.Builder settings(int expectedWorkers) {
-        return RoundSettings.builder().expectedWorkers(expectedWorkers);
+        return RoundSettings.builder().expectedWorkers(expectedWorkers).heartbeatTimeoutMs(5_000);
     }
 }

@@ -52,10 +52,10 @@ final class PsCommand implements Callable<Integer> {
     @Option(names = "--job", defaultValue = "averon", description = "Job name workers use. Default: ${DEFAULT-VALUE}")
     String job;
 
-    @Option(names = "--round-timeout-ms", defaultValue = "60000", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--round-timeout-ms", defaultValue = "" + io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS, description = "Default: ${DEFAULT-VALUE}")
     long roundTimeoutMs;
 
-    @Option(names = "--heartbeat-timeout-ms", defaultValue = "5000", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--heartbeat-timeout-ms", defaultValue = "" + io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, description = "Default: ${DEFAULT-VALUE}")
     long heartbeatTimeoutMs;
 
     @Option(names = "--quorum", description = "Contributions a timed-out round needs (default: a majority)")

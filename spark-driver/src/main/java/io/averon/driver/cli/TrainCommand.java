@@ -122,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " ports)")
     int reportPort;
 
-    @Option(names = "--round-timeout-ms", defaultValue = "60000",
+    @Option(names = "--round-timeout-ms", defaultValue = "" + io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS,
             description = "spark: how long a round waits, after the first worker's push, for the others (longer when "
                     + "half the first worker's training since the last round is longer). Default: ${DEFAULT-VALUE}")
     long roundTimeoutMs;

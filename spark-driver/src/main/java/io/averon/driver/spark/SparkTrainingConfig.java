@@ -148,7 +148,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private int reportPort;
         private String driverHost;
         private long roundTimeoutMs = io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS;
-        private long heartbeatTimeoutMs = 10_000;
+        private long heartbeatTimeoutMs = io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS;
         private long connectTimeoutMs = 60_000;
         private int threadsPerTask;
         private boolean deterministic;
