@@ -20,9 +20,9 @@ import java.nio.file.Path;
  * @param aeronDirectory    an external media driver's directory, or null for an embedded one
  * @param mtuBytes          Aeron MTU of the publication: every message fits one frame of it
  * @param termLength        term length of the server's publication
- * @param initialState      the last closed round and its global vector to start from (a sharded
- *                          owner's range of the round its workers hold), or null; not with a
- *                          state directory
+ * @param initialState      the last closed round and its global vector to start from, kept in memory
+ *                          only (the Spark driver's own server; a sharded owner's range of the round
+ *                          its workers hold), or null; not with a state directory
  */
 public record ServerContext(String bindHost, int port, String jobName, byte[] secret, ModelFingerprint model,
                             long maxVectorLength, RoundSettings rounds, Path stateDirectory,

@@ -16,9 +16,7 @@ import io.averon.ps.ServerContext;
 import io.averon.ps.report.Report;
 import io.averon.ps.report.ReportReceiver;
 import io.averon.ps.round.RoundSettings;
-import io.averon.ps.round.RoundStateStore;
 import io.averon.ps.transport.Ports;
-import org.apache.commons.io.file.PathUtils;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -271,14 +269,13 @@ public final class SparkTrainer {
                     + "--updater-sync-every 1 every round also carries the optimiser's state (" + updaterState
                     + " values): add --updater-sync-every 0 (or R > 1), or drop --compress");
         }
-        Path stateDir = null;
         long runId = io.averon.ps.protocol.Nonces.next(); // never 0: a server's "no run yet"
         // sharded: every worker starts from this vector (the initial model, or the checkpoint resumed)
         org.apache.spark.broadcast.Broadcast<float[]> start = sharded
                 ? sc.broadcast(resume != null ? resume.vector() : ModelVectors.of(model)) : null;
         try (ParameterServer server = config.parameterServer() == null && !sharded
-                ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers,
-                (stateDir = Files.createTempDirectory("averon-ps-state-")), resume, shards, ModelVectors.of(model))
+                ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers, resume, shards,
+                ModelVectors.of(model))
                 : null;
              ReportReceiver reports = new ReportReceiver(address.bind(), config.reportPort() > 0 ? config.reportPort()
                      : Ports.freeUdpPortPair(), job.name(), job.secret(), runId, workers,
@@ -295,18 +292,9 @@ public final class SparkTrainer {
                             * shards.roundsPerEpoch(), config.outerLearningRate(),
                             config.outerMomentum(), config.maxUpdateNorm()) : null, config.hierarchical());
             return run(plan, source, input, classNames, model, resume, reports, listener);
-        } catch (IOException e) {
-            throw new AveronException("cannot create the parameter server's state directory: " + e.getMessage(), e);
         } finally {
             if (start != null) {
                 start.destroy();
-            }
-            if (stateDir != null) {
-                try {
-                    PathUtils.deleteDirectory(stateDir);
-                } catch (IOException e) {
-                    LOG.warn("could not delete {}: {}", stateDir, e.getMessage());
-                }
             }
         }
     }
@@ -428,17 +416,13 @@ public final class SparkTrainer {
     }
 
     private ParameterServer startServer(JobIdentity job, String host, long parameters, long updaterState,
-                                        byte[] configHash, int workers, Path stateDir, Resume resume,
-                                        ShardPlan shards, float[] initial) {
-        if (resume != null) {
-            // the server continues where the checkpoint left off: rounds count from the start of training
-            new RoundStateStore(stateDir).save((long) resume.epochsDone() * shards.roundsPerEpoch(), 1,
-                    resume.vector(), resume.vector().length);
-        } else {
-            // round 0's global is the initial model: every replica starts from it, and an outer
-            // optimizer's first step is taken from it
-            new RoundStateStore(stateDir).save(0, 1, initial, initial.length);
-        }
+                                        byte[] configHash, int workers, Resume resume, ShardPlan shards,
+                                        float[] initial) {
+        // the server lives as long as this driver, and a resumed run starts from its checkpoint, so
+        // its rounds are kept in memory only (no state directory written on every round): they start
+        // where the checkpoint left off (rounds count from the start of training), or at round 0,
+        // whose global is the initial model (every replica starts from it, and an outer optimizer's
+        // first step is taken from it)
         ServerContext context = ServerContext.builder()
                 .bind(host, config.serverPort() > 0 ? config.serverPort() : Ports.freeUdpPortPair())
                 .job(job.name(), job.secret())
@@ -446,7 +430,8 @@ public final class SparkTrainer {
                 .rounds(RoundSettings.builder().expectedWorkers(workers).quorum(workers)
                         .roundTimeoutMs(config.roundTimeoutMs()).heartbeatTimeoutMs(config.heartbeatTimeoutMs())
                         .outerOptimizer(config.outerOptimizer()).maxUpdateNorm(config.maxUpdateNorm()).build())
-                .stateDirectory(stateDir)
+                .initialState(resume != null ? (long) resume.epochsDone() * shards.roundsPerEpoch() : 0,
+                        resume != null ? resume.vector() : initial)
                 .mtu(config.mtuBytes(), Ports.DEFAULT_TERM_LENGTH)
                 .build();
         return ParameterServer.start(context);
