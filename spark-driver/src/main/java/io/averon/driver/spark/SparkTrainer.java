@@ -356,7 +356,10 @@ public final class SparkTrainer {
         EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done);
         List<EpochRecord> records = new ArrayList<>();
 
-        if (!sc.sc().isLocal()) {
+        // sharded averaging has no parameter server to probe: the workers reach each other's shard owners
+        // (addresses exchanged through the barrier's allGather) and the driver's report receiver, which
+        // answers HELLOs only while training runs; their connect timeouts name who was unreachable
+        if (!sc.sc().isLocal() && !plan.isSharded()) {
             preflight(plan, shards.workers());
         }
         String group = plan.jobName();
