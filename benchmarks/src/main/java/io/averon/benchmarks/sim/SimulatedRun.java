@@ -80,8 +80,8 @@ public final class SimulatedRun {
 
     private static void start(SimulatedCluster cluster, RunSpec spec, Path directory, String classpath, int host,
                               int first, int onHost, Class<?> main, List<Process> processes, List<Path> logs) {
-        HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, cluster.address(host),
-                spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(), spec.termLength(), spec.timeoutMs());
+        HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, spec.workersPerHost(),
+                spec.hierarchical(), cluster.address(host), spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(), spec.termLength(), spec.timeoutMs());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k",
                 "-XX:ReservedCodeCacheSize=64m", "-Xmx" + (spec.heapBytes(onHost) >> 20) + "m",
