@@ -35,6 +35,12 @@ final class SimWorker {
     static final byte[] CONFIG_HASH = new byte[32];
     static final String JOB = "avsim";
     private static final int SAMPLED_INDICES = 256;
+    /**
+     * Owners and clients pick a free UDP port (bind to port 0, close) and then bind it in the media
+     * driver: workers of one host JVM, one network namespace, that did so at once picked the same
+     * port ("Address already in use"), so they connect one at a time.
+     */
+    private static final Object BINDING = new Object();
 
     private final HostPlan plan;
     private final int worker;
@@ -89,11 +95,15 @@ final class SimWorker {
     private RoundClient connect(int id, int tasks, Aeron hostAeron, String aeronDirectory, float[] start) {
         if (plan.mode() == AveragingMode.SHARDED) {
             ShardedSettings settings = shardedSettings(id);
-            owner = ShardOwner.start(settings, 0, start, plan.parameters(), aeronDirectory);
+            synchronized (BINDING) {
+                owner = ShardOwner.start(settings, 0, start, plan.parameters(), aeronDirectory);
+            }
             rendezvous.publish("endpoint-" + id, owner.endpoint());
             List<String> endpoints = rendezvous.awaitAll("endpoint-", plan.upstreamWorkers(),
                     Rendezvous.deadline(plan.timeoutMs()));
-            return ShardedClient.connect(settings, owner, endpoints);
+            synchronized (BINDING) {
+                return ShardedClient.connect(settings, owner, endpoints);
+            }
         }
         String server = rendezvous.await("server", Rendezvous.deadline(plan.timeoutMs()));
         int colon = server.lastIndexOf(':');
@@ -101,7 +111,9 @@ final class SimWorker {
                 .server(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))
                 .localHost(plan.host()).job(JOB, SECRET).worker(id, 0).tasks(tasks).model(plan.parameters(), 0, CONFIG_HASH)
                 .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
-        return ParameterServerClient.connect(context, hostAeron);
+        synchronized (BINDING) {
+            return ParameterServerClient.connect(context, hostAeron);
+        }
     }
 
     private ShardedSettings shardedSettings(int id) {
