@@ -14,6 +14,8 @@ import java.util.Map;
  * @param workers       workers in the run (N)
  * @param firstWorker   the first worker id on this host
  * @param workersOnHost worker threads in this JVM (0 for the server's JVM)
+ * @param workersPerHost the run's packing: host {@code h} runs workers {@code h·workersPerHost ..}
+ * @param hierarchical  whether each host's workers form a task group whose leader alone goes upstream
  * @param host          this host's address, which its sockets bind and the others reach
  * @param parameters    floats per vector (M)
  * @param rounds        rounds to run (R)
@@ -22,23 +24,39 @@ import java.util.Map;
  * @param termLength    Aeron term length
  * @param timeoutMs     a bound on every wait (rendezvous, join, each round)
  */
-public record HostPlan(Path directory, AveragingMode mode, int workers, int firstWorker, int workersOnHost, String host,
-                       int parameters, int rounds, long seed, int mtuBytes, int termLength, long timeoutMs) {
+public record HostPlan(Path directory, AveragingMode mode, int workers, int firstWorker, int workersOnHost,
+                       int workersPerHost, boolean hierarchical, String host, int parameters, int rounds, long seed,
+                       int mtuBytes, int termLength, long timeoutMs) {
 
     public HostPlan {
         if (workers < 1 || firstWorker < 0 || workersOnHost < 0 || firstWorker + workersOnHost > workers) {
             throw new IllegalArgumentException("workers " + firstWorker + ".." + (firstWorker + workersOnHost - 1)
                     + " are not within the run's " + workers);
         }
+        if (workersPerHost < 1 || workersOnHost > workersPerHost || firstWorker % workersPerHost != 0) {
+            throw new IllegalArgumentException("host of workers " + firstWorker + ".." + (firstWorker + workersOnHost - 1)
+                    + " does not fit a packing of " + workersPerHost + " per host");
+        }
         if (parameters < workers || rounds < 1 || timeoutMs < 1) {
             throw new IllegalArgumentException("need parameters >= workers, rounds >= 1 and a timeout > 0");
         }
     }
 
+    /** Who takes part in the rounds across the network: every worker, or each host's group leader. */
+    public int upstreamWorkers() {
+        return hierarchical ? (workers + workersPerHost - 1) / workersPerHost : workers;
+    }
+
+    /** Workers whose vectors a group averages first: the packing when hierarchical, else 1 (a group of one). */
+    public int groupSize() {
+        return hierarchical ? workersPerHost : 1;
+    }
+
     /** The arguments {@link #parse} reads back. */
     public List<String> toArgs() {
         return List.of("dir=" + directory, "mode=" + mode, "workers=" + workers, "first=" + firstWorker,
-                "onHost=" + workersOnHost, "host=" + host, "params=" + parameters, "rounds=" + rounds,
+                "onHost=" + workersOnHost, "perHost=" + workersPerHost, "hierarchical=" + hierarchical,
+                "host=" + host, "params=" + parameters, "rounds=" + rounds,
                 "seed=" + seed, "mtu=" + mtuBytes, "term=" + termLength, "timeoutMs=" + timeoutMs);
     }
 
@@ -53,7 +71,8 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
         }
         return new HostPlan(Path.of(required(values, "dir")), AveragingMode.parse(required(values, "mode")),
                 Integer.parseInt(required(values, "workers")), Integer.parseInt(required(values, "first")),
-                Integer.parseInt(required(values, "onHost")), required(values, "host"),
+                Integer.parseInt(required(values, "onHost")), Integer.parseInt(required(values, "perHost")),
+                Boolean.parseBoolean(required(values, "hierarchical")), required(values, "host"),
                 Integer.parseInt(required(values, "params")), Integer.parseInt(required(values, "rounds")),
                 Long.parseLong(required(values, "seed")), Integer.parseInt(required(values, "mtu")),
                 Integer.parseInt(required(values, "term")), Long.parseLong(required(values, "timeoutMs")));

@@ -33,6 +33,11 @@ public record RunResult(RunSpec spec, long[] roundNs, List<String> digests, long
         return median / 1e9;
     }
 
+    /** Bytes on a worker host's link (sent + received) per round, averaged over the worker hosts. */
+    public double linkBytesPerHost() {
+        return linkBytesPerWorker * spec.workers() / spec.workerHosts();
+    }
+
     /** A driver counter's sum (0 when absent). */
     public long driverCounter(String name) {
         return driverCounters.getOrDefault(name, 0L);

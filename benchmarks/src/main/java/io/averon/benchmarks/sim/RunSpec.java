@@ -9,13 +9,16 @@ package io.averon.benchmarks.sim;
  * @param parameters     M floats per vector
  * @param rounds         R rounds (the first is a warm-up, left out of the median)
  * @param workersPerHost worker threads per host JVM (each host one link)
+ * @param hierarchical   whether a host's workers form a {@link io.averon.ps.group.TaskGroup}: they average in
+ *                       memory and only the group's leader crosses the network (PROTOCOL.md, "Hierarchical
+ *                       rounds"); the leaders are then the server's workers or the shard owners
  * @param mtuBytes       Aeron MTU (8 KiB frames fit the simulated hosts' 9,000-byte links)
  * @param termLength     Aeron term length of every stream (its window is half of it)
  * @param seed           seed of the synthetic contributions
  * @param timeoutMs      bound on every wait in the host JVMs
  */
-public record RunSpec(AveragingMode mode, int workers, int parameters, int rounds, int workersPerHost, int mtuBytes,
-                      int termLength, long seed, long timeoutMs) {
+public record RunSpec(AveragingMode mode, int workers, int parameters, int rounds, int workersPerHost,
+                      boolean hierarchical, int mtuBytes, int termLength, long seed, long timeoutMs) {
 
     public RunSpec {
         if (mode == null || workers < 1 || parameters < workers || rounds < 1 || workersPerHost < 1 || timeoutMs < 1) {
@@ -35,15 +38,24 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         return (workers + workersPerHost - 1) / workersPerHost;
     }
 
+    /** Who takes part in the rounds across the network: every worker, or one leader per host when hierarchical. */
+    public int upstreamWorkers() {
+        return hierarchical ? workerHosts() : workers;
+    }
+
     /** Heap for a JVM running {@code workersOnHost} workers (0: the server), from the vectors each holds. */
     public long heapBytes(int workersOnHost) {
         long vector = (long) parameters * Float.BYTES;
         if (workersOnHost == 0) { // the server: one staging vector per worker, the global, the outbox's copy
             return (workers + 3L) * vector + (96L << 20);
         }
-        // sharded: contribution, gathered result, scatter slices, per-owner results, owner's staging per worker
-        long perWorker = (mode == AveragingMode.SHARDED ? 6 : 3) * vector;
-        return workersOnHost * perWorker + (96L << 20);
+        // one upstream client: sharded, contribution, gathered result, scatter slices, per-owner results,
+        // owner's staging per worker; the server's client: contribution, result, send buffer
+        long upstream = (mode == AveragingMode.SHARDED ? 6 : 3) * vector;
+        if (hierarchical) { // each member: its contribution and the group's copy of it; one group mean and upstream client
+            return workersOnHost * 2 * vector + upstream + (96L << 20);
+        }
+        return workersOnHost * upstream + (96L << 20);
     }
 
     /**
@@ -55,9 +67,10 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         int streams;
         if (mode == AveragingMode.SERVER) {
             total += heapBytes(0) + (120L << 20);
-            streams = 2 * workers + 2 * workers; // the server's driver, and the workers' drivers together
+            streams = 4 * upstreamWorkers(); // the server's driver: a pub and an image per client; the clients' drivers too
         } else {
-            streams = workers * 4 * workers; // each worker's driver: N pubs + N images as client, as owner
+            // per upstream worker, to and from each owner: a pub and an image as client, and as owner
+            streams = upstreamWorkers() * 4 * upstreamWorkers();
         }
         for (int h = 0; h < workerHosts(); h++) {
             total += heapBytes(Math.min(workersPerHost, workers - h * workersPerHost)) + (120L << 20);
@@ -69,13 +82,14 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         return new Builder();
     }
 
-    /** Defaults: sharded, 5 rounds, 1 worker per host, 8 KiB MTU, 64 KiB terms, seed 42, 120 s timeout. */
+    /** Defaults: sharded, 5 rounds, 1 worker per host, flat, 8 KiB MTU, 64 KiB terms, seed 42, 120 s timeout. */
     public static final class Builder {
         private AveragingMode mode = AveragingMode.SHARDED;
         private int workers;
         private int parameters;
         private int rounds = 5;
         private int workersPerHost = 1;
+        private boolean hierarchical;
         private int mtuBytes = 8192;
         private int termLength = 64 * 1024;
         private long seed = 42;
@@ -102,6 +116,11 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
             return this;
         }
 
+        public Builder hierarchical(boolean value) {
+            hierarchical = value;
+            return this;
+        }
+
         public Builder mtu(int mtu, int term) {
             mtuBytes = mtu;
             termLength = term;
@@ -119,7 +138,7 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         }
 
         public RunSpec build() {
-            return new RunSpec(mode, workers, parameters, rounds, workersPerHost, mtuBytes, termLength, seed, timeoutMs);
+            return new RunSpec(mode, workers, parameters, rounds, workersPerHost, hierarchical, mtuBytes, termLength, seed, timeoutMs);
         }
     }
 }

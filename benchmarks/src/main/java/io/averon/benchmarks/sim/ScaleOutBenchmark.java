@@ -15,18 +15,23 @@ import java.util.Map;
  * the bandwidth bound: per (mode, N, M) one run of R rounds on N simulated hosts whose links run
  * at B Mbit/s each way. The sharded bound is {@code 2·M·4·(N−1)/N / B} (reduce-scatter out of each
  * link, then all-gather into it; with k workers per host {@code 2·k·M·4·(N−k)/N / B}); the server's
- * is {@code 2·N·M·4 / B} (every vector into and out of the server's one link). Cells whose memory
- * estimate exceeds the budget are packed k workers per host JVM, or skipped, and say so.
+ * is {@code 2·N·M·4 / B} (every vector into and out of the server's one link). Hierarchical runs
+ * (each host's k workers one task group, its leader alone upstream) have G = ⌈N/k⌉ upstream workers,
+ * one per host: sharded {@code 2·M·4·(G−1)/G / B} per host link, server {@code 2·G·M·4 / B}. Cells
+ * are packed k workers per host JVM, k = minPerHost, 2·minPerHost, .. maxPerHost, the first whose
+ * memory estimate fits the budget, or skipped, and say so.
  *
  * <p>Usage (root): {@code ScaleOutBenchmark script=benchmarks/sim/sim-cluster.sh dir=DIR csv=FILE
  * [modes=sharded,server] [workers=2,4,8] [params=1000000] [rounds=4] [rate=100] [memoryGb=15]
- * [maxPerHost=1] [maxCellSeconds=600] [term=65536]}. Prints a Markdown table and appends each cell to the CSV.
+ * [minPerHost=1] [maxPerHost=1] [hierarchical=false|true|false,true] [maxCellSeconds=600] [term=65536]}.
+ * Prints a Markdown table and appends each cell to the CSV.
  */
 public final class ScaleOutBenchmark {
 
     private static final String CSV_HEADER = "mode,workers,parameters,hosts,workers_per_host,rate_mbit,rounds,"
             + "median_round_s,bound_s,ratio,link_bytes_per_worker_round,ideal_bytes_per_worker_round,"
-            + "server_link_bytes_round,cpu_busy,naks_sent,retransmits_sent,retransmitted_bytes,tbf_drops,checked_values\n";
+            + "server_link_bytes_round,cpu_busy,naks_sent,retransmits_sent,retransmitted_bytes,tbf_drops,checked_values,"
+            + "hierarchical,link_bytes_per_host_round,ideal_bytes_per_host_round\n";
 
     private ScaleOutBenchmark() {
     }
@@ -46,7 +51,10 @@ public final class ScaleOutBenchmark {
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "4"));
         int rateMbit = Integer.parseInt(a.getOrDefault("rate", "100"));
         long budget = (long) (Double.parseDouble(a.getOrDefault("memoryGb", "15")) * (1L << 30));
-        int maxPerHost = Integer.parseInt(a.getOrDefault("maxPerHost", "1"));
+        int minPerHost = Integer.parseInt(a.getOrDefault("minPerHost", "1"));
+        int maxPerHost = Integer.parseInt(a.getOrDefault("maxPerHost", Integer.toString(minPerHost)));
+        List<Boolean> hierarchical = Arrays.stream(a.getOrDefault("hierarchical", "false").split(","))
+                .map(v -> parseBoolean(v.trim())).toList();
         double maxCellSeconds = Double.parseDouble(a.getOrDefault("maxCellSeconds", "600"));
         int term = Integer.parseInt(a.getOrDefault("term", Integer.toString(64 * 1024)));
         String classpath = System.getProperty("java.class.path");
@@ -55,40 +63,49 @@ public final class ScaleOutBenchmark {
             Files.writeString(csv, CSV_HEADER);
         }
         System.out.printf(Locale.ROOT, "links %d Mbit/s each way, %d rounds per cell (median of rounds 2..%d), memory budget %.1f GB,"
-                + " Aeron MTU 8192, term %d KiB%n%n", rateMbit, rounds, rounds, budget / (double) (1L << 30), term >> 10);
-        System.out.println("| mode | N | M | hosts x workers | median round | bound | ratio | link MB/worker/round, out+in (ideal) | server link MB/round | CPU busy | NAKs | retransmits | tbf drops |");
-        System.out.println("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " Aeron MTU 8192, term %d KiB, tbf queue %s ms%n%n", rateMbit, rounds, rounds, budget / (double) (1L << 30),
+                term >> 10, System.getenv().getOrDefault("AVSIM_QUEUE_MS", "100"));
+        System.out.println("| mode | hierarchical | N | M | hosts x workers | median round | bound | ratio | link MB/host/round, out+in (ideal) | server link MB/round | CPU busy | NAKs | retransmits | tbf drops |");
+        System.out.println("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         int cell = 0;
         try (CpuSampler cpu = new CpuSampler()) {
             for (int size : sizes) {
                 for (AveragingMode mode : modes) {
                     for (int n : workerCounts) {
-                        cell++;
-                        RunSpec spec = fit(mode, n, size, rounds, maxPerHost, term, budget);
-                        if (spec == null) {
-                            skip(mode, n, size, "needs ~" + gb(RunSpec.builder().mode(mode).size(n, size).rounds(rounds).build()
-                                    .memoryBytes()) + " GB > budget even at " + maxPerHost + " workers per host");
-                            continue;
+                        for (boolean hier : hierarchical) {
+                            cell++;
+                            RunSpec spec = fit(mode, hier, n, size, rounds, minPerHost, maxPerHost, term, budget, rateMbit);
+                            if (spec == null) {
+                                skip(mode, hier, n, size, "needs ~" + gb(RunSpec.builder().mode(mode).hierarchical(hier)
+                                        .size(n, size).workersPerHost(maxPerHost).rounds(rounds).build().memoryBytes())
+                                        + " GB > budget even at " + maxPerHost + " workers per host");
+                                continue;
+                            }
+                            double bound = boundSeconds(spec, rateMbit);
+                            if (bound * rounds > maxCellSeconds) {
+                                skip(mode, hier, n, size, String.format(Locale.ROOT, "bound %.0f s x %d rounds > %.0f s",
+                                        bound, rounds, maxCellSeconds));
+                                continue;
+                            }
+                            runCell(spec, cell, script, dir, csv, classpath, rateMbit, bound, cpu);
                         }
-                        double bound = boundSeconds(spec, rateMbit);
-                        if (bound * rounds > maxCellSeconds) {
-                            skip(mode, n, size, String.format(Locale.ROOT, "bound %.0f s x %d rounds > %.0f s", bound, rounds,
-                                    maxCellSeconds));
-                            continue;
-                        }
-                        runCell(spec, cell, script, dir, csv, classpath, rateMbit, bound, cpu);
                     }
                 }
             }
         }
     }
 
-    /** The spec with the fewest workers per host (1, 2, 4 .. maxPerHost) whose memory fits, or null. */
-    private static RunSpec fit(AveragingMode mode, int n, int size, int rounds, int maxPerHost, int term, long budget) {
-        for (int k = 1; k <= maxPerHost; k *= 2) {
-            long timeout = Math.max(120_000, (long) (boundSeconds(RunSpec.builder().mode(mode).size(n, size).build(), 10) * 1000));
-            RunSpec spec = RunSpec.builder().mode(mode).size(n, size).rounds(rounds).workersPerHost(k).mtu(8192, term)
-                    .timeoutMs(timeout).build();
+    /**
+     * The spec with the fewest workers per host (minPerHost, 2·minPerHost .. maxPerHost) whose memory
+     * fits, or null; every wait is bounded by 4 bounds or 120 s, whichever is longer.
+     */
+    private static RunSpec fit(AveragingMode mode, boolean hierarchical, int n, int size, int rounds, int minPerHost,
+                               int maxPerHost, int term, long budget, int rateMbit) {
+        for (int k = minPerHost; k <= maxPerHost; k *= 2) {
+            RunSpec.Builder builder = RunSpec.builder().mode(mode).hierarchical(hierarchical).size(n, size).rounds(rounds)
+                    .workersPerHost(k).mtu(8192, term);
+            long timeout = Math.max(120_000, (long) (4_000 * boundSeconds(builder.build(), rateMbit)));
+            RunSpec spec = builder.timeoutMs(timeout).build();
             if (spec.memoryBytes() <= budget) {
                 return spec;
             }
@@ -98,8 +115,8 @@ public final class ScaleOutBenchmark {
 
     private static void runCell(RunSpec spec, int cell, Path script, Path dir, Path csv, String classpath, int rateMbit,
                                 double bound, CpuSampler cpu) throws IOException {
-        Path cellDir = dir.resolve(String.format(Locale.ROOT, "%s-n%d-m%d", spec.mode().name().toLowerCase(Locale.ROOT),
-                spec.workers(), spec.parameters()));
+        Path cellDir = dir.resolve(String.format(Locale.ROOT, "%s-n%d-m%d-k%d%s", spec.mode().name().toLowerCase(Locale.ROOT),
+                spec.workers(), spec.parameters(), spec.workersPerHost(), spec.hierarchical() ? "-hier" : ""));
         if (Files.exists(cellDir)) {
             try (var files = Files.walk(cellDir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -116,7 +133,8 @@ public final class ScaleOutBenchmark {
             }
             report(result, rateMbit, bound, cpu.busyShare(result.timedFromNs(), result.timedToNs()), tbfDrops, csv);
         } catch (RuntimeException e) {
-            skip(spec.mode(), spec.workers(), spec.parameters(), "FAILED: " + e.getMessage().lines().findFirst().orElse(""));
+            skip(spec.mode(), spec.hierarchical(), spec.workers(), spec.parameters(),
+                    "FAILED: " + e.getMessage().lines().findFirst().orElse(""));
             System.err.println(e);
         }
     }
@@ -125,43 +143,63 @@ public final class ScaleOutBenchmark {
             throws IOException {
         RunSpec s = r.spec();
         double median = r.medianRoundSeconds();
-        double ideal = idealBytesPerWorker(s);
-        System.out.printf(Locale.ROOT, "| %s | %d | %,d | %d x %d | %.3f s | %.3f s | %.2f | %.1f (%.1f) | %.1f | %.0f%% | %d | %d | %d |%n",
-                s.mode().name().toLowerCase(Locale.ROOT), s.workers(), s.parameters(), s.workerHosts(), s.workersPerHost(),
-                median, bound, median / bound, r.linkBytesPerWorker() / 1e6, ideal / 1e6, r.serverLinkBytes() / 1e6,
-                cpuBusy * 100, r.driverCounter("naksSent"), r.driverCounter("retransmitsSent"), tbfDrops);
+        double idealHost = idealBytesPerHost(s);
+        System.out.printf(Locale.ROOT, "| %s | %s | %d | %,d | %d x %d | %.3f s | %.3f s | %.2f | %.1f (%.1f) | %.1f | %.0f%% | %d | %d | %d |%n",
+                s.mode().name().toLowerCase(Locale.ROOT), s.hierarchical() ? "yes" : "no", s.workers(), s.parameters(),
+                s.workerHosts(), s.workersPerHost(), median, bound, median / bound, r.linkBytesPerHost() / 1e6,
+                idealHost / 1e6, r.serverLinkBytes() / 1e6, cpuBusy * 100, r.driverCounter("naksSent"),
+                r.driverCounter("retransmitsSent"), tbfDrops);
         System.out.flush();
-        Files.writeString(csv, String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%.4f,%.4f,%.3f,%.0f,%.0f,%.0f,%.3f,%d,%d,%d,%d,%d%n",
+        Files.writeString(csv, String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%.4f,%.4f,%.3f,%.0f,%.0f,%.0f,%.3f,%d,%d,%d,%d,%d,%b,%.0f,%.0f%n",
                 s.mode().name().toLowerCase(Locale.ROOT), s.workers(), s.parameters(), s.workerHosts(), s.workersPerHost(),
-                rateMbit, s.rounds(), median, bound, median / bound, r.linkBytesPerWorker(), ideal, r.serverLinkBytes(),
-                cpuBusy, r.driverCounter("naksSent"), r.driverCounter("retransmitsSent"),
-                r.driverCounter("retransmittedBytes"), tbfDrops, r.checkedValues()), StandardOpenOption.APPEND);
-    }
-
-    /** Seconds the busiest link needs per round at {@code rateMbit} (see the class comment). */
-    static double boundSeconds(RunSpec s, int rateMbit) {
-        double bytesPerSecond = rateMbit * 125_000.0;
-        double vector = (double) s.parameters() * Float.BYTES;
-        if (s.mode() == AveragingMode.SERVER) {
-            return 2 * s.workers() * vector / bytesPerSecond;
-        }
-        int k = s.workersPerHost();
-        return 2 * k * vector * (s.workers() - k) / s.workers() / bytesPerSecond;
+                rateMbit, s.rounds(), median, bound, median / bound, r.linkBytesPerWorker(), idealHost / s.workersPerHost(),
+                r.serverLinkBytes(), cpuBusy, r.driverCounter("naksSent"), r.driverCounter("retransmitsSent"),
+                r.driverCounter("retransmittedBytes"), tbfDrops, r.checkedValues(), s.hierarchical(), r.linkBytesPerHost(),
+                idealHost), StandardOpenOption.APPEND);
     }
 
     /**
-     * Payload a worker's link must carry per round, sent and received together: to the server its
-     * vector out and the average in; sharded, its N−1 other ranges out and its own range's average
-     * to N−1 workers, and as much in.
+     * Seconds the busiest link needs per round at {@code rateMbit} (see the class comment): U upstream
+     * workers (N, or G hosts when hierarchical), k of them per host link (1 when hierarchical).
      */
-    static double idealBytesPerWorker(RunSpec s) {
+    static double boundSeconds(RunSpec s, int rateMbit) {
+        double bytesPerSecond = rateMbit * 125_000.0;
         double vector = (double) s.parameters() * Float.BYTES;
-        return s.mode() == AveragingMode.SERVER ? 2 * vector : 4 * vector * (s.workers() - 1) / s.workers();
+        int u = s.upstreamWorkers();
+        if (s.mode() == AveragingMode.SERVER) {
+            return 2 * u * vector / bytesPerSecond;
+        }
+        int k = upstreamPerHost(s);
+        return 2 * k * vector * (u - k) / u / bytesPerSecond;
     }
 
-    private static void skip(AveragingMode mode, int n, int size, String why) {
-        System.out.printf(Locale.ROOT, "| %s | %d | %,d | skipped: %s | | | | | | | | | |%n",
-                mode.name().toLowerCase(Locale.ROOT), n, size, why);
+    /**
+     * Payload a full worker host's link must carry per round, sent and received together, for each
+     * of its k upstream workers: to the server its vector out and the average in; sharded, its ranges
+     * owned on the U−k other hosts' out and its own range's average to the U−k workers there, and as
+     * much in.
+     */
+    static double idealBytesPerHost(RunSpec s) {
+        double vector = (double) s.parameters() * Float.BYTES;
+        int u = s.upstreamWorkers();
+        int k = upstreamPerHost(s);
+        return s.mode() == AveragingMode.SERVER ? 2 * k * vector : 4 * k * vector * (u - k) / u;
+    }
+
+    private static int upstreamPerHost(RunSpec s) {
+        return s.hierarchical() ? 1 : s.workersPerHost();
+    }
+
+    private static boolean parseBoolean(String value) {
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("hierarchical takes true, false or both (false,true), got '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    private static void skip(AveragingMode mode, boolean hierarchical, int n, int size, String why) {
+        System.out.printf(Locale.ROOT, "| %s | %s | %d | %,d | skipped: %s | | | | | | | | | |%n",
+                mode.name().toLowerCase(Locale.ROOT), hierarchical ? "yes" : "no", n, size, why);
         System.out.flush();
     }
 

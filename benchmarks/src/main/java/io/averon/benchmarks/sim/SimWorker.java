@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.averon.ps.ClientContext;
 import io.averon.ps.ParameterServerClient;
 import io.averon.ps.RoundClient;
+import io.averon.ps.group.TaskGroup;
 import io.averon.ps.round.RoundSettings;
 import io.averon.ps.shard.ShardLayout;
 import io.averon.ps.shard.ShardOwner;
@@ -22,10 +23,11 @@ import java.util.SplittableRandom;
 
 /**
  * One simulated worker: joins the rounds (as a parameter-server client, or as a shard owner and
- * sharded client), then per round fills its synthetic contribution, waits at a file barrier so
- * every worker starts the round together, pushes and awaits the average, and checks it: the exact
- * expected value at sampled indices (every shard's first and last value among them) and a SHA-256
- * of the whole averaged vector, which the run compares across workers and runs.
+ * sharded client; in hierarchical runs as a member of its host's {@link TaskGroup}, whose leader
+ * alone connects upstream), then per round fills its synthetic contribution, waits at a file
+ * barrier so every worker starts the round together, pushes and awaits the average, and checks it:
+ * the exact expected value at sampled indices (every shard's first and last value among them) and
+ * a SHA-256 of the whole averaged vector, which the run compares across workers and runs.
  */
 final class SimWorker {
 
@@ -33,19 +35,29 @@ final class SimWorker {
     static final byte[] CONFIG_HASH = new byte[32];
     static final String JOB = "avsim";
     private static final int SAMPLED_INDICES = 256;
+    /**
+     * Owners and clients pick a free UDP port (bind to port 0, close) and then bind it in the media
+     * driver: workers of one host JVM, one network namespace, that did so at once picked the same
+     * port ("Address already in use"), so they connect one at a time.
+     */
+    private static final Object BINDING = new Object();
 
     private final HostPlan plan;
     private final int worker;
     private final Rendezvous rendezvous;
     private final SyntheticContributions contributions;
     private final boolean measuresLink;
+    private final TaskGroup group;
+    private ShardOwner owner;
 
-    SimWorker(HostPlan plan, int worker, Rendezvous rendezvous, boolean measuresLink) {
+    /** Worker {@code worker} of {@code plan}; {@code group} is its host's task group, null in flat runs. */
+    SimWorker(HostPlan plan, int worker, Rendezvous rendezvous, TaskGroup group) {
         this.plan = plan;
         this.worker = worker;
         this.rendezvous = rendezvous;
         this.contributions = new SyntheticContributions(plan.seed());
-        this.measuresLink = measuresLink;
+        this.measuresLink = worker == plan.firstWorker(); // one link per host, read by its first worker
+        this.group = group;
     }
 
     /** Runs every round on the host's media driver ({@code aeronDirectory}, whose client {@code hostAeron} is). */
@@ -53,34 +65,60 @@ final class SimWorker {
         int m = plan.parameters();
         float[] values = new float[m]; // round 0's global vector (zeros), then each round's contribution
         Properties result = new Properties();
-        if (plan.mode() == AveragingMode.SHARDED) {
-            ShardedSettings settings = shardedSettings();
-            ShardOwner owner = ShardOwner.start(settings, 0, values, m, aeronDirectory);
-            rendezvous.publish("endpoint-" + worker, owner.endpoint());
-            List<String> endpoints = rendezvous.awaitAll("endpoint-", plan.workers(), Rendezvous.deadline(plan.timeoutMs()));
-            try (ShardedClient client = ShardedClient.connect(settings, owner, endpoints)) {
-                rounds(client, values, result);
+        int member = worker - plan.firstWorker();
+        if (group != null && member == 0) {
+            try {
+                group.lead(connect(plan.firstWorker() / plan.workersPerHost(), plan.workersOnHost(), hostAeron,
+                        aeronDirectory, values));
+            } catch (RuntimeException e) {
+                group.fail(e);
+                throw e;
+            }
+        }
+        try (RoundClient client = group != null ? group.member(member)
+                : connect(worker, 1, hostAeron, aeronDirectory, values)) {
+            rounds(client, values, result);
+            if (owner != null) {
                 result.setProperty("owner.bytesIn", Long.toString(owner.counters().bytesIn()));
                 result.setProperty("owner.bytesOut", Long.toString(owner.counters().bytesOut()));
                 result.setProperty("owner.refused", Long.toString(owner.counters().refusedTotal()));
-            }
-        } else {
-            String server = rendezvous.await("server", Rendezvous.deadline(plan.timeoutMs()));
-            int colon = server.lastIndexOf(':');
-            ClientContext context = ClientContext.builder()
-                    .server(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))
-                    .localHost(plan.host()).job(JOB, SECRET).worker(worker, 0).model(m, 0, CONFIG_HASH)
-                    .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
-            try (ParameterServerClient client = ParameterServerClient.connect(context, hostAeron)) {
-                rounds(client, values, result);
             }
         }
         return result;
     }
 
-    private ShardedSettings shardedSettings() {
-        int n = plan.workers();
-        return ShardedSettings.builder().layout(new ShardLayout(plan.parameters(), 0, n)).worker(worker, 0)
+    /**
+     * Connects upstream as worker {@code id} of the rounds across the network, standing for
+     * {@code tasks} tasks: a shard owner and sharded client (the owner's start vector is
+     * {@code start}), or a parameter-server client.
+     */
+    private RoundClient connect(int id, int tasks, Aeron hostAeron, String aeronDirectory, float[] start) {
+        if (plan.mode() == AveragingMode.SHARDED) {
+            ShardedSettings settings = shardedSettings(id);
+            synchronized (BINDING) {
+                owner = ShardOwner.start(settings, 0, start, plan.parameters(), aeronDirectory);
+            }
+            rendezvous.publish("endpoint-" + id, owner.endpoint());
+            List<String> endpoints = rendezvous.awaitAll("endpoint-", plan.upstreamWorkers(),
+                    Rendezvous.deadline(plan.timeoutMs()));
+            synchronized (BINDING) {
+                return ShardedClient.connect(settings, owner, endpoints);
+            }
+        }
+        String server = rendezvous.await("server", Rendezvous.deadline(plan.timeoutMs()));
+        int colon = server.lastIndexOf(':');
+        ClientContext context = ClientContext.builder()
+                .server(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))
+                .localHost(plan.host()).job(JOB, SECRET).worker(id, 0).tasks(tasks).model(plan.parameters(), 0, CONFIG_HASH)
+                .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
+        synchronized (BINDING) {
+            return ParameterServerClient.connect(context, hostAeron);
+        }
+    }
+
+    private ShardedSettings shardedSettings(int id) {
+        int n = plan.upstreamWorkers();
+        return ShardedSettings.builder().layout(new ShardLayout(plan.parameters(), 0, n)).worker(id, 0)
                 .host(plan.host()).job(JOB, SECRET).configHash(CONFIG_HASH)
                 .rounds(RoundSettings.builder().expectedWorkers(n).quorum(n).roundTimeoutMs(plan.timeoutMs())
                         .heartbeatTimeoutMs(Math.max(RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, plan.timeoutMs() / 4))
@@ -104,7 +142,7 @@ final class SimWorker {
                     plan.timeoutMs());
             long end = System.nanoTime();
             for (int index : sampled) {
-                float expected = contributions.expectedMean(round, plan.workers(), index);
+                float expected = contributions.expectedMean(round, plan.workers(), plan.groupSize(), index);
                 if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(averaged.values()[index])) {
                     mismatches++;
                 }
@@ -124,10 +162,10 @@ final class SimWorker {
 
     /** Every shard's first and last index, then seeded random ones: the same in every JVM. */
     private int[] sampledIndices() {
-        ShardLayout layout = new ShardLayout(plan.parameters(), 0, plan.workers());
-        int[] indices = new int[2 * plan.workers() + SAMPLED_INDICES];
+        ShardLayout layout = new ShardLayout(plan.parameters(), 0, plan.upstreamWorkers());
+        int[] indices = new int[2 * plan.upstreamWorkers() + SAMPLED_INDICES];
         int k = 0;
-        for (int s = 0; s < plan.workers(); s++) {
+        for (int s = 0; s < plan.upstreamWorkers(); s++) {
             indices[k++] = layout.parameterStart(s);
             indices[k++] = layout.parameterStart(s) + layout.parameters(s) - 1;
         }

@@ -1,5 +1,6 @@
 package io.averon.benchmarks.sim;
 
+import io.averon.ps.group.TaskGroup;
 import io.averon.ps.transport.EmbeddedMediaDriver;
 
 import java.io.IOException;
@@ -14,9 +15,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The JVM of one simulated host: runs its {@link HostPlan}'s workers, one thread each, and writes
- * each worker's results to {@code result-<worker>.properties} in the shared directory (or
- * {@code failed-<worker>.txt}). Exits 0 when every worker finished, 1 otherwise. Started by
+ * The JVM of one simulated host: runs its {@link HostPlan}'s workers, one thread each (in hierarchical
+ * runs as one {@link TaskGroup}), and writes each worker's results to {@code result-<worker>.properties}
+ * in the shared directory (or {@code failed-<worker>.txt}). Exits 0 when every worker finished, 1 otherwise. Started by
  * {@link SimulatedRun} inside the host's network namespace.
  */
 public final class SimWorkerMain {
@@ -30,12 +31,15 @@ public final class SimWorkerMain {
         // the host's workers share one media driver, as the tasks of an executor do
         EmbeddedMediaDriver shared = EmbeddedMediaDriver.launch("sim-host-" + plan.firstWorker());
         rendezvous.publish("aeron-dir-host-" + plan.firstWorker(), shared.directory());
+        // hierarchical: the host's workers average in memory, as the tasks of one executor do, and its first leads
+        TaskGroup group = plan.hierarchical()
+                ? TaskGroup.of("avsim-host-" + plan.firstWorker(), plan.workersOnHost(), plan.timeoutMs()) : null;
         ExecutorService pool = Executors.newFixedThreadPool(plan.workersOnHost());
         boolean ok = true;
         try {
             List<Future<Properties>> futures = new ArrayList<>();
             for (int i = 0; i < plan.workersOnHost(); i++) {
-                SimWorker worker = new SimWorker(plan, plan.firstWorker() + i, rendezvous, i == 0);
+                SimWorker worker = new SimWorker(plan, plan.firstWorker() + i, rendezvous, group);
                 futures.add(pool.submit(() -> worker.run(shared.aeron(), shared.directory())));
             }
             long waitMs = plan.timeoutMs() * (plan.rounds() + 3);

@@ -17,11 +17,13 @@ import java.util.concurrent.TimeUnit;
  * Runs one {@link RunSpec} on a {@link SimulatedCluster}: one JVM per host (the server's on host 0
  * in server mode), each with the heap its vectors need, all sharing {@code directory}; waits for
  * every JVM (bounded), then reads their results and checks that every worker verified every round
- * exactly and saw the same averaged vector.
+ * exactly and saw the same averaged vector. {@code AVSIM_JAVA_OPTS} adds options to every host JVM.
  */
 public final class SimulatedRun {
 
     private static final long POLL_MS = 100;
+    /** Environment variable whose whitespace-separated words are added to every host JVM's options. */
+    public static final String JAVA_OPTS_ENV = "AVSIM_JAVA_OPTS";
 
     private SimulatedRun() {
     }
@@ -80,12 +82,19 @@ public final class SimulatedRun {
 
     private static void start(SimulatedCluster cluster, RunSpec spec, Path directory, String classpath, int host,
                               int first, int onHost, Class<?> main, List<Process> processes, List<Path> logs) {
-        HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, cluster.address(host),
-                spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(), spec.termLength(), spec.timeoutMs());
+        HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, spec.workersPerHost(),
+                spec.hierarchical(), cluster.address(host), spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(),
+                spec.termLength(), spec.timeoutMs());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k",
                 "-XX:ReservedCodeCacheSize=64m", "-Xmx" + (spec.heapBytes(onHost) >> 20) + "m",
-                "-Djava.io.tmpdir=" + directory, "-cp", classpath, main.getName()));
+                "-Djava.io.tmpdir=" + directory));
+        // extra options for every host JVM, e.g. Aeron system properties (-Daeron.publication.connection.timeout=30s)
+        String extra = System.getenv().getOrDefault(JAVA_OPTS_ENV, "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", classpath, main.getName()));
         command.addAll(plan.toArgs());
         Path log = directory.resolve("host-" + host + ".log");
         logs.add(log);

@@ -40,13 +40,28 @@ public final class SyntheticContributions {
      * ascending worker order of {@code samples × value}, divided by the total samples, cast to float.
      */
     public float expectedMean(long round, int workers, int index) {
+        return expectedMean(round, workers, 1, index);
+    }
+
+    /**
+     * The same for hierarchical rounds, the workers in consecutive groups of {@code groupSize} (the
+     * last may be smaller): each group's mean as above ({@code TaskGroup}, a float), then the mean of
+     * the group means weighted by each group's total samples, in ascending group order. A group of
+     * one gives the flat mean exactly: {@code (float) (s·x / s)} is {@code x}, as {@code s·x} is exact in double.
+     */
+    public float expectedMean(long round, int workers, int groupSize, int index) {
         long total = 0;
-        for (int w = 0; w < workers; w++) {
-            total += samples(round, w);
-        }
         double sum = 0.0;
-        for (int w = 0; w < workers; w++) {
-            sum += (double) samples(round, w) * value(round, w, index);
+        for (int first = 0; first < workers; first += groupSize) {
+            long groupSamples = 0;
+            double groupSum = 0.0;
+            for (int w = first; w < Math.min(first + groupSize, workers); w++) {
+                groupSamples += samples(round, w);
+                groupSum += (double) samples(round, w) * value(round, w, index);
+            }
+            float groupMean = (float) (groupSum / (double) groupSamples);
+            sum += (double) groupSamples * groupMean;
+            total += groupSamples;
         }
         return (float) (sum / (double) total);
     }
