@@ -83,7 +83,7 @@ public final class ParameterServerClient implements RoundClient {
         this.answers = new ServerAnswers(join, context.workerId(), context.vectorLength(), serverName);
         this.stream = new ServerStream(context, jobId, ingress, sender, join, answers, serverName);
         this.joining = new WorkerJoin(context, jobId, serverName, handshake, join, sender, stream, answers);
-        this.heartbeat = new HeartbeatThread(sender, join, context.heartbeatIntervalMs(), context.workerId());
+        this.heartbeat = new HeartbeatThread(sender, join, context.heartbeatIntervalMs(), context.workerId(), serverName);
     }
 
     /** Connects (nothing is sent until {@link #join}). */

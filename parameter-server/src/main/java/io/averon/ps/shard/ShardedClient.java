@@ -28,6 +28,7 @@ import java.util.function.BooleanSupplier;
 public final class ShardedClient implements RoundClient {
 
     private final ShardLayout layout;
+    private final int self;
     private final ShardOwner owner;
     private final ParameterServerClient[] owners;
     private final float[][] slices;
@@ -38,6 +39,7 @@ public final class ShardedClient implements RoundClient {
 
     private ShardedClient(ShardedSettings settings, ShardOwner owner, List<String> endpoints) {
         this.layout = settings.layout();
+        this.self = settings.self();
         this.owner = owner;
         int shards = layout.shards();
         if (endpoints.size() != shards) {
@@ -110,7 +112,11 @@ public final class ShardedClient implements RoundClient {
                     + " or parameters + updater state " + averaged.length + ", got " + count);
         }
         pushedCount = count;
-        for (int r = 0; r < owners.length; r++) {
+        // each send streams a whole range before the next starts: starting at the next owner (and
+        // ending with this worker's own range) spreads the workers over every owner's link at once,
+        // where all starting at owner 0 would queue them on one link at a time
+        for (int k = 1; k <= owners.length; k++) {
+            int r = (self + k) % owners.length;
             int length = layout.scatter(r, values, count, slices[r]);
             owners[r].push(round, slices[r], length, sampleCount, delta, deadlineNs);
             received[r] = false;

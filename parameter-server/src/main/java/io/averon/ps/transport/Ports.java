@@ -9,22 +9,30 @@ import java.net.SocketException;
 public final class Ports {
 
     private static final int ATTEMPTS = 50;
+    /** How many recently handed-out ports this JVM remembers (and so never hands out twice). */
+    private static final int REMEMBERED = 4096;
+    /** Ports handed out (each pair's two), oldest first: threads of one JVM pick concurrently. */
+    private static final java.util.LinkedHashSet<Integer> HANDED_OUT = new java.util.LinkedHashSet<>();
 
     private Ports() {
     }
 
     /**
-     * A port {@code p} such that {@code p} and {@code p + 1} were both free a moment ago (another
-     * process may still take them before the server binds; binding then fails with a clear error).
+     * A port {@code p} such that {@code p} and {@code p + 1} were both free a moment ago and were not
+     * handed out by this JVM recently (so threads that pick ports at once, e.g. the tasks of one
+     * executor, never get the same; another process may still take them before the server binds,
+     * and binding then fails with a clear error).
      */
-    public static int freeUdpPortPair() {
+    public static synchronized int freeUdpPortPair() {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try (DatagramSocket first = new DatagramSocket(0)) {
                 int port = first.getLocalPort();
-                if (port >= 65534) {
+                if (port >= 65534 || HANDED_OUT.contains(port) || HANDED_OUT.contains(port + 1)) {
                     continue;
                 }
                 try (DatagramSocket second = new DatagramSocket(port + 1)) {
+                    remember(port);
+                    remember(port + 1);
                     return port;
                 } catch (SocketException taken) {
                     // the neighbour is in use: try another
@@ -34,6 +42,13 @@ public final class Ports {
             }
         }
         throw new UncheckedIOException(new IOException("no free pair of adjacent UDP ports after " + ATTEMPTS + " tries"));
+    }
+
+    private static void remember(int port) {
+        HANDED_OUT.add(port);
+        if (HANDED_OUT.size() > REMEMBERED) {
+            HANDED_OUT.remove(HANDED_OUT.iterator().next());
+        }
     }
 
     /** Aeron's data frame header: an MTU carries this plus the frame's payload. */
