@@ -1,12 +1,14 @@
 package io.averon.ps;
 
+import io.averon.ps.transport.BoundedOffer;
+
 import java.util.concurrent.TimeUnit;
 
 /**
  * A worker's background heartbeat: every interval, while joined, a HEARTBEAT to the server (best
  * effort: back-pressure means a push is streaming to the server, which counts every message as a
  * sign of life, so a skipped heartbeat costs nothing). A connection lost for longer than
- * {@link ServerStream#DISCONNECTED_GRACE_MS} (the receive side's grace: a starved media driver can
+ * {@link BoundedOffer#DISCONNECTED_GRACE_MS} (the receive side's grace: a starved media driver can
  * miss Aeron's connection timeout for a moment), or any other failure to send, ends the thread
  * and is reported to the worker's next push ({@link #throwIfFailed}).
  */
@@ -67,9 +69,9 @@ final class HeartbeatThread {
                 } else if (disconnectedSinceNs == 0) {
                     disconnectedSinceNs = System.nanoTime();
                 } else if (System.nanoTime() - disconnectedSinceNs
-                        > TimeUnit.MILLISECONDS.toNanos(ServerStream.DISCONNECTED_GRACE_MS)) {
+                        > TimeUnit.MILLISECONDS.toNanos(BoundedOffer.DISCONNECTED_GRACE_MS)) {
                     throw new ParameterServerUnreachableException(serverName + " is unreachable (not "
-                            + "connected for " + ServerStream.DISCONNECTED_GRACE_MS / 1000 + " s)");
+                            + "connected for " + BoundedOffer.DISCONNECTED_GRACE_MS / 1000 + " s)");
                 }
             } catch (InterruptedException e) {
                 return;

@@ -6,6 +6,7 @@ import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.protocol.Refusal;
+import io.averon.ps.transport.BoundedOffer;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SessionSubscriptions;
 import io.averon.ps.transport.SingleFrameHandler;
@@ -26,9 +27,6 @@ import java.util.function.BooleanSupplier;
  * cancelled or when the server stays disconnected. Used by the worker's one calling thread.
  */
 final class ServerStream {
-
-    /** How long the connection to the server may stay lost before a wait gives up (a server's heartbeat timeout). */
-    static final long DISCONNECTED_GRACE_MS = 10_000;
 
     private final SessionSubscriptions ingress;
     private final WorkerSender sender;
@@ -132,11 +130,11 @@ final class ServerStream {
                 disconnectedSinceNs = 0;
             } else if (disconnectedSinceNs == 0) {
                 disconnectedSinceNs = System.nanoTime();
-            } else if (System.nanoTime() - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(DISCONNECTED_GRACE_MS)) {
+            } else if (System.nanoTime() - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(BoundedOffer.DISCONNECTED_GRACE_MS)) {
                 // a starved media driver can miss Aeron's 5 s connection timeout for a moment; a gone
                 // server stays gone
                 throw new ParameterServerUnreachableException(serverName + " is unreachable (not connected for "
-                        + DISCONNECTED_GRACE_MS / 1000 + " s)");
+                        + BoundedOffer.DISCONNECTED_GRACE_MS / 1000 + " s)");
             }
         }
         return work;

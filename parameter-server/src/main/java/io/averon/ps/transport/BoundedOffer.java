@@ -6,12 +6,23 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Offers a message with a deadline: back-pressure and admin actions are retried with an idle
- * strategy until the deadline; NOT_CONNECTED, CLOSED and MAX_POSITION_EXCEEDED fail at once with
- * an exception naming the unreachable endpoint.
+ * strategy until the deadline; NOT_CONNECTED is retried for {@link #DISCONNECTED_GRACE_MS} (within
+ * the deadline); CLOSED and MAX_POSITION_EXCEEDED fail at once. Each failure is an exception naming
+ * the unreachable endpoint.
  */
 public final class BoundedOffer {
+
+    /**
+     * How long a connection may stay lost before a sender or a waiting receiver gives up (a server's
+     * heartbeat timeout). Aeron declares a publication not connected after 5 s without a status
+     * message; on a lossy link or a CPU-starved host that happens for a moment to a live peer, and a
+     * gone peer stays gone.
+     */
+    public static final long DISCONNECTED_GRACE_MS = 10_000;
 
     private final IdleStrategy idle = new BackoffIdleStrategy();
     private final String peer;
@@ -25,13 +36,22 @@ public final class BoundedOffer {
     /** Offers {@code [offset, offset + length)} of {@code buffer}, retrying back-pressure until {@code deadlineNs}. */
     public void offer(Publication publication, DirectBuffer buffer, int offset, int length, long deadlineNs) {
         idle.reset();
+        long disconnectedSinceNs = 0;
         while (true) {
             long result = publication.offer(buffer, offset, length);
             if (result > 0) {
                 return;
             }
             if (result == Publication.NOT_CONNECTED) {
-                throw new ParameterServerUnreachableException(peer + " is unreachable (not connected)");
+                long now = System.nanoTime();
+                if (disconnectedSinceNs == 0) {
+                    disconnectedSinceNs = now;
+                } else if (now - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(DISCONNECTED_GRACE_MS)) {
+                    throw new ParameterServerUnreachableException(peer + " is unreachable (not connected for "
+                            + DISCONNECTED_GRACE_MS / 1000 + " s)");
+                }
+            } else {
+                disconnectedSinceNs = 0;
             }
             if (result == Publication.CLOSED) {
                 throw new ParameterServerUnreachableException(peer + ": publication closed");
@@ -40,8 +60,8 @@ public final class BoundedOffer {
                 throw new ParameterServerUnreachableException(peer + ": publication reached its maximum position");
             }
             if (System.nanoTime() > deadlineNs) {
-                throw new ParameterServerUnreachableException(peer + " did not accept a message before the deadline "
-                        + "(back-pressured)");
+                throw new ParameterServerUnreachableException(peer + " did not accept a message before the deadline ("
+                        + (result == Publication.NOT_CONNECTED ? "not connected" : "back-pressured") + ")");
             }
             retries.incrementAndGet();
             idle.idle();
