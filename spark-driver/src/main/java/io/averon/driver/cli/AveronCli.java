@@ -26,6 +26,10 @@ public final class AveronCli {
 
     private static final Logger LOG = LoggerFactory.getLogger(AveronCli.class);
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log to stderr too (the log always goes to a file: --out/averon.log for a run, else named on failure)")
+    boolean verbose;
+
     /** Spark configuration keys that give a command-line option's value: {@code spark.averon.epochs} for {@code --epochs}. */
     public static final String CONF_PREFIX = "spark.averon.";
 
@@ -54,6 +58,7 @@ public final class AveronCli {
         cli.setDefaultValueProvider(AveronCli::sparkConfDefault);
         cli.setOut(out);
         cli.setErr(err);
+        cli.setExecutionStrategy(AveronCli::executeWithLog);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> handle(e, commandLine.getErr()));
         cli.setParameterExceptionHandler((e, args2) -> {
             PrintWriter usageErr = e.getCommandLine().getErr();
@@ -63,6 +68,32 @@ public final class AveronCli {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** Runs the parsed command with its log ({@link CommandLog}) open; keeps the log if the command fails (not on bad input). */
+    private static int executeWithLog(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        if (leaf == parsed || parsed.isUsageHelpRequested() || leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()) {
+            return new CommandLine.RunLast().execute(parsed);
+        }
+        boolean console = leaf.hasMatchedOption("--verbose") || System.getProperty("spark.submit.deployMode") != null
+                || leaf.commandSpec().userObject() instanceof CommandLog.Service;
+        try (CommandLog log = CommandLog.start(leaf.commandSpec().name(), console)) {
+            int code;
+            try {
+                code = new CommandLine.RunLast().execute(parsed);
+            } catch (CommandLine.ExecutionException e) {
+                // handled here, while the log is open: the error line names its file
+                code = handle(e.getCause() instanceof Exception cause ? cause : e, e.getCommandLine().getErr());
+            }
+            if (code == EXIT_INTERNAL) {
+                log.keep(); // bad input's one line says all; a failure's details are in the file
+            }
+            return code;
+        }
     }
 
     /**
@@ -90,15 +121,17 @@ public final class AveronCli {
             err.flush();
             return EXIT_BAD_INPUT;
         }
+        CommandLog log = CommandLog.current();
+        String details = log == null ? "the log above" : log.file().toString();
         if (e instanceof io.averon.core.AveronException failure) {
             LOG.error("failed", e);
-            err.println("averon: " + oneLine(failure.getMessage()));
+            err.println("averon: " + oneLine(failure.getMessage()) + " (details in " + details + ")");
             err.flush();
             return EXIT_INTERNAL;
         }
         LOG.error("internal failure", e);
         err.println("averon: internal error: " + oneLine(String.valueOf(e.getMessage())) + " ("
-                + e.getClass().getSimpleName() + "; details in the log above)");
+                + e.getClass().getSimpleName() + "; details in " + details + ")");
         err.flush();
         return EXIT_INTERNAL;
     }

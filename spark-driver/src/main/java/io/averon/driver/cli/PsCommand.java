@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "ps", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the parameter server as its own process (until SIGTERM/SIGINT).")
-final class PsCommand implements Callable<Integer> {
+final class PsCommand implements Callable<Integer>, CommandLog.Service {
 
     @Spec
     CommandSpec command;

@@ -20,17 +20,22 @@ final class RunDirectory implements AutoCloseable {
     private final Location target;
     private final Location staging;
     private final boolean overwrite;
+    private final boolean holdsLog;
     private boolean committed;
 
-    private RunDirectory(Location target, Location staging, boolean overwrite) {
+    private RunDirectory(Location target, Location staging, boolean overwrite, boolean holdsLog) {
         this.target = target;
         this.staging = staging;
         this.overwrite = overwrite;
+        this.holdsLog = holdsLog;
     }
 
-    /** Checks that {@code target} ({@code --out}) may be written and creates the staging directory beside it. */
+    /**
+     * Checks that {@code target} ({@code --out}) may be written and creates the staging directory
+     * beside it. A run directory: it gets the command's log ({@link CommandLog#FILE_NAME}) when committed.
+     */
     static RunDirectory create(Location target, boolean overwrite) {
-        RunDirectory run = check(target, overwrite, "--out");
+        RunDirectory run = check(target, overwrite, "--out", true);
         try {
             run.staging.mkdirs();
             return run;
@@ -46,10 +51,10 @@ final class RunDirectory implements AutoCloseable {
      * @param option the option that named the target, for messages ({@code --output})
      */
     static RunDirectory forSparkOutput(Location target, boolean overwrite, String option) {
-        return check(target, overwrite, option);
+        return check(target, overwrite, option, false);
     }
 
-    private static RunDirectory check(Location target, boolean overwrite, String option) {
+    private static RunDirectory check(Location target, boolean overwrite, String option, boolean holdsLog) {
         if (target.exists() && !overwrite) {
             throw new InvalidInputException(option + " " + target + " already exists; choose a new directory or pass "
                     + "--overwrite");
@@ -57,7 +62,7 @@ final class RunDirectory implements AutoCloseable {
         if (target.exists() && !target.isDirectory()) {
             throw new InvalidInputException(option + " " + target + " exists and is not a directory");
         }
-        return new RunDirectory(target, target.temporarySibling("tmp"), overwrite);
+        return new RunDirectory(target, target.temporarySibling("tmp"), overwrite, holdsLog);
     }
 
     /** Where files go until {@link #commit()}. */
@@ -69,8 +74,11 @@ final class RunDirectory implements AutoCloseable {
         return target;
     }
 
-    /** Moves the finished directory into place (replacing the old one when overwriting). */
+    /** Moves the finished directory into place (replacing the old one when overwriting), with the log if it holds one. */
     void commit() {
+        if (holdsLog) {
+            CommandLog.copyInto(staging);
+        }
         Location old = null;
         try {
             if (overwrite && target.exists()) {

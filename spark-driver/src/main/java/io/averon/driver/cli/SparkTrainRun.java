@@ -135,6 +135,7 @@ final class SparkTrainRun {
                 running.add("Epoch " + record.epoch() + " done; the run is still going. This report is rewritten "
                         + "after every epoch; the final metrics and the highest-loss examples appear at the end.");
                 writeReport(out.child("report.html"), r.configJson(), records, null, null, running);
+                CommandLog.copyInto(out);
             }
         };
         SparkConf conf = SparkSessions.conf("train", r.master());
@@ -147,6 +148,10 @@ final class SparkTrainRun {
         } catch (RuntimeException e) {
             if (old != null) {
                 settleReplaced(old, out);
+            }
+            if (out.exists()) {
+                LOG.error("training failed", e);
+                CommandLog.copyInto(out); // a resumable run keeps the log of its failure
             }
             throw e;
         }
@@ -162,6 +167,7 @@ final class SparkTrainRun {
         if (old != null) {
             deleteReplaced(old);
         }
+        CommandLog.copyInto(out);
         return result.training();
     }
 

@@ -141,7 +141,7 @@ class CliTrainEvaluateTest {
                 "--engine", "local", "--out", uri, "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().strip().endsWith("wrote " + uri), train.out());
-        assertEquals(List.of("metrics.json", "model.zip", "report.html"), listNames(dir), "no .crc files");
+        assertEquals(List.of("averon.log", "metrics.json", "model.zip", "report.html"), listNames(dir), "no .crc files");
         String report = Files.readString(dir.resolve("report.html"));
         assertTrue(report.contains("random 20% held out (seed ") && !report.contains("SplitSpec["),
                 "the report says how the data was split in words");
@@ -151,7 +151,7 @@ class CliTrainEvaluateTest {
         CliRun again = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
                 "--engine", "local", "--out", uri, "--overwrite", "--no-progress");
         assertEquals(0, again.exitCode(), again.err());
-        assertEquals(List.of("metrics.json", "model.zip", "report.html"), listNames(dir));
+        assertEquals(List.of("averon.log", "metrics.json", "model.zip", "report.html"), listNames(dir));
         assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "the replaced run was deleted");
     }
 

@@ -157,7 +157,7 @@ class HdfsTrainingTest {
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().strip().endsWith("wrote " + out), run.out());
 
-        assertEquals(List.of("checkpoints", "metrics.json", "model.zip", "report.html"), names("/runs/spark/run"));
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "report.html"), names("/runs/spark/run"));
         assertEquals(List.of("epoch-0002.zip", "epoch-0003.zip"), names("/runs/spark/run/checkpoints"),
                 "the newest 2 checkpoints");
         assertEquals(List.of(), hidden("/runs/spark"), "no temporary files or directories left");
@@ -196,19 +196,19 @@ class HdfsTrainingTest {
         assertEquals("averon: --out " + out + " already exists; choose a new directory, pass --overwrite, or --resume "
                 + "to continue its run", refused.errorLine());
         assertArrayEquals(firstModel, read("/runs/again/run/model.zip"), "the first run is intact");
-        assertEquals(List.of("checkpoints", "metrics.json", "model.zip", "notes.txt", "report.html"), names("/runs/again/run"));
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "notes.txt", "report.html"), names("/runs/again/run"));
 
         CliRun failed = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "3", "--overwrite",
                 "--test-fail-at", "0:2:1:always"));
         assertEquals(1, failed.exitCode(), failed.err());
-        assertEquals(List.of("checkpoints", "metrics.json", "report.html"), names("/runs/again/run"),
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "report.html"), names("/runs/again/run"),
                 "an epoch was written: the failed new run (resumable) has replaced the old one");
         assertEquals(List.of("epoch-0001.zip"), names("/runs/again/run/checkpoints"));
         assertEquals(List.of(), hidden("/runs/again"), "the moved-aside run was deleted");
 
         CliRun replaced = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "2", "--overwrite"));
         assertEquals(0, replaced.exitCode(), replaced.err());
-        assertEquals(List.of("checkpoints", "metrics.json", "model.zip", "report.html"), names("/runs/again/run"),
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "report.html"), names("/runs/again/run"),
                 "the old run is gone, notes.txt with it");
         assertEquals(2, metrics(out).get("config").get("seed").asInt(), "the new run's metrics");
         assertFalse(Arrays.equals(firstModel, read("/runs/again/run/model.zip")), "a new model");
@@ -243,7 +243,7 @@ class HdfsTrainingTest {
         assertFalse(before.get("epochs").get(1).equals(after.get("epochs").get(1)),
                 "epoch 2 was trained again: the resume fell back to epoch-0001.zip");
         assertTrue(after.get("final").get("test_accuracy").asDouble() > 0.8);
-        assertEquals(List.of("checkpoints", "metrics.json", "model.zip", "report.html"), names("/runs/resume/run"));
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "report.html"), names("/runs/resume/run"));
         ModelArtifact.read(Location.of(out + "/checkpoints/epoch-0002.zip")); // rewritten whole
         assertEquals(List.of(), hidden("/runs/resume"));
     }
@@ -257,7 +257,7 @@ class HdfsTrainingTest {
         CliRun run = SparkEngineTest.train(data, out, args);
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().strip().endsWith("wrote " + out), run.out());
-        assertEquals(List.of("metrics.json", "model.zip", "report.html"), names("/runs/local/run"));
+        assertEquals(List.of("averon.log", "metrics.json", "model.zip", "report.html"), names("/runs/local/run"));
         assertEquals(List.of("run"), names("/runs/local"), "the staging directory was renamed into place");
         assertEquals(List.of(), hidden("/runs/local"));
         assertEquals(2, metrics(out).get("epochs").size());

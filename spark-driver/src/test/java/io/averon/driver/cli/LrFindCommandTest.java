@@ -79,7 +79,7 @@ class LrFindCommandTest {
         assertEquals(suggested, curve.get("learning_rates").get(curve.get("suggested_step").asInt()).asDouble(), 0.0);
         assertEquals("steepest descent of the smoothed loss", curve.get("suggestion").asText());
         try (Stream<Path> files = Files.list(out)) {
-            assertEquals(Set.of("lr-find.png", "lr-find.json"), files.map(f -> f.getFileName().toString())
+            assertEquals(Set.of("lr-find.png", "lr-find.json", "averon.log"), files.map(f -> f.getFileName().toString())
                     .collect(java.util.stream.Collectors.toSet()), "nothing else, no temporary files");
         }
         return curve;
