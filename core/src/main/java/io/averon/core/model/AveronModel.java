@@ -120,7 +120,10 @@ public final class AveronModel {
         return last instanceof BaseOutputLayer<?> out && out.layerConf().getLossFn() instanceof LogitsCrossEntropy;
     }
 
-    /** Tells epoch-based learning-rate schedules which epoch it is (0-based). */
+    /**
+     * Sets DL4J's epoch count: during an epoch, which epoch it is (0-based, what epoch-based
+     * learning-rate schedules read); after training, the epochs completed (as DL4J's own fit leaves it).
+     */
     public void setEpoch(int epoch) {
         if (network != null) {
             network.setEpochCount(epoch);

@@ -84,6 +84,7 @@ public final class LocalTrainer {
         }
         EvaluationResult finalMetrics;
         int lastEpoch = records.get(records.size() - 1).epoch();
+        model.setEpoch(lastEpoch); // DL4J's count after training: epochs completed (its schedules and continued fits read it)
         if (bestParams != null && bestEpoch != lastEpoch) {
             model.setParams(bestParams);
             finalMetrics = Evaluator.evaluate(model, test);

@@ -91,6 +91,19 @@ class LocalTrainerTest {
     }
 
     @Test
+    void shouldKeepDl4jsEpochAndIterationCountsInTheSavedConfiguration() {
+        AveronModel model = model("logistic", ADAM, 3, TRAIN);
+
+        new LocalTrainer(config(3, 32, 3, ADAM, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
+
+        // what model.zip stores: DL4J's iteration-based schedules and continued training read these
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration saved =
+                org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(model.configurationJson());
+        assertEquals(3, saved.getEpochCount(), "epochs completed");
+        assertEquals(3 * 480 / 32, saved.getIterationCount(), "minibatch steps taken: 15 per epoch");
+    }
+
+    @Test
     void shouldExceedNinetyPercentTestAccuracyWhenMlpTrainsOnSeparableBlobs() {
         AveronModel model = model("mlp", ADAM, 3, TRAIN);
 
