@@ -1,12 +1,14 @@
 package io.averon.ps;
 
 import io.averon.ps.protocol.Refusal;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /** The client's choice of exception for a REFUSED: by its code alone (no Aeron). */
+@Tag("fast")
 class RefusalExceptionsTest {
 
     private static final String SERVER = "parameter server at host:7000";

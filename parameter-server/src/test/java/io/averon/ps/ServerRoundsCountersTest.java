@@ -5,6 +5,7 @@ import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.Refusal;
 import io.averon.ps.round.RoundSettings;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The server's round side counts into its one set of counters ({@link ServerCounters}): driven
  * directly, without Aeron (no worker has a stream, so nothing is sent).
  */
+@Tag("fast")
 class ServerRoundsCountersTest {
 
     private static final long HEARTBEAT_TIMEOUT_MS = 1_000;

@@ -2,6 +2,7 @@ package io.averon.core.data;
 
 import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class CsvReaderTest {
 
     @TempDir

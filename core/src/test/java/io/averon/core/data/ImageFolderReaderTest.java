@@ -2,6 +2,7 @@ package io.averon.core.data;
 
 import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("fast")
 class ImageFolderReaderTest {
 
     private static final Color ORANGE = new Color(200, 100, 50);

@@ -1,6 +1,7 @@
 package io.averon.core.data;
 
 import io.averon.core.InvalidInputException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+@Tag("fast")
 class SplitsTest {
 
     /** {@code n} one-feature examples whose feature is their index; labels alternate a/b. */

@@ -1,5 +1,6 @@
 package io.averon.ps.round;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The outer optimizer applied by the coordinator to each round's average. */
+@Tag("fast")
 class OuterOptimizerTest {
 
     @Test

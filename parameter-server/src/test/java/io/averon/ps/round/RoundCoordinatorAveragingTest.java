@@ -1,6 +1,7 @@
 package io.averon.ps.round;
 
 import io.averon.ps.protocol.Refusal;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The weighted mean: exact, in ascending worker order, and only over accepted contributions. */
+@Tag("fast")
 class RoundCoordinatorAveragingTest {
 
     @ParameterizedTest

@@ -1,6 +1,7 @@
 package io.averon.ps.round;
 
 import io.averon.ps.protocol.Refusal;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Startup, heartbeats, timeouts, quorum, departures and rejoins, on a clock the test drives. */
+@Tag("fast")
 class RoundCoordinatorLivenessTest {
 
     private static final float[] ONE = {1f};

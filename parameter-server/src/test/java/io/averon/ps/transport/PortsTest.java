@@ -1,5 +1,6 @@
 package io.averon.ps.transport;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -12,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Port pairs handed to threads of one JVM at once (the tasks of an executor) never overlap. */
+@Tag("fast")
 class PortsTest {
 
     @Test

@@ -1,6 +1,7 @@
 package io.averon.driver.cli;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Options given as Spark configuration ({@code --conf spark.averon.NAME=VALUE}: system properties in the driver). */
+@Tag("fast")
 class SparkConfOptionsTest {
 
     @TempDir

@@ -3,12 +3,14 @@ package io.averon.driver.cli;
 import io.averon.core.train.TrainingConfig;
 import io.averon.driver.spark.SparkTrainingConfig;
 import io.averon.ps.round.RoundSettings;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The round and heartbeat timeouts have one default each, which every command and builder uses. */
+@Tag("fast")
 class TimeoutDefaultsTest {
 
     @Test

@@ -1,5 +1,6 @@
 package io.averon.driver.spark;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which tasks average together first: plain arithmetic on the executors Spark placed the tasks on. */
+@Tag("fast")
 class ExecutorGroupsTest {
 
     @Test

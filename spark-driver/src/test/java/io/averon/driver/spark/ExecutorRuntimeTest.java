@@ -1,10 +1,12 @@
 package io.averon.driver.spark;
 
 import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+@Tag("fast")
 class ExecutorRuntimeTest {
 
     private static final long MIB = 1024L * 1024;

@@ -1,6 +1,7 @@
 package io.averon.driver.spark;
 
 import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** When the job secret's trip inside Spark tasks deserves a warning. */
+@Tag("fast")
 class SecretTransportTest {
 
     @ParameterizedTest(name = "{0} authenticate={1} crypto={2} -> warn={3}")
