@@ -40,8 +40,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the metrics as JSON (the 'final' object of metrics.json)")
     boolean json;
 
-    @Option(names = "--threads", description = "Native threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--verify-key", paramLabel = "FILE",
             description = "Refuse the model unless it is signed by this Ed25519 public key (PEM, from averon keygen)")
@@ -49,7 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int nativeThreads = threads != null ? Math.max(1, threads) : Runtime.getRuntime().availableProcessors();
+        int nativeThreads = threads.orAllCores();
         ModelKeys keys = ModelKeys.read(null, verifyKey);
         ModelArtifact artifact = ModelArtifact.read(ModelArtifact.readBytes(Location.of(model)), model, keys.readPolicy(),
                 convolutional -> NativeRuntime.configure(new NativeSettings(nativeThreads, convolutional)));

@@ -121,6 +121,18 @@ class CliInputErrorsTest {
         assertBadInput(run, "--ps 127.0.0.1:" + port, "1..65534");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"train", "evaluate"})
+    void shouldRefuseZeroThreadsInEveryCommand(String command) throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("data.csv"), 50);
+        CliRun run = command.equals("train")
+                ? CliRun.of("train", "--engine", "local", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
+                        "--threads", "0", "--out", tmp.resolve("out").toString(), "--no-progress")
+                : CliRun.of("evaluate", "--model", tmp.resolve("model.zip").toString(), "--data", csv.toString(),
+                        "--threads", "0");
+        assertBadInput(run, "--threads must be >= 1, got 0");
+    }
+
     @Test
     void shouldRefuseBadFlagValueWithUsageExitCode() throws IOException {
         CliRun run = CliRun.of("train", "--epochs", "many", "--out", tmp.resolve("out").toString());
