@@ -24,8 +24,10 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
      * @param syncSeconds    per worker: seconds spent waiting on parameter-server rounds
      * @param computeSeconds per worker: seconds of minibatch training
      * @param attempts       per worker: the task attempt that reported the epoch (above 0: relaunched)
+     * @param rounds         per worker: averaging rounds that attempt took part in during the epoch
      */
-    public record Distributed(int workers, double[] syncSeconds, double[] computeSeconds, int[] attempts) {
+    public record Distributed(int workers, double[] syncSeconds, double[] computeSeconds, int[] attempts,
+                              int[] rounds) {
     }
 
     /** A local-engine record. */
@@ -66,6 +68,7 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
             out.put("sync_seconds_per_worker", distributed.syncSeconds());
             out.put("compute_seconds_per_worker", distributed.computeSeconds());
             out.put("attempt_per_worker", distributed.attempts());
+            out.put("rounds_per_worker", distributed.rounds());
         }
         return out;
     }

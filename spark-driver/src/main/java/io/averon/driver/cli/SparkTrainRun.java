@@ -13,6 +13,7 @@ import io.averon.core.train.EpochRecord;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
+import io.averon.driver.spark.AveragingCadence;
 import io.averon.driver.spark.SparkTrainer;
 import io.averon.driver.spark.SparkTrainingConfig;
 import org.apache.spark.SparkConf;
@@ -115,6 +116,11 @@ final class SparkTrainRun {
         }
         SparkTrainer.EpochListener listener = new SparkTrainer.EpochListener() {
             @Override
+            public void onCadence(AveragingCadence cadence, boolean manyWorkersDefault) {
+                putCadence(r.configJson(), cadence, manyWorkersDefault, r.config().parameterServer() != null);
+            }
+
+            @Override
             public void onTrainingStart(int total, int batches, long examples) {
                 r.progress().onTrainingStart(total, batches, examples);
             }
@@ -169,6 +175,23 @@ final class SparkTrainRun {
         }
         CommandLog.copyInto(out);
         return result.training();
+    }
+
+    /**
+     * Records the cadence the run uses in metrics.json's config: {@code sync_every} (0 = once per
+     * epoch), {@code sync_warmup_epochs}, {@code outer_lr} and {@code outer_momentum} (left out with an
+     * external parameter server, which applies its own), and {@code many_workers_default} (true when no
+     * cadence was given and the worker count chose the many-workers recipe).
+     */
+    static void putCadence(Map<String, Object> configJson, AveragingCadence cadence,
+                           boolean manyWorkersDefault, boolean externalServer) {
+        configJson.put("sync_every", cadence.syncEvery());
+        configJson.put("sync_warmup_epochs", cadence.warmupEpochs());
+        if (!externalServer) {
+            configJson.put("outer_lr", cadence.outerLearningRate());
+            configJson.put("outer_momentum", cadence.outerMomentum());
+        }
+        configJson.put("many_workers_default", manyWorkersDefault);
     }
 
     /**

@@ -25,6 +25,7 @@ import io.averon.core.train.TrainingResult;
 import io.averon.driver.spark.AveronDataset;
 import io.averon.driver.spark.SparkHardExamples;
 import io.averon.driver.spark.SparkTrainer;
+import io.averon.driver.spark.AveragingCadence;
 import io.averon.driver.spark.AveragingMode;
 import io.averon.driver.spark.SparkTrainingConfig;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -40,6 +41,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -69,9 +71,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "spark: training tasks, one shard each (default: every task slot, capped by the data)")
     int workers;
 
-    @Option(names = "--sync-every", defaultValue = "0", paramLabel = "K",
-            description = "spark: average through the parameter server every K minibatches (default: once per epoch)")
-    int syncEvery;
+    @Option(names = "--sync-every", paramLabel = "K",
+            description = "spark: average the replicas every K minibatches; 0 = once per epoch. Default: once per "
+                    + "epoch below " + AveragingCadence.MANY_WORKERS + " workers; from " + AveragingCadence.MANY_WORKERS
+                    + " on, unless --sync-every, --sync-warmup-epochs, --outer-momentum or --outer-lr is given, the "
+                    + "many-workers recipe: --sync-every 8 --outer-momentum 0.9 --outer-lr 0.7")
+    Integer syncEvery;
+
+    @Option(names = "--sync-warmup-epochs", paramLabel = "E",
+            description = "spark: average after every minibatch in the first E epochs (post-local SGD), then every "
+                    + "--sync-every K minibatches (or once per epoch); at most --epochs. Default: 0")
+    Integer syncWarmupEpochs;
 
     @Option(names = "--averaging", defaultValue = "server", converter = AveragingConverter.class,
             paramLabel = "server|sharded",
@@ -127,12 +137,14 @@ final class TrainCommand implements Callable<Integer> {
                     + "half the first worker's training since the last round is longer). Default: ${DEFAULT-VALUE}")
     long roundTimeoutMs;
 
-    @Option(names = "--outer-momentum", defaultValue = "0",
-            description = "spark: outer Nesterov momentum on each round's averaged change (0 = plain averaging)")
-    double outerMomentum;
+    @Option(names = "--outer-momentum",
+            description = "spark: outer Nesterov momentum on each round's averaged change. Default: 0 (plain "
+                    + "averaging), or the many-workers recipe's (see --sync-every)")
+    Double outerMomentum;
 
-    @Option(names = "--outer-lr", defaultValue = "1.0", description = "spark: outer learning rate. Default: ${DEFAULT-VALUE}")
-    double outerLr;
+    @Option(names = "--outer-lr", description = "spark: outer learning rate. Default: 1.0, or the many-workers "
+            + "recipe's (see --sync-every)")
+    Double outerLr;
 
     @Option(names = "--max-update-norm", defaultValue = "0", paramLabel = "NORM",
             description = "spark: the driver's parameter server refuses a contribution whose parameters moved further "
@@ -265,11 +277,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
                     + "engine reads it in the executors; drop --engine local");
         }
-        if (resume || deterministic || parameterServer != null || syncEvery != 0 || workers != 0 || master != null
-                || averaging != AveragingMode.SERVER || updaterSyncEvery != 1 || overlap || compress != Compression.NONE
-                || !hierarchical) {
-            throw new InvalidInputException("--resume, --deterministic, --ps, --sync-every, --workers, --master, "
-                    + "--averaging, --updater-sync-every, --overlap, --compress and --no-hierarchical need --engine spark");
+        List<String> sparkOnly = sparkOnlyOptionsGiven();
+        if (!sparkOnly.isEmpty()) {
+            throw new InvalidInputException(String.join(", ", sparkOnly) + (sparkOnly.size() == 1 ? " needs" : " need")
+                    + " --engine spark");
         }
         // All settings are valid; nothing has been written or loaded yet.
         try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
@@ -295,12 +306,26 @@ final class TrainCommand implements Callable<Integer> {
 
     private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
                              TrainingConfig config, Location outDir, ModelKeys keys) {
-        SparkTrainingConfig sparkConfig = SparkTrainingConfig.builder(config).workers(workers).syncEvery(syncEvery)
+        SparkTrainingConfig.Builder builder = SparkTrainingConfig.builder(config).workers(workers)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
-                .deterministic(deterministic).outer(outerLr, outerMomentum).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging).updaterSyncEvery(updaterSyncEvery).overlap(overlap)
-                .compression(compress.encoding()).hierarchical(hierarchical)
-                .failAt(failAt).build();
+                .deterministic(deterministic).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging)
+                .updaterSyncEvery(updaterSyncEvery).overlap(overlap).compression(compress.encoding())
+                .hierarchical(hierarchical).failAt(failAt);
+        // any averaging option given turns off the default by worker count; the others keep their plain values
+        if (syncEvery != null) {
+            builder.syncEvery(syncEvery);
+        }
+        if (syncWarmupEpochs != null) {
+            builder.syncWarmupEpochs(syncWarmupEpochs);
+        }
+        if (outerLr != null) {
+            builder.outerLearningRate(outerLr);
+        }
+        if (outerMomentum != null) {
+            builder.outerMomentum(outerMomentum);
+        }
+        SparkTrainingConfig sparkConfig = builder.build();
         SparkTrainer.JobIdentity identity = null;
         if (parameterServer != null) {
             if (secretFile == null) {
@@ -378,9 +403,31 @@ final class TrainCommand implements Callable<Integer> {
                 split.train().fingerprint(), split.train().size(), split.test().size()));
     }
 
-    /** The Spark engine's settings, as metrics.json's {@code config} records them. */
+    /** The options given that only the spark engine takes, in the synopsis' order (empty when none). */
+    private List<String> sparkOnlyOptionsGiven() {
+        Map<String, Boolean> given = new LinkedHashMap<>();
+        given.put("--master", master != null);
+        given.put("--workers", workers != 0);
+        given.put("--sync-every", syncEvery != null);
+        given.put("--sync-warmup-epochs", syncWarmupEpochs != null);
+        given.put("--resume", resume);
+        given.put("--deterministic", deterministic);
+        given.put("--updater-sync-every", updaterSyncEvery != 1);
+        given.put("--compress", compress != Compression.NONE);
+        given.put("--overlap", overlap);
+        given.put("--no-hierarchical", !hierarchical);
+        given.put("--ps", parameterServer != null);
+        given.put("--averaging", averaging != AveragingMode.SERVER);
+        given.put("--outer-momentum", outerMomentum != null);
+        given.put("--outer-lr", outerLr != null);
+        return given.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * The Spark engine's settings, as metrics.json's {@code config} records them; the averaging
+     * cadence follows once the worker count is known ({@link SparkTrainRun#putCadence}).
+     */
     private void putSparkSettings(Map<String, Object> configJson) {
-        configJson.put("sync_every", syncEvery);
         configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("hierarchical", hierarchical);
         configJson.put("updater_sync_every", updaterSyncEvery);

@@ -29,7 +29,7 @@ final class EpochAggregator {
     }
 
     private record Partial(double lossSum, long examples, double computeSeconds, double syncSeconds, int attempt,
-                           EvaluationResult test, EvaluationResult train) {
+                           int rounds, EvaluationResult test, EvaluationResult train) {
     }
 
     private final int workers;
@@ -100,6 +100,7 @@ final class EpochAggregator {
         double[] sync = new double[workers];
         double[] compute = new double[workers];
         int[] attempts = new int[workers];
+        int[] rounds = new int[workers];
         EvaluationResult test = slots[0].test();
         EvaluationResult train = slots[0].train();
         for (int w = 0; w < workers; w++) {
@@ -108,6 +109,7 @@ final class EpochAggregator {
             sync[w] = slots[w].syncSeconds();
             compute[w] = slots[w].computeSeconds();
             attempts[w] = slots[w].attempt();
+            rounds[w] = slots[w].rounds();
             if (w > 0) {
                 test = test.merge(slots[w].test());
                 train = train == null || slots[w].train() == null ? null : train.merge(slots[w].train());
@@ -118,7 +120,7 @@ final class EpochAggregator {
         lastCompletedNs = now;
         lastCompleted = epoch;
         EpochRecord record = new EpochRecord(epoch, examples > 0 ? lossSum / examples : Double.NaN, train, test,
-                examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts));
+                examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts, rounds));
         return new Completed(record, vector);
     }
 
@@ -132,6 +134,7 @@ final class EpochAggregator {
             return new Partial(((Number) json.get("train_loss_sum")).doubleValue(),
                     ((Number) json.get("examples")).longValue(), ((Number) json.get("compute_seconds")).doubleValue(),
                     ((Number) json.get("sync_seconds")).doubleValue(), ((Number) json.get("attempt")).intValue(),
+                    ((Number) json.get("rounds")).intValue(),
                     EvaluationResult.fromState(test, classNames),
                     train == null ? null : EvaluationResult.fromState(train, classNames));
         } catch (java.io.IOException | RuntimeException e) {

@@ -86,7 +86,7 @@ public final class SparkLrFinder {
 
     private ShardPlan plan(int trainSize, int testSize) {
         int n = workers > 0 ? workers : Math.min(Math.max(1, SparkTrainer.taskSlots(sc)), Math.max(1, trainSize));
-        return new ShardPlan(trainSize, testSize, n, config.batchSize(), 0);
+        return new ShardPlan(trainSize, testSize, n, config.batchSize(), 0, 0);
     }
 
     /** One task per worker, each sweeping its shard; the curves averaged step by step. */

@@ -77,6 +77,13 @@ public final class SparkTrainer {
 
     /** Hears each completed epoch, with the averaged model after it. */
     public interface EpochListener extends TrainingListener {
+        /**
+         * Called on the driver thread once the worker count is known, before training starts: the
+         * cadence the run uses, and whether it is the many-workers default (no cadence was given).
+         */
+        default void onCadence(AveragingCadence cadence, boolean manyWorkersDefault) {
+        }
+
         /** Called on the driver thread, in epoch order, after {@link #onEpochEnd}. */
         default void onEpochModel(EpochRecord record, AveronModel averaged) {
         }
@@ -175,7 +182,9 @@ public final class SparkTrainer {
         // --batch-size is the global minibatch (as in Keras' distribution strategies): each worker
         // takes its share, so N workers syncing every minibatch take the local engine's steps
         int perWorker = (config.training().batchSize() + workers - 1) / workers;
-        ShardPlan shards = new ShardPlan(trainSize, testSize, workers, perWorker, config.syncEvery());
+        AveragingCadence cadence = config.cadenceFor(workers);
+        ShardPlan shards = new ShardPlan(trainSize, testSize, workers, perWorker, cadence.syncEvery(),
+                cadence.warmupEpochs());
         if (free < workers) {
             throw new InvalidInputException("training needs " + workers + " task slots at once (one barrier task per "
                     + "worker), but the cluster has " + free + " free of " + slots + "; use --workers " + free
@@ -255,8 +264,22 @@ public final class SparkTrainer {
         String driverHost = address.advertised();
         int threads = config.deterministic() ? 1 : config.threadsPerTask() > 0 ? config.threadsPerTask()
                 : sc.getConf().getInt("spark.task.cpus", 1);
-        LOG.info("training on Spark from {}: {} workers, minibatch {} per worker, {} rounds per epoch, {}",
-                source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(), config);
+        AveragingCadence cadence = config.cadenceFor(workers);
+        LOG.info("training on Spark from {}: {} workers, minibatch {} per worker, {} rounds per epoch{}, {}",
+                source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(shards.warmupEpochs() + 1),
+                shards.warmupEpochs() == 0 ? "" : " (" + shards.roundsPerEpoch(1) + " in each of the first "
+                        + shards.warmupEpochs() + ")", config);
+        if (config.usesManyWorkersDefault(workers)) {
+            LOG.info("{} workers and no averaging cadence given: using the many-workers recipe {} (README, \"Many "
+                    + "workers: the default recipe\"; --sync-every 0 averages once per epoch instead)", workers,
+                    cadence.asOptions());
+        }
+        if (cadence.warmupEpochs() > 0 && !cadence.plainAveraging()) {
+            LOG.warn("--sync-warmup-epochs with --outer-momentum / --outer-lr: the outer optimizer applies to the "
+                    + "warm-up's per-minibatch rounds too, which measured worse than either alone (docs/benchmarks.md, "
+                    + "\"Accuracy at many workers\")");
+        }
+        listener.onCadence(cadence, config.usesManyWorkersDefault(workers));
 
         boolean sharded = config.averaging() == AveragingMode.SHARDED;
         if (sharded && model.numParams() < workers) {
@@ -275,6 +298,7 @@ public final class SparkTrainer {
                 ? sc.broadcast(resume != null ? resume.vector() : ModelVectors.of(model)) : null;
         try (ParameterServer server = config.parameterServer() == null && !sharded
                 ? startServer(job, address.bind(), model.numParams(), updaterState, configHash, workers, resume, shards,
+                cadence,
                 ModelVectors.of(model))
                 : null;
              ReportReceiver reports = new ReportReceiver(address.bind(), config.reportPort() > 0 ? config.reportPort()
@@ -288,9 +312,9 @@ public final class SparkTrainer {
                     threads, config.deterministic(), config.roundTimeoutMs(), config.heartbeatTimeoutMs(),
                     config.connectTimeoutMs(), config.mtuBytes(),
                     config.failAt() == null ? null : FailureHook.parse(config.failAt()), config.sync(), config.compression(),
-                    sharded ? new ShardedPlan(start, resume == null ? 0 : (long) resume.epochsDone()
-                            * shards.roundsPerEpoch(), config.outerLearningRate(),
-                            config.outerMomentum(), config.maxUpdateNorm()) : null, config.hierarchical());
+                    sharded ? new ShardedPlan(start, resume == null ? 0 : shards.roundsBefore(resume.epochsDone() + 1),
+                            cadence.outerLearningRate(), cadence.outerMomentum(), config.maxUpdateNorm()) : null,
+                    config.hierarchical());
             return run(plan, source, input, classNames, model, resume, reports, listener);
         } finally {
             if (start != null) {
@@ -417,7 +441,7 @@ public final class SparkTrainer {
 
     private ParameterServer startServer(JobIdentity job, String host, long parameters, long updaterState,
                                         byte[] configHash, int workers, Resume resume, ShardPlan shards,
-                                        float[] initial) {
+                                        AveragingCadence cadence, float[] initial) {
         // the server lives as long as this driver, and a resumed run starts from its checkpoint, so
         // its rounds are kept in memory only (no state directory written on every round): they start
         // where the checkpoint left off (rounds count from the start of training), or at round 0,
@@ -429,8 +453,8 @@ public final class SparkTrainer {
                 .model(parameters, updaterState, configHash)
                 .rounds(RoundSettings.builder().expectedWorkers(workers).quorum(workers)
                         .roundTimeoutMs(config.roundTimeoutMs()).heartbeatTimeoutMs(config.heartbeatTimeoutMs())
-                        .outerOptimizer(config.outerOptimizer()).maxUpdateNorm(config.maxUpdateNorm()).build())
-                .initialState(resume != null ? (long) resume.epochsDone() * shards.roundsPerEpoch() : 0,
+                        .outerOptimizer(cadence.outerOptimizer()).maxUpdateNorm(config.maxUpdateNorm()).build())
+                .initialState(resume != null ? shards.roundsBefore(resume.epochsDone() + 1) : 0,
                         resume != null ? resume.vector() : initial)
                 .mtu(config.mtuBytes(), Ports.DEFAULT_TERM_LENGTH)
                 .build();

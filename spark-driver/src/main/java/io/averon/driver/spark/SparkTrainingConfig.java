@@ -9,7 +9,9 @@ import io.averon.core.train.TrainingConfig;
  *
  * @param training          epochs, batch size, seed, updater, shuffling
  * @param workers           training tasks (one shard each); 0 = the cluster's task slots, capped by the data
- * @param syncEvery         minibatches between parameter-server rounds; 0 = once per epoch
+ * @param cadence           when the workers average and how the average is applied; null = none given:
+ *                          once per epoch below {@link AveragingCadence#MANY_WORKERS} workers, else
+ *                          {@link AveragingCadence#MANY_WORKERS_RECIPE} ({@link #cadenceFor(int)})
  * @param parameterServer   {@code HOST:PORT} of an external parameter server; null = start one in the driver
  * @param serverPort        UDP port (and port + 1) of the driver's parameter server; 0 = any free pair
  * @param reportPort        UDP port on which the driver receives workers' reports; 0 = any free port
@@ -22,9 +24,6 @@ import io.averon.core.train.TrainingConfig;
  * @param threadsPerTask    native (ND4J/OpenMP) threads per task; 0 = {@code spark.task.cpus}
  * @param deterministic     one native thread per task and seeded dropout per worker: same seed, same
  *                          data, same workers give bit-identical parameters
- * @param outerLearningRate outer learning rate applied by the driver's parameter server to each round's
- *                          averaged change (1 with momentum 0 = plain averaging)
- * @param outerMomentum     outer Nesterov momentum (0 = plain averaging; DiLoCo uses 0.9 with rate 0.7)
  * @param maxUpdateNorm     the driver's parameter server refuses a contribution whose parameters are
  *                          further than this (L2) from the last global vector; 0 = no bound
  * @param mtuBytes          MTU of every parameter-server and report channel (each message is one frame
@@ -40,11 +39,11 @@ import io.averon.core.train.TrainingConfig;
  * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
  *                          on every attempt) before that minibatch; null = off
  */
-public record SparkTrainingConfig(TrainingConfig training, int workers, int syncEvery, String parameterServer,
-                                  int serverPort, int reportPort, String driverHost, long roundTimeoutMs,
-                                  long heartbeatTimeoutMs, long connectTimeoutMs, int threadsPerTask,
-                                  boolean deterministic, double outerLearningRate, double outerMomentum,
-                                  double maxUpdateNorm, int mtuBytes, AveragingMode averaging,
+public record SparkTrainingConfig(TrainingConfig training, int workers, AveragingCadence cadence,
+                                  String parameterServer, int serverPort, int reportPort, String driverHost,
+                                  long roundTimeoutMs, long heartbeatTimeoutMs, long connectTimeoutMs,
+                                  int threadsPerTask, boolean deterministic, double maxUpdateNorm, int mtuBytes,
+                                  AveragingMode averaging,
                                   io.averon.ps.protocol.Encoding compression, SyncPolicy sync,
                                   boolean hierarchical, String failAt) {
 
@@ -59,9 +58,9 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         if (workers < 0) {
             throw new InvalidInputException("--workers must be >= 1 (or 0 for all task slots), got " + workers);
         }
-        if (syncEvery < 0) {
-            throw new InvalidInputException("--sync-every must be >= 1 minibatches (or 0 for once per epoch), got "
-                    + syncEvery);
+        if (cadence != null && cadence.warmupEpochs() > training.epochs()) {
+            throw new InvalidInputException("--sync-warmup-epochs must be at most --epochs (" + training.epochs()
+                    + "), got " + cadence.warmupEpochs());
         }
         if (parameterServer != null && !parameterServer.matches("[^:\\s]+:\\d{1,5}")) {
             throw new InvalidInputException("--ps must look like HOST:PORT, got '" + parameterServer + "'");
@@ -89,10 +88,6 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         if (failAt != null) {
             FailureHook.parse(failAt);
         }
-        if (!(outerLearningRate > 0) || !(outerMomentum >= 0 && outerMomentum < 1)) {
-            throw new InvalidInputException("--outer-lr must be > 0 and --outer-momentum in [0, 1), got "
-                    + outerLearningRate + " / " + outerMomentum);
-        }
         if (!(maxUpdateNorm >= 0) || Double.isInfinite(maxUpdateNorm)) {
             throw new InvalidInputException("--max-update-norm must be a finite number >= 0 (0 = no bound), got "
                     + maxUpdateNorm);
@@ -113,15 +108,28 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             throw new InvalidInputException("--max-update-norm configures the driver's parameter server; with --ps give"
                     + " it to 'averon ps' instead");
         }
-        if (parameterServer != null && (outerLearningRate != 1 || outerMomentum != 0)) {
+        if (parameterServer != null && cadence != null && !cadence.plainAveraging()) {
             throw new InvalidInputException("--outer-lr / --outer-momentum configure the driver's parameter server; "
                     + "with --ps give them to 'averon ps' instead");
         }
     }
 
-    /** The outer optimizer of the driver's parameter server. */
-    public io.averon.ps.round.OuterOptimizer outerOptimizer() {
-        return io.averon.ps.round.OuterOptimizer.of(outerLearningRate, outerMomentum);
+    /**
+     * The cadence of a run of {@code workers} workers: the one given, else
+     * {@link AveragingCadence#defaultFor(int)}. An external parameter server (--ps) applies its own
+     * outer optimizer, so there the default averages plainly.
+     */
+    public AveragingCadence cadenceFor(int workers) {
+        if (cadence != null) {
+            return cadence;
+        }
+        AveragingCadence chosen = AveragingCadence.defaultFor(workers);
+        return parameterServer == null ? chosen : chosen.withPlainAveraging();
+    }
+
+    /** Whether a run of {@code workers} workers follows the many-workers recipe because it was given no cadence. */
+    public boolean usesManyWorkersDefault(int workers) {
+        return cadence == null && workers >= AveragingCadence.MANY_WORKERS;
     }
 
     /** The parameter server's host, when external. */
@@ -138,11 +146,19 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         return new Builder(training);
     }
 
-    /** Defaults: all task slots, sync per epoch, embedded parameter server, 60 s round wait, 10 s heartbeats, 60 s connect. */
+    /**
+     * Defaults: all task slots, the averaging cadence by worker count
+     * ({@link AveragingCadence#defaultFor(int)}), embedded parameter server, 60 s round wait, 10 s
+     * heartbeats, 60 s connect.
+     */
     public static final class Builder {
         private final TrainingConfig training;
         private int workers;
-        private int syncEvery;
+        // the averaging settings: null = not given (AveragingCadence.given)
+        private Integer syncEvery;
+        private Integer warmupEpochs;
+        private Double outerLearningRate;
+        private Double outerMomentum;
         private String parameterServer;
         private int serverPort;
         private int reportPort;
@@ -152,8 +168,6 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         private long connectTimeoutMs = 60_000;
         private int threadsPerTask;
         private boolean deterministic;
-        private double outerLearningRate = 1;
-        private double outerMomentum;
         private double maxUpdateNorm;
         private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
         private AveragingMode averaging = AveragingMode.SERVER;
@@ -172,8 +186,18 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
+        /**
+         * Minibatches between rounds (0 = once per epoch). Giving any of the four averaging settings
+         * turns off the default by worker count ({@link AveragingCadence#given}).
+         */
         public Builder syncEvery(int value) {
             syncEvery = value;
+            return this;
+        }
+
+        /** The first epochs, in which the workers average after every minibatch (post-local SGD); an averaging setting. */
+        public Builder syncWarmupEpochs(int epochs) {
+            warmupEpochs = epochs;
             return this;
         }
 
@@ -222,9 +246,15 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
             return this;
         }
 
-        public Builder outer(double learningRate, double momentum) {
-            outerLearningRate = learningRate;
-            outerMomentum = momentum;
+        /** Outer learning rate on each round's averaged change (default 1: plain averaging); an averaging setting. */
+        public Builder outerLearningRate(double value) {
+            outerLearningRate = value;
+            return this;
+        }
+
+        /** Outer Nesterov momentum on each round's averaged change (default 0: plain averaging); an averaging setting. */
+        public Builder outerMomentum(double value) {
+            outerMomentum = value;
             return this;
         }
 
@@ -276,9 +306,10 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, int sync
         }
 
         public SparkTrainingConfig build() {
-            return new SparkTrainingConfig(training, workers, syncEvery, parameterServer, serverPort, reportPort,
-                    driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs, threadsPerTask, deterministic,
-                    outerLearningRate, outerMomentum, maxUpdateNorm, mtuBytes, averaging, compression,
+            return new SparkTrainingConfig(training, workers,
+                    AveragingCadence.given(syncEvery, warmupEpochs, outerLearningRate, outerMomentum), parameterServer,
+                    serverPort, reportPort, driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs,
+                    threadsPerTask, deterministic, maxUpdateNorm, mtuBytes, averaging, compression,
                     new SyncPolicy(updaterSyncEvery, overlap), hierarchical, failAt);
         }
     }

@@ -131,7 +131,6 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
 
         void run() {
             ShardPlan shards = plan.shards();
-            int rounds = shards.roundsPerEpoch();
             RoundClient.Joined joined = client.join(true);
             if (joined.global() != null) {
                 averaged = joined.global().values();
@@ -139,13 +138,14 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                 ModelVectors.write(averaged, averagedCount, model);
             }
             long done = joined.round();
-            int epochsDone = (int) (done / rounds);
-            int roundsDone = (int) (done % rounds);
+            ShardPlan.Position at = shards.position(done);
+            int epochsDone = at.epochsDone();
+            int roundsDone = at.roundsDone();
             if (done > 0) {
                 model.setIterationCount(epochsDone * shards.batches(worker)
-                        + (roundsDone == 0 ? 0 : shards.roundEnd(worker, roundsDone)));
+                        + (roundsDone == 0 ? 0 : shards.roundEnd(worker, epochsDone + 1, roundsDone)));
                 LOG.info("worker {} (attempt {}) resumes after round {}: epoch {}, round {} of {}", worker, attempt,
-                        done, epochsDone + 1, roundsDone + 1, rounds);
+                        done, epochsDone + 1, roundsDone + 1, shards.roundsPerEpoch(epochsDone + 1));
             }
             if (done > 0 && roundsDone == 0 && epochsDone <= plan.training().epochs() && joined.global() != null) {
                 // the report of the epoch that just ended may have been lost with the failed attempt
@@ -156,14 +156,16 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
             for (int epoch = epochsDone + 1; epoch <= plan.training().epochs(); epoch++) {
                 model.setEpoch(epoch - 1);
                 Shuffling.epochOrder(order, seed, epoch, plan.training().shuffle());
+                int rounds = shards.roundsPerEpoch(epoch);
+                long roundsBefore = shards.roundsBefore(epoch);
                 int firstRound = epoch == epochsDone + 1 ? roundsDone + 1 : 1;
-                int batch = firstRound == 1 ? 0 : shards.roundEnd(worker, firstRound - 1);
+                int batch = firstRound == 1 ? 0 : shards.roundEnd(worker, epoch, firstRound - 1);
                 double lossSum = 0;
                 long examples = 0;
                 long computeNs = 0;
                 long syncNs = 0;
                 for (int round = firstRound; round <= rounds; round++) {
-                    long roundNumber = (long) (epoch - 1) * rounds + round;
+                    long roundNumber = roundsBefore + round;
                     if (plan.deterministic()) {
                         // dropout draws depend only on (worker, round): a relaunched task repeats them
                         Nd4j.getRandom().setSeed(Shuffling.epochSeed(seed, (int) roundNumber));
@@ -172,7 +174,7 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
                     feeder.reseed(Shuffling.epochSeed(~seed, (int) roundNumber));
                     long started = System.nanoTime();
                     long roundExamples = 0;
-                    for (int end = shards.roundEnd(worker, round); batch < end; batch++) {
+                    for (int end = shards.roundEnd(worker, epoch, round); batch < end; batch++) {
                         if (task.isInterrupted()) {
                             throw new TaskKilledException("training stage cancelled");
                         }

@@ -153,6 +153,61 @@ class SparkEngineTest {
         assertEquals(expected, actual, 0.03, options + " learns the blobs as well as plain averaging");
     }
 
+    /**
+     * Post-local SGD's start, counted twice: by the parameter server (an in-process one the run
+     * reaches with --ps, so the test can read its counters) and by the workers (metrics.json's
+     * rounds_per_worker). 800 training rows, 2 workers x 400 at 8 per minibatch: 50 minibatches per
+     * epoch each; a round after every one in epoch 1, every 10 in epochs 2 and 3.
+     */
+    @Test
+    void shouldAverageAfterEveryMinibatchInTheWarmupEpochsAndEveryKAfterWhenGivenSyncWarmupEpochs() throws Exception {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(1000));
+        byte[] secret = "warmup-test-secret-0123456789abcdefghij".getBytes(StandardCharsets.US_ASCII);
+        Path secretFile = Files.write(tmp.resolve("secret"), secret);
+        Files.setPosixFilePermissions(secretFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
+        io.averon.ps.ServerContext context = io.averon.ps.ServerContext.builder().bind("127.0.0.1", port)
+                .job("warmup", secret).registerOnFirstJoin(1_000_000)
+                .rounds(io.averon.ps.round.RoundSettings.builder().expectedWorkers(2).build())
+                .mtu(io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH)
+                .build();
+        CliRun run;
+        long roundsClosed;
+        try (io.averon.ps.ParameterServer server = io.averon.ps.ParameterServer.start(context)) {
+            run = train(data, tmp.resolve("run"), "--workers", "2", "--model", "logistic", "--epochs", "3",
+                    "--batch-size", "16", "--sync-warmup-epochs", "1", "--sync-every", "10", "--ps", "127.0.0.1:" + port,
+                    "--secret-file", secretFile.toString(), "--job", "warmup");
+            roundsClosed = server.counters().roundsClosed();
+        }
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(50 + 5 + 5, roundsClosed, "the server closed a round after every minibatch of epoch 1, "
+                + "then one every 10 minibatches");
+        JsonNode metrics = metrics(tmp.resolve("run"));
+        List<String> rounds = new ArrayList<>();
+        metrics.get("epochs").forEach(e -> rounds.add(e.get("rounds_per_worker").toString()));
+        assertEquals(List.of("[50,50]", "[5,5]", "[5,5]"), rounds, "rounds each worker took part in, per epoch");
+        JsonNode config = metrics.get("config");
+        assertEquals(1, config.get("sync_warmup_epochs").asInt());
+        assertEquals(10, config.get("sync_every").asInt());
+        assertFalse(config.get("many_workers_default").asBoolean());
+        assertFalse(config.has("outer_lr"), "the external server applies its own outer optimizer: " + config);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "--sync-warmup-epochs 4 | --sync-warmup-epochs must be at most --epochs (3), got 4",
+            "--sync-warmup-epochs -1 | --sync-warmup-epochs must be >= 0, got -1",
+            "--engine local --sync-warmup-epochs 1 | --sync-warmup-epochs needs --engine spark",
+            "--engine local --sync-every 8 --outer-momentum 0.9 | --sync-every, --outer-momentum need --engine spark"})
+    void shouldRefuseABadSyncWarmupBeforeTraining(String options, String message) {
+        Path data = writeCsvUnchecked("blobs.csv", blobRows(300));
+        CliRun run = train(data, tmp.resolve("run"), concat(new String[] {"--model", "logistic", "--epochs", "3"},
+                options.split(" ")));
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("averon: " + message, run.errorLine());
+        assertFalse(Files.exists(tmp.resolve("run")), "nothing written");
+    }
+
     @Test
     void shouldRefuseCompressionWhenEveryRoundCarriesTheOptimisersState() {
         Path data = writeCsvUnchecked("blobs.csv", blobRows(300));
