@@ -228,8 +228,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Stop after this many epochs without a better test metric and keep the best epoch (0 = off)")
     int patience;
 
-    @Option(names = "--threads", description = "Native threads (default: all cores)")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Output directory: a local path or a Hadoop FileSystem URI such as hdfs://nn:8020/runs/a "
@@ -260,10 +260,7 @@ final class TrainCommand implements Callable<Integer> {
         String outName = out != null ? out : "runs/" + spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Location outDir = Location.of(outName);
-        int nativeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nativeThreads < 1) {
-            throw new InvalidInputException("--threads must be >= 1, got " + nativeThreads);
-        }
+        int nativeThreads = threads.orAllCores();
         Location parquet = AveronDataset.named(dataSpec.source());
         if (verifyKey != null && !resume) {
             throw new InvalidInputException("--verify-key checks the checkpoints --resume continues from; add --resume "
@@ -308,7 +305,7 @@ final class TrainCommand implements Callable<Integer> {
                              TrainingConfig config, Location outDir, ModelKeys keys) {
         SparkTrainingConfig.Builder builder = SparkTrainingConfig.builder(config).workers(workers)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
-                .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads != null ? threads : 0)
+                .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads.given())
                 .deterministic(deterministic).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging)
                 .updaterSyncEvery(updaterSyncEvery).overlap(overlap).compression(compress.encoding())
                 .hierarchical(hierarchical).failAt(failAt);

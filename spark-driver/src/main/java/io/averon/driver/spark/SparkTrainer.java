@@ -406,6 +406,9 @@ public final class SparkTrainer {
                 if (report != null) {
                     for (EpochAggregator.Completed completed : aggregator.accept(report)) {
                         ModelVectors.write(completed.vector(), completed.vector().length, model);
+                        // DL4J's counts as a replica's fit leaves them: checkpoints and model.zip keep them
+                        model.setEpoch(completed.record().epoch());
+                        model.setIterationCount(completed.record().epoch() * shards.maxBatches());
                         records.add(completed.record());
                         listener.onEpochEnd(completed.record());
                         listener.onEpochModel(completed.record(), model);

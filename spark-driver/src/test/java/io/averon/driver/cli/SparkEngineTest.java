@@ -99,6 +99,13 @@ class SparkEngineTest {
         assertEquals(0, local.exitCode(), local.err());
         assertArrayEquals(params(tmp.resolve("local")), params(tmp.resolve("spark")),
                 "one worker syncing once per epoch is the local engine (Adam state included)");
+        for (String run : List.of("local", "spark")) {
+            // DL4J's counts in model.zip's configuration: 3 epochs of 800 / 32 = 25 minibatches
+            org.deeplearning4j.nn.conf.MultiLayerConfiguration saved = org.deeplearning4j.nn.conf.MultiLayerConfiguration
+                    .fromJson(ModelArtifact.read(tmp.resolve(run).resolve("model.zip")).model().configurationJson());
+            assertEquals(3, saved.getEpochCount(), run + ": epochs completed");
+            assertEquals(75, saved.getIterationCount(), run + ": minibatch steps");
+        }
     }
 
     @Test

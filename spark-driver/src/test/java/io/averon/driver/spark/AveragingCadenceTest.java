@@ -2,6 +2,7 @@ package io.averon.driver.spark;
 
 import io.averon.core.InvalidInputException;
 import io.averon.core.train.TrainingConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which averaging cadence a run uses: the one given, else the default by worker count. */
+@Tag("fast")
 class AveragingCadenceTest {
 
     private static SparkTrainingConfig.Builder config(int epochs) {

@@ -1,12 +1,14 @@
 package io.averon.driver.spark;
 
 import io.averon.core.InvalidInputException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The round boundaries of a run: every minibatch in the warm-up epochs, every K minibatches after. */
+@Tag("fast")
 class ShardPlanTest {
 
     /** 2 workers of 400 examples, 8 per minibatch: 50 minibatches per epoch each. */
