@@ -62,7 +62,7 @@ public final class ScoringBenchmark {
         UpdaterSpec adam = UpdaterSpec.adam(1e-3);
         AveronModel model = ModelFactory.create(spec, data.train().exampleShape(), 10, adam, 42);
         int[] first = java.util.stream.IntStream.range(0, 6000).toArray();
-        new LocalTrainer(TrainingConfig.builder().epochs(1).batchSize(128).seed(42).updater(adam).build())
+        new LocalTrainer(TrainingConfig.builder().epochs(1).batchSize(128).seed(42).build())
                 .fit(model, data.train().select(first, "train[0:6000]"), data.test(), new TrainingListener() { });
         Path modelFile = tmp.resolve("model.zip");
         ModelArtifact.write(modelFile, model, new ModelDescription(data.train().classNames(),

@@ -66,7 +66,7 @@ public final class SparkTrainingBenchmark {
         // Adam at a constant 1e-3, as measured in docs/benchmarks.md (the mlp preset's default is now 2e-3 with a
         // linear decay; a constant rate keeps the engines comparable epoch by epoch)
         UpdaterSpec adam = UpdaterSpec.adam(1e-3);
-        TrainingConfig training = TrainingConfig.builder().epochs(epochs).batchSize(BATCH).seed(42).updater(adam).build();
+        TrainingConfig training = TrainingConfig.builder().epochs(epochs).batchSize(BATCH).seed(42).build();
         List<Outcome> outcomes = new ArrayList<>();
 
         outcomes.add(local(data, training, adam, target));
@@ -102,7 +102,7 @@ public final class SparkTrainingBenchmark {
         AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), data.train().exampleShape(), 10, adam, 42);
         // --batch-size is global on Spark: BATCH per worker, like the DL4J master's batchSizePerWorker
         TrainingConfig perWorker = TrainingConfig.builder().epochs(training.epochs()).batchSize(BATCH * workers)
-                .seed(training.seed()).updater(training.updater()).build();
+                .seed(training.seed()).build();
         SparkTrainingConfig config = SparkTrainingConfig.builder(perWorker).workers(workers).syncEvery(syncEvery)
                 .driverHost("127.0.0.1").build();
         List<EpochRecord> records = new SparkTrainer(sc, config).fit(spec, data, model, null, null,

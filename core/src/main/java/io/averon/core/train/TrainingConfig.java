@@ -1,14 +1,13 @@
 package io.averon.core.train;
 
-import io.averon.core.model.UpdaterSpec;
-
 /**
- * What a training run does, validated on construction. Build with {@link #builder()}.
+ * What a training run does, validated on construction. Build with {@link #builder()}. The
+ * optimiser is the model's own ({@code ModelFactory.create(spec, shape, outputs, updater, seed)}, or
+ * a configuration file's), not a training setting.
  *
  * @param epochs                 passes over the training data, &gt;= 1
  * @param batchSize              minibatch size, &gt;= 1
  * @param seed                   seed for weight init, shuffling and dropout
- * @param updater                optimiser and learning-rate schedule
  * @param earlyStoppingPatience  stop after this many epochs without improvement of the
  *                               validation metric (test accuracy, or test loss for regression)
  *                               and restore the best epoch's parameters; 0 = off
@@ -18,7 +17,7 @@ import io.averon.core.model.UpdaterSpec;
  *                               data order, like Keras' {@code fit(shuffle=False)}
  * @param augmentation           random image augmentation of training minibatches (none by default)
  */
-public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec updater,
+public record TrainingConfig(int epochs, int batchSize, long seed,
                              int earlyStoppingPatience, int trainEvalSample, boolean shuffle,
                              Augmentation augmentation)
         implements java.io.Serializable {
@@ -32,9 +31,6 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
-        if (updater == null) {
-            throw new IllegalArgumentException("updater is required");
         }
         if (earlyStoppingPatience < 0) {
             throw new IllegalArgumentException("early-stopping patience must be >= 0, got " + earlyStoppingPatience);
@@ -51,12 +47,11 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
         return new Builder();
     }
 
-    /** Builder with Averon's defaults: 5 epochs, batch 128, seed 42, Adam 1e-3, no early stopping. */
+    /** Builder with Averon's defaults: 5 epochs, batch 128, seed 42, no early stopping. */
     public static final class Builder {
         private int epochs = 5;
         private int batchSize = DEFAULT_BATCH_SIZE;
         private long seed = 42;
-        private UpdaterSpec updater;
         private int earlyStoppingPatience;
         private int trainEvalSample = 10_000;
         private boolean shuffle = true;
@@ -77,11 +72,6 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
 
         public Builder seed(long value) {
             seed = value;
-            return this;
-        }
-
-        public Builder updater(UpdaterSpec value) {
-            updater = value;
             return this;
         }
 
@@ -106,8 +96,8 @@ public record TrainingConfig(int epochs, int batchSize, long seed, UpdaterSpec u
         }
 
         public TrainingConfig build() {
-            return new TrainingConfig(epochs, batchSize, seed, updater == null ? UpdaterSpec.adam(1e-3) : updater,
-                    earlyStoppingPatience, trainEvalSample, shuffle, augmentation);
+            return new TrainingConfig(epochs, batchSize, seed, earlyStoppingPatience, trainEvalSample, shuffle,
+                    augmentation);
         }
     }
 }

@@ -59,7 +59,7 @@ class LocalTrainerTest {
     }
 
     private static TrainingConfig config(int epochs, int batch, long seed, UpdaterSpec updater, int patience) {
-        return TrainingConfig.builder().epochs(epochs).batchSize(batch).seed(seed).updater(updater)
+        return TrainingConfig.builder().epochs(epochs).batchSize(batch).seed(seed)
                 .earlyStoppingPatience(patience).build();
     }
 

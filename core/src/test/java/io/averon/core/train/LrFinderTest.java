@@ -125,7 +125,7 @@ class LrFinderTest {
     private static double trainedTestLoss(double rate) {
         UpdaterSpec adam = UpdaterSpec.adam(rate);
         AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), TRAIN.exampleShape(), 3, adam, 3);
-        TrainingConfig config = TrainingConfig.builder().epochs(3).batchSize(32).seed(5).updater(adam).build();
+        TrainingConfig config = TrainingConfig.builder().epochs(3).batchSize(32).seed(5).build();
         return new LocalTrainer(config).fit(model, TRAIN, TEST, TrainingListener.NONE).finalMetrics().loss();
     }
 

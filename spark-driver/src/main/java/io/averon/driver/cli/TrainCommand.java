@@ -50,6 +50,10 @@ import java.util.concurrent.Callable;
         description = "Train a model; writes DIR/model.zip, DIR/metrics.json and DIR/report.html.")
 final class TrainCommand implements Callable<Integer> {
 
+    /** The options that build a preset's optimiser: a model file carries its own. */
+    private static final List<String> OPTIMISER_OPTIONS = List.of("--optimizer", "--lr", "--lr-schedule", "--lr-decay",
+            "--lr-step");
+
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
 
     /** Where training runs. */
@@ -252,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig config;
         try {
             config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
-                    .updater(updater).earlyStoppingPatience(patience).shuffle(!noShuffle)
+                    .earlyStoppingPatience(patience).shuffle(!noShuffle)
                     .augmentation(Augmentation.parse(augment)).build();
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
@@ -284,7 +288,7 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(nativeThreads, spec.convolutional()));
             TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
             AveronModel net = ModelCheck.build(spec, split, updater, seed);
-            Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.split(), split.train().size(),
+            Map<String, Object> configJson = configJson(dataSpec, config, updater, nativeInfo, split.split(), split.train().size(),
                     split.test().size());
             LOG.info("effective configuration: {}", configJson);
 
@@ -341,7 +345,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
         AveronModel net = ModelCheck.build(spec, split, updater, seed);
-        Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, split.split(), split.train().size(),
+        Map<String, Object> configJson = configJson(dataSpec, config, updater, nativeInfo, split.split(), split.train().size(),
                 split.test().size());
         putSparkSettings(configJson);
         LOG.info("effective configuration: {}", configJson);
@@ -370,7 +374,7 @@ final class TrainCommand implements Callable<Integer> {
                 new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicReference<java.util.List<HardExample>> hardExamples =
                 new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of());
-        Map<String, Object> configJson = configJson(dataSpec, config, nativeInfo, requested, -1, -1);
+        Map<String, Object> configJson = configJson(dataSpec, config, updater, nativeInfo, requested, -1, -1);
         putSparkSettings(configJson);
         SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
             AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
@@ -431,6 +435,9 @@ final class TrainCommand implements Callable<Integer> {
         configJson.put("overlap", overlap);
         configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
         configJson.put("deterministic", deterministic);
+        if (parameterServer == null) { // an external server applies its own bound
+            configJson.put("max_update_norm", maxUpdateNorm);
+        }
     }
 
     private ConsoleProgress progress() {
@@ -447,6 +454,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private UpdaterSpec updaterSpec(ModelSpec spec) {
+        if (spec.preset() == null) {
+            List<String> given = OPTIMISER_OPTIONS.stream()
+                    .filter(name -> command.commandLine().getParseResult().hasMatchedOption(name)).toList();
+            if (!given.isEmpty()) {
+                throw new InvalidInputException(String.join(", ", given) + " set the optimiser of the built-in models; "
+                        + "--model " + model + " carries its own (its \"updater\" in the JSON): set it there");
+            }
+        }
         double rate = learningRate != null ? learningRate
                 : spec.preset() != null ? spec.preset().defaultLearningRate(optimizer)
                 : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
@@ -459,18 +474,34 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> configJson(DataSpec dataSpec, TrainingConfig config, Map<String, Object> nativeInfo,
+    private Map<String, Object> configJson(DataSpec dataSpec, TrainingConfig config, UpdaterSpec updater,
+                                           Map<String, Object> nativeInfo,
                                            SplitSpec split, long trainExamples, long testExamples) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("engine", engine.name().toLowerCase(java.util.Locale.ROOT));
         c.put("data", dataSpec.source());
+        if (dataSpec.labelColumn() != null) {
+            c.put("label_column", dataSpec.labelColumn());
+        }
+        c.put("header", dataSpec.header() == null ? "detected" : dataSpec.header());
+        c.put("image_size", dataSpec.imageHeight() + "x" + dataSpec.imageWidth());
+        c.put("channels", dataSpec.channels());
         c.put("model", model);
         c.put("epochs", config.epochs());
         c.put("batch_size", config.batchSize());
         c.put("seed", config.seed());
-        c.put("optimizer", config.updater().optimizer().name().toLowerCase(java.util.Locale.ROOT));
-        c.put("learning_rate", config.updater().learningRate());
-        c.put("lr_schedule", config.updater().schedule().name().toLowerCase(java.util.Locale.ROOT));
+        if (ModelSpec.parse(model).preset() != null) { // a model file's own optimiser is in its configuration
+            c.put("optimizer", updater.optimizer().name().toLowerCase(java.util.Locale.ROOT));
+            c.put("learning_rate", updater.learningRate());
+            c.put("lr_schedule", updater.schedule().name().toLowerCase(java.util.Locale.ROOT));
+            if (updater.schedule() == LrSchedule.STEP || updater.schedule() == LrSchedule.EXPONENTIAL) {
+                c.put("lr_decay", updater.decay());
+            }
+            if (updater.schedule() == LrSchedule.STEP) {
+                c.put("lr_step", updater.stepEpochs());
+            }
+        }
+        c.put("shuffle", config.shuffle());
         c.put("early_stopping_patience", config.earlyStoppingPatience());
         c.put("augment", config.augmentation().toString());
         c.put("split", split);

@@ -44,7 +44,8 @@ import java.util.stream.IntStream;
  *
  * <pre>{@code
  * SparkTrainer trainer = new SparkTrainer(sc, SparkTrainingConfig.builder(training).workers(2).build());
- * SparkTrainer.Result result = trainer.fit(dataSpec, data, model, null, listener);
+ * TrainTestData data = DataSources.loadForTraining(dataSpec, training.seed());
+ * SparkTrainer.Result result = trainer.fit(dataSpec, data, model, null, null, new SparkTrainer.EpochListener() { });
  * }</pre>
  */
 public final class SparkTrainer {

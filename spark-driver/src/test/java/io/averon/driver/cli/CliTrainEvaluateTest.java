@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code train} then {@code evaluate} on small generated data, checked the way a user would. */
@@ -130,6 +131,57 @@ class CliTrainEvaluateTest {
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(Files.exists(out.resolve("model.zip")));
         assertTrue(Files.notExists(out.resolve("old.txt")));
+    }
+
+    @Test
+    void shouldRefuseOptimiserOptionsWithAModelFileAndNotRecordAnOptimiserItDidNotUse() throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 200);
+        Path file = tmp.resolve("net.json");
+        Files.writeString(file, new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(3)
+                .updater(new org.nd4j.linalg.learning.config.Sgd(0.1)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(2).nOut(4)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                        org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(4).nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .build().toJson());
+        String[] run = {"train", "--engine", "local", "--data", csv.toString(), "--model", file.toString(), "--epochs", "1",
+                "--no-progress"};
+
+        CliRun refused = CliRun.of(concat(run, "--out", tmp.resolve("refused").toString(), "--lr", "0.5",
+                "--lr-schedule", "step"));
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertEquals("averon: --lr, --lr-schedule set the optimiser of the built-in models; --model " + file
+                + " carries its own (its \"updater\" in the JSON): set it there", refused.errorLine());
+        assertTrue(Files.notExists(tmp.resolve("refused")));
+
+        CliRun trained = CliRun.of(concat(run, "--out", tmp.resolve("file-model").toString()));
+        assertEquals(0, trained.exitCode(), trained.err());
+        JsonNode config = JSON.readTree(tmp.resolve("file-model").resolve("metrics.json").toFile()).get("config");
+        for (String key : List.of("optimizer", "learning_rate", "lr_schedule", "lr_decay", "lr_step")) {
+            assertFalse(config.has(key), "metrics.json records " + key + ", which the model file's run did not use: "
+                    + config);
+        }
+    }
+
+    @Test
+    void shouldRecordTheScheduleAndShufflingItUsedSoTheRunCanBeReproduced() throws IOException {
+        Path csv = TestFiles.csv(tmp.resolve("blobs.csv"), 200);
+        CliRun run = CliRun.of("train", "--engine", "local", "--data", csv.toString(), "--model", "logistic", "--epochs",
+                "2", "--lr-schedule", "step", "--lr-decay", "0.3", "--lr-step", "1", "--no-shuffle", "--out",
+                tmp.resolve("run").toString(), "--no-progress");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode config = JSON.readTree(tmp.resolve("run").resolve("metrics.json").toFile()).get("config");
+        assertEquals("step", config.get("lr_schedule").asText());
+        assertEquals(0.3, config.get("lr_decay").asDouble(), 0.0);
+        assertEquals(1, config.get("lr_step").asInt());
+        assertFalse(config.get("shuffle").asBoolean(), "--no-shuffle recorded: " + config);
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 
     @Test

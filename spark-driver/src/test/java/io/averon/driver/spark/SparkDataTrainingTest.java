@@ -118,11 +118,11 @@ class SparkDataTrainingTest {
     }
 
     static TrainingConfig training() {
-        return TrainingConfig.builder().epochs(2).batchSize(32).seed(5).updater(UpdaterSpec.adam(0.01)).build();
+        return TrainingConfig.builder().epochs(2).batchSize(32).seed(5).build();
     }
 
     static AveronModel mlp() {
-        return ModelFactory.create(ModelSpec.parse("mlp"), new int[] {FEATURES}, CLASSES.size(), training().updater(), 5);
+        return ModelFactory.create(ModelSpec.parse("mlp"), new int[] {FEATURES}, CLASSES.size(), UpdaterSpec.adam(0.01), 5);
     }
 
     static SparkTrainer trainer(int workers) {
@@ -174,7 +174,7 @@ class SparkDataTrainingTest {
         java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("blobs.csv"), csv);
         io.averon.core.data.DataSpec spec = io.averon.core.data.DataSpec.builder(file.toString()).build();
         io.averon.core.data.TrainTestData otherSeed = io.averon.core.data.DataSources.loadForTraining(spec, 6);
-        AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {2}, 3, training().updater(), 5);
+        AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {2}, 3, UpdaterSpec.adam(0.01), 5);
         jobDescriptions.clear();
 
         InvalidInputException e = assertThrows(InvalidInputException.class,
