@@ -67,6 +67,27 @@ public final class AveronModel {
         return network != null ? network.getLayerWiseConfigurations().toJson() : graph.getConfiguration().toJson();
     }
 
+    /**
+     * Whether {@code other} has this model's configuration (layers, optimiser, schedule), DL4J's
+     * progress counters (epoch and iteration counts, which training advances) aside.
+     */
+    public boolean sameConfiguration(AveronModel other) {
+        return kind() == other.kind() && withoutProgress().equals(other.withoutProgress());
+    }
+
+    private String withoutProgress() {
+        if (network != null) {
+            MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(configurationJson());
+            conf.setEpochCount(0);
+            conf.setIterationCount(0);
+            return conf.toJson();
+        }
+        ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(configurationJson());
+        conf.setEpochCount(0);
+        conf.setIterationCount(0);
+        return conf.toJson();
+    }
+
     public long numParams() {
         return model().numParams();
     }

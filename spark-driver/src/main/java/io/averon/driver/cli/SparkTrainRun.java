@@ -92,7 +92,7 @@ final class SparkTrainRun {
             Checkpoints.Loaded loaded = checkpoints.newestValid();
             AveronModel saved = loaded.artifact().model();
             if (saved.numParams() != r.model().numParams()
-                    || !saved.configurationJson().equals(r.model().configurationJson())) {
+                    || !saved.sameConfiguration(r.model())) {
                 throw new InvalidInputException("--resume: checkpoint " + loaded.file() + " holds another model ("
                         + saved.numParams() + " parameters) than this run builds (" + r.model().numParams()
                         + "); resume with the same --model and data");

@@ -181,10 +181,6 @@ final class TrainCommand implements Callable<Integer> {
             description = "spark: one native thread per task and seeded dropout: bit-identical runs for one seed")
     boolean deterministic;
 
-    @Option(names = "--test-fail-at", hidden = true, paramLabel = "WORKER:EPOCH:BATCH[:always]",
-            description = "test hook: that worker's task throws before that minibatch")
-    String failAt;
-
     @Option(names = "--no-shuffle", description = "Keep the data order in every epoch (default: reshuffle, seeded)")
     boolean noShuffle;
 
@@ -312,7 +308,7 @@ final class TrainCommand implements Callable<Integer> {
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads.given())
                 .deterministic(deterministic).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging)
                 .updaterSyncEvery(updaterSyncEvery).overlap(overlap).compression(compress.encoding())
-                .hierarchical(hierarchical).failAt(failAt);
+                .hierarchical(hierarchical);
         // any averaging option given turns off the default by worker count; the others keep their plain values
         if (syncEvery != null) {
             builder.syncEvery(syncEvery);

@@ -5,11 +5,20 @@ import io.averon.core.InvalidInputException;
 import java.io.Serializable;
 
 /**
- * Fault injection for tests ({@code --test-fail-at WORKER:EPOCH:BATCH[:always]}): the task of that
- * worker throws just before that minibatch (1-based) of that epoch, in its first attempt only or
- * in every attempt.
+ * Fault injection for tests, outside every public configuration: the Spark property
+ * {@value #CONF_KEY}{@code =WORKER:EPOCH:BATCH[:always]} (a system property of the driver, as tests
+ * set it) makes the task of that worker throw just before that minibatch (1-based) of that epoch,
+ * in its first attempt only or in every attempt.
  */
 record FailureHook(int worker, int epoch, int batch, boolean always) implements Serializable {
+
+    /** The Spark property that injects the failure. */
+    static final String CONF_KEY = "spark.averon.test.fail-at";
+
+    /** The hook {@code conf} asks for, or null (the normal case). */
+    static FailureHook from(org.apache.spark.SparkConf conf) {
+        return conf.contains(CONF_KEY) ? parse(conf.get(CONF_KEY)) : null;
+    }
 
     static FailureHook parse(String spec) {
         String[] parts = spec.split(":");
@@ -20,7 +29,7 @@ record FailureHook(int worker, int epoch, int batch, boolean always) implements 
             return new FailureHook(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]),
                     parts.length == 4);
         } catch (NumberFormatException e) {
-            throw new InvalidInputException("--test-fail-at must look like WORKER:EPOCH:BATCH[:always], got '" + spec + "'");
+            throw new InvalidInputException(CONF_KEY + " must look like WORKER:EPOCH:BATCH[:always], got '" + spec + "'");
         }
     }
 

@@ -312,7 +312,7 @@ public final class SparkTrainer {
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.heartbeatTimeoutMs(),
                     config.connectTimeoutMs(), config.mtuBytes(),
-                    config.failAt() == null ? null : FailureHook.parse(config.failAt()), config.sync(), config.compression(),
+                    FailureHook.from(sc.getConf()), config.sync(), config.compression(),
                     sharded ? new ShardedPlan(start, resume == null ? 0 : shards.roundsBefore(resume.epochsDone() + 1),
                             cadence.outerLearningRate(), cadence.outerMomentum(), config.maxUpdateNorm()) : null,
                     config.hierarchical());

@@ -36,8 +36,6 @@ import io.averon.core.train.TrainingConfig;
  * @param hierarchical      tasks that share an executor average among themselves in its memory first,
  *                          and one of them stands for them all in the rounds across executors (a
  *                          no-op where every executor runs one task)
- * @param failAt            test hook {@code WORKER:EPOCH:BATCH[:always]}: that task throws once (or
- *                          on every attempt) before that minibatch; null = off
  */
 public record SparkTrainingConfig(TrainingConfig training, int workers, AveragingCadence cadence,
                                   String parameterServer, int serverPort, int reportPort, String driverHost,
@@ -45,7 +43,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
                                   int threadsPerTask, boolean deterministic, double maxUpdateNorm, int mtuBytes,
                                   AveragingMode averaging,
                                   io.averon.ps.protocol.Encoding compression, SyncPolicy sync,
-                                  boolean hierarchical, String failAt) {
+                                  boolean hierarchical) {
 
     public SparkTrainingConfig {
         if (training == null) {
@@ -84,9 +82,6 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
         }
         if (threadsPerTask < 0) {
             throw new InvalidInputException("--threads must be >= 1, got " + threadsPerTask);
-        }
-        if (failAt != null) {
-            FailureHook.parse(failAt);
         }
         if (!(maxUpdateNorm >= 0) || Double.isInfinite(maxUpdateNorm)) {
             throw new InvalidInputException("--max-update-norm must be a finite number >= 0 (0 = no bound), got "
@@ -175,7 +170,6 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
         private boolean overlap;
         private boolean hierarchical = true;
         private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
-        private String failAt;
 
         private Builder(TrainingConfig training) {
             this.training = training;
@@ -258,11 +252,6 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
             return this;
         }
 
-        public Builder failAt(String value) {
-            failAt = value;
-            return this;
-        }
-
         /** Default 0: no bound on how far one contribution may move the parameters. */
         public Builder maxUpdateNorm(double value) {
             maxUpdateNorm = value;
@@ -310,7 +299,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
                     AveragingCadence.given(syncEvery, warmupEpochs, outerLearningRate, outerMomentum), parameterServer,
                     serverPort, reportPort, driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs,
                     threadsPerTask, deterministic, maxUpdateNorm, mtuBytes, averaging, compression,
-                    new SyncPolicy(updaterSyncEvery, overlap), hierarchical, failAt);
+                    new SyncPolicy(updaterSyncEvery, overlap), hierarchical);
         }
     }
 }

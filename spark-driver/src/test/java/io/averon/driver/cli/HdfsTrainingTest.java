@@ -198,8 +198,8 @@ class HdfsTrainingTest {
         assertArrayEquals(firstModel, read("/runs/again/run/model.zip"), "the first run is intact");
         assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "notes.txt", "report.html"), names("/runs/again/run"));
 
-        CliRun failed = SparkEngineTest.train(data, out, concatArgs(args, "--seed", "3", "--overwrite",
-                "--test-fail-at", "0:2:1:always"));
+        CliRun failed = SparkEngineTest.failingAt("0:2:1:always",
+                () -> SparkEngineTest.train(data, out, concatArgs(args, "--seed", "3", "--overwrite")));
         assertEquals(1, failed.exitCode(), failed.err());
         assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "report.html"), names("/runs/again/run"),
                 "an epoch was written: the failed new run (resumable) has replaced the old one");
@@ -222,7 +222,7 @@ class HdfsTrainingTest {
                 "resume.csv");
         String out = root + "/runs/resume/run";
         String[] args = {"--workers", "2", "--model", "logistic", "--epochs", "3", "--lr", "0.05"};
-        CliRun failed = SparkEngineTest.train(data, out, concatArgs(args, "--test-fail-at", "0:3:2:always"));
+        CliRun failed = SparkEngineTest.failingAt("0:3:2:always", () -> SparkEngineTest.train(data, out, args));
         assertEquals(1, failed.exitCode(), failed.err());
         assertEquals(List.of("epoch-0001.zip", "epoch-0002.zip"), names("/runs/resume/run/checkpoints"));
         JsonNode before = metrics(out);

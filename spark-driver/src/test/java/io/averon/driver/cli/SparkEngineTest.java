@@ -80,6 +80,19 @@ class SparkEngineTest {
         return CliRun.of(args.toArray(String[]::new));
     }
 
+    /**
+     * Runs {@code run} with the test failure hook {@code spec} ({@code WORKER:EPOCH:BATCH[:always]}):
+     * a Spark property the driver's SparkConf reads from the system properties, in no public configuration.
+     */
+    static CliRun failingAt(String spec, java.util.function.Supplier<CliRun> run) {
+        System.setProperty("spark.averon.test.fail-at", spec);
+        try {
+            return run.get();
+        } finally {
+            System.clearProperty("spark.averon.test.fail-at");
+        }
+    }
+
     static float[] params(Path run) {
         return ModelArtifact.read(run.resolve("model.zip")).model().params().toFloatVector();
     }
@@ -259,7 +272,7 @@ class SparkEngineTest {
         CliRun calm = train(data, tmp.resolve("calm"), args);
         assertEquals(0, calm.exitCode(), calm.err());
         // worker 1 fails before minibatch 25 of epoch 2: in round 3 of the epoch, while worker 0 trains or waits for it
-        CliRun disturbed = train(data, tmp.resolve("disturbed"), concat(args, "--test-fail-at", "1:2:25"));
+        CliRun disturbed = failingAt("1:2:25", () -> train(data, tmp.resolve("disturbed"), args));
         assertEquals(0, disturbed.exitCode(), disturbed.err());
         JsonNode stormy = metrics(tmp.resolve("disturbed"));
         assertEquals(3, stormy.get("epochs").size());
@@ -286,8 +299,8 @@ class SparkEngineTest {
     void shouldFailNamingTheWorkerWhenItFailsEveryAttempt() {
         Path data = writeCsvUnchecked("blobs.csv", blobRows(600));
         long started = System.nanoTime();
-        CliRun run = train(data, tmp.resolve("run"), "--workers", "2", "--model", "logistic", "--epochs", "2",
-                "--batch-size", "16", "--test-fail-at", "1:1:3:always");
+        CliRun run = failingAt("1:1:3:always", () -> train(data, tmp.resolve("run"), "--workers", "2", "--model",
+                "logistic", "--epochs", "2", "--batch-size", "16"));
         assertEquals(1, run.exitCode());
         assertTrue(run.errorLine().startsWith("averon: training failed:"), run.errorLine());
         assertTrue(run.errorLine().contains("worker 1 fails at epoch 1, minibatch 3"), run.errorLine());
@@ -300,7 +313,7 @@ class SparkEngineTest {
         Path data = writeCsvUnchecked("blobs.csv", blobRows(600));
         Path run = tmp.resolve("run");
         String[] args = {"--workers", "2", "--model", "logistic", "--epochs", "4", "--lr", "0.05"};
-        CliRun failed = train(data, run, concat(args, "--test-fail-at", "0:4:2:always"));
+        CliRun failed = failingAt("0:4:2:always", () -> train(data, run, args));
         assertEquals(1, failed.exitCode());
         Path checkpoints = run.resolve("checkpoints");
         assertTrue(Files.exists(checkpoints.resolve("epoch-0003.zip")));

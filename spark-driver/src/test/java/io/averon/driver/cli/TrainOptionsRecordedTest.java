@@ -51,8 +51,7 @@ class TrainOptionsRecordedTest {
             Map.entry("--no-shuffle", "recorded as shuffle"),
             Map.entry("--label-column", "recorded as label_column when given (else the data's last column)"),
             Map.entry("--validation-split", "recorded under split, as its validation fraction"),
-            Map.entry("--split", "recorded under split"),
-            Map.entry("--test-fail-at", "a test hook, hidden from the help"));
+            Map.entry("--split", "recorded under split"));
 
     @TempDir
     Path tmp;
