@@ -22,9 +22,11 @@ for i in $(seq "$ALTERNATIONS"); do
     build_dir="${variant%%:*}"; mtu="${variant#*:}"; [ "$mtu" = "$variant" ] && mtu=""
     label="$build_dir${mtu:+ (MTU $mtu)}"
     echo "=== $label run $i"
+    # this tree's benchmark also takes the averaging mode (after the MTU) and prints it first in each row
+    args=("$SIZES" 2 "$ROUNDS" $mtu); [ "$build_dir" = after ] && args=("$SIZES" 2 "$ROUNDS" "$mtu" server)
     java --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -Xmx6g \
       -cp "$WORK/$build_dir/averon-benchmarks-0.1.0-SNAPSHOT.jar:$WORK/$build_dir/lib/*" \
-      io.averon.benchmarks.RoundLatencyBenchmark "$SIZES" 2 "$ROUNDS" $mtu 2>/dev/null | grep -E "^\| [0-9]"
+      io.averon.benchmarks.RoundLatencyBenchmark "${args[@]}" 2>/dev/null | grep -E "^\| (server \| )?[0-9]"
   done
 done | tee "$WORK/runs.txt"
 
@@ -36,7 +38,7 @@ for line in open(sys.argv[1]):
     if m:
         variant = m.group(1).strip()
         continue
-    m = re.match(r"\| ([\d,]+) \| 2 \| ([\d.]+) s", line)
+    m = re.match(r"\| (?:server \| )?([\d,]+) \| 2 \| (?:[\d,]+ MB \| )?([\d.]+) s", line)
     if m:
         runs.setdefault(m.group(1), {}).setdefault(variant, []).append(float(m.group(2)))
 print("\n| parameters | before | after (default MTU) | ratio | after (MTU 1408) | ratio |")

@@ -1,155 +1,164 @@
 package io.averon.benchmarks;
 
-import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
-import io.averon.ps.ClientContext;
-import io.averon.ps.ParameterServer;
-import io.averon.ps.ParameterServerClient;
-import io.averon.ps.ServerContext;
-import io.averon.ps.round.RoundSettings;
-import io.averon.ps.transport.EmbeddedMediaDriver;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.averon.ps.transport.Ports;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Parameter-server round latency on loopback, beside raw Aeron UDP throughput measured in the
- * same run. A round moves {@code workers x size} floats to the server and the average back to
- * every worker, so its effective throughput is {@code 2 x workers x size x 4 bytes / latency}.
+ * Synchronous averaging rounds on loopback against raw Aeron UDP configured for throughput, in the
+ * same run. For each averaging mode, size and worker count ({@link LoopbackRounds}), warm-up rounds
+ * (for 10 s, at least one), then {@code rounds} alternations of one round of the raw peer doing the
+ * same data movement without a protocol ({@link RawAeronPeer}: server mode N pushes in and N results
+ * out, sharded mode reduce-scatter and all-gather) and one round of Averon's.
  *
- * <p>Usage: {@code RoundLatencyBenchmark [sizes=1000000,10000000,100000000] [workers=2,4,8] [rounds=3]
- * [mtu=8192]}: the MTU of the server's and the workers' channels (every message is one frame of it).
- * The 100M x 8 case holds ~7 GB of vectors: give the JVM {@code -Xmx10g}.
+ * <p>A round moves {@code B = 2 x workers x size x 4} bytes over UDP, in both modes: every worker's
+ * vector goes to the server (or, range by range, to the range owners, its own included), and the
+ * average comes back to every worker. A round's latency runs from the workers' release to the
+ * slowest worker's receipt of the average; "vs raw" is the median raw round over the median
+ * Averon round (1.0: as fast as raw Aeron), effective GB/s is {@code B /} the median.
+ *
+ * <p>Usage: {@code RoundLatencyBenchmark [sizes=1000000,10000000,100000000] [workers=2,4,8] [rounds=5]
+ * [mtu=8192] [modes=server,sharded]}; the raw peer's setup from the system properties read by
+ * {@link RawAeronPeer.Config#fromProperties}. The 100M x 8 cells hold ~7 GB (server) and ~11 GB
+ * (sharded) of vectors: give the JVM {@code -Xmx14g}.
  */
 public final class RoundLatencyBenchmark {
 
-    private static final byte[] SECRET = "benchmark-secret-0123456789-abcdefgh".getBytes(StandardCharsets.US_ASCII);
-    private static final int CHUNK = 1 << 20;
-    private static final int TERM = 16 << 20;
-    private static int mtu;
+    /** Each cell warms up with rounds for this long (at least one round). */
+    private static final long WARMUP_NS = TimeUnit.SECONDS.toNanos(10);
 
     private RoundLatencyBenchmark() {
+    }
+
+    /** One cell's medians and where its rounds' CPU went. */
+    private record Cell(LoopbackRounds.Mode mode, int size, int workers, long bytes, double roundSeconds,
+                        double pushSeconds, double rawSeconds, CpuAccount.Usage ours, CpuAccount.Usage raw) {
+
+        double effectiveGBps() {
+            return bytes / roundSeconds / 1e9;
+        }
+
+        double rawGBps() {
+            return bytes / rawSeconds / 1e9;
+        }
+
+        double vsRaw() {
+            return rawSeconds / roundSeconds;
+        }
     }
 
     public static void main(String[] args) throws Exception {
         int[] sizes = parse(args.length > 0 ? args[0] : "1000000,10000000,100000000");
         int[] workerCounts = parse(args.length > 1 ? args[1] : "2,4,8");
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        mtu = args.length > 3 ? Integer.parseInt(args[3]) : io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
-        System.out.println("MTU " + mtu);
-        double raw = rawThroughputGBps();
-        System.out.printf(Locale.ROOT, "raw Aeron UDP loopback, 1 MiB messages, same driver setup: %.3f GB/s%n%n", raw);
-        System.out.println("| parameters | workers | round latency (median of " + rounds + ") | effective GB/s | vs raw |");
-        System.out.println("|---:|---:|---:|---:|---:|");
-        for (int size : sizes) {
-            for (int workers : workerCounts) {
-                double seconds = medianRoundSeconds(size, workers, rounds);
-                double gbps = 2.0 * workers * size * Float.BYTES / seconds / 1e9;
-                System.out.printf(Locale.ROOT, "| %,d | %d | %.3f s | %.3f | %.2f |%n", size, workers, seconds, gbps, gbps / raw);
-                System.out.flush();
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int mtu = args.length > 3 && !args[3].isEmpty() ? Integer.parseInt(args[3]) : Ports.DEFAULT_MTU_BYTES;
+        LoopbackRounds.Mode[] modes = Arrays.stream((args.length > 4 ? args[4] : "server,sharded").split(","))
+                .map(m -> LoopbackRounds.Mode.valueOf(m.trim().toUpperCase(Locale.ROOT)))
+                .toArray(LoopbackRounds.Mode[]::new);
+        int cores = Runtime.getRuntime().availableProcessors();
+        RawAeronPeer peer = new RawAeronPeer(RawAeronPeer.Config.fromProperties(mtu));
+        System.out.printf(Locale.ROOT, "%d cores, max heap %d MiB; %d alternations (raw, Averon) per cell%n", cores,
+                Runtime.getRuntime().maxMemory() >> 20, rounds);
+        System.out.println("Averon: MTU " + mtu + ", terms " + (Ports.DEFAULT_TERM_LENGTH >> 10) + " KiB, media drivers"
+                + " as shipped (EmbeddedMediaDriver: threading by cores, backoff idle, 2 MiB socket buffers, Aeron's"
+                + " 128 KiB window); server: its own driver + one shared by the workers; sharded: one shared driver");
+        System.out.println("raw peer: " + peer.config().describe());
+        List<Cell> cells = new ArrayList<>();
+        printHeader();
+        for (LoopbackRounds.Mode mode : modes) {
+            for (int size : sizes) {
+                for (int workers : workerCounts) {
+                    Cell cell = measure(mode, size, workers, rounds, mtu, peer);
+                    cells.add(cell);
+                    printRow(cell);
+                }
             }
+        }
+        printCpu(cells);
+    }
+
+    private static Cell measure(LoopbackRounds.Mode mode, int size, int workers, int rounds, int mtu, RawAeronPeer peer)
+            throws Exception {
+        System.gc(); // the previous cell's vectors
+        try (LoopbackRounds averaging = LoopbackRounds.start(mode, size, workers, mtu)) {
+            long bytes = averaging.bytesPerRound();
+            // warm-up: first frames on every stream, first touch of every receive array, and compiled hot
+            // loops (in a fresh JVM, rounds run 3-7x slower for its first 5-10 s: the JIT shares the cores)
+            long warmUntil = System.nanoTime() + WARMUP_NS;
+            do {
+                averaging.round();
+            } while (System.nanoTime() < warmUntil);
+            double[] raw = new double[rounds];
+            double[] round = new double[rounds];
+            double[] push = new double[rounds];
+            CpuAccount.Usage ours = null;
+            CpuAccount.Usage rawUsage = null;
+            for (int r = 0; r < rounds; r++) {
+                RawAeronPeer.Transfer transfer = peer.round(mode, size, workers);
+                CpuAccount.Snapshot before = CpuAccount.take();
+                LoopbackRounds.Timing timing = averaging.round();
+                CpuAccount.Usage used = CpuAccount.Usage.between(before, CpuAccount.take());
+                raw[r] = transfer.seconds();
+                round[r] = timing.roundNs() / 1e9;
+                push[r] = timing.pushNs() / 1e9;
+                ours = ours == null ? used : ours.plus(used);
+                rawUsage = rawUsage == null ? transfer.usage() : rawUsage.plus(transfer.usage());
+            }
+            return new Cell(mode, size, workers, bytes, median(round), median(push), median(raw), ours, rawUsage);
         }
     }
 
-    /**
-     * Raw Aeron: one publication to one subscription over UDP loopback, 1 MiB messages, for ~3 s,
-     * both sides idling with the same backoff strategy the parameter server uses (busy-spinning
-     * both on 2 cores starves the media drivers' threads).
-     */
-    static double rawThroughputGBps() throws Exception {
-        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
-        try (EmbeddedMediaDriver a = EmbeddedMediaDriver.launch("bench-raw-pub");
-             EmbeddedMediaDriver b = EmbeddedMediaDriver.launch("bench-raw-sub");
-             Subscription sub = b.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:" + port, 7);
-             ExclusivePublication pub = a.aeron().addExclusivePublication(
-                     "aeron:udp?endpoint=127.0.0.1:" + port + "|term-length=" + TERM, 7)) {
-            while (!pub.isConnected()) {
-                Thread.sleep(1);
+    private static void printHeader() {
+        System.out.println();
+        System.out.println("| mode | parameters | workers | bytes/round | Averon round (median) | its push (median) |"
+                + " raw round (median) | Averon GB/s | raw GB/s | vs raw |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    }
+
+    private static void printRow(Cell c) {
+        System.out.printf(Locale.ROOT, "| %s | %,d | %d | %,.0f MB | %.3f s | %.3f s | %.3f s | %.3f | %.3f | %.2f |%n",
+                c.mode().name().toLowerCase(Locale.ROOT), c.size(), c.workers(), c.bytes() / 1e6, c.roundSeconds(),
+                c.pushSeconds(), c.rawSeconds(), c.effectiveGBps(), c.rawGBps(), c.vsRaw());
+        System.out.flush();
+    }
+
+    /** Per cell: the machine's busy share during Averon's rounds and the raw runs, and this JVM's CPU by role. */
+    private static void printCpu(List<Cell> cells) {
+        System.out.println();
+        System.out.println("CPU during the timed rounds: the machine's busy share (all processes; the raw peer's"
+                + " transfers in brackets), then this JVM's CPU time by role as a share of all cores'"
+                + " time");
+        StringBuilder header = new StringBuilder("| mode | parameters | workers | machine busy (raw) | this JVM |");
+        StringBuilder rule = new StringBuilder("|---|---:|---:|---:|---:|");
+        for (String group : CpuAccount.GROUPS) {
+            header.append(' ').append(group).append(" |");
+            rule.append("---:|");
+        }
+        System.out.println(header);
+        System.out.println(rule);
+        int cores = Runtime.getRuntime().availableProcessors();
+        for (Cell c : cells) {
+            double capacity = (double) c.ours().wallNs() * cores;
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %,d | %d | %.0f%% (%.0f%%) | %.0f%% |",
+                    c.mode().name().toLowerCase(Locale.ROOT), c.size(), c.workers(), 100 * c.ours().machineBusyShare(),
+                    100 * c.raw().machineBusyShare(), 100 * c.ours().jvmNs() / capacity));
+            for (Map.Entry<String, Long> group : c.ours().byGroup().entrySet()) {
+                row.append(String.format(Locale.ROOT, " %.0f%% |", 100 * group.getValue() / capacity));
             }
-            UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(CHUNK));
-            AtomicLong received = new AtomicLong();
-            Thread reader = new Thread(() -> {
-                BackoffIdleStrategy idle = new BackoffIdleStrategy();
-                while (!Thread.currentThread().isInterrupted()) {
-                    idle.idle(sub.poll((buf, off, len, h) -> received.addAndGet(len), 64));
-                }
-            });
-            reader.start();
-            long start = System.nanoTime();
-            long end = start + TimeUnit.SECONDS.toNanos(3);
-            BackoffIdleStrategy idle = new BackoffIdleStrategy();
-            while (System.nanoTime() < end) {
-                idle.idle(pub.offer(message, 0, CHUNK) < 0 ? 0 : 1);
-            }
-            long bytes = received.get();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            reader.interrupt();
-            reader.join();
-            return bytes / seconds / 1e9;
+            System.out.println(row);
         }
     }
 
-    private static double medianRoundSeconds(int size, int workers, int rounds) throws Exception {
-        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
-        byte[] hash = new byte[32];
-        ServerContext context = ServerContext.builder().bind("127.0.0.1", port).job("bench", SECRET)
-                .model(size, 0, hash).rounds(RoundSettings.builder().expectedWorkers(workers)
-                        .roundTimeoutMs(600_000).heartbeatTimeoutMs(60_000).build())
-                .mtu(mtu, TERM).build();
-        float[] values = new float[size];
-        Arrays.fill(values, 0.5f);
-        try (ParameterServer server = ParameterServer.start(context);
-             EmbeddedMediaDriver workerDriver = EmbeddedMediaDriver.launch("bench-workers")) {
-            ExecutorService pool = Executors.newFixedThreadPool(workers);
-            try {
-                List<Future<double[]>> futures = new ArrayList<>();
-                for (int w = 0; w < workers; w++) {
-                    int worker = w;
-                    futures.add(pool.submit(() -> runWorker(port, worker, size, hash, values, rounds,
-                            workerDriver.directory())));
-                }
-                double[] slowest = new double[rounds];
-                for (Future<double[]> f : futures) {
-                    double[] times = f.get(30, TimeUnit.MINUTES);
-                    for (int r = 0; r < rounds; r++) {
-                        slowest[r] = Math.max(slowest[r], times[r]);
-                    }
-                }
-                Arrays.sort(slowest);
-                return slowest[rounds / 2];
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-    }
-
-    /** Seconds from each push's start to the averaged result, per round (rounds start together). */
-    private static double[] runWorker(int port, int worker, int size, byte[] hash, float[] values, int rounds,
-                                      String aeronDirectory) {
-        ClientContext context = ClientContext.builder().server("127.0.0.1", port).job("bench", SECRET)
-                .worker(worker, 0).model(size, 0, hash).aeronDirectory(aeronDirectory).mtu(mtu, TERM)
-                .connectTimeoutMs(60_000).build();
-        double[] seconds = new double[rounds];
-        try (ParameterServerClient client = ParameterServerClient.connect(context)) {
-            long round = client.join() + 1;
-            for (int r = 0; r < rounds; r++, round++) {
-                long start = System.nanoTime();
-                client.pushAndAwait(round, values, size, 1, 600_000);
-                seconds[r] = (System.nanoTime() - start) / 1e9;
-            }
-        }
-        return seconds;
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static int[] parse(String list) {
