@@ -47,6 +47,7 @@ final class CommandLog implements AutoCloseable {
     private final FileAppender appender;
     private final Appender silenced;
     private boolean keep;
+    private int users = 1;
 
     private CommandLog(Path file, LoggerContext context, FileAppender appender, Appender silenced) {
         this.file = file;
@@ -57,12 +58,14 @@ final class CommandLog implements AutoCloseable {
 
     /**
      * Starts the log of command {@code name}: a new file, and on stderr only Averon's own warnings
-     * (e.g. an unsigned model's notice) unless {@code console}. The previous command's log of this
-     * JVM (tests run several) must be closed.
+     * (e.g. an unsigned model's notice) unless {@code console}. A command started while another
+     * runs in this JVM (an application that calls the CLI from two threads) shares that one's log,
+     * which closes when both have ended.
      */
     static synchronized CommandLog start(String name, boolean console) {
         if (current != null) {
-            throw new IllegalStateException("a command log is already open: " + current.file);
+            current.users++;
+            return current;
         }
         Path file = newFile(name);
         LoggerContext context = LoggerContext.getContext(false);
@@ -126,6 +129,9 @@ final class CommandLog implements AutoCloseable {
     @Override
     public void close() {
         synchronized (CommandLog.class) {
+            if (--users > 0) {
+                return;
+            }
             Configuration config = context.getConfiguration();
             LoggerConfig root = config.getRootLogger();
             root.removeAppender(APPENDER);

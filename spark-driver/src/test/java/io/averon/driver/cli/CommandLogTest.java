@@ -75,6 +75,30 @@ class CommandLogTest {
         }
     }
 
+    @Test
+    void shouldRunTwoCommandsAtOnceInOneJvmEachWithTheLogInItsRun() throws Exception {
+        Path csv = TestFiles.csv(tmp.resolve("table.csv"), 200);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<CliRun>> runs = new ArrayList<>();
+            for (String name : List.of("first", "second")) {
+                runs.add(pool.submit(() -> CliRun.of("train", "--engine", "local", "--threads", "1", "--data",
+                        csv.toString(), "--label-column", "label", "--model", "logistic", "--epochs", "2", "--out",
+                        tmp.resolve(name).toString(), "--no-progress")));
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                CliRun run = runs.get(i).get(120, TimeUnit.SECONDS);
+                assertEquals(0, run.exitCode(), run.err());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (String name : List.of("first", "second")) {
+            assertTrue(Files.readString(tmp.resolve(name).resolve(CommandLog.FILE_NAME)).contains("effective configuration"),
+                    name + "'s run has the log");
+        }
+    }
+
     /** One {@code averon} process: its exit code, stdout and stderr. */
     private record Cli(int exitCode, String out, String err) {
 
