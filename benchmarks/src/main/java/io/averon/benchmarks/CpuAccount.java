@@ -1,12 +1,8 @@
 package io.averon.benchmarks;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -75,7 +71,7 @@ final class CpuAccount {
             }
         }
         byGroup.put("JVM (GC, JIT)", OS.getProcessCpuTime() - threadsNs);
-        long[] machine = machineJiffies();
+        long[] machine = MachineCpu.jiffies();
         return new Snapshot(System.nanoTime(), byGroup, machine[0], machine[1]);
     }
 
@@ -90,19 +86,5 @@ final class CpuAccount {
             return thread.contains("averon-" + LoopbackRounds.WORKERS_DRIVER) ? "workers' driver" : "server's driver";
         }
         return thread.startsWith("aeron-client") ? "Aeron clients" : "other threads";
-    }
-
-    /** {busy, total} jiffies of all cores since boot. */
-    private static long[] machineJiffies() {
-        try {
-            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            long total = 0;
-            for (int i = 1; i < fields.length; i++) {
-                total += Long.parseLong(fields[i]);
-            }
-            return new long[] {total - Long.parseLong(fields[4]) - Long.parseLong(fields[5]), total};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,9 +1,5 @@
 package io.averon.benchmarks.sim;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,17 +56,8 @@ final class CpuSampler implements AutoCloseable {
     }
 
     private static long[] read() {
-        try {
-            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            long total = 0;
-            for (int i = 1; i < f.length; i++) {
-                total += Long.parseLong(f[i]);
-            }
-            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle + iowait
-            return new long[] {System.nanoTime(), total - idle, total};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        long[] jiffies = io.averon.benchmarks.MachineCpu.jiffies();
+        return new long[] {System.nanoTime(), jiffies[0], jiffies[1]};
     }
 
     @Override

@@ -58,7 +58,7 @@ class LocalTrainerTest {
         return ModelFactory.create(ModelSpec.parse(preset), data.exampleShape(), outputs, updater, seed);
     }
 
-    private static TrainingConfig config(int epochs, int batch, long seed, UpdaterSpec updater, int patience) {
+    private static TrainingConfig config(int epochs, int batch, long seed, int patience) {
         return TrainingConfig.builder().epochs(epochs).batchSize(batch).seed(seed)
                 .earlyStoppingPatience(patience).build();
     }
@@ -79,7 +79,7 @@ class LocalTrainerTest {
     void shouldExceedNinetyPercentTestAccuracyWhenLogisticTrainsOnSeparableBlobs() {
         AveronModel model = model("logistic", ADAM, 3, TRAIN);
 
-        TrainingResult result = new LocalTrainer(config(3, 32, 3, ADAM, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
+        TrainingResult result = new LocalTrainer(config(3, 32, 3, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
 
         assertTrue(result.finalMetrics().accuracy() > 0.9, "accuracy " + result.finalMetrics().accuracy());
         assertEquals(120, result.finalMetrics().count());
@@ -94,7 +94,7 @@ class LocalTrainerTest {
     void shouldKeepDl4jsEpochAndIterationCountsInTheSavedConfiguration() {
         AveronModel model = model("logistic", ADAM, 3, TRAIN);
 
-        new LocalTrainer(config(3, 32, 3, ADAM, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
+        new LocalTrainer(config(3, 32, 3, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
 
         // what model.zip stores: DL4J's iteration-based schedules and continued training read these
         org.deeplearning4j.nn.conf.MultiLayerConfiguration saved =
@@ -107,7 +107,7 @@ class LocalTrainerTest {
     void shouldExceedNinetyPercentTestAccuracyWhenMlpTrainsOnSeparableBlobs() {
         AveronModel model = model("mlp", ADAM, 3, TRAIN);
 
-        TrainingResult result = new LocalTrainer(config(3, 32, 3, ADAM, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
+        TrainingResult result = new LocalTrainer(config(3, 32, 3, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
 
         assertTrue(result.finalMetrics().accuracy() > 0.9, "accuracy " + result.finalMetrics().accuracy());
     }
@@ -129,15 +129,15 @@ class LocalTrainerTest {
         AveronModel b = model("logistic", ADAM, 9, TRAIN);
         assertArrayEquals(bits(params(a)), bits(params(b)));
 
-        new LocalTrainer(config(1, 32, 1, ADAM, 0)).fit(a, TRAIN, TEST, TrainingListener.NONE);
-        new LocalTrainer(config(1, 32, 2, ADAM, 0)).fit(b, TRAIN, TEST, TrainingListener.NONE);
+        new LocalTrainer(config(1, 32, 1, 0)).fit(a, TRAIN, TEST, TrainingListener.NONE);
+        new LocalTrainer(config(1, 32, 2, 0)).fit(b, TRAIN, TEST, TrainingListener.NONE);
 
         assertFalse(java.util.Arrays.equals(bits(params(a)), bits(params(b))));
     }
 
     private static float[] train(String preset, long seed) {
         AveronModel model = model(preset, ADAM, seed, TRAIN);
-        new LocalTrainer(config(2, 50, seed, ADAM, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
+        new LocalTrainer(config(2, 50, seed, 0)).fit(model, TRAIN, TEST, TrainingListener.NONE);
         return params(model);
     }
 
@@ -167,7 +167,7 @@ class LocalTrainerTest {
             }
         };
 
-        new LocalTrainer(config(3, 100, 4, ADAM, 0)).fit(model("logistic", ADAM, 4, TRAIN), TRAIN, TEST, listener);
+        new LocalTrainer(config(3, 100, 4, 0)).fit(model("logistic", ADAM, 4, TRAIN), TRAIN, TEST, listener);
 
         List<String> expected = new ArrayList<>();
         expected.add("start 3 5 480");
@@ -198,7 +198,7 @@ class LocalTrainerTest {
             }
         };
 
-        TrainingResult result = new LocalTrainer(config(20, 64, 5, wild, 1)).fit(model, train, test, listener);
+        TrainingResult result = new LocalTrainer(config(20, 64, 5, 1)).fit(model, train, test, listener);
 
         List<EpochRecord> epochs = result.epochs();
         assertEquals(seen, epochs);
@@ -227,7 +227,7 @@ class LocalTrainerTest {
     void shouldRunAllEpochsWhenEarlyStoppingIsOff() {
         UpdaterSpec wild = new UpdaterSpec(Optimizer.SGD, 20, LrSchedule.CONSTANT, 1.0, 1, 1);
 
-        TrainingResult result = new LocalTrainer(config(4, 16, 5, wild, 0))
+        TrainingResult result = new LocalTrainer(config(4, 16, 5, 0))
                 .fit(model("logistic", wild, 5, TRAIN), TRAIN, TEST, TrainingListener.NONE);
 
         assertEquals(4, result.epochs().size());
@@ -256,7 +256,7 @@ class LocalTrainerTest {
         AveronModel model = model("linear", huge, 1, train);
 
         AveronException e = assertThrows(AveronException.class,
-                () -> new LocalTrainer(config(3, 20, 1, huge, 0)).fit(model, train, test, TrainingListener.NONE));
+                () -> new LocalTrainer(config(3, 20, 1, 0)).fit(model, train, test, TrainingListener.NONE));
 
         assertTrue(e.getMessage().contains("diverged"), e.getMessage());
         assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
@@ -269,7 +269,7 @@ class LocalTrainerTest {
         UpdaterSpec sgd = new UpdaterSpec(Optimizer.SGD, 0.1, LrSchedule.CONSTANT, 1.0, 1, 1);
         AveronModel model = model("linear", sgd, 1, train);
 
-        TrainingResult result = new LocalTrainer(config(20, 16, 1, sgd, 0)).fit(model, train, test, TrainingListener.NONE);
+        TrainingResult result = new LocalTrainer(config(20, 16, 1, 0)).fit(model, train, test, TrainingListener.NONE);
 
         assertFalse(result.finalMetrics().isClassification());
         double r2 = result.finalMetrics().regression().r2();
@@ -289,7 +289,7 @@ class LocalTrainerTest {
             }
         };
 
-        TrainingResult result = new LocalTrainer(config(2, 64, 3, ADAM, 0))
+        TrainingResult result = new LocalTrainer(config(2, 64, 3, 0))
                 .fit(model("logistic", ADAM, 3, TRAIN), TRAIN, TEST, listener);
 
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8), batchesSeen, "480 = 7 x 64 + 32");
@@ -308,7 +308,7 @@ class LocalTrainerTest {
         AveronModel manual = model("linear", sgd, 4, train);
         float[] initial = params(trained);
 
-        TrainingResult result = new LocalTrainer(config(1, 8, 4, sgd, 0)).fit(trained, train, train, TrainingListener.NONE);
+        TrainingResult result = new LocalTrainer(config(1, 8, 4, 0)).fit(trained, train, train, TrainingListener.NONE);
 
         assertEquals(5, result.epochs().get(0).examples());
         assertFalse(java.util.Arrays.equals(initial, params(trained)), "the partial minibatch was trained on");
