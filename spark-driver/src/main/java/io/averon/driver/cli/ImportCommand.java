@@ -4,7 +4,7 @@ import io.averon.core.data.BadRecordException;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
 import io.averon.core.io.Location;
-import io.averon.driver.spark.AveronDataset;
+import io.averon.driver.data.AveronDataset;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -13,9 +13,9 @@ import io.averon.core.train.EpochRecord;
 import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
-import io.averon.driver.spark.AveragingCadence;
-import io.averon.driver.spark.SparkTrainer;
-import io.averon.driver.spark.SparkTrainingConfig;
+import io.averon.driver.training.AveragingCadence;
+import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.training.SparkTrainingConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -97,7 +97,7 @@ final class SparkTrainRun {
                         + saved.numParams() + " parameters) than this run builds (" + r.model().numParams()
                         + "); resume with the same --model and data");
             }
-            resume = new SparkTrainer.Resume(loaded.epoch(), io.averon.driver.spark.ModelVectors.of(saved));
+            resume = new SparkTrainer.Resume(loaded.epoch(), io.averon.driver.training.ModelVectors.of(saved));
             earlierEpochs = earlierEpochs(out.child("metrics.json"), loaded.epoch());
             LOG.info("resuming from {} (after epoch {})", loaded.file(), loaded.epoch());
         } else if (out.exists()) {

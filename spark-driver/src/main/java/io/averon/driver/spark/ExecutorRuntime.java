@@ -24,7 +24,7 @@ import java.util.Map;
  * A value given as {@code -Dorg.bytedeco.javacpp.maxbytes=...} in
  * {@code spark.executor.extraJavaOptions} wins. The effective values are logged once per JVM.
  */
-final class ExecutorRuntime {
+public final class ExecutorRuntime {
 
     static final String MAX_BYTES = "org.bytedeco.javacpp.maxbytes";
     static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxphysicalbytes";
@@ -37,7 +37,7 @@ final class ExecutorRuntime {
     }
 
     /** Off-heap limits (once per executor JVM, before ND4J loads), then the native settings; returns those. */
-    static Map<String, Object> configure(NativeSettings settings) {
+    public static Map<String, Object> configure(NativeSettings settings) {
         SparkEnv env = SparkEnv.get();
         boolean first;
         synchronized (LOCK) {
@@ -69,10 +69,10 @@ final class ExecutorRuntime {
     }
 
     /** The executor's memory and the off-heap limits derived from it. */
-    record Limits(long memoryBytes, long overheadBytes, long maxBytes, long maxPhysicalBytes) {
+    public record Limits(long memoryBytes, long overheadBytes, long maxBytes, long maxPhysicalBytes) {
     }
 
-    static Limits limits(SparkConf conf) {
+    public static Limits limits(SparkConf conf) {
         long memory = conf.getSizeAsBytes("spark.executor.memory", "1g");
         long overhead;
         if (conf.contains("spark.executor.memoryOverhead")) {

@@ -1,7 +1,6 @@
 /**
- * The distributed engine: {@link io.averon.driver.spark.SparkTrainer} validates a run, starts the
- * parameter server and the report receiver, and runs one barrier stage in which every task
- * trains a replica on its shard and syncs through the parameter server; the driver merges the
- * workers' per-epoch metrics and receives the averaged model for checkpoints.
+ * Spark plumbing shared by the training and scoring jobs: {@link io.averon.driver.spark.ExecutorRuntime}
+ * sets up ND4J's native runtime inside an executor (threads, off-heap limits from Spark's memory
+ * settings) once per JVM.
  */
 package io.averon.driver.spark;

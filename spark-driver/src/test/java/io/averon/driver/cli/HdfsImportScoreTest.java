@@ -7,7 +7,7 @@ import io.averon.core.data.IdxReader;
 import io.averon.core.io.Location;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.MinibatchFeeder;
-import io.averon.driver.spark.AveronDataset;
+import io.averon.driver.data.AveronDataset;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;

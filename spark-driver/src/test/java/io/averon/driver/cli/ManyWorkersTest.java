@@ -1,7 +1,7 @@
 package io.averon.driver.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.averon.driver.spark.AveragingCadence;
+import io.averon.driver.training.AveragingCadence;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,7 +1,7 @@
 package io.averon.driver.cli;
 
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.spark.SparkTrainingConfig;
+import io.averon.driver.training.SparkTrainingConfig;
 import io.averon.ps.round.RoundSettings;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,145 @@
+package io.averon.driver.training;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.averon.core.AveronException;
+import io.averon.core.train.EpochRecord;
+import io.averon.core.train.EvaluationResult;
+import io.averon.ps.report.Report;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Merges the workers' per-epoch reports on the driver: once every worker's partial metrics and
+ * worker 0's averaged model of an epoch are in, the epoch is complete. Epochs complete in order; a
+ * relaunched attempt's repeated report never replaces one that carried training figures.
+ */
+final class EpochAggregator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EpochAggregator.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A completed epoch: its record and the averaged model vector after it. */
+    record Completed(EpochRecord record, float[] vector) {
+    }
+
+    private record Partial(double lossSum, long examples, double computeSeconds, double syncSeconds, int attempt,
+                           int rounds, EvaluationResult test, EvaluationResult train) {
+    }
+
+    private final int workers;
+    private final List<String> classNames;
+    private final TreeMap<Integer, Partial[]> partials = new TreeMap<>();
+    private final TreeMap<Integer, float[]> vectors = new TreeMap<>();
+    private int lastCompleted;
+    private long lastCompletedNs;
+
+    EpochAggregator(int workers, List<String> classNames, int epochsAlreadyDone) {
+        this.workers = workers;
+        this.classNames = classNames;
+        this.lastCompleted = epochsAlreadyDone;
+        this.lastCompletedNs = System.nanoTime();
+    }
+
+    int lastCompleted() {
+        return lastCompleted;
+    }
+
+    /** Takes one report; returns the epochs it completed, in order (usually none or one). */
+    List<Completed> accept(Report report) {
+        int epoch = (int) report.round();
+        if (epoch <= lastCompleted) {
+            return List.of(); // a relaunched worker repeating a report the driver already has
+        }
+        if (report.values() != null) {
+            if (report.workerId() == 0) {
+                vectors.put(epoch, report.values());
+            }
+        } else {
+            Partial partial = parse(report);
+            Partial[] slots = partials.computeIfAbsent(epoch, e -> new Partial[workers]);
+            int w = report.workerId();
+            if (w >= workers) {
+                LOG.warn("report from unknown worker {} ignored", w);
+                return List.of();
+            }
+            if (slots[w] == null || slots[w].examples() == 0) {
+                slots[w] = partial;
+            }
+        }
+        List<Completed> done = new ArrayList<>();
+        while (complete(lastCompleted + 1)) {
+            done.add(finish(lastCompleted + 1));
+        }
+        return done;
+    }
+
+    private boolean complete(int epoch) {
+        Partial[] slots = partials.get(epoch);
+        if (slots == null || !vectors.containsKey(epoch)) {
+            return false;
+        }
+        for (Partial p : slots) {
+            if (p == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Completed finish(int epoch) {
+        Partial[] slots = partials.remove(epoch);
+        float[] vector = vectors.remove(epoch);
+        double lossSum = 0;
+        long examples = 0;
+        double[] sync = new double[workers];
+        double[] compute = new double[workers];
+        int[] attempts = new int[workers];
+        int[] rounds = new int[workers];
+        EvaluationResult test = slots[0].test();
+        EvaluationResult train = slots[0].train();
+        for (int w = 0; w < workers; w++) {
+            lossSum += slots[w].lossSum();
+            examples += slots[w].examples();
+            sync[w] = slots[w].syncSeconds();
+            compute[w] = slots[w].computeSeconds();
+            attempts[w] = slots[w].attempt();
+            rounds[w] = slots[w].rounds();
+            if (w > 0) {
+                test = test.merge(slots[w].test());
+                train = train == null || slots[w].train() == null ? null : train.merge(slots[w].train());
+            }
+        }
+        long now = System.nanoTime();
+        double wall = (now - lastCompletedNs) / 1e9;
+        lastCompletedNs = now;
+        lastCompleted = epoch;
+        EpochRecord record = new EpochRecord(epoch, examples > 0 ? lossSum / examples : Double.NaN, train, test,
+                examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts, rounds));
+        return new Completed(record, vector);
+    }
+
+    private Partial parse(Report report) {
+        try {
+            Map<String, Object> json = JSON.readValue(report.json(), new TypeReference<>() { });
+            @SuppressWarnings("unchecked")
+            Map<String, ?> test = (Map<String, ?>) json.get("test");
+            @SuppressWarnings("unchecked")
+            Map<String, ?> train = (Map<String, ?>) json.get("train");
+            return new Partial(((Number) json.get("train_loss_sum")).doubleValue(),
+                    ((Number) json.get("examples")).longValue(), ((Number) json.get("compute_seconds")).doubleValue(),
+                    ((Number) json.get("sync_seconds")).doubleValue(), ((Number) json.get("attempt")).intValue(),
+                    ((Number) json.get("rounds")).intValue(),
+                    EvaluationResult.fromState(test, classNames),
+                    train == null ? null : EvaluationResult.fromState(train, classNames));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new AveronException("worker " + report.workerId() + " sent a malformed report for epoch "
+                    + report.round() + ": " + e.getMessage(), e);
+        }
+    }
+}
