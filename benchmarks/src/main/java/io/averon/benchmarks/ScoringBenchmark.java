@@ -20,9 +20,9 @@ import io.averon.core.train.MinibatchFeeder;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingListener;
 import io.averon.driver.cli.AveronCli;
-import io.averon.driver.spark.AveronDataset;
-import io.averon.driver.spark.BatchScorer;
-import io.averon.driver.spark.ScoringModel;
+import io.averon.driver.data.AveronDataset;
+import io.averon.driver.scoring.BatchScorer;
+import io.averon.driver.scoring.ScoringModel;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 

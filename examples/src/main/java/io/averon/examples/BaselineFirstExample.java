@@ -6,7 +6,7 @@ import io.averon.core.model.AveronModel;
 import io.averon.core.report.HardExamples;
 import io.averon.core.report.RunReport;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.spark.SparkTrainer;
+import io.averon.driver.training.SparkTrainer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;

@@ -2,7 +2,7 @@ package io.averon.examples;
 
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.Labels;
-import io.averon.driver.spark.SparkData;
+import io.averon.driver.data.SparkData;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -4,7 +4,7 @@ import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.spark.SparkTrainer;
+import io.averon.driver.training.SparkTrainer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
