@@ -6,7 +6,7 @@ import io.averon.core.model.AveronModel;
 import io.averon.core.report.HardExamples;
 import io.averon.core.report.RunReport;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -104,8 +104,7 @@ public final class BaselineFirstExample implements Example {
                 .batchSize(context.count(128, 64))
                 .seed(seed)
                 .build();
-        SparkTrainer.Result result = context.trainer(training)
-                .fit(context.toSpark(train, test), AveronModel.of(net), context.progress("mlp"));
+        Trained result = context.fit(context.trainer(training), AveronModel.of(net), train, test, "mlp");
         double accuracy = result.training().finalMetrics().accuracy();
         double gain = accuracy - baseline;
         context.print("MLP: accuracy %.4f, %+.1f points over the baseline", accuracy, 100 * gain);

@@ -13,7 +13,13 @@ import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingConfig;
 import io.averon.driver.data.SparkData;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.training.SparkEngine;
+import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.ModelSource;
+import io.averon.driver.run.RunOutput;
+import io.averon.driver.run.Trained;
+import io.averon.driver.run.Trainer;
+import io.averon.core.train.TrainingListener;
 import io.averon.driver.training.SparkTrainingConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -38,6 +44,7 @@ public final class ExampleContext implements AutoCloseable {
     private final String master;
     private final long seed;
     private final Integer epochs;
+    private final boolean resume;
     private final PrintStream console;
     private SparkSession spark;
     private TrainTestData fashion;
@@ -47,7 +54,17 @@ public final class ExampleContext implements AutoCloseable {
      */
     public ExampleContext(String name, Size size, Path out, String master, long seed, Integer epochs,
                           PrintStream console) {
+        this(name, size, out, master, seed, epochs, false, console);
+    }
+
+    /**
+     * @param epochs epochs for every training run of the lesson, or null for the lesson's own choice
+     * @param resume continue each training run from its newest checkpoint in {@code out/runs/<what>}
+     */
+    public ExampleContext(String name, Size size, Path out, String master, long seed, Integer epochs, boolean resume,
+                          PrintStream console) {
         this.name = name;
+        this.resume = resume;
         this.size = size;
         this.out = out;
         this.master = master;
@@ -113,8 +130,13 @@ public final class ExampleContext implements AutoCloseable {
      * A Spark trainer with Averon's defaults (one worker per task slot, averaged once per epoch
      * by the parameter server embedded in this driver) for {@code training}.
      */
-    public SparkTrainer trainer(TrainingConfig training) {
-        return new SparkTrainer(sc(), SparkTrainingConfig.builder(training).build());
+    public Trainer trainer(TrainingConfig training) {
+        return trainer(SparkTrainingConfig.builder(training).build());
+    }
+
+    /** A Spark trainer with these settings. */
+    public Trainer trainer(SparkTrainingConfig config) {
+        return new SparkEngine(spark(), config);
     }
 
     /**
@@ -135,8 +157,8 @@ public final class ExampleContext implements AutoCloseable {
     }
 
     /** A listener that prints one line per epoch. */
-    public SparkTrainer.EpochListener progress(String what) {
-        return new SparkTrainer.EpochListener() {
+    public TrainingListener progress(String what) {
+        return new TrainingListener() {
             @Override
             public void onEpochEnd(EpochRecord r) {
                 if (r.test().isClassification()) {
@@ -154,20 +176,29 @@ public final class ExampleContext implements AutoCloseable {
      * Trains {@code model} on Spark: the whole Fashion-MNIST split from {@link #fashionMnist()} is
      * read by the executors themselves; any other (or sub-) set is handed to Spark from memory.
      */
-    public SparkTrainer.Result fit(SparkTrainer trainer, AveronModel model, ArrayDataSet train, ArrayDataSet test,
-                                   String what) {
-        if (fashion != null && train == fashion.train() && test == fashion.test()) {
-            return trainer.fit(DataSpec.builder(DataSpec.FASHION_MNIST).build(), fashion, model, null, null,
-                    progress(what));
-        }
-        return trainer.fit(toSpark(train, test), model, progress(what));
+    public Trained fit(Trainer trainer, AveronModel model, ArrayDataSet train, ArrayDataSet test, String what) {
+        TrainingInput input = fashion != null && train == fashion.train() && test == fashion.test()
+                ? TrainingInput.of(DataSpec.builder(DataSpec.FASHION_MNIST).build())
+                : TrainingInput.of(toSpark(train, test));
+        return fit(trainer, input, model, what);
+    }
+
+    /**
+     * Trains {@code model} on {@code input}, printing a line per epoch and keeping checkpoints,
+     * metrics.json and report.html in {@code out/runs/<what>} (a run there is replaced, or continued
+     * from its newest checkpoint with {@code --resume}).
+     */
+    public Trained fit(Trainer trainer, TrainingInput input, AveronModel model, String what) {
+        RunOutput run = RunOutput.builder(Location.of(out.resolve("runs").resolve(what))).overwrite(!resume)
+                .resume(resume).build();
+        return trainer.fit(input, run.resumeOr(ModelSource.of(model)), run, progress(what));
     }
 
     /**
      * The usual report of one training run: curves, time per epoch, confusion matrix, most
      * confused pairs and the 16 test examples with the highest loss.
      */
-    public RunReport.Builder report(String title, SparkTrainer.Result result, ArrayDataSet test) {
+    public RunReport.Builder report(String title, Trained result, ArrayDataSet test) {
         return RunReport.builder(title).epochs(result.training().epochs())
                 .finalMetrics(result.training().finalMetrics())
                 .hardExamples(HardExamples.find(result.model(), test, 16));

@@ -52,6 +52,10 @@ public final class Examples implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory. Default: runs/example-NAME")
     Path out;
 
+    @Option(names = "--resume", description = "Continue each training run of the lesson from its newest checkpoint "
+            + "in DIR/runs/<run> (a lesson stopped midway goes on where it stopped)")
+    boolean resume;
+
     /** The lesson called {@code name}. */
     public static Example byName(String name) {
         return ALL.stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow(() ->
@@ -62,12 +66,19 @@ public final class Examples implements Callable<Integer> {
     /** Runs {@code example} with these settings; the caller owns nothing afterwards. */
     public static Outcome run(Example example, ExampleContext.Size size, Path out, String master, long seed,
                               Integer epochs) {
+        return run(example, size, out, master, seed, epochs, false);
+    }
+
+    /** As {@link #run(Example, ExampleContext.Size, Path, String, long, Integer)}; {@code resume} continues its runs. */
+    public static Outcome run(Example example, ExampleContext.Size size, Path out, String master, long seed,
+                              Integer epochs, boolean resume) {
         try {
             java.nio.file.Files.createDirectories(out);
         } catch (java.io.IOException e) {
             throw new InvalidInputException("--out " + out + ": cannot create (" + e.getMessage() + ")");
         }
-        try (ExampleContext context = new ExampleContext(example.name(), size, out, master, seed, epochs, System.out)) {
+        try (ExampleContext context = new ExampleContext(example.name(), size, out, master, seed, epochs, resume,
+                System.out)) {
             Outcome outcome = example.run(context);
             context.print("%s", outcome.format());
             return outcome;
@@ -87,7 +98,7 @@ public final class Examples implements Callable<Integer> {
         }
         Example example = byName(name);
         run(example, small ? ExampleContext.Size.SMALL : ExampleContext.Size.FULL,
-                out != null ? out : Path.of("runs", "example-" + example.name()), master, seed, epochs);
+                out != null ? out : Path.of("runs", "example-" + example.name()), master, seed, epochs, resume);
         return 0;
     }
 

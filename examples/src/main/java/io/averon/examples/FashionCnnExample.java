@@ -4,7 +4,7 @@ import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -73,7 +73,7 @@ public final class FashionCnnExample implements Example {
 
         TrainingConfig config = TrainingConfig.builder().epochs(context.epochs(6, 3)).batchSize(64)
                 .seed(context.seed()).build();
-        SparkTrainer.Result result = context.fit(context.trainer(config), model, train, test, "cnn");
+        Trained result = context.fit(context.trainer(config), model, train, test, "cnn");
 
         double accuracy = result.training().finalMetrics().accuracy();
         context.writeReport(context.report("fashion-cnn: a small CNN on Fashion-MNIST", result, test)

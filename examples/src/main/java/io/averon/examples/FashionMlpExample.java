@@ -5,7 +5,7 @@ import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.model.LogitsCrossEntropy;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -73,7 +73,7 @@ public final class FashionMlpExample implements Example {
 
         TrainingConfig config = TrainingConfig.builder().epochs(context.epochs(10, 4)).batchSize(64)
                 .seed(context.seed()).build();
-        SparkTrainer.Result result = context.fit(context.trainer(config), model, train, test, "mlp");
+        Trained result = context.fit(context.trainer(config), model, train, test, "mlp");
 
         // prediction: probabilities (the softmax is applied to the logits here)
         INDArray probabilities = result.model().output(

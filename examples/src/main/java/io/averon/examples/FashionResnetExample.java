@@ -6,7 +6,7 @@ import io.averon.core.model.AveronModel;
 import io.averon.core.train.Augmentation;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import io.averon.driver.training.SparkTrainingConfig;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -131,9 +131,8 @@ public final class FashionResnetExample implements Example {
 
         TrainingConfig config = TrainingConfig.builder().epochs(epochs).batchSize(128)
                 .seed(context.seed()).augmentation(Augmentation.parse("crop:2,flip")).build();
-        SparkTrainer trainer = new SparkTrainer(context.sc(),
-                SparkTrainingConfig.builder(config).syncEvery(SYNC_EVERY).build());
-        SparkTrainer.Result result = context.fit(trainer, model, train, test, "resnet");
+        Trained result = context.fit(context.trainer(SparkTrainingConfig.builder(config).syncEvery(SYNC_EVERY).build()),
+                model, train, test, "resnet");
 
         double accuracy = result.training().finalMetrics().accuracy();
         double secondsPerEpoch = result.training().epochs().stream().mapToDouble(EpochRecord::wallSeconds).average()

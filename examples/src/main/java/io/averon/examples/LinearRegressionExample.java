@@ -5,7 +5,7 @@ import io.averon.core.data.Labels;
 import io.averon.core.model.AveronModel;
 import io.averon.core.report.RunReport;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -82,8 +82,7 @@ public final class LinearRegressionExample implements Example {
                 .seed(seed)
                 .build();
         context.print("fitting y = w*x + b to %d noisy points on Spark", train.size());
-        SparkTrainer.Result result = context.trainer(training)
-                .fit(context.toSpark(train, test), AveronModel.of(net), context.progress("linear"));
+        Trained result = context.fit(context.trainer(training), AveronModel.of(net), train, test, "linear");
 
         // 4. Read the two numbers the model learned straight out of its only layer.
         AveronModel model = result.model();

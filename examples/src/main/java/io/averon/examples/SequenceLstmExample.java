@@ -5,7 +5,7 @@ import io.averon.core.data.Labels;
 import io.averon.core.model.AveronModel;
 import io.averon.core.report.RunReport;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -99,8 +99,8 @@ public final class SequenceLstmExample implements Example {
                 .trainEvalSample(0) // no training accuracy to sample for a regression: skip that pass
                 .seed(seed)
                 .build();
-        SparkTrainer.Result result = context.trainer(training)
-                .fit(context.toSpark(train.data(), validation.data()), AveronModel.of(net), context.progress("lstm"));
+        Trained result = context.fit(context.trainer(training), AveronModel.of(net), train.data(), validation.data(),
+                "lstm");
 
         // 5. Forecast every validation step in the series' own units, next to tomorrow = today.
         float[] predicted = forecast(result.model(), validation, series, scale);

@@ -8,7 +8,8 @@ import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.report.RunReport;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
+import io.averon.driver.data.TrainingInput;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -100,8 +101,8 @@ public final class TabularBinaryExample implements Example {
                 .batchSize(32)
                 .seed(seed)
                 .build();
-        SparkTrainer.Result result = context.trainer(training)
-                .fit(spec, data, AveronModel.of(net), null, null, context.progress("admissions"));
+        Trained result = context.fit(context.trainer(training), TrainingInput.of(spec), AveronModel.of(net),
+                "admissions");
         double accuracy = result.training().finalMetrics().accuracy();
         context.print("validation accuracy %.4f vs. majority baseline %.4f: %+.1f points", accuracy, baseline,
                 100 * (accuracy - baseline));

@@ -4,7 +4,7 @@ import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.run.Trained;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -52,7 +52,7 @@ public final class TransferLearningExample implements Example {
 
         TrainingConfig pretraining = TrainingConfig.builder().epochs(context.epochs(3, 3)).batchSize(64).seed(seed).build();
         MultiLayerNetwork source = FashionCnnExample.model(5, seed);
-        SparkTrainer.Result pretrained = context.fit(context.trainer(pretraining), AveronModel.of(source), sourceTrain,
+        Trained pretrained = context.fit(context.trainer(pretraining), AveronModel.of(source), sourceTrain,
                 sourceTest, "pretrain (classes 0-4)");
         context.print("pretrained on %d examples of %s: test accuracy %.4f", sourceTrain.size(), sourceTrain.classNames(),
                 pretrained.training().finalMetrics().accuracy());
@@ -69,9 +69,9 @@ public final class TransferLearningExample implements Example {
         long frozen = java.util.Arrays.stream(transfer.getLayers()).filter(l -> l instanceof FrozenLayer).count();
 
         TrainingConfig fineTuning = TrainingConfig.builder().epochs(context.epochs(10, 10)).batchSize(16).seed(seed).build();
-        SparkTrainer.Result tuned = context.fit(context.trainer(fineTuning), AveronModel.of(transfer), targetTrain,
+        Trained tuned = context.fit(context.trainer(fineTuning), AveronModel.of(transfer), targetTrain,
                 targetTest, "fine-tune (classes 5-9)");
-        SparkTrainer.Result scratch = context.fit(context.trainer(fineTuning),
+        Trained scratch = context.fit(context.trainer(fineTuning),
                 AveronModel.of(FashionCnnExample.model(5, seed)), targetTrain, targetTest, "from scratch (classes 5-9)");
 
         double transferAccuracy = tuned.training().finalMetrics().accuracy();

@@ -24,4 +24,31 @@ class LinearRegressionExampleTest {
         assertTrue(outcome.get("w_error") < 0.01 && outcome.get("b_error") < 0.01, outcome.format());
         assertTrue(Files.isRegularFile(out.resolve("report.html")), "report.html written");
     }
+
+    @Test
+    void shouldContinueFromItsCheckpointWhenResumedWithMoreEpochs(@TempDir Path out) throws java.io.IOException {
+        Examples.run(Examples.byName("linear-regression"), ExampleContext.Size.SMALL, out, "local[2]", 42, 2);
+        Path run = out.resolve("runs").resolve("linear");
+        assertTrue(Files.isRegularFile(run.resolve("checkpoints").resolve("epoch-0002.zip")),
+                "the first attempt checkpointed its last epoch");
+
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Examples.run(Examples.byName("linear-regression"), ExampleContext.Size.SMALL, out, "local[2]", 42, 4, true);
+        } finally {
+            System.setOut(stdout);
+        }
+
+        String lines = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(!lines.contains("linear epoch 1:") && !lines.contains("linear epoch 2:")
+                && lines.contains("linear epoch 3:") && lines.contains("linear epoch 4:"),
+                "the resumed run trains epochs 3 and 4 only:\n" + lines);
+        com.fasterxml.jackson.databind.JsonNode metrics = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run.resolve("metrics.json").toFile());
+        org.junit.jupiter.api.Assertions.assertEquals(4, metrics.get("epochs").size(),
+                "metrics.json has the first attempt's epochs and the resumed ones");
+        assertTrue(Files.isRegularFile(run.resolve("model.zip")), "the resumed run completed");
+    }
 }

@@ -3,7 +3,6 @@ package io.averon.core.train;
 import io.averon.core.AveronException;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.model.AveronModel;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,18 +30,30 @@ public final class LocalTrainer {
      * @throws AveronException if the loss becomes NaN or infinite (diverged)
      */
     public TrainingResult fit(AveronModel model, ArrayDataSet train, ArrayDataSet test, TrainingListener listener) {
+        return fit(model, train, test, 0, listener);
+    }
+
+    /**
+     * Continues training {@code model} after {@code epochsDone} epochs (a checkpoint's): the
+     * epochs after it shuffle, augment and schedule the learning rate as an uninterrupted run would.
+     */
+    public TrainingResult fit(AveronModel model, ArrayDataSet train, ArrayDataSet test, int epochsDone,
+                              TrainingListener listener) {
+        if (epochsDone < 0 || epochsDone >= config.epochs()) {
+            throw new io.averon.core.InvalidInputException("cannot continue after epoch " + epochsDone + " of a "
+                    + config.epochs() + "-epoch run; raise --epochs");
+        }
+        EarlyStopping early = config.earlyStoppingPatience() > 0 ? new EarlyStopping(config.earlyStoppingPatience())
+                : null;
+        TrainingListener all = early == null ? listener : TrainingListener.all(List.of(listener, early));
         MinibatchFeeder feeder = new MinibatchFeeder(train, config.batchSize(), config.augmentation());
         int batches = feeder.batchesPerEpoch();
         int[] order = new int[train.size()];
         int[] trainSample = Shuffling.sample(train.size(), config.trainEvalSample(), config.seed());
-        listener.onTrainingStart(config.epochs(), batches, train.size());
+        all.onTrainingStart(config.epochs(), batches, train.size());
 
         List<EpochRecord> records = new ArrayList<>();
-        double best = Double.NEGATIVE_INFINITY;
-        int bestEpoch = 0;
-        INDArray bestParams = null;
-        boolean stoppedEarly = false;
-        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+        for (int epoch = epochsDone + 1; epoch <= config.epochs(); epoch++) {
             Shuffling.epochOrder(order, config.seed(), epoch, config.shuffle());
             feeder.reseed(Shuffling.epochSeed(config.seed(), epoch));
             model.setEpoch(epoch - 1);
@@ -59,7 +70,7 @@ public final class LocalTrainer {
                             + ": loss is " + loss + "; lower the learning rate");
                 }
                 lossSum += loss * count;
-                listener.onBatchEnd(epoch, b + 1, batches, loss);
+                all.onBatchEnd(epoch, b + 1, batches, loss);
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             EvaluationResult trainEval = trainSample.length == 0 ? null
@@ -68,32 +79,17 @@ public final class LocalTrainer {
             EpochRecord record = new EpochRecord(epoch, lossSum / train.size(), trainEval, testEval,
                     train.size(), seconds);
             records.add(record);
-            listener.onEpochEnd(record);
-
-            double score = testEval.isClassification() ? testEval.accuracy() : -testEval.loss();
-            if (score > best) {
-                best = score;
-                bestEpoch = epoch;
-                if (config.earlyStoppingPatience() > 0) {
-                    bestParams = model.params().dup();
-                }
-            } else if (config.earlyStoppingPatience() > 0 && epoch - bestEpoch >= config.earlyStoppingPatience()) {
-                stoppedEarly = epoch < config.epochs();
+            model.setEpoch(epoch); // DL4J's count after training: epochs completed (its schedules and continued fits read it)
+            all.onEpochEnd(record);
+            all.onEpochModel(record, model);
+            if (all.stopRequested()) {
                 break;
             }
         }
-        EvaluationResult finalMetrics;
-        int lastEpoch = records.get(records.size() - 1).epoch();
-        model.setEpoch(lastEpoch); // DL4J's count after training: epochs completed (its schedules and continued fits read it)
-        if (bestParams != null && bestEpoch != lastEpoch) {
-            model.setParams(bestParams);
-            finalMetrics = Evaluator.evaluate(model, test);
-        } else {
-            bestEpoch = lastEpoch;
-            finalMetrics = records.get(records.size() - 1).test();
-        }
-        TrainingResult result = new TrainingResult(records, finalMetrics, bestEpoch, stoppedEarly);
-        listener.onTrainingEnd(result);
+        EpochRecord last = records.get(records.size() - 1);
+        TrainingResult result = early != null ? early.finish(model, records, config.epochs())
+                : new TrainingResult(records, last.test(), last.epoch(), last.epoch() < config.epochs());
+        all.onTrainingEnd(result);
         return result;
     }
 }

@@ -117,6 +117,33 @@ final class CommandLog implements AutoCloseable {
         }
     }
 
+    /**
+     * A run listener that keeps the command's log in a run's output directory: copied after every
+     * epoch and at the end, and after a failure once the directory exists (a resumable run keeps
+     * the log of its failure). Listed after the {@code RunOutput} that creates the directory.
+     */
+    static io.averon.driver.run.RunListener keptIn(Location directory) {
+        return new io.averon.driver.run.RunListener() {
+            @Override
+            public void onEpochModel(io.averon.core.train.EpochRecord record, io.averon.core.model.AveronModel model) {
+                copyInto(directory);
+            }
+
+            @Override
+            public void onRunEnd(io.averon.driver.run.Trained trained, HardExamplesFinder hardExamples) {
+                copyInto(directory);
+            }
+
+            @Override
+            public void onRunFailed(RuntimeException failure) {
+                if (directory.exists()) {
+                    org.slf4j.LoggerFactory.getLogger(CommandLog.class).error("training failed", failure);
+                    copyInto(directory);
+                }
+            }
+        };
+    }
+
     private void copyTo(Location directory) {
         try {
             directory.fileSystem().copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(file.toUri()),

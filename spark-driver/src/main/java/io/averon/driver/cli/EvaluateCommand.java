@@ -1,5 +1,6 @@
 package io.averon.driver.cli;
 
+import io.averon.driver.run.MetricsFile;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.data.ArrayDataSet;

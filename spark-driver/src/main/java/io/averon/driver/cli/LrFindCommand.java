@@ -2,6 +2,7 @@ package io.averon.driver.cli;
 
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
+import io.averon.driver.run.MetricsFile;
 import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.SplitSpec;

@@ -1,36 +1,29 @@
 package io.averon.driver.cli;
 
 import io.averon.core.InvalidInputException;
-import io.averon.core.artifact.Manifest;
-import io.averon.core.artifact.ModelArtifact;
-import io.averon.core.artifact.ModelDescription;
-import io.averon.core.data.DataSources;
-import io.averon.core.data.DataSpec;
-import io.averon.core.data.SplitSpec;
-import io.averon.core.data.TrainTestData;
 import io.averon.core.io.Location;
-import io.averon.core.model.AveronModel;
-import io.averon.core.model.ModelCheck;
 import io.averon.core.model.LrSchedule;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
-import io.averon.core.report.HardExample;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.Augmentation;
-import io.averon.core.train.LocalTrainer;
 import io.averon.core.train.TrainingConfig;
+import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
-import io.averon.driver.data.AveronDataset;
-import io.averon.driver.training.SparkHardExamples;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.LocalEngine;
+import io.averon.driver.run.MetricsFile;
+import io.averon.driver.run.ModelSource;
+import io.averon.driver.run.RunOutput;
+import io.averon.driver.run.Trained;
 import io.averon.driver.training.AveragingCadence;
 import io.averon.driver.training.AveragingMode;
+import io.averon.driver.training.SparkEngine;
+import io.averon.driver.training.SparkTrainer;
 import io.averon.driver.training.SparkTrainingConfig;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +47,6 @@ final class TrainCommand implements Callable<Integer> {
     private static final List<String> OPTIMISER_OPTIONS = List.of("--optimizer", "--lr", "--lr-schedule", "--lr-decay",
             "--lr-step");
 
-    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
 
     /** Where training runs. */
     enum Engine { LOCAL, SPARK }
@@ -161,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}")
     int mtu;
 
-    @Option(names = "--resume", description = "spark: continue the run in --out from its newest valid checkpoint")
+    @Option(names = "--resume", description = "Continue the run in --out from its newest valid checkpoint")
     boolean resume;
 
     @Option(names = "--sign-key", paramLabel = "FILE",
@@ -170,7 +162,7 @@ final class TrainCommand implements Callable<Integer> {
     Path signKey;
 
     @Option(names = "--verify-key", paramLabel = "FILE",
-            description = "spark with --resume: resume only from a checkpoint signed by this public key (PEM)")
+            description = "With --resume: resume only from a checkpoint signed by this public key (PEM)")
     Path verifyKey;
 
     @Option(names = "--allow-shared-secret-file",
@@ -247,62 +239,52 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         ModelSpec spec = ModelSpec.parse(model);
         boolean regression = spec.preset() != null && spec.preset().regression();
-        DataSpec dataSpec = data.toSpec(regression);
-        UpdaterSpec updater = updaterSpec(spec);
-        TrainingConfig config;
+        TrainingInput input = TrainingInput.of(data.toSpec(regression));
+        ModelSource fresh = ModelSource.of(spec, updaterSpec(spec));
+        if (verifyKey != null && !resume) {
+            throw new InvalidInputException("--verify-key checks the checkpoints --resume continues from; add --resume "
+                    + "or drop it");
+        }
+        List<String> sparkOnly = sparkOnlyOptionsGiven();
+        if (engine == Engine.LOCAL && !sparkOnly.isEmpty()) {
+            throw new InvalidInputException(String.join(", ", sparkOnly) + (sparkOnly.size() == 1 ? " needs" : " need")
+                    + " --engine spark");
+        }
+        TrainingConfig config = trainingConfig();
+        ModelKeys keys = ModelKeys.read(signKey, verifyKey);
+        Location outDir = Location.of(out != null ? out : "runs/" + spec.source().replaceAll("[^A-Za-z0-9_.-]", "_")
+                + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        RunOutput output = RunOutput.builder(outDir).overwrite(overwrite).resume(resume).signer(keys.signer())
+                .readPolicy(keys.readPolicy()).build();
+        List<TrainingListener> listeners = List.of(output, CommandLog.keptIn(outDir), progress());
+        ModelSource source = output.resumeOr(fresh);
+        Trained trained;
+        if (engine == Engine.SPARK) {
+            SparkTrainingConfig sparkConfig = sparkConfig(config);
+            SparkTrainer.JobIdentity identity = jobIdentity();
+            // the driver trains nothing: it checks the model against the data and holds the averaged model
+            NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
+            try (SparkSession spark = SparkSessions.start("train", master)) {
+                trained = new SparkEngine(spark, sparkConfig, identity).fit(input, source, listeners);
+            }
+        } else {
+            NativeRuntime.configure(new NativeSettings(threads.orAllCores(), spec.convolutional()));
+            trained = new LocalEngine(config).fit(input, source, listeners);
+        }
+        return finished(trained.training(), outDir);
+    }
+
+    private TrainingConfig trainingConfig() {
         try {
-            config = TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
+            return TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
                     .earlyStoppingPatience(patience).shuffle(!noShuffle)
                     .augmentation(Augmentation.parse(augment)).build();
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }
-        String outName = out != null ? out : "runs/" + spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Location outDir = Location.of(outName);
-        int nativeThreads = threads.orAllCores();
-        Location parquet = AveronDataset.named(dataSpec.source());
-        if (verifyKey != null && !resume) {
-            throw new InvalidInputException("--verify-key checks the checkpoints --resume continues from; add --resume "
-                    + "or drop it");
-        }
-        ModelKeys keys = ModelKeys.read(signKey, verifyKey);
-        if (engine == Engine.SPARK) {
-            return trainOnSpark(spec, dataSpec, parquet, updater, config, outDir, keys);
-        }
-        if (parquet != null) {
-            throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
-                    + "engine reads it in the executors; drop --engine local");
-        }
-        List<String> sparkOnly = sparkOnlyOptionsGiven();
-        if (!sparkOnly.isEmpty()) {
-            throw new InvalidInputException(String.join(", ", sparkOnly) + (sparkOnly.size() == 1 ? " needs" : " need")
-                    + " --engine spark");
-        }
-        // All settings are valid; nothing has been written or loaded yet.
-        try (RunDirectory run = RunDirectory.create(outDir, overwrite)) {
-            Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(nativeThreads, spec.convolutional()));
-            TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
-            AveronModel net = ModelCheck.build(spec, split, updater, seed);
-            Map<String, Object> configJson = configJson(dataSpec, config, updater, nativeInfo, split.split(), split.train().size(),
-                    split.test().size());
-            LOG.info("effective configuration: {}", configJson);
-
-            TrainingResult result = new LocalTrainer(config).fit(net, split.train(), split.test(), progress());
-
-            ModelArtifact.write(run.staging().child("model.zip"), net, describe(dataSpec, split, configJson),
-                    keys.signer());
-            MetricsFile.write(run.staging().child("metrics.json"), configJson, result);
-            SparkTrainRun.writeReport(run.staging().child("report.html"), configJson, result.epochs(),
-                    result.finalMetrics(), () -> io.averon.core.report.HardExamples.find(net, split.test(),
-                            SparkTrainRun.HARD_EXAMPLES), java.util.List.of());
-            run.commit();
-            return finished(result, outDir);
-        }
     }
 
-    private int trainOnSpark(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
-                             TrainingConfig config, Location outDir, ModelKeys keys) {
+    private SparkTrainingConfig sparkConfig(TrainingConfig config) {
         SparkTrainingConfig.Builder builder = SparkTrainingConfig.builder(config).workers(workers)
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads.given())
@@ -322,82 +304,18 @@ final class TrainCommand implements Callable<Integer> {
         if (outerMomentum != null) {
             builder.outerMomentum(outerMomentum);
         }
-        SparkTrainingConfig sparkConfig = builder.build();
-        SparkTrainer.JobIdentity identity = null;
-        if (parameterServer != null) {
-            if (secretFile == null) {
-                throw new InvalidInputException("--ps needs --secret-file (the secret the server was started with)");
-            }
-            identity = new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
-        }
-        if (resume && overwrite) {
-            throw new InvalidInputException("--resume and --overwrite contradict each other; pick one");
-        }
-        // The driver trains nothing: it checks the model against the data and holds the averaged model.
-        Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
-        if (parquet != null) {
-            return trainOnParquet(spec, dataSpec, parquet, updater, config, nativeInfo, sparkConfig, identity, outDir,
-                    keys);
-        }
-        TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
-        AveronModel net = ModelCheck.build(spec, split, updater, seed);
-        Map<String, Object> configJson = configJson(dataSpec, config, updater, nativeInfo, split.split(), split.train().size(),
-                split.test().size());
-        putSparkSettings(configJson);
-        LOG.info("effective configuration: {}", configJson);
-        ModelDescription description = describe(dataSpec, split, configJson);
-        TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master,
-                (spark, trainer, from, job, listener) -> trainer.fit(dataSpec, split, net, from, job, listener),
-                net, sparkConfig, identity, configJson, () -> description, progress(),
-                trained -> io.averon.core.report.HardExamples.find(trained, split.test(), SparkTrainRun.HARD_EXAMPLES),
-                keys));
-        return finished(result, outDir);
+        return builder.build();
     }
 
-    /**
-     * Trains on a Parquet data set written by {@code averon import}: the driver reads only its
-     * metadata; the split, the normalisation statistics and the examples are made in Spark.
-     */
-    private int trainOnParquet(ModelSpec spec, DataSpec dataSpec, Location parquet, UpdaterSpec updater,
-                               TrainingConfig config, Map<String, Object> nativeInfo, SparkTrainingConfig sparkConfig,
-                               SparkTrainer.JobIdentity identity, Location outDir, ModelKeys keys) {
-        AveronDataset.Metadata meta = AveronDataset.metadata(parquet);
-        AveronModel net = ModelCheck.build(spec, meta.probe(dataSpec.source()), updater, seed);
-        config.augmentation().checkApplies(meta.shape(), dataSpec.source());
-        SplitSpec requested = new SplitSpec(dataSpec.splitKind(), dataSpec.validationSplit(), seed);
-        String fingerprint = AveronDataset.fingerprint(parquet);
-        java.util.concurrent.atomic.AtomicReference<ModelDescription> description =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<java.util.List<HardExample>> hardExamples =
-                new java.util.concurrent.atomic.AtomicReference<>(java.util.List.of());
-        Map<String, Object> configJson = configJson(dataSpec, config, updater, nativeInfo, requested, -1, -1);
-        putSparkSettings(configJson);
-        SparkTrainRun.Fit fit = (spark, trainer, from, job, listener) -> {
-            AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
-            configJson.put("split", data.split());
-            configJson.put("train_examples", data.trainSize());
-            configJson.put("test_examples", data.testSize());
-            LOG.info("effective configuration: {}", configJson);
-            description.set(new ModelDescription(meta.classNames(), meta.shape(), data.normalizer(), data.split(),
-                    configJson, seed, new Manifest.DataProvenance(dataSpec.source(), fingerprint, data.trainSize(),
-                    data.testSize())));
-            SparkTrainer.Result trained = trainer.fit(data.data(), net, from, job, listener);
-            // the held-out rows live in the executors: find the report's highest-loss examples there
-            hardExamples.set(SparkTrainRun.orNothing("the highest-loss examples", () -> SparkHardExamples.find(
-                    JavaSparkContext.fromSparkContext(spark.sparkContext()), data.data(), trained.model(),
-                    SparkTrainRun.HARD_EXAMPLES)));
-            return trained;
-        };
-        TrainingResult result = SparkTrainRun.run(new SparkTrainRun.Request(outDir, overwrite, resume, master, fit, net,
-                sparkConfig, identity, configJson, description::get, progress(), model -> hardExamples.get(), keys));
-        return finished(result, outDir);
-    }
-
-    /** What model.zip records about the run, for both engines. */
-    private ModelDescription describe(DataSpec dataSpec, TrainTestData split, Map<String, Object> configJson) {
-        return new ModelDescription(split.train().classNames(), split.train().exampleShape(), split.normalizer(),
-                split.split(), configJson, seed, new Manifest.DataProvenance(dataSpec.source(),
-                split.train().fingerprint(), split.train().size(), split.test().size()));
+    /** The external parameter server's job, or null with the driver's own server. */
+    private SparkTrainer.JobIdentity jobIdentity() {
+        if (parameterServer == null) {
+            return null;
+        }
+        if (secretFile == null) {
+            throw new InvalidInputException("--ps needs --secret-file (the secret the server was started with)");
+        }
+        return new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
     }
 
     /** The options given that only the spark engine takes, in the synopsis' order (empty when none). */
@@ -407,7 +325,6 @@ final class TrainCommand implements Callable<Integer> {
         given.put("--workers", workers != 0);
         given.put("--sync-every", syncEvery != null);
         given.put("--sync-warmup-epochs", syncWarmupEpochs != null);
-        given.put("--resume", resume);
         given.put("--deterministic", deterministic);
         given.put("--updater-sync-every", updaterSyncEvery != 1);
         given.put("--compress", compress != Compression.NONE);
@@ -418,22 +335,6 @@ final class TrainCommand implements Callable<Integer> {
         given.put("--outer-momentum", outerMomentum != null);
         given.put("--outer-lr", outerLr != null);
         return given.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
-    }
-
-    /**
-     * The Spark engine's settings, as metrics.json's {@code config} records them; the averaging
-     * cadence follows once the worker count is known ({@link SparkTrainRun#putCadence}).
-     */
-    private void putSparkSettings(Map<String, Object> configJson) {
-        configJson.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
-        configJson.put("hierarchical", hierarchical);
-        configJson.put("updater_sync_every", updaterSyncEvery);
-        configJson.put("overlap", overlap);
-        configJson.put("compress", compress.name().toLowerCase(java.util.Locale.ROOT));
-        configJson.put("deterministic", deterministic);
-        if (parameterServer == null) { // an external server applies its own bound
-            configJson.put("max_update_norm", maxUpdateNorm);
-        }
     }
 
     private ConsoleProgress progress() {
@@ -468,43 +369,6 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }
-    }
-
-    private Map<String, Object> configJson(DataSpec dataSpec, TrainingConfig config, UpdaterSpec updater,
-                                           Map<String, Object> nativeInfo,
-                                           SplitSpec split, long trainExamples, long testExamples) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("engine", engine.name().toLowerCase(java.util.Locale.ROOT));
-        c.put("data", dataSpec.source());
-        if (dataSpec.labelColumn() != null) {
-            c.put("label_column", dataSpec.labelColumn());
-        }
-        c.put("header", dataSpec.header() == null ? "detected" : dataSpec.header());
-        c.put("image_size", dataSpec.imageHeight() + "x" + dataSpec.imageWidth());
-        c.put("channels", dataSpec.channels());
-        c.put("model", model);
-        c.put("epochs", config.epochs());
-        c.put("batch_size", config.batchSize());
-        c.put("seed", config.seed());
-        if (ModelSpec.parse(model).preset() != null) { // a model file's own optimiser is in its configuration
-            c.put("optimizer", updater.optimizer().name().toLowerCase(java.util.Locale.ROOT));
-            c.put("learning_rate", updater.learningRate());
-            c.put("lr_schedule", updater.schedule().name().toLowerCase(java.util.Locale.ROOT));
-            if (updater.schedule() == LrSchedule.STEP || updater.schedule() == LrSchedule.EXPONENTIAL) {
-                c.put("lr_decay", updater.decay());
-            }
-            if (updater.schedule() == LrSchedule.STEP) {
-                c.put("lr_step", updater.stepEpochs());
-            }
-        }
-        c.put("shuffle", config.shuffle());
-        c.put("early_stopping_patience", config.earlyStoppingPatience());
-        c.put("augment", config.augmentation().toString());
-        c.put("split", split);
-        c.put("train_examples", trainExamples);
-        c.put("test_examples", testExamples);
-        c.put("native", nativeInfo);
-        return c;
     }
 
     /** {@code --compress}: the wire encoding of pushed changes. */

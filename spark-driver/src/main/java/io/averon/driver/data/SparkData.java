@@ -112,6 +112,11 @@ public final class SparkData {
     }
 
     /** Class names; empty = regression. */
+    /** What the input is made of, for messages and metrics.json ("train DataSets, test DataSets"). */
+    public String describe() {
+        return train.what() + "s, " + test.what() + "s";
+    }
+
     public List<String> classNames() {
         return classNames;
     }

@@ -60,11 +60,16 @@ final class RecordSharding {
      */
     static Summary validateFor(JavaSparkContext sc, SparkData data, AveronModel model, String purpose) {
         Summary summary = validate(sc, data);
+        checkFits(data, summary, model, purpose);
+        return summary;
+    }
+
+    /** Checks that {@code model} takes the examples and classes {@code summary} found. */
+    static void checkFits(SparkData data, Summary summary, AveronModel model, String purpose) {
         List<String> classes = data.classNames();
         int width = Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);
         ModelCheck.checkFits(model, new ArrayDataSet("the input", summary.shape(), new float[width], classes.isEmpty()
                 ? new Labels.Targets(new float[1]) : new Labels.Classes(new int[1], classes)), purpose);
-        return summary;
     }
 
     /** Validates both inputs, with every problem reported before any training job starts. */

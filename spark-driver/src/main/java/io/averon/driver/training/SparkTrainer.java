@@ -5,10 +5,8 @@ import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
-import io.averon.core.artifact.Manifest;
-import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.model.AveronModel;
-import io.averon.core.train.EvaluationResult;
+import io.averon.core.train.EarlyStopping;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
@@ -26,7 +24,6 @@ import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +50,6 @@ public final class SparkTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
     private static final long REPORT_DRAIN_MS = 30_000;
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The trained model (the last epoch's average) and the run's figures. */
     public record Result(AveronModel model, TrainingResult training, int workers) {
@@ -77,17 +73,13 @@ public final class SparkTrainer {
         }
     }
 
-    /** Hears each completed epoch, with the averaged model after it. */
+    /** Hears the run's events ({@link TrainingListener}) and the cadence the worker count chose. */
     public interface EpochListener extends TrainingListener {
         /**
-         * Called on the driver thread once the worker count is known, before training starts: the
-         * cadence the run uses, and whether it is the many-workers default (no cadence was given).
+         * Called on the driver thread once the worker count is known, after the run's checks and
+         * before training starts ({@link SparkTrainingConfig#settings(int)} describes the run).
          */
-        default void onCadence(AveragingCadence cadence, boolean manyWorkersDefault) {
-        }
-
-        /** Called on the driver thread, in epoch order, after {@link #onEpochEnd}. */
-        default void onEpochModel(EpochRecord record, AveronModel averaged) {
+        default void onPlan(int workers) {
         }
     }
 
@@ -131,16 +123,14 @@ public final class SparkTrainer {
      * Trains {@code model} on data already in Spark: validates it in one job (every problem named
      * before training starts), routes each example to its worker, trains, and uncaches the shards.
      */
-    public Result fit(SparkData data, AveronModel model, EpochListener listener) {
-        return fit(data, model, null, null, listener);
+    public Result fit(SparkData data, AveronModel model, Resume resume, JobIdentity identity, EpochListener listener) {
+        return fit(data, RecordSharding.validate(sc, data), model, resume, identity, listener);
     }
 
-    /**
-     * As {@link #fit(SparkData, AveronModel, EpochListener)}, resuming after a checkpoint and/or
-     * with an external parameter server's job identity (either may be null).
-     */
-    public Result fit(SparkData data, AveronModel model, Resume resume, JobIdentity identity, EpochListener listener) {
-        RecordSharding.Summary summary = RecordSharding.validateFor(sc, data, model, "being trained");
+    /** As {@link #fit(SparkData, AveronModel, Resume, JobIdentity, EpochListener)}, for data already validated. */
+    Result fit(SparkData data, RecordSharding.Summary summary, AveronModel model, Resume resume, JobIdentity identity,
+               EpochListener listener) {
+        RecordSharding.checkFits(data, summary, model, "being trained");
         List<String> classes = data.classNames();
         config.training().augmentation().checkApplies(summary.shape(), "the input");
         ShardPlan shards = plan(summary.trainSize(), summary.testSize());
@@ -151,11 +141,6 @@ public final class SparkTrainer {
         } finally {
             input.unpersist(false);
         }
-    }
-
-    /** {@link #fit(SparkData, AveronModel, EpochListener)} without a listener. */
-    public Result fit(SparkData data, AveronModel model) {
-        return fit(data, model, new EpochListener() { });
     }
 
     /** How the examples split among workers; fails if the cluster cannot run them all at once. */
@@ -281,7 +266,6 @@ public final class SparkTrainer {
                     + "warm-up's per-minibatch rounds too, which measured worse than either alone (docs/benchmarks.md, "
                     + "\"Accuracy at many workers\")");
         }
-        listener.onCadence(cadence, config.usesManyWorkersDefault(workers));
 
         boolean sharded = config.averaging() == AveragingMode.SHARDED;
         if (sharded && model.numParams() < workers) {
@@ -294,6 +278,7 @@ public final class SparkTrainer {
                     + "--updater-sync-every 1 every round also carries the optimiser's state (" + updaterState
                     + " values): add --updater-sync-every 0 (or R > 1), or drop --compress");
         }
+        listener.onPlan(workers);
         long runId = io.averon.ps.protocol.Nonces.next(); // never 0: a server's "no run yet"
         // sharded: every worker starts from this vector (the initial model, or the checkpoint resumed)
         org.apache.spark.broadcast.Broadcast<float[]> start = sharded
@@ -330,7 +315,10 @@ public final class SparkTrainer {
         ShardPlan shards = plan.shards();
         int epochs = config.training().epochs();
         int done = resume == null ? 0 : resume.epochsDone();
-        listener.onTrainingStart(epochs, shards.maxBatches(), shards.trainSize());
+        int patience = config.training().earlyStoppingPatience();
+        EarlyStopping early = patience > 0 ? new EarlyStopping(patience) : null;
+        TrainingListener all = early == null ? listener : TrainingListener.all(List.of(listener, early));
+        all.onTrainingStart(epochs, shards.maxBatches(), shards.trainSize());
         EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done);
         List<EpochRecord> records = new ArrayList<>();
 
@@ -356,7 +344,8 @@ public final class SparkTrainer {
         }
         try {
             long drainUntil = Long.MAX_VALUE;
-            while (aggregator.lastCompleted() < epochs && System.nanoTime() < drainUntil) {
+            boolean stopped = false;
+            while (!stopped && aggregator.lastCompleted() < epochs && System.nanoTime() < drainUntil) {
                 if (unreachable.failure() != null && plan.isSharded()) {
                     throw new AveronException("a worker could not reach another worker's shard of the averaging from "
                             + unreachable.failure() + "; training stopped (check that the executors reach each other "
@@ -376,8 +365,14 @@ public final class SparkTrainer {
                         model.setEpoch(completed.record().epoch());
                         model.setIterationCount(completed.record().epoch() * shards.maxBatches());
                         records.add(completed.record());
-                        listener.onEpochEnd(completed.record());
-                        listener.onEpochModel(completed.record(), model);
+                        all.onEpochEnd(completed.record());
+                        all.onEpochModel(completed.record(), model);
+                        if (all.stopRequested()) {
+                            LOG.info("early stopping after epoch {}: no better test metric in the last {} epochs",
+                                    completed.record().epoch(), patience);
+                            stopped = true; // the finally block cancels the stage
+                            break;
+                        }
                     }
                 } else if (stage.isDone() && drainUntil == Long.MAX_VALUE) {
                     if (outcome(stage, 0) != null) {
@@ -387,11 +382,11 @@ public final class SparkTrainer {
                 }
             }
             // every epoch is in, or the stage ended: its tasks only have their last reports to flush
-            Throwable failed = outcome(stage, config.connectTimeoutMs() + REPORT_DRAIN_MS);
+            Throwable failed = stopped ? null : outcome(stage, config.connectTimeoutMs() + REPORT_DRAIN_MS);
             if (failed != null) {
                 throw new AveronException("training failed: " + describe(failed), failed);
             }
-            if (aggregator.lastCompleted() < epochs) {
+            if (!stopped && aggregator.lastCompleted() < epochs) {
                 throw new AveronException("training finished but the driver received the reports of only "
                         + aggregator.lastCompleted() + " of " + epochs + " epochs (refused: " + reports.refusedCounts()
                         + "); can executors reach the driver's UDP port " + plan.reportPort() + "?");
@@ -403,8 +398,9 @@ public final class SparkTrainer {
             sc.sc().removeSparkListener(unreachable);
         }
         EpochRecord last = records.get(records.size() - 1);
-        TrainingResult result = new TrainingResult(records, last.test(), last.epoch(), false);
-        listener.onTrainingEnd(result);
+        TrainingResult result = early != null ? early.finish(model, records, epochs)
+                : new TrainingResult(records, last.test(), last.epoch(), false);
+        all.onTrainingEnd(result);
         return new Result(model, result, shards.workers());
     }
 

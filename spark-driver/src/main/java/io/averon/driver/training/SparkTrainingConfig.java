@@ -49,10 +49,6 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
         if (training == null) {
             throw new IllegalArgumentException("training settings are required");
         }
-        if (training.earlyStoppingPatience() > 0) {
-            throw new InvalidInputException("--early-stopping is not supported by the spark engine yet; "
-                    + "use --engine local or leave it off");
-        }
         if (workers < 0) {
             throw new InvalidInputException("--workers must be >= 1 (or 0 for all task slots), got " + workers);
         }
@@ -125,6 +121,34 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
     /** Whether a run of {@code workers} workers follows the many-workers recipe because it was given no cadence. */
     public boolean usesManyWorkersDefault(int workers) {
         return cadence == null && workers >= AveragingCadence.MANY_WORKERS;
+    }
+
+    /**
+     * The Spark engine's settings of a run of {@code workers} workers, as metrics.json's
+     * {@code config} records them: the cadence in use ({@code sync_every}: 0 = once per epoch;
+     * {@code many_workers_default}: the worker count chose it), and the driver's parameter server's
+     * outer optimizer and update bound (left out with an external server, which applies its own).
+     */
+    public java.util.Map<String, Object> settings(int workers) {
+        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+        AveragingCadence used = cadenceFor(workers);
+        c.put("workers", workers);
+        c.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
+        c.put("hierarchical", hierarchical);
+        c.put("sync_every", used.syncEvery());
+        c.put("sync_warmup_epochs", used.warmupEpochs());
+        c.put("many_workers_default", usesManyWorkersDefault(workers));
+        c.put("updater_sync_every", sync.updaterSyncEvery());
+        c.put("overlap", sync.overlap());
+        c.put("compress", compression == io.averon.ps.protocol.Encoding.FLOAT32 ? "none"
+                : compression.name().toLowerCase(java.util.Locale.ROOT));
+        c.put("deterministic", deterministic);
+        if (parameterServer == null) {
+            c.put("outer_lr", used.outerLearningRate());
+            c.put("outer_momentum", used.outerMomentum());
+            c.put("max_update_norm", maxUpdateNorm);
+        }
+        return c;
     }
 
     /** The parameter server's host, when external. */

@@ -193,7 +193,9 @@ class CliTrainEvaluateTest {
                 "--engine", "local", "--out", uri, "--no-progress");
         assertEquals(0, train.exitCode(), train.err());
         assertTrue(train.out().strip().endsWith("wrote " + uri), train.out());
-        assertEquals(List.of("averon.log", "metrics.json", "model.zip", "report.html"), listNames(dir), "no .crc files");
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "report.html"), listNames(dir),
+                "no .crc files");
+        assertEquals(List.of("epoch-0001.zip"), listNames(dir.resolve("checkpoints")), "no .crc files");
         String report = Files.readString(dir.resolve("report.html"));
         assertTrue(report.contains("random 20% held out (seed ") && !report.contains("SplitSpec["),
                 "the report says how the data was split in words");
@@ -203,7 +205,7 @@ class CliTrainEvaluateTest {
         CliRun again = CliRun.of("train", "--data", csv.toString(), "--model", "logistic", "--epochs", "1",
                 "--engine", "local", "--out", uri, "--overwrite", "--no-progress");
         assertEquals(0, again.exitCode(), again.err());
-        assertEquals(List.of("averon.log", "metrics.json", "model.zip", "report.html"), listNames(dir));
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "report.html"), listNames(dir));
         assertEquals(List.of("blobs.csv", "uri-run"), listNames(tmp), "the replaced run was deleted");
     }
 

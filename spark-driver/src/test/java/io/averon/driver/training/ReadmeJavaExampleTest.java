@@ -1,15 +1,30 @@
 package io.averon.driver.training;
 
-import io.averon.core.data.DataSources;
+import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.data.DataSpec;
-import io.averon.core.data.TrainTestData;
-import io.averon.core.model.AveronModel;
-import io.averon.core.model.ModelFactory;
+import io.averon.core.io.Location;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.UpdaterSpec;
+import io.averon.core.train.EpochRecord;
+import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.TrainingConfig;
+import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.MetricsFile;
+import io.averon.driver.run.ModelSource;
+import io.averon.driver.run.RunOutput;
+import io.averon.driver.run.Trained;
+import io.averon.driver.run.Trainer;
+import io.averon.driver.scoring.BatchScorer;
+import io.averon.driver.scoring.ScoringModel;
+import io.averon.driver.scoring.SparkEvaluation;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +33,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * README.md's "The Spark engine from Java" runs as printed: the code between the markers below is
+ * README.md's "Training from Java" runs as printed: the code between the markers below is
  * the README's block, character for character (up to indentation), and it trains.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -40,27 +56,51 @@ class ReadmeJavaExampleTest {
     Path tmp;
 
     @Test
-    void shouldTrainWithTheReadmesJavaCode() throws IOException {
-        // what the README's prose assumes: a data set, a seed, an optimiser and a Spark context
+    void shouldTrainResumeEvaluateAndScoreWithTheReadmesJavaCode() throws IOException {
+        // what the README's prose assumes: a data set, a seed, an output location, a Spark session and rows to score
         DataSpec dataSpec = DataSpec.builder(blobs(tmp.resolve("blobs.csv")).toString()).build();
         long seed = 42;
-        UpdaterSpec updater = UpdaterSpec.adam(0.01);
-        try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]")
-                .setAppName("averon-readme").set("spark.ui.enabled", "false"))) {
+        String out = tmp.resolve("run").toString();
+        SparkSession spark = SparkSession.builder().config(new SparkConf().setMaster("local[2]")
+                .setAppName("averon-readme").set("spark.ui.enabled", "false")).getOrCreate();
+        try {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Dataset<Row> rows = spark.createDataFrame(List.of(RowFactory.create(1, new double[] {0.1, -0.2}),
+                    RowFactory.create(2, new double[] {4.0, -2.1})), new StructType()
+                    .add("id", DataTypes.IntegerType).add("features", DataTypes.createArrayType(DataTypes.DoubleType)));
             // README:begin
-            TrainTestData data = DataSources.loadForTraining(dataSpec, seed);          // the driver's view: sizes, classes
-            AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), data.train().exampleShape(),
-                    data.train().classNames().size(), updater, seed);
-            SparkTrainingConfig config = SparkTrainingConfig.builder(TrainingConfig.builder().epochs(5).seed(seed).build())
-                    .workers(2).syncEvery(0).build();                                  // validated here, before any job
-            SparkTrainer.Result result = new SparkTrainer(sc, config)
-                    .fit(dataSpec, data, model, null, null, new SparkTrainer.EpochListener() { });
+            TrainingInput input = TrainingInput.of(dataSpec);             // files, an imported data set, SparkData, or arrays
+            ModelSource mlp = ModelSource.of(ModelSpec.parse("mlp"), UpdaterSpec.adam(0.01));
+            TrainingConfig training = TrainingConfig.builder().epochs(3).seed(seed).build();
+            Trainer trainer = new SparkEngine(spark, SparkTrainingConfig.builder(training).workers(2).build());
+
+            RunOutput run = RunOutput.builder(Location.of(out)).build();  // checkpoints, metrics.json, report.html, model.zip
+            Trained trained = trainer.fit(input, mlp, run);
+
+            // later, or after a failure: continue from the newest checkpoint, for two more epochs
+            RunOutput again = RunOutput.builder(Location.of(out)).resume(true).build();
+            Trainer longer = new SparkEngine(spark, SparkTrainingConfig.builder(TrainingConfig.builder().epochs(5)
+                    .seed(seed).build()).workers(2).build());
+            Trained resumed = longer.fit(input, again.resumeOr(mlp), again);
+
+            ModelArtifact model = ModelArtifact.read(Location.of(out + "/model.zip"));
+            EvaluationResult heldOut = SparkEvaluation.evaluate(sc, model, dataSpec, 2);
+            Dataset<Row> scored = BatchScorer.score(ScoringModel.read(out + "/model.zip"), rows);
             // README:end
 
-            assertEquals(5, result.training().epochs().size());
-            assertEquals(2, result.workers());
-            assertTrue(result.training().finalMetrics().accuracy() > 0.8,
-                    "the blobs are easy to learn: " + result.training().finalMetrics().accuracy());
+            assertEquals(3, trained.training().epochs().size());
+            assertEquals(2, trained.workers());
+            assertEquals(List.of(4, 5), resumed.training().epochs().stream().map(EpochRecord::epoch).toList(),
+                    "the resumed run trains epochs 4 and 5 only");
+            assertEquals(5, MetricsFile.JSON.readTree(Path.of(out, "metrics.json").toFile()).get("epochs").size());
+            assertEquals(resumed.training().finalMetrics().accuracy(), heldOut.accuracy(), 1e-9,
+                    "the saved model evaluates as training reported");
+            assertTrue(heldOut.accuracy() > 0.8, "the blobs are easy to learn: " + heldOut.accuracy());
+            List<Row> predicted = scored.orderBy("id").collectAsList();
+            assertEquals("c0", predicted.get(0).getAs(BatchScorer.PREDICTED));
+            assertEquals("c2", predicted.get(1).getAs(BatchScorer.PREDICTED));
+        } finally {
+            spark.close();
         }
     }
 
@@ -73,7 +113,7 @@ class ReadmeJavaExampleTest {
                 .collect(Collectors.joining("\n"));
         String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
         assertTrue(readme.contains("```java\n" + unindented + "\n```"),
-                "README.md's Spark-engine Java block differs from the code this test runs:\n" + unindented);
+                "README.md's Java block differs from the code this test runs:\n" + unindented);
     }
 
     private static Path blobs(Path file) throws IOException {

@@ -23,6 +23,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.ModelSource;
+import io.averon.driver.run.Trained;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link SparkTrainer#fit(SparkData, AveronModel)}: training from an RDD of DL4J data sets or a
+ * {@link SparkEngine} on {@link SparkData}: training from an RDD of DL4J data sets or a
  * DataFrame, equal to local training, and bad input refused before the training job.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -127,15 +130,25 @@ class SparkDataTrainingTest {
     }
 
     static SparkTrainer trainer(int workers) {
-        return new SparkTrainer(sc, SparkTrainingConfig.builder(training()).workers(workers).deterministic(true).build());
+        return new SparkTrainer(sc, config(workers));
+    }
+
+    static SparkTrainingConfig config(int workers) {
+        return SparkTrainingConfig.builder(training()).workers(workers).deterministic(true).build();
+    }
+
+    /** Trains on data in Spark through the public API. */
+    static Trained fit(int workers, SparkData data, AveronModel model) {
+        return new SparkEngine(spark, config(workers)).fit(TrainingInput.of(data), ModelSource.of(model));
     }
 
     @Test
     void shouldEqualLocalTrainingWhenOneWorkerTrainsOnAnRddOfDataSets() {
         ArrayDataSet train = blobs(600, 1, "train");
         ArrayDataSet test = blobs(150, 2, "test");
-        SparkTrainer.Result result = new SparkTrainer(sc, SparkTrainingConfig.builder(training()).workers(1).build()).fit(SparkData.fromDataSets(dataSets(train, 25, 4),
-                dataSets(test, 50, 2), CLASSES), mlp());
+        Trained result = new SparkEngine(spark, SparkTrainingConfig.builder(training()).workers(1).build()).fit(
+                TrainingInput.of(SparkData.fromDataSets(dataSets(train, 25, 4), dataSets(test, 50, 2), CLASSES)),
+                ModelSource.of(mlp()));
 
         NativeRuntime.configure(new NativeSettings(1, false));
         AveronModel local = mlp();
@@ -149,9 +162,9 @@ class SparkDataTrainingTest {
     void shouldTrainTwoWorkersFromADataFrameLikeFromTheSameDataSets() {
         ArrayDataSet train = blobs(800, 3, "train");
         ArrayDataSet test = blobs(200, 4, "test");
-        SparkTrainer.Result fromRows = trainer(2).fit(SparkData.fromRows(rows(train, 3), rows(test, 2), "features",
+        Trained fromRows = fit(2, SparkData.fromRows(rows(train, 3), rows(test, 2), "features",
                 "label", CLASSES), mlp());
-        SparkTrainer.Result fromDataSets = trainer(2).fit(SparkData.fromDataSets(dataSets(train, 40, 3),
+        Trained fromDataSets = fit(2, SparkData.fromDataSets(dataSets(train, 40, 3),
                 dataSets(test, 40, 2), CLASSES), mlp());
 
         assertEquals(2, fromRows.workers());
@@ -194,37 +207,37 @@ class SparkDataTrainingTest {
         List<Row> bad = new ArrayList<>(rows(train, 1).collectAsList());
         bad.set(17, RowFactory.create(17, bad.get(17).get(1), "zebra"));
         Dataset<Row> badRows = spark.createDataFrame(bad, rows(train, 1).schema()).coalesce(1);
-        InvalidInputException label = assertThrows(InvalidInputException.class, () -> trainer(2).fit(
+        InvalidInputException label = assertThrows(InvalidInputException.class, () -> fit(2,
                 SparkData.fromRows(badRows, rows(test, 1), "features", "label", CLASSES), mlp()));
         assertEquals("train row 17 of partition 0: label 'zebra' is not one of [red, green, blue]", label.getMessage());
 
         DataSet twoColumns = new DataSet(Nd4j.rand(4, FEATURES), Nd4j.create(new float[][] {{1, 0}, {0, 1}, {1, 0},
                 {0, 1}}));
-        InvalidInputException columns = assertThrows(InvalidInputException.class, () -> trainer(2).fit(
+        InvalidInputException columns = assertThrows(InvalidInputException.class, () -> fit(2,
                 SparkData.fromDataSets(sc.parallelize(List.of(twoColumns), 1), dataSets(test, 10, 1), CLASSES), mlp()));
         assertEquals("train DataSet 0 of partition 0: has 2 label columns for 3 classes", columns.getMessage());
 
-        InvalidInputException width = assertThrows(InvalidInputException.class, () -> trainer(2).fit(
+        InvalidInputException width = assertThrows(InvalidInputException.class, () -> fit(2,
                 SparkData.fromDataSets(sc.parallelize(List.of(new DataSet(Nd4j.rand(4, 5), Nd4j.create(new float[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 0, 0}}))), 1),
                         sc.parallelize(List.of(new DataSet(Nd4j.rand(1, 5), Nd4j.create(new float[][] {{0, 1, 0}}))), 1),
                         CLASSES), mlp()));
-        assertTrue(width.getMessage().startsWith("model being trained does not accept examples of shape [5] from the input"), width.getMessage());
+        assertTrue(width.getMessage().startsWith("model the model does not accept examples of shape [5] from spark: train DataSets"), width.getMessage());
 
-        InvalidInputException shapes = assertThrows(InvalidInputException.class, () -> trainer(2).fit(
+        InvalidInputException shapes = assertThrows(InvalidInputException.class, () -> fit(2,
                 SparkData.fromDataSets(dataSets(train, 10, 2), sc.parallelize(List.of(new DataSet(Nd4j.rand(1, 5),
                         Nd4j.create(new float[][] {{0, 1, 0}}))), 1), CLASSES), mlp()));
         assertEquals("the training examples have shape [6], the test examples [5]: both need one shape",
                 shapes.getMessage());
 
-        InvalidInputException empty = assertThrows(InvalidInputException.class, () -> trainer(2).fit(
+        InvalidInputException empty = assertThrows(InvalidInputException.class, () -> fit(2,
                 SparkData.fromDataSets(dataSets(train, 10, 2), sc.emptyRDD(), CLASSES), mlp()));
         assertEquals("the test input is empty", empty.getMessage());
 
-        InvalidInputException few = assertThrows(InvalidInputException.class, () -> trainer(2).fit(
+        InvalidInputException few = assertThrows(InvalidInputException.class, () -> fit(2,
                 SparkData.fromDataSets(dataSets(blobs(1, 7, "one"), 1, 1), dataSets(test, 10, 1), CLASSES), mlp()));
         assertTrue(few.getMessage().startsWith("only 1 training examples for 2 workers"), few.getMessage());
 
-        InvalidInputException slots = assertThrows(InvalidInputException.class, () -> trainer(3).fit(
+        InvalidInputException slots = assertThrows(InvalidInputException.class, () -> fit(3,
                 SparkData.fromDataSets(dataSets(train, 10, 2), dataSets(test, 10, 1), CLASSES), mlp()));
         assertTrue(slots.getMessage().startsWith("training needs 3 task slots at once"), slots.getMessage());
 

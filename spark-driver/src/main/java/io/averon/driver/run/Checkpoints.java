@@ -1,4 +1,4 @@
-package io.averon.driver.cli;
+package io.averon.driver.run;
 
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * Resuming reads them under the run's {@link ReadPolicy} (with a verify key, only signed ones verify). Resuming picks the newest one that verifies and falls back to an
  * older one, with a warning, when the newest is damaged.
  */
-final class Checkpoints {
+public final class Checkpoints {
 
     static final int KEEP = 2;
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);

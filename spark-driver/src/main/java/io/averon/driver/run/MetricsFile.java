@@ -1,4 +1,4 @@
-package io.averon.driver.cli;
+package io.averon.driver.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,9 +20,9 @@ import java.util.Map;
  * {@code final} object is exactly what {@code averon evaluate --json} prints for the same model
  * and data.
  */
-final class MetricsFile {
+public final class MetricsFile {
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private MetricsFile() {
     }
@@ -58,7 +58,7 @@ final class MetricsFile {
     }
 
     /** Writes JSON to a temporary sibling, then renames it over {@code file}. */
-    static void writeAtomically(Location file, Object value) {
+    public static void writeAtomically(Location file, Object value) {
         try {
             AtomicFiles.write(file, out -> JSON.writeValue(out, value));
         } catch (IOException e) {
@@ -66,7 +66,7 @@ final class MetricsFile {
         }
     }
 
-    static String headline(EvaluationResult r) {
+    public static String headline(EvaluationResult r) {
         if (r.isClassification()) {
             return String.format(Locale.ROOT, "accuracy %.4f, loss %.4f", r.accuracy(), r.loss());
         }

@@ -1,0 +1,85 @@
+package io.averon.driver.data;
+
+import io.averon.core.data.DataSpec;
+import io.averon.core.data.TrainTestData;
+import io.averon.core.io.Location;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a training run reads, for either engine: files or URIs named by a {@link DataSpec} (CSV,
+ * image folders, IDX, Fashion-MNIST), a Parquet data set written by {@code averon import},
+ * data already in Spark ({@link SparkData}: a {@code JavaRDD<DataSet>} or a {@code Dataset<Row>}),
+ * or a data set loaded in this JVM. The local engine trains on files and loaded data; the Spark
+ * engine on all four.
+ */
+public sealed interface TrainingInput {
+
+    /** The data {@code spec} names: a Parquet data set written by {@code averon import} when it is one, else files. */
+    static TrainingInput of(DataSpec spec) {
+        Location dataset = AveronDataset.named(spec.source());
+        return dataset != null ? new Imported(dataset, spec) : new Files(spec);
+    }
+
+    /** Data already in Spark, with its held-out part. */
+    static TrainingInput of(SparkData data) {
+        return new InSpark(data);
+    }
+
+    /** A data set loaded in this JVM, split and normalised ({@code DataSources.loadForTraining}). */
+    static TrainingInput of(TrainTestData data) {
+        return new InMemory(data);
+    }
+
+    /** What metrics.json's {@code config} records about the input. */
+    Map<String, Object> settings();
+
+    /** Files or URIs each reader opens itself (Spark: every executor reads them and keeps its shard). */
+    record Files(DataSpec spec) implements TrainingInput {
+        @Override
+        public Map<String, Object> settings() {
+            return specSettings(spec);
+        }
+    }
+
+    /** A Parquet data set written by {@code averon import}; {@code spec} gives the split to make when it has none. */
+    record Imported(Location dataset, DataSpec spec) implements TrainingInput {
+        @Override
+        public Map<String, Object> settings() {
+            return specSettings(spec);
+        }
+    }
+
+    /** Data already in Spark. */
+    record InSpark(SparkData data) implements TrainingInput {
+        @Override
+        public Map<String, Object> settings() {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("data", "spark: " + data.describe());
+            return s;
+        }
+    }
+
+    /** A data set in this JVM. */
+    record InMemory(TrainTestData data) implements TrainingInput {
+        @Override
+        public Map<String, Object> settings() {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("data", data.train().name());
+            return s;
+        }
+    }
+
+    private static Map<String, Object> specSettings(DataSpec spec) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("data", spec.source());
+        if (spec.labelColumn() != null) {
+            s.put("label_column", spec.labelColumn());
+        }
+        s.put("header", spec.header() == null ? "detected" : spec.header());
+        s.put("image_size", spec.imageHeight() + "x" + spec.imageWidth());
+        s.put("channels", spec.channels());
+        return s;
+    }
+}
