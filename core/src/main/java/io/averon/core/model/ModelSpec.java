@@ -19,6 +19,10 @@ import java.util.Optional;
  */
 public record ModelSpec(ModelPreset preset, String configJson, String source) {
 
+    public static final io.averon.core.settings.Setting<String> MODEL = io.averon.core.settings.Setting.of("model",
+            String.class, "mlp", "A preset (linear, logistic, mlp, cnn) or a DL4J MultiLayerNetwork/ComputationGraph "
+                    + "configuration JSON, which carries its own optimiser.");
+
     /** Largest configuration file accepted. */
     static final long MAX_CONFIG_BYTES = 16L << 20;
 

@@ -10,6 +10,10 @@ import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 
+import io.averon.core.settings.Setting;
+import io.averon.core.settings.SettingValues;
+
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,19 +30,48 @@ import java.util.TreeMap;
 public record UpdaterSpec(Optimizer optimizer, double learningRate, LrSchedule schedule, double decay,
                           int stepEpochs, int totalEpochs) implements java.io.Serializable {
 
+    public static final Setting<Optimizer> OPTIMIZER = Setting.of("optimizer", Optimizer.class, Optimizer.ADAM,
+            "The built-in models' optimiser.");
+    /** No single default: {@link ModelPreset#defaultLearningRate(Optimizer)} chooses it per model and optimiser. */
+    public static final Setting<Double> LEARNING_RATE = Setting.of("learning-rate", Double.class, null,
+            "Default: adam 0.001 (cnn, mlp: 0.002), sgd and nesterov 0.01.")
+            .requiring(v -> v > 0 && Double.isFinite(v), "must be a positive number");
+    /** No single default: {@link ModelPreset#defaultSchedule(Optimizer)} chooses it. */
+    public static final Setting<LrSchedule> LR_SCHEDULE = Setting.of("lr-schedule", LrSchedule.class, null,
+            "Per-epoch schedule. Default: constant (mlp with adam: linear).");
+    public static final Setting<Double> LR_DECAY = Setting.of("lr-decay", Double.class, 0.5,
+            "Factor for step/exponential.").requiring(v -> v > 0 && v <= 1, "must be in (0, 1]");
+    public static final Setting<Integer> LR_STEP = Setting.atLeast("lr-step", 2, 1, "Epochs between step decays.");
+
+    /** The optimiser's settings, in the order metrics.json records them. */
+    public static final List<Setting<?>> SETTINGS = List.of(OPTIMIZER, LEARNING_RATE, LR_SCHEDULE, LR_DECAY, LR_STEP);
+
     public UpdaterSpec {
         if (optimizer == null || schedule == null) {
             throw new IllegalArgumentException("optimizer and schedule are required");
         }
-        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new IllegalArgumentException("learning rate must be a positive number, got " + learningRate);
+        LEARNING_RATE.validate(learningRate);
+        LR_DECAY.validate(decay);
+        LR_STEP.validate(stepEpochs);
+        if (totalEpochs < 1) {
+            throw new IllegalArgumentException("total epochs must be >= 1");
         }
-        if (!(decay > 0 && decay <= 1)) {
-            throw new IllegalArgumentException("learning-rate decay must be in (0, 1], got " + decay);
+    }
+
+    /**
+     * What metrics.json's {@code config} records: the optimiser, its rate and schedule, and the
+     * schedule's parameters when it uses them.
+     */
+    public Map<String, Object> settings() {
+        SettingValues values = new SettingValues().put(OPTIMIZER, optimizer).put(LEARNING_RATE, learningRate)
+                .put(LR_SCHEDULE, schedule);
+        if (schedule == LrSchedule.STEP || schedule == LrSchedule.EXPONENTIAL) {
+            values.put(LR_DECAY, decay);
         }
-        if (stepEpochs < 1 || totalEpochs < 1) {
-            throw new IllegalArgumentException("step and total epochs must be >= 1");
+        if (schedule == LrSchedule.STEP) {
+            values.put(LR_STEP, stepEpochs);
         }
+        return values.toMap();
     }
 
     /** Adam at a constant rate. */

@@ -1,5 +1,7 @@
 package io.averon.core.train;
 
+import io.averon.core.settings.Setting;
+
 import io.averon.core.InvalidInputException;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.model.AveronModel;
@@ -99,10 +101,25 @@ public final class LrFinder {
         /** Fewer steps leave no curve to read. */
         public static final int MIN_STEPS = 5;
 
+        public static final Setting<Integer> STEPS = Setting.atLeast("steps", 100, MIN_STEPS,
+                "Minibatch steps at most (the test stops early when the loss diverges).");
+        public static final Setting<Double> START_LR = Setting.of("start-lr", Double.class, 1e-7,
+                "The first step's learning rate.").requiring(v -> v > 0 && Double.isFinite(v), "must be a positive number");
+        public static final Setting<Double> END_LR = Setting.of("end-lr", Double.class, 10.0,
+                "The last step's learning rate (rates grow exponentially in between).")
+                .requiring(v -> v > 0 && Double.isFinite(v), "must be a positive number");
+        /** Not train's global minibatch: every step's (spark: every task's); the same default. */
+        public static final Setting<Integer> BATCH_SIZE = Setting.atLeast("batch-size",
+                TrainingConfig.BATCH_SIZE.defaultValue(), 1, "Minibatch size of every step (spark: of every task).");
+
+        /** The range test's own settings. */
+        public static final java.util.List<Setting<?>> SETTINGS = java.util.List.of(STEPS, START_LR, END_LR, BATCH_SIZE);
+
         public Config {
-            if (steps < MIN_STEPS) {
-                throw new IllegalArgumentException("steps must be >= " + MIN_STEPS + ", got " + steps);
-            }
+            STEPS.validate(steps);
+            START_LR.validate(startLr);
+            END_LR.validate(endLr);
+            BATCH_SIZE.validate(batchSize);
             if (!(startLr > 0) || !Double.isFinite(endLr)) {
                 throw new IllegalArgumentException("learning rates must be positive numbers, got start " + startLr
                         + ", end " + endLr);
@@ -110,9 +127,6 @@ public final class LrFinder {
             if (!(startLr < endLr)) {
                 throw new IllegalArgumentException("the start learning rate must be below the end learning rate, got "
                         + startLr + " >= " + endLr);
-            }
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             }
         }
 
@@ -141,11 +155,11 @@ public final class LrFinder {
 
         /** Builder with fast.ai's defaults: 100 steps from 1e-7 to 10; batch 128, seed 42. */
         public static final class Builder {
-            private int steps = 100;
-            private double startLr = 1e-7;
-            private double endLr = 10;
-            private int batchSize = TrainingConfig.DEFAULT_BATCH_SIZE;
-            private long seed = 42;
+            private int steps = STEPS.defaultValue();
+            private double startLr = START_LR.defaultValue();
+            private double endLr = END_LR.defaultValue();
+            private int batchSize = BATCH_SIZE.defaultValue();
+            private long seed = TrainingConfig.SEED.defaultValue();
 
             private Builder() {
             }

@@ -1,5 +1,11 @@
 package io.averon.core.train;
 
+import io.averon.core.settings.Setting;
+import io.averon.core.settings.SettingValues;
+
+import java.util.List;
+import java.util.Map;
+
 /**
  * What a training run does, validated on construction. Build with {@link #builder()}. The
  * optimiser is the model's own ({@code ModelFactory.create(spec, shape, outputs, updater, seed)}, or
@@ -22,19 +28,31 @@ public record TrainingConfig(int epochs, int batchSize, long seed,
                              Augmentation augmentation)
         implements java.io.Serializable {
 
-    /** The default minibatch: chosen for throughput and accuracy together (docs/benchmarks.md). */
-    public static final int DEFAULT_BATCH_SIZE = 128;
+    public static final Setting<Integer> EPOCHS = Setting.atLeast("epochs", 5, 1, "Passes over the training data.");
+    /** Its default was chosen for throughput and accuracy together (docs/benchmarks.md). */
+    public static final Setting<Integer> BATCH_SIZE = Setting.atLeast("batch-size", 128, 1,
+            "Minibatch size; spark: the global minibatch, split evenly among the workers.");
+    public static final Setting<Long> SEED = Setting.of("seed", Long.class, 42L,
+            "Seeds weights, shuffling, dropout and splits.");
+    public static final Setting<Integer> EARLY_STOPPING = Setting.atLeast("early-stopping", 0, 0,
+            "Stop after this many epochs without a better test metric and keep the best epoch's parameters (0 = off).")
+            .recordedAs("early_stopping_patience");
+    public static final Setting<Boolean> SHUFFLE = Setting.of("shuffle", Boolean.class, true,
+            "Reshuffle the training examples every epoch (seeded); --no-shuffle keeps the data order.");
+    public static final Setting<String> AUGMENT = Setting.of("augment", String.class, null,
+            "Random image augmentation of training minibatches (spark: in the executors): crop = random crop with "
+                    + "zero padding (default 4 pixels), flip = random horizontal flip. Default: none.");
+
+    /** Every setting of a training run, in the order metrics.json records them. */
+    public static final List<Setting<?>> SETTINGS = List.of(EPOCHS, BATCH_SIZE, SEED, SHUFFLE, EARLY_STOPPING, AUGMENT);
+
+    /** {@link #BATCH_SIZE}'s default. */
+    public static final int DEFAULT_BATCH_SIZE = BATCH_SIZE.defaultValue();
 
     public TrainingConfig {
-        if (epochs < 1) {
-            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        }
-        if (earlyStoppingPatience < 0) {
-            throw new IllegalArgumentException("early-stopping patience must be >= 0, got " + earlyStoppingPatience);
-        }
+        EPOCHS.validate(epochs);
+        BATCH_SIZE.validate(batchSize);
+        EARLY_STOPPING.validate(earlyStoppingPatience);
         if (augmentation == null) {
             throw new IllegalArgumentException("augmentation is required (Augmentation.none() for none)");
         }
@@ -43,18 +61,25 @@ public record TrainingConfig(int epochs, int batchSize, long seed,
         }
     }
 
+    /** The settings as metrics.json's {@code config} records them. */
+    public Map<String, Object> settings() {
+        return new SettingValues().put(EPOCHS, epochs).put(BATCH_SIZE, batchSize).put(SEED, seed)
+                .put(SHUFFLE, shuffle).put(EARLY_STOPPING, earlyStoppingPatience).put(AUGMENT, augmentation.toString())
+                .toMap();
+    }
+
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Builder with Averon's defaults: 5 epochs, batch 128, seed 42, no early stopping. */
+    /** Builder with the settings' defaults ({@link #SETTINGS}). */
     public static final class Builder {
-        private int epochs = 5;
-        private int batchSize = DEFAULT_BATCH_SIZE;
-        private long seed = 42;
-        private int earlyStoppingPatience;
+        private int epochs = EPOCHS.defaultValue();
+        private int batchSize = BATCH_SIZE.defaultValue();
+        private long seed = SEED.defaultValue();
+        private int earlyStoppingPatience = EARLY_STOPPING.defaultValue();
         private int trainEvalSample = 10_000;
-        private boolean shuffle = true;
+        private boolean shuffle = SHUFFLE.defaultValue();
         private Augmentation augmentation = Augmentation.none();
 
         private Builder() {

@@ -196,7 +196,9 @@ class LrFinderTest {
     @Test
     void shouldRejectTheRangeWhenStartIsNotBelowEnd() {
         assertThrows(IllegalArgumentException.class, () -> LrFinder.Config.builder().startLr(1).endLr(1).build());
-        assertThrows(IllegalArgumentException.class, () -> LrFinder.Config.builder().steps(4).build());
+        io.averon.core.InvalidInputException steps = assertThrows(io.averon.core.InvalidInputException.class,
+                () -> LrFinder.Config.builder().steps(4).build());
+        assertEquals("--steps must be >= 5, got 4", steps.getMessage());
     }
 
     @Test

@@ -54,7 +54,7 @@ public final class AveronCli {
 
     /** Runs the command line with the given output streams and returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new AveronCli());
+        CommandLine cli = commandLine();
         cli.setDefaultValueProvider(AveronCli::sparkConfDefault);
         cli.setOut(out);
         cli.setErr(err);
@@ -68,6 +68,13 @@ public final class AveronCli {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** The command line: every command, its options' defaults and help from the settings they set ({@link SettingOptions}). */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new AveronCli());
+        SettingOptions.bindAll(cli);
+        return cli;
     }
 
     /** Runs the parsed command with its log ({@link CommandLog}) open; keeps the log if the command fails (not on bad input). */

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluate a model.zip on the test split of a data set.")
-final class EvaluateCommand implements Callable<Integer> {
+final class EvaluateCommand implements Callable<Integer>, SettingOptions.Bound {
 
     @Spec
     CommandSpec command;
@@ -47,6 +47,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--verify-key", paramLabel = "FILE",
             description = "Refuse the model unless it is signed by this Ed25519 public key (PEM, from averon keygen)")
     java.nio.file.Path verifyKey;
+
+    @Override
+    public java.util.List<io.averon.core.settings.Setting<?>> settings() {
+        return io.averon.core.data.DataSpec.SETTINGS;
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Copy an IDX directory, CSV file or image folder to a partitioned Parquet data set.")
-final class ImportCommand implements Callable<Integer> {
+final class ImportCommand implements Callable<Integer>, SettingOptions.Bound {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImportCommand.class);
 
@@ -56,6 +56,11 @@ final class ImportCommand implements Callable<Integer> {
 
     @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*])")
     String master;
+
+    @Override
+    public java.util.List<io.averon.core.settings.Setting<?>> settings() {
+        return java.util.List.of(io.averon.core.data.DataSpec.LABEL_COLUMN, io.averon.core.data.DataSpec.HEADER, io.averon.core.data.DataSpec.IMAGE_SIZE, io.averon.core.data.DataSpec.CHANNELS);
+    }
 
     @Override
     public Integer call() {

@@ -16,11 +16,13 @@ import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
+import io.averon.core.settings.Setting;
 import io.averon.core.train.LrCurve;
 import io.averon.core.train.LrCurvePlot;
 import io.averon.core.train.LrFinder;
 import io.averon.core.train.TrainingConfig;
 import io.averon.driver.data.AveronDataset;
+import io.averon.driver.training.SparkTrainingConfig;
 import io.averon.driver.training.SparkLrFinder;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -37,6 +39,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,7 +52,7 @@ import java.util.concurrent.Callable;
 @Command(name = "lr-find", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a short learning-rate range test; writes DIR/lr-find.png and DIR/lr-find.json "
                 + "and prints a suggested learning rate.")
-final class LrFindCommand implements Callable<Integer> {
+final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
 
     private static final Logger LOG = LoggerFactory.getLogger(LrFindCommand.class);
     static final String PLOT = "lr-find.png";
@@ -68,39 +71,31 @@ final class LrFindCommand implements Callable<Integer> {
             description = "spark: the Spark master (default: spark-submit's, else local[*])")
     String master;
 
-    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
-            description = "spark: tasks, one shard each (default: every task slot, capped by the data)")
+    @Option(names = "--workers", paramLabel = "N")
     int workers;
 
-    @Option(names = "--model", defaultValue = "mlp", paramLabel = "linear|logistic|mlp|cnn|FILE.json",
-            description = "A preset or a DL4J MultiLayerNetwork/ComputationGraph configuration JSON. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--model", paramLabel = "linear|logistic|mlp|cnn|FILE.json")
     String model;
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
-            description = "Minibatch size of every step (spark: of every task). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size")
     int batchSize;
 
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|sgd|nesterov",
-            converter = TrainCommand.OptimizerConverter.class, description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--optimizer", paramLabel = "adam|sgd|nesterov", converter = TrainCommand.OptimizerConverter.class)
     Optimizer optimizer;
 
-    @Option(names = "--seed", defaultValue = "42",
-            description = "Seeds the weights, the minibatch order, dropout and splits (as for train). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed")
     long seed;
 
-    @Option(names = "--steps", defaultValue = "100",
-            description = "Minibatch steps at most (the test stops early when the loss diverges). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--steps")
     int steps;
 
-    @Option(names = "--start-lr", defaultValue = "1e-7", paramLabel = "RATE",
-            description = "The first step's learning rate. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--start-lr", paramLabel = "RATE")
     double startLr;
 
-    @Option(names = "--end-lr", defaultValue = "10", paramLabel = "RATE",
-            description = "The last step's learning rate (rates grow exponentially in between). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--end-lr", paramLabel = "RATE")
     double endLr;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -109,6 +104,14 @@ final class LrFindCommand implements Callable<Integer> {
 
     @Option(names = "--overwrite", description = "Replace --out if it exists")
     boolean overwrite;
+
+    @Override
+    public List<Setting<?>> settings() {
+        List<Setting<?>> all = new java.util.ArrayList<>(DataSpec.SETTINGS);
+        all.addAll(List.of(ModelSpec.MODEL, UpdaterSpec.OPTIMIZER, TrainingConfig.SEED, SparkTrainingConfig.WORKERS));
+        all.addAll(LrFinder.Config.SETTINGS);
+        return all;
+    }
 
     @Override
     public Integer call() {
@@ -120,14 +123,12 @@ final class LrFindCommand implements Callable<Integer> {
             config = LrFinder.Config.builder().steps(steps).startLr(startLr).endLr(endLr).batchSize(batchSize)
                     .seed(seed).build();
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--steps/--start-lr/--end-lr/--batch-size: " + e.getMessage());
+            throw new InvalidInputException(e.getMessage());
         }
         if (engine == TrainCommand.Engine.LOCAL && (workers != 0 || master != null)) {
             throw new InvalidInputException("--workers and --master need --engine spark");
         }
-        if (workers < 0) {
-            throw new InvalidInputException("--workers must be >= 0, got " + workers);
-        }
+        SparkTrainingConfig.WORKERS.validate(workers);
         Location parquet = AveronDataset.named(dataSpec.source());
         if (parquet != null && engine == TrainCommand.Engine.LOCAL) {
             throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "

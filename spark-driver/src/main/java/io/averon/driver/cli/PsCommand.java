@@ -73,7 +73,7 @@ final class PsCommand implements Callable<Integer>, CommandLog.Service {
                     + "(0 = no bound; values beyond 1e20 are always refused). Default: ${DEFAULT-VALUE}")
     double maxUpdateNorm;
 
-    @Option(names = "--mtu", defaultValue = "8192", paramLabel = "BYTES",
+    @Option(names = "--mtu", defaultValue = "" + io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, paramLabel = "BYTES",
             description = "MTU of the server's channels; every message is one frame of it (1408 where the network drops"
                     + " IP fragments); workers must use the same (train --mtu). Default: ${DEFAULT-VALUE}")
     int mtu;

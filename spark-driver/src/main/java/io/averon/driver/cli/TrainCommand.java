@@ -1,6 +1,7 @@
 package io.averon.driver.cli;
 
 import io.averon.core.InvalidInputException;
+import io.averon.core.data.DataSpec;
 import io.averon.core.io.Location;
 import io.averon.core.model.LrSchedule;
 import io.averon.core.model.ModelSpec;
@@ -8,6 +9,7 @@ import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
+import io.averon.core.settings.Setting;
 import io.averon.core.train.Augmentation;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingListener;
@@ -20,10 +22,12 @@ import io.averon.driver.run.RunOutput;
 import io.averon.driver.run.Trained;
 import io.averon.driver.training.AveragingCadence;
 import io.averon.driver.training.AveragingMode;
+import io.averon.driver.training.Compression;
 import io.averon.driver.training.SparkEngine;
 import io.averon.driver.training.SparkTrainer;
 import io.averon.driver.training.SparkTrainingConfig;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,15 +37,13 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code averon train}: trains a model and writes {@code model.zip}, {@code metrics.json} and {@code report.html} to {@code --out}. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a model; writes DIR/model.zip, DIR/metrics.json and DIR/report.html.")
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
 
     /** The options that build a preset's optimiser: a model file carries its own. */
     private static final List<String> OPTIMISER_OPTIONS = List.of("--optimizer", "--lr", "--lr-schedule", "--lr-decay",
@@ -63,54 +65,31 @@ final class TrainCommand implements Callable<Integer> {
             description = "spark: the Spark master (default: spark-submit's, else local[*])")
     String master;
 
-    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
-            description = "spark: training tasks, one shard each (default: every task slot, capped by the data)")
+    @Option(names = "--workers", paramLabel = "N")
     int workers;
 
-    @Option(names = "--sync-every", paramLabel = "K",
-            description = "spark: average the replicas every K minibatches; 0 = once per epoch. Default: once per "
-                    + "epoch below " + AveragingCadence.MANY_WORKERS + " workers; from " + AveragingCadence.MANY_WORKERS
-                    + " on, unless --sync-every, --sync-warmup-epochs, --outer-momentum or --outer-lr is given, the "
-                    + "many-workers recipe: --sync-every 8 --outer-momentum 0.9 --outer-lr 0.7")
+    @Option(names = "--sync-every", paramLabel = "K")
     Integer syncEvery;
 
-    @Option(names = "--sync-warmup-epochs", paramLabel = "E",
-            description = "spark: average after every minibatch in the first E epochs (post-local SGD), then every "
-                    + "--sync-every K minibatches (or once per epoch); at most --epochs. Default: 0")
+    @Option(names = "--sync-warmup-epochs", paramLabel = "E")
     Integer syncWarmupEpochs;
 
-    @Option(names = "--averaging", defaultValue = "server", converter = AveragingConverter.class,
-            paramLabel = "server|sharded",
-            description = "spark: who averages each round: server (one parameter server) or sharded (the workers, each "
-                    + "owning a range: traffic per worker flat in the number of workers). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--averaging", converter = AveragingConverter.class, paramLabel = "server|sharded")
     AveragingMode averaging;
 
-    @Option(names = "--updater-sync-every", defaultValue = "1", paramLabel = "R",
-            description = "spark: average the optimiser's state every R rounds and in each epoch's last round (0: the "
-                    + "last round only); other rounds carry the parameters alone. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--updater-sync-every", paramLabel = "R")
     int updaterSyncEvery;
 
-    @Option(names = "--compress", defaultValue = "none", converter = CompressionConverter.class,
-            paramLabel = "none|bf16|int8",
-            description = "spark: push the parameters' change since the last average as bfloat16 (half the bytes) or "
-                    + "int8 (a quarter), keeping what compression drops for the next round (error feedback); rounds "
-                    + "that carry the optimiser's state send it as float32 (see --updater-sync-every). "
-                    + "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--compress", converter = CompressionConverter.class, paramLabel = "none|bf16|int8")
     Compression compress;
 
-    @Option(names = "--overlap", description = "spark: average each round while the next round's minibatches train; "
-            + "its result is applied at the next boundary, keeping the progress made meanwhile (each epoch's last round "
-            + "is synchronous)")
+    @Option(names = "--overlap")
     boolean overlap;
 
-    @Option(names = "--hierarchical", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "spark: tasks that share an executor average among themselves in its memory first, and "
-                    + "one of them stands for them all across executors (server: one vector per executor; sharded: "
-                    + "one range per executor). Default: on")
+    @Option(names = "--hierarchical", negatable = true, fallbackValue = "true")
     boolean hierarchical;
 
-    @Option(names = "--ps", paramLabel = "HOST:PORT",
-            description = "spark: an external parameter server (averon ps) instead of one in the driver")
+    @Option(names = "--ps", paramLabel = "HOST:PORT")
     String parameterServer;
 
     @Option(names = "--job", defaultValue = "averon", description = "spark with --ps: the job name the server was started with")
@@ -119,38 +98,25 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--secret-file", paramLabel = "FILE", description = "spark with --ps: the job secret (>= 32 bytes)")
     Path secretFile;
 
-    @Option(names = "--ps-port", defaultValue = "0", paramLabel = "PORT",
-            description = "spark: UDP port of the driver's parameter server (it also uses PORT+1; default: free ports)")
+    @Option(names = "--ps-port", paramLabel = "PORT")
     int serverPort;
 
-    @Option(names = "--report-port", defaultValue = "0", paramLabel = "PORT",
-            description = "spark: UDP port on which the driver hears workers' reports; it also uses PORT+1 (default: free"
-                    + " ports)")
+    @Option(names = "--report-port", paramLabel = "PORT")
     int reportPort;
 
-    @Option(names = "--round-timeout-ms", defaultValue = "" + io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS,
-            description = "spark: how long a round waits, after the first worker's push, for the others (longer when "
-                    + "half the first worker's training since the last round is longer). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--round-timeout-ms")
     long roundTimeoutMs;
 
-    @Option(names = "--outer-momentum",
-            description = "spark: outer Nesterov momentum on each round's averaged change. Default: 0 (plain "
-                    + "averaging), or the many-workers recipe's (see --sync-every)")
+    @Option(names = "--outer-momentum")
     Double outerMomentum;
 
-    @Option(names = "--outer-lr", description = "spark: outer learning rate. Default: 1.0, or the many-workers "
-            + "recipe's (see --sync-every)")
+    @Option(names = "--outer-lr")
     Double outerLr;
 
-    @Option(names = "--max-update-norm", defaultValue = "0", paramLabel = "NORM",
-            description = "spark: the driver's parameter server refuses a contribution whose parameters moved further "
-                    + "than NORM (L2) from the last average (0 = no bound; values beyond 1e20 are always refused)")
+    @Option(names = "--max-update-norm", paramLabel = "NORM")
     double maxUpdateNorm;
 
-    @Option(names = "--mtu", defaultValue = "8192", paramLabel = "BYTES",
-            description = "spark: MTU of the parameter-server and report channels; every message is one frame of it "
-                    + "(1408 where the network drops IP fragments; an external 'averon ps' needs the same). "
-                    + "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--mtu", paramLabel = "BYTES")
     int mtu;
 
     @Option(names = "--resume", description = "Continue the run in --out from its newest valid checkpoint")
@@ -169,55 +135,46 @@ final class TrainCommand implements Callable<Integer> {
             description = "spark with --ps: accept a --secret-file readable by group or others")
     boolean allowSharedSecretFile;
 
-    @Option(names = "--deterministic",
-            description = "spark: one native thread per task and seeded dropout: bit-identical runs for one seed")
+    @Option(names = "--deterministic")
     boolean deterministic;
 
-    @Option(names = "--no-shuffle", description = "Keep the data order in every epoch (default: reshuffle, seeded)")
-    boolean noShuffle;
+    @Option(names = "--shuffle", negatable = true, fallbackValue = "true")
+    boolean shuffle;
 
-    @Option(names = "--augment", paramLabel = "crop[:PIXELS],flip",
-            description = "Random image augmentation of training minibatches (spark: in the executors): crop = random "
-                    + "crop with zero padding (default 4 pixels), flip = random horizontal flip. Default: none")
+    @Option(names = "--augment", paramLabel = "crop[:PIXELS],flip")
     String augment;
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--model", defaultValue = "mlp", paramLabel = "linear|logistic|mlp|cnn|FILE.json",
-            description = "A preset or a DL4J MultiLayerNetwork/ComputationGraph configuration JSON. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--model", paramLabel = "linear|logistic|mlp|cnn|FILE.json")
     String model;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--epochs")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_BATCH_SIZE,
-            description = "Minibatch size; spark: the global minibatch, split evenly among the workers. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seeds weights, shuffling, dropout and splits. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed")
     long seed;
 
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|sgd|nesterov",
-            converter = OptimizerConverter.class, description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--optimizer", paramLabel = "adam|sgd|nesterov", converter = OptimizerConverter.class)
     Optimizer optimizer;
 
-    @Option(names = {"--learning-rate", "--lr"}, paramLabel = "RATE",
-            description = "Default: adam 0.001 (cnn, mlp: 0.002), sgd and nesterov 0.01")
+    @Option(names = {"--learning-rate", "--lr"}, paramLabel = "RATE")
     Double learningRate;
 
-    @Option(names = "--lr-schedule", paramLabel = "constant|step|exponential|linear", converter = ScheduleConverter.class,
-            description = "Per-epoch schedule. Default: constant (mlp with adam: linear)")
+    @Option(names = "--lr-schedule", paramLabel = "constant|step|exponential|linear", converter = ScheduleConverter.class)
     LrSchedule schedule;
 
-    @Option(names = "--lr-decay", defaultValue = "0.5", description = "Factor for step/exponential. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--lr-decay")
     double lrDecay;
 
-    @Option(names = "--lr-step", defaultValue = "2", description = "Epochs between step decays. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--lr-step")
     int lrStep;
 
-    @Option(names = "--early-stopping", defaultValue = "0", paramLabel = "PATIENCE",
-            description = "Stop after this many epochs without a better test metric and keep the best epoch (0 = off)")
+    @Option(names = "--early-stopping", paramLabel = "PATIENCE")
     int patience;
 
     @Mixin
@@ -234,6 +191,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true,
             description = "Progress bars on stderr (default: when stderr is a terminal)")
     Boolean progress;
+
+    @Override
+    public List<Setting<?>> settings() {
+        List<Setting<?>> all = new java.util.ArrayList<>(DataSpec.SETTINGS);
+        all.add(ModelSpec.MODEL);
+        all.addAll(UpdaterSpec.SETTINGS);
+        all.addAll(TrainingConfig.SETTINGS);
+        all.addAll(SparkTrainingConfig.SETTINGS);
+        return all;
+    }
 
     @Override
     public Integer call() {
@@ -277,7 +244,7 @@ final class TrainCommand implements Callable<Integer> {
     private TrainingConfig trainingConfig() {
         try {
             return TrainingConfig.builder().epochs(epochs).batchSize(batchSize).seed(seed)
-                    .earlyStoppingPatience(patience).shuffle(!noShuffle)
+                    .earlyStoppingPatience(patience).shuffle(shuffle)
                     .augmentation(Augmentation.parse(augment)).build();
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
@@ -289,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
                 .parameterServer(parameterServer).serverPort(serverPort).reportPort(reportPort)
                 .roundTimeoutMs(roundTimeoutMs).threadsPerTask(threads.given())
                 .deterministic(deterministic).maxUpdateNorm(maxUpdateNorm).mtuBytes(mtu).averaging(averaging)
-                .updaterSyncEvery(updaterSyncEvery).overlap(overlap).compression(compress.encoding())
+                .updaterSyncEvery(updaterSyncEvery).overlap(overlap).compression(compress)
                 .hierarchical(hierarchical);
         // any averaging option given turns off the default by worker count; the others keep their plain values
         if (syncEvery != null) {
@@ -318,23 +285,16 @@ final class TrainCommand implements Callable<Integer> {
         return new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
     }
 
-    /** The options given that only the spark engine takes, in the synopsis' order (empty when none). */
+    /** The options only the spark engine takes, in the synopsis' order. */
+    private static final List<String> SPARK_ONLY = List.of("--master", "--workers", "--sync-every",
+            "--sync-warmup-epochs", "--deterministic", "--updater-sync-every", "--compress", "--overlap",
+            "--hierarchical", "--ps", "--averaging", "--outer-momentum", "--outer-lr");
+
+    /** The spark-only options given on the command line (empty when none). */
     private List<String> sparkOnlyOptionsGiven() {
-        Map<String, Boolean> given = new LinkedHashMap<>();
-        given.put("--master", master != null);
-        given.put("--workers", workers != 0);
-        given.put("--sync-every", syncEvery != null);
-        given.put("--sync-warmup-epochs", syncWarmupEpochs != null);
-        given.put("--deterministic", deterministic);
-        given.put("--updater-sync-every", updaterSyncEvery != 1);
-        given.put("--compress", compress != Compression.NONE);
-        given.put("--overlap", overlap);
-        given.put("--no-hierarchical", !hierarchical);
-        given.put("--ps", parameterServer != null);
-        given.put("--averaging", averaging != AveragingMode.SERVER);
-        given.put("--outer-momentum", outerMomentum != null);
-        given.put("--outer-lr", outerLr != null);
-        return given.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
+        CommandLine.ParseResult parsed = command.commandLine().getParseResult();
+        return SPARK_ONLY.stream().filter(parsed::hasMatchedOption)
+                .map(name -> name.equals("--hierarchical") && !hierarchical ? "--no-hierarchical" : name).toList();
     }
 
     private ConsoleProgress progress() {
@@ -368,22 +328,6 @@ final class TrainCommand implements Callable<Integer> {
             return new UpdaterSpec(optimizer, rate, chosen, lrDecay, lrStep, Math.max(1, epochs));
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
-        }
-    }
-
-    /** {@code --compress}: the wire encoding of pushed changes. */
-    enum Compression {
-        NONE(io.averon.ps.protocol.Encoding.FLOAT32), BF16(io.averon.ps.protocol.Encoding.BF16),
-        INT8(io.averon.ps.protocol.Encoding.INT8);
-
-        private final io.averon.ps.protocol.Encoding encoding;
-
-        Compression(io.averon.ps.protocol.Encoding encoding) {
-            this.encoding = encoding;
-        }
-
-        io.averon.ps.protocol.Encoding encoding() {
-            return encoding;
         }
     }
 

@@ -3,8 +3,8 @@ package io.averon.driver.data;
 import io.averon.core.data.DataSpec;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.io.Location;
+import io.averon.core.settings.SettingValues;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -39,7 +39,7 @@ public sealed interface TrainingInput {
     record Files(DataSpec spec) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
-            return specSettings(spec);
+            return spec.settings();
         }
     }
 
@@ -47,7 +47,7 @@ public sealed interface TrainingInput {
     record Imported(Location dataset, DataSpec spec) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
-            return specSettings(spec);
+            return spec.settings();
         }
     }
 
@@ -55,9 +55,7 @@ public sealed interface TrainingInput {
     record InSpark(SparkData data) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("data", "spark: " + data.describe());
-            return s;
+            return new SettingValues().put(DataSpec.DATA, "spark: " + data.describe()).toMap();
         }
     }
 
@@ -65,21 +63,7 @@ public sealed interface TrainingInput {
     record InMemory(TrainTestData data) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("data", data.train().name());
-            return s;
+            return new SettingValues().put(DataSpec.DATA, data.train().name()).toMap();
         }
-    }
-
-    private static Map<String, Object> specSettings(DataSpec spec) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("data", spec.source());
-        if (spec.labelColumn() != null) {
-            s.put("label_column", spec.labelColumn());
-        }
-        s.put("header", spec.header() == null ? "detected" : spec.header());
-        s.put("image_size", spec.imageHeight() + "x" + spec.imageWidth());
-        s.put("channels", spec.channels());
-        return s;
     }
 }

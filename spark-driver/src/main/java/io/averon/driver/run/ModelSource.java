@@ -1,14 +1,12 @@
 package io.averon.driver.run;
 
 import io.averon.core.model.AveronModel;
-import io.averon.core.model.LrSchedule;
 import io.averon.core.model.ModelCheck;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.UpdaterSpec;
+import io.averon.core.settings.SettingValues;
 import io.averon.driver.data.InputFacts;
 
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,18 +43,9 @@ public interface ModelSource {
 
             @Override
             public Map<String, Object> settings() {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("model", spec.source());
+                Map<String, Object> s = new SettingValues().put(ModelSpec.MODEL, spec.source()).toMap();
                 if (spec.preset() != null) { // a model file's own optimiser is in its configuration
-                    s.put("optimizer", updater.optimizer().name().toLowerCase(Locale.ROOT));
-                    s.put("learning_rate", updater.learningRate());
-                    s.put("lr_schedule", updater.schedule().name().toLowerCase(Locale.ROOT));
-                    if (updater.schedule() == LrSchedule.STEP || updater.schedule() == LrSchedule.EXPONENTIAL) {
-                        s.put("lr_decay", updater.decay());
-                    }
-                    if (updater.schedule() == LrSchedule.STEP) {
-                        s.put("lr_step", updater.stepEpochs());
-                    }
+                    s.putAll(updater.settings());
                 }
                 return s;
             }
@@ -74,9 +63,8 @@ public interface ModelSource {
 
             @Override
             public Map<String, Object> settings() {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("model", "given: " + model.kind() + " of " + model.numParams() + " parameters");
-                return s;
+                return new SettingValues().put(ModelSpec.MODEL, "given: " + model.kind() + " of " + model.numParams()
+                        + " parameters").toMap();
             }
         };
     }

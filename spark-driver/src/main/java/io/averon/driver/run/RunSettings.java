@@ -24,24 +24,12 @@ public final class RunSettings {
         c.put("engine", engine);
         c.putAll(input.settings());
         c.putAll(model.settings());
-        c.putAll(of(training));
+        c.putAll(training.settings());
         c.put("split", facts.split());
         c.put("train_examples", facts.trainSize());
         c.put("test_examples", facts.testSize());
         c.put("native", NativeRuntime.describe());
         c.putAll(engineSettings);
-        return c;
-    }
-
-    /** The training configuration's part. */
-    static Map<String, Object> of(TrainingConfig training) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("epochs", training.epochs());
-        c.put("batch_size", training.batchSize());
-        c.put("seed", training.seed());
-        c.put("shuffle", training.shuffle());
-        c.put("early_stopping_patience", training.earlyStoppingPatience());
-        c.put("augment", training.augmentation().toString());
         return c;
     }
 }

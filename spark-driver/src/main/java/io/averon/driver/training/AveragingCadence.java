@@ -1,5 +1,7 @@
 package io.averon.driver.training;
 
+import io.averon.core.settings.Setting;
+
 import io.averon.core.InvalidInputException;
 
 import java.io.Serializable;
@@ -24,11 +26,31 @@ import java.io.Serializable;
 public record AveragingCadence(int syncEvery, int warmupEpochs, double outerLearningRate, double outerMomentum)
         implements Serializable {
 
-    /** One plain average at every epoch's end; the value of every setting not given. */
-    public static final AveragingCadence PER_EPOCH = new AveragingCadence(0, 0, 1, 0);
-
     /** From this many workers on, a run given no cadence follows {@link #MANY_WORKERS_RECIPE}. */
     public static final int MANY_WORKERS = 8;
+
+    /** No default of its own: not given, the worker count chooses the cadence ({@link #defaultFor(int)}). */
+    public static final Setting<Integer> SYNC_EVERY = Setting.of("sync-every", Integer.class, null,
+            "spark: average the replicas every K minibatches; 0 = once per epoch. Default: once per epoch below "
+                    + MANY_WORKERS + " workers; from " + MANY_WORKERS + " on, unless --sync-every, "
+                    + "--sync-warmup-epochs, --outer-momentum or --outer-lr is given, the many-workers recipe: "
+                    + "--sync-every 8 --outer-momentum 0.9 --outer-lr 0.7.")
+            .requiring(v -> v >= 0, "must be >= 1 minibatches (or 0 for once per epoch)");
+    public static final Setting<Integer> SYNC_WARMUP_EPOCHS = Setting.of("sync-warmup-epochs", Integer.class, null,
+            "spark: average after every minibatch in the first E epochs (post-local SGD), then every --sync-every K "
+                    + "minibatches (or once per epoch); at most --epochs. Default: 0.")
+            .requiring(v -> v >= 0, "must be >= 0");
+    public static final Setting<Double> OUTER_LR = Setting.of("outer-lr", Double.class, null,
+            "spark: outer learning rate on each round's averaged change. Default: 1.0, or the many-workers recipe's "
+                    + "(see --sync-every).")
+            .requiring(v -> v > 0 && !Double.isInfinite(v), "must be a finite number > 0 (1 = plain averaging)");
+    public static final Setting<Double> OUTER_MOMENTUM = Setting.of("outer-momentum", Double.class, null,
+            "spark: outer Nesterov momentum on each round's averaged change. Default: 0 (plain averaging), or the "
+                    + "many-workers recipe's (see --sync-every).")
+            .requiring(v -> v >= 0 && v < 1, "must be in [0, 1) (0 = plain averaging)");
+
+    /** One plain average at every epoch's end; the value of every setting not given. */
+    public static final AveragingCadence PER_EPOCH = new AveragingCadence(0, 0, 1, 0);
 
     /**
      * The cadence measured best at 8 and 16 workers (docs/benchmarks.md, "Accuracy at many workers"):
@@ -39,21 +61,10 @@ public record AveragingCadence(int syncEvery, int warmupEpochs, double outerLear
     public static final AveragingCadence MANY_WORKERS_RECIPE = new AveragingCadence(8, 0, 0.7, 0.9);
 
     public AveragingCadence {
-        if (syncEvery < 0) {
-            throw new InvalidInputException("--sync-every must be >= 1 minibatches (or 0 for once per epoch), got "
-                    + syncEvery);
-        }
-        if (warmupEpochs < 0) {
-            throw new InvalidInputException("--sync-warmup-epochs must be >= 0, got " + warmupEpochs);
-        }
-        if (!(outerLearningRate > 0) || Double.isInfinite(outerLearningRate)) {
-            throw new InvalidInputException("--outer-lr must be a finite number > 0 (1 = plain averaging), got "
-                    + outerLearningRate);
-        }
-        if (!(outerMomentum >= 0 && outerMomentum < 1)) {
-            throw new InvalidInputException("--outer-momentum must be in [0, 1) (0 = plain averaging), got "
-                    + outerMomentum);
-        }
+        SYNC_EVERY.validate(syncEvery);
+        SYNC_WARMUP_EPOCHS.validate(warmupEpochs);
+        OUTER_LR.validate(outerLearningRate);
+        OUTER_MOMENTUM.validate(outerMomentum);
     }
 
     /**

@@ -1,7 +1,11 @@
 package io.averon.driver.training;
 
 import io.averon.core.InvalidInputException;
+import io.averon.core.settings.Setting;
+import io.averon.core.settings.SettingValues;
 import io.averon.core.train.TrainingConfig;
+
+import java.util.List;
 
 /**
  * A distributed training run's settings, validated on construction (before any Spark job or
@@ -45,20 +49,67 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
                                   io.averon.ps.protocol.Encoding compression, SyncPolicy sync,
                                   boolean hierarchical) {
 
+    public static final Setting<Integer> WORKERS = Setting.of("workers", Integer.class, 0,
+            "spark: training tasks, one shard each (0: every task slot, capped by the data).")
+            .requiring(v -> v >= 0, "must be >= 1 (or 0 for all task slots)");
+    public static final Setting<AveragingMode> AVERAGING = Setting.of("averaging", AveragingMode.class,
+            AveragingMode.SERVER, "spark: who averages each round: server (one parameter server) or sharded (the "
+                    + "workers, each owning a range: traffic per worker flat in the number of workers).");
+    public static final Setting<Boolean> HIERARCHICAL = Setting.of("hierarchical", Boolean.class, true,
+            "spark: tasks that share an executor average among themselves in its memory first, and one of them "
+                    + "stands for them all across executors (server: one vector per executor; sharded: one range per "
+                    + "executor).");
+    public static final Setting<Integer> UPDATER_SYNC_EVERY = Setting.of("updater-sync-every", Integer.class, 1,
+            "spark: average the optimiser's state every R rounds and in each epoch's last round (0: the last round "
+                    + "only); other rounds carry the parameters alone.").requiring(v -> v >= 0, "must be >= 0");
+    public static final Setting<Compression> COMPRESS = Setting.of("compress", Compression.class, Compression.NONE,
+            "spark: push the parameters' change since the last average as bfloat16 (half the bytes) or int8 (a "
+                    + "quarter), keeping what compression drops for the next round (error feedback); rounds that carry "
+                    + "the optimiser's state send it as float32 (see --updater-sync-every).");
+    public static final Setting<Boolean> OVERLAP = Setting.of("overlap", Boolean.class, false,
+            "spark: average each round while the next round's minibatches train; its result is applied at the next "
+                    + "boundary, keeping the progress made meanwhile (each epoch's last round is synchronous).");
+    public static final Setting<Boolean> DETERMINISTIC = Setting.of("deterministic", Boolean.class, false,
+            "spark: one native thread per task and seeded dropout: bit-identical runs for one seed.");
+    public static final Setting<String> PS = Setting.of("ps", String.class, null,
+            "spark: an external parameter server (averon ps) at HOST:PORT instead of one in the driver.")
+            .requiring(v -> v.matches("[^:\\s]+:\\d{1,5}"), "must look like HOST:PORT");
+    public static final Setting<Integer> PS_PORT = Setting.of("ps-port", Integer.class, 0,
+            "spark: UDP port of the driver's parameter server; it also uses PORT+1 (0: free ports).")
+            .requiring(v -> v >= 0 && v <= 65534, "must be in 1..65534 (0 = any free port)");
+    public static final Setting<Integer> REPORT_PORT = Setting.of("report-port", Integer.class, 0,
+            "spark: UDP port on which the driver hears workers' reports; it also uses PORT+1 (0: free ports).")
+            .requiring(v -> v >= 0 && v <= 65534, "must be in 1..65534 (0 = any free port)");
+    public static final Setting<Long> ROUND_TIMEOUT_MS = Setting.of("round-timeout-ms", Long.class,
+            io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS,
+            "spark: how long a round waits, after the first worker's push, for the others (longer when half the "
+                    + "first worker's training since the last round is longer).")
+            .requiring(v -> v >= 1000, "must be at least 1000 (1 s)");
+    public static final Setting<Double> MAX_UPDATE_NORM = Setting.of("max-update-norm", Double.class, 0.0,
+            "spark: the driver's parameter server refuses a contribution whose parameters moved further than NORM "
+                    + "(L2) from the last average (0 = no bound; values beyond 1e20 are always refused).")
+            .requiring(v -> v >= 0 && !Double.isInfinite(v), "must be a finite number >= 0 (0 = no bound)");
+    public static final Setting<Integer> MTU = Setting.of("mtu", Integer.class,
+            io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES,
+            "spark: MTU of the parameter-server and report channels; every message is one frame of it (1408 where "
+                    + "the network drops IP fragments; an external 'averon ps' needs the same).");
+
+    /** The Spark engine's own settings (with {@link AveragingCadence}'s), in the order metrics.json records them. */
+    public static final List<Setting<?>> SETTINGS = List.of(WORKERS, AVERAGING, HIERARCHICAL, AveragingCadence.SYNC_EVERY,
+            AveragingCadence.SYNC_WARMUP_EPOCHS, UPDATER_SYNC_EVERY, OVERLAP, COMPRESS, DETERMINISTIC,
+            AveragingCadence.OUTER_LR, AveragingCadence.OUTER_MOMENTUM, MAX_UPDATE_NORM, PS, PS_PORT, REPORT_PORT,
+            ROUND_TIMEOUT_MS, MTU);
+
     public SparkTrainingConfig {
         if (training == null) {
             throw new IllegalArgumentException("training settings are required");
         }
-        if (workers < 0) {
-            throw new InvalidInputException("--workers must be >= 1 (or 0 for all task slots), got " + workers);
-        }
+        WORKERS.validate(workers);
         if (cadence != null && cadence.warmupEpochs() > training.epochs()) {
             throw new InvalidInputException("--sync-warmup-epochs must be at most --epochs (" + training.epochs()
                     + "), got " + cadence.warmupEpochs());
         }
-        if (parameterServer != null && !parameterServer.matches("[^:\\s]+:\\d{1,5}")) {
-            throw new InvalidInputException("--ps must look like HOST:PORT, got '" + parameterServer + "'");
-        }
+        PS.validate(parameterServer);
         if (parameterServer != null) {
             int port = Integer.parseInt(parameterServer.substring(parameterServer.lastIndexOf(':') + 1));
             if (port < 1 || port > 65534) {
@@ -66,9 +117,10 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
                         + "server also uses port + 1), got " + port);
             }
         }
-        if (serverPort < 0 || serverPort > 65534 || reportPort < 0 || reportPort > 65534) {
-            throw new InvalidInputException("ports must be in 1..65534 (0 = any free port)");
-        }
+        PS_PORT.validate(serverPort);
+        REPORT_PORT.validate(reportPort);
+        ROUND_TIMEOUT_MS.validate(roundTimeoutMs);
+        UPDATER_SYNC_EVERY.validate(sync.updaterSyncEvery());
         if (roundTimeoutMs < 1000 || heartbeatTimeoutMs < 1000 || connectTimeoutMs < 1000) {
             throw new InvalidInputException("round, heartbeat and connect timeouts must be at least 1 s");
         }
@@ -79,10 +131,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
         if (threadsPerTask < 0) {
             throw new InvalidInputException("--threads must be >= 1, got " + threadsPerTask);
         }
-        if (!(maxUpdateNorm >= 0) || Double.isInfinite(maxUpdateNorm)) {
-            throw new InvalidInputException("--max-update-norm must be a finite number >= 0 (0 = no bound), got "
-                    + maxUpdateNorm);
-        }
+        MAX_UPDATE_NORM.validate(maxUpdateNorm);
         try {
             io.averon.ps.transport.Ports.checkMtu(mtuBytes, io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH);
         } catch (IllegalArgumentException e) {
@@ -130,25 +179,31 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
      * outer optimizer and update bound (left out with an external server, which applies its own).
      */
     public java.util.Map<String, Object> settings(int workers) {
-        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
         AveragingCadence used = cadenceFor(workers);
-        c.put("workers", workers);
-        c.put("averaging", averaging.name().toLowerCase(java.util.Locale.ROOT));
-        c.put("hierarchical", hierarchical);
-        c.put("sync_every", used.syncEvery());
-        c.put("sync_warmup_epochs", used.warmupEpochs());
-        c.put("many_workers_default", usesManyWorkersDefault(workers));
-        c.put("updater_sync_every", sync.updaterSyncEvery());
-        c.put("overlap", sync.overlap());
-        c.put("compress", compression == io.averon.ps.protocol.Encoding.FLOAT32 ? "none"
-                : compression.name().toLowerCase(java.util.Locale.ROOT));
-        c.put("deterministic", deterministic);
+        SettingValues values = new SettingValues().put(WORKERS, workers).put(AVERAGING, averaging)
+                .put(HIERARCHICAL, hierarchical).put(AveragingCadence.SYNC_EVERY, used.syncEvery())
+                .put(AveragingCadence.SYNC_WARMUP_EPOCHS, used.warmupEpochs())
+                .putDescribed(MANY_WORKERS_DEFAULT, usesManyWorkersDefault(workers))
+                .put(UPDATER_SYNC_EVERY, sync.updaterSyncEvery()).put(OVERLAP, sync.overlap())
+                .put(COMPRESS, compressionSetting()).put(DETERMINISTIC, deterministic);
         if (parameterServer == null) {
-            c.put("outer_lr", used.outerLearningRate());
-            c.put("outer_momentum", used.outerMomentum());
-            c.put("max_update_norm", maxUpdateNorm);
+            values.put(AveragingCadence.OUTER_LR, used.outerLearningRate())
+                    .put(AveragingCadence.OUTER_MOMENTUM, used.outerMomentum()).put(MAX_UPDATE_NORM, maxUpdateNorm);
         }
-        return c;
+        return values.toMap();
+    }
+
+    /** Recorded beside the cadence: true when no cadence was given and the worker count chose the many-workers recipe. */
+    private static final Setting<Boolean> MANY_WORKERS_DEFAULT = Setting.of("many-workers-default", Boolean.class, null,
+            "Whether the worker count chose the many-workers recipe (recorded, not set).");
+
+    private Compression compressionSetting() {
+        for (Compression c : Compression.values()) {
+            if (c.encoding() == compression) {
+                return c;
+            }
+        }
+        throw new IllegalStateException("no --compress for " + compression);
     }
 
     /** The parameter server's host, when external. */
@@ -172,28 +227,28 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
      */
     public static final class Builder {
         private final TrainingConfig training;
-        private int workers;
         // the averaging settings: null = not given (AveragingCadence.given)
         private Integer syncEvery;
         private Integer warmupEpochs;
         private Double outerLearningRate;
         private Double outerMomentum;
         private String parameterServer;
-        private int serverPort;
-        private int reportPort;
         private String driverHost;
-        private long roundTimeoutMs = io.averon.ps.round.RoundSettings.DEFAULT_ROUND_TIMEOUT_MS;
+        private int workers = WORKERS.defaultValue();
+        private long roundTimeoutMs = ROUND_TIMEOUT_MS.defaultValue();
         private long heartbeatTimeoutMs = io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS;
         private long connectTimeoutMs = 60_000;
+        private int serverPort = PS_PORT.defaultValue();
+        private int reportPort = REPORT_PORT.defaultValue();
         private int threadsPerTask;
-        private boolean deterministic;
-        private double maxUpdateNorm;
-        private int mtuBytes = io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES;
-        private AveragingMode averaging = AveragingMode.SERVER;
-        private int updaterSyncEvery = SyncPolicy.EVERY_ROUND.updaterSyncEvery();
-        private boolean overlap;
-        private boolean hierarchical = true;
-        private io.averon.ps.protocol.Encoding compression = io.averon.ps.protocol.Encoding.FLOAT32;
+        private boolean deterministic = DETERMINISTIC.defaultValue();
+        private double maxUpdateNorm = MAX_UPDATE_NORM.defaultValue();
+        private int mtuBytes = MTU.defaultValue();
+        private AveragingMode averaging = AVERAGING.defaultValue();
+        private int updaterSyncEvery = UPDATER_SYNC_EVERY.defaultValue();
+        private boolean overlap = OVERLAP.defaultValue();
+        private boolean hierarchical = HIERARCHICAL.defaultValue();
+        private Compression compression = COMPRESS.defaultValue();
 
         private Builder(TrainingConfig training) {
             this.training = training;
@@ -300,8 +355,8 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
             return this;
         }
 
-        /** Default float32 (no compression). */
-        public Builder compression(io.averon.ps.protocol.Encoding value) {
+        /** Default: none (float32). */
+        public Builder compression(Compression value) {
             compression = value;
             return this;
         }
@@ -322,7 +377,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
             return new SparkTrainingConfig(training, workers,
                     AveragingCadence.given(syncEvery, warmupEpochs, outerLearningRate, outerMomentum), parameterServer,
                     serverPort, reportPort, driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs,
-                    threadsPerTask, deterministic, maxUpdateNorm, mtuBytes, averaging, compression,
+                    threadsPerTask, deterministic, maxUpdateNorm, mtuBytes, averaging, compression.encoding(),
                     new SyncPolicy(updaterSyncEvery, overlap), hierarchical);
         }
     }

@@ -15,7 +15,7 @@ class TimeoutDefaultsTest {
 
     @Test
     void shouldUseTheRoundSettingsDefaultsInEveryCommandAndInTheSparkConfiguration() {
-        CommandLine cli = new CommandLine(new AveronCli());
+        CommandLine cli = AveronCli.commandLine();
         for (String command : new String[]{"train", "ps"}) {
             assertEquals(Long.toString(RoundSettings.DEFAULT_ROUND_TIMEOUT_MS),
                     defaultOf(cli, command, "--round-timeout-ms"), command);
