@@ -1,7 +1,5 @@
 package io.averon.driver.training;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.averon.core.AveronException;
 import io.averon.core.train.EpochRecord;
 import io.averon.core.train.EvaluationResult;
@@ -11,30 +9,25 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Merges the workers' per-epoch reports on the driver: once every worker's partial metrics and
- * worker 0's averaged model of an epoch are in, the epoch is complete. Epochs complete in order; a
- * relaunched attempt's repeated report never replaces one that carried training figures.
+ * Merges the workers' per-epoch reports ({@link WorkerEpochReport}) on the driver: once every
+ * worker's partial metrics and worker 0's averaged model of an epoch are in, the epoch is complete.
+ * Epochs complete in order; a relaunched attempt's repeated report never replaces one that carried
+ * training figures.
  */
 final class EpochAggregator {
 
     private static final Logger LOG = LoggerFactory.getLogger(EpochAggregator.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A completed epoch: its record and the averaged model vector after it. */
     record Completed(EpochRecord record, float[] vector) {
     }
 
-    private record Partial(double lossSum, long examples, double computeSeconds, double syncSeconds, int attempt,
-                           int rounds, EvaluationResult test, EvaluationResult train) {
-    }
-
     private final int workers;
     private final List<String> classNames;
-    private final TreeMap<Integer, Partial[]> partials = new TreeMap<>();
+    private final TreeMap<Integer, WorkerEpochReport[]> partials = new TreeMap<>();
     private final TreeMap<Integer, float[]> vectors = new TreeMap<>();
     private int lastCompleted;
     private long lastCompletedNs;
@@ -61,8 +54,8 @@ final class EpochAggregator {
                 vectors.put(epoch, report.values());
             }
         } else {
-            Partial partial = parse(report);
-            Partial[] slots = partials.computeIfAbsent(epoch, e -> new Partial[workers]);
+            WorkerEpochReport partial = read(report);
+            WorkerEpochReport[] slots = partials.computeIfAbsent(epoch, e -> new WorkerEpochReport[workers]);
             int w = report.workerId();
             if (w >= workers) {
                 LOG.warn("report from unknown worker {} ignored", w);
@@ -80,11 +73,11 @@ final class EpochAggregator {
     }
 
     private boolean complete(int epoch) {
-        Partial[] slots = partials.get(epoch);
+        WorkerEpochReport[] slots = partials.get(epoch);
         if (slots == null || !vectors.containsKey(epoch)) {
             return false;
         }
-        for (Partial p : slots) {
+        for (WorkerEpochReport p : slots) {
             if (p == null) {
                 return false;
             }
@@ -93,7 +86,7 @@ final class EpochAggregator {
     }
 
     private Completed finish(int epoch) {
-        Partial[] slots = partials.remove(epoch);
+        WorkerEpochReport[] slots = partials.remove(epoch);
         float[] vector = vectors.remove(epoch);
         double lossSum = 0;
         long examples = 0;
@@ -101,18 +94,19 @@ final class EpochAggregator {
         double[] compute = new double[workers];
         int[] attempts = new int[workers];
         int[] rounds = new int[workers];
-        EvaluationResult test = slots[0].test();
-        EvaluationResult train = slots[0].train();
+        EvaluationResult test = slots[0].testMetrics(classNames);
+        EvaluationResult train = slots[0].trainMetrics(classNames);
         for (int w = 0; w < workers; w++) {
-            lossSum += slots[w].lossSum();
+            lossSum += slots[w].trainLossSum();
             examples += slots[w].examples();
             sync[w] = slots[w].syncSeconds();
             compute[w] = slots[w].computeSeconds();
             attempts[w] = slots[w].attempt();
             rounds[w] = slots[w].rounds();
             if (w > 0) {
-                test = test.merge(slots[w].test());
-                train = train == null || slots[w].train() == null ? null : train.merge(slots[w].train());
+                test = test.merge(slots[w].testMetrics(classNames));
+                EvaluationResult workerTrain = slots[w].trainMetrics(classNames);
+                train = train == null || workerTrain == null ? null : train.merge(workerTrain);
             }
         }
         long now = System.nanoTime();
@@ -124,20 +118,14 @@ final class EpochAggregator {
         return new Completed(record, vector);
     }
 
-    private Partial parse(Report report) {
+    /** The report's figures; a report that cannot be read, or whose metrics cannot be, fails the run here. */
+    private WorkerEpochReport read(Report report) {
         try {
-            Map<String, Object> json = JSON.readValue(report.json(), new TypeReference<>() { });
-            @SuppressWarnings("unchecked")
-            Map<String, ?> test = (Map<String, ?>) json.get("test");
-            @SuppressWarnings("unchecked")
-            Map<String, ?> train = (Map<String, ?>) json.get("train");
-            return new Partial(((Number) json.get("train_loss_sum")).doubleValue(),
-                    ((Number) json.get("examples")).longValue(), ((Number) json.get("compute_seconds")).doubleValue(),
-                    ((Number) json.get("sync_seconds")).doubleValue(), ((Number) json.get("attempt")).intValue(),
-                    ((Number) json.get("rounds")).intValue(),
-                    EvaluationResult.fromState(test, classNames),
-                    train == null ? null : EvaluationResult.fromState(train, classNames));
-        } catch (java.io.IOException | RuntimeException e) {
+            WorkerEpochReport parsed = WorkerEpochReport.fromJson(report.json());
+            parsed.testMetrics(classNames); // the metrics are merged only once the epoch completes: check them now
+            parsed.trainMetrics(classNames);
+            return parsed;
+        } catch (RuntimeException e) {
             throw new AveronException("worker " + report.workerId() + " sent a malformed report for epoch "
                     + report.round() + ": " + e.getMessage(), e);
         }

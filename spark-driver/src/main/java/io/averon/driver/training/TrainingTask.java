@@ -1,12 +1,10 @@
 package io.averon.driver.training;
 
 import io.averon.driver.spark.ExecutorRuntime;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.averon.core.AveronException;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.model.AveronModel;
 import io.averon.core.runtime.NativeSettings;
-import io.averon.core.train.EvaluationResult;
 import io.averon.core.train.Evaluator;
 import io.averon.core.train.MinibatchFeeder;
 import io.averon.core.train.Shuffling;
@@ -23,7 +21,6 @@ import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,7 +35,6 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(TrainingTask.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TaskPlan plan;
     private final ShardSource<T> source;
@@ -265,28 +261,15 @@ final class TrainingTask<T> extends AbstractFunction1<Iterator<T>, Iterator<Stri
         /** Evaluates the averaged model on this worker's parts and sends the partial figures (worker 0: the model too). */
         private void report(int epoch, double lossSum, long examples, double computeSeconds, double syncSeconds,
                             int rounds) {
-            EvaluationResult testMetrics = Evaluator.evaluate(model, test);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("epoch", epoch);
-            json.put("worker", worker);
-            json.put("attempt", attempt);
-            json.put("train_loss_sum", lossSum);
-            json.put("examples", examples);
-            json.put("compute_seconds", computeSeconds);
-            json.put("sync_seconds", syncSeconds);
-            json.put("rounds", rounds);
-            json.put("test", testMetrics.state());
-            if (trainSample.length > 0) {
-                json.put("train", Evaluator.evaluate(model, train, trainSample, Evaluator.DEFAULT_BATCH_SIZE).state());
-            }
+            Map<String, Object> testState = Evaluator.evaluate(model, test).state();
+            Map<String, Object> trainState = trainSample.length == 0 ? null
+                    : Evaluator.evaluate(model, train, trainSample, Evaluator.DEFAULT_BATCH_SIZE).state();
+            WorkerEpochReport figures = new WorkerEpochReport(epoch, worker, attempt, lossSum, examples,
+                    computeSeconds, syncSeconds, rounds, testState, trainState);
             if (worker == 0) {
                 reports.sendVector(epoch, averaged, averagedCount, plan.connectTimeoutMs());
             }
-            try {
-                reports.sendJson(epoch, JSON.writeValueAsString(json), plan.connectTimeoutMs());
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new AveronException("cannot encode the epoch report: " + e.getMessage(), e);
-            }
+            reports.sendJson(epoch, figures.toJson(), plan.connectTimeoutMs());
         }
     }
 
