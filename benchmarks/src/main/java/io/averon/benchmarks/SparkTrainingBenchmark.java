@@ -15,7 +15,10 @@ import io.averon.core.train.LocalTrainer;
 import io.averon.core.train.MinibatchFeeder;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingListener;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.training.SparkEngine;
+import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.ModelSource;
+import org.apache.spark.sql.SparkSession;
 import io.averon.driver.training.SparkTrainingConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -105,8 +108,8 @@ public final class SparkTrainingBenchmark {
                 .seed(training.seed()).build();
         SparkTrainingConfig config = SparkTrainingConfig.builder(perWorker).workers(workers).syncEvery(syncEvery)
                 .driverHost("127.0.0.1").build();
-        List<EpochRecord> records = new SparkTrainer(sc, config).fit(spec, data, model, null, null,
-                new SparkTrainer.EpochListener() { }).training().epochs();
+        List<EpochRecord> records = new SparkEngine(SparkSession.builder().sparkContext(sc.sc()).getOrCreate(), config)
+                .fit(TrainingInput.of(spec), ModelSource.of(model)).training().epochs();
         return outcome(name, records, target);
     }
 

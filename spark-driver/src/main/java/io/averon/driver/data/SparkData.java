@@ -1,6 +1,5 @@
 package io.averon.driver.data;
 
-import io.averon.driver.training.SparkTrainer;
 import io.averon.core.InvalidInputException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -19,7 +18,7 @@ import java.util.List;
 /**
  * Training data that already lives in Spark: an RDD of DL4J {@link DataSet}s or a
  * {@link Dataset} of rows, with a separate held-out set evaluated after every epoch. Nothing is
- * read until {@link SparkTrainer#fit(SparkData, io.averon.core.model.AveronModel, SparkTrainer.EpochListener)}
+ * read until the Spark engine ({@code TrainingInput.of(data)} given to {@code SparkEngine.fit})
  * validates it in one Spark job, then routes every example to its worker's partition (kept in
  * Spark's cache in serialized form, never as ND4J arrays).
  *
