@@ -249,7 +249,7 @@ class HdfsTrainingTest {
     }
 
     @Test
-    void shouldWriteTheLocalEngineRunToHdfsAtomically() throws IOException {
+    void shouldWriteTheLocalEngineRunToHdfsWithCheckpointsAndReplaceItOnlyWithOverwrite() throws IOException {
         String data = upload(SparkEngineTest.writeCsv(tmp.resolve("local-out.csv"), SparkEngineTest.blobRows(300)),
                 "local-out.csv");
         String out = root + "/runs/local/run";
@@ -257,8 +257,10 @@ class HdfsTrainingTest {
         CliRun run = SparkEngineTest.train(data, out, args);
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().strip().endsWith("wrote " + out), run.out());
-        assertEquals(List.of("averon.log", "metrics.json", "model.zip", "report.html"), names("/runs/local/run"));
-        assertEquals(List.of("run"), names("/runs/local"), "the staging directory was renamed into place");
+        assertEquals(List.of("averon.log", "checkpoints", "metrics.json", "model.zip", "report.html"),
+                names("/runs/local/run"));
+        assertEquals(List.of("epoch-0001.zip", "epoch-0002.zip"), names("/runs/local/run/checkpoints"));
+        assertEquals(List.of("run"), names("/runs/local"));
         assertEquals(List.of(), hidden("/runs/local"));
         assertEquals(2, metrics(out).get("epochs").size());
         byte[] firstModel = read("/runs/local/run/model.zip");
@@ -266,10 +268,10 @@ class HdfsTrainingTest {
 
         CliRun refused = SparkEngineTest.train(data, out, args);
         assertEquals(2, refused.exitCode(), refused.err());
-        assertEquals("averon: --out " + out + " already exists; choose a new directory or pass --overwrite",
-                refused.errorLine());
+        assertEquals("averon: --out " + out + " already exists; choose a new directory, pass --overwrite, or --resume "
+                + "to continue its run", refused.errorLine());
         assertArrayEquals(firstModel, read("/runs/local/run/model.zip"));
-        assertEquals(List.of(), hidden("/runs/local"), "the refused run left no staging directory");
+        assertEquals(List.of(), hidden("/runs/local"), "the refused run left nothing beside it");
 
         CliRun replaced = SparkEngineTest.train(data, out, concatArgs(args, "--overwrite", "--seed", "5"));
         assertEquals(0, replaced.exitCode(), replaced.err());
