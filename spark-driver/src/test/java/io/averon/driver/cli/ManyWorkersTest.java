@@ -66,7 +66,7 @@ class ManyWorkersTest {
 
     @org.junit.jupiter.api.Test
     void shouldNameTheRecipeInTheHelpOfSyncEvery() {
-        String help = String.join(" ", new picocli.CommandLine(new TrainCommand()).getCommandSpec()
+        String help = String.join(" ", AveronCli.commandLine().getSubcommands().get("train").getCommandSpec()
                 .findOption("--sync-every").description());
         assertTrue(help.contains("many-workers recipe: " + AveragingCadence.MANY_WORKERS_RECIPE.asOptions()), help);
         assertTrue(help.contains("from " + AveragingCadence.MANY_WORKERS + " on"), help);
