@@ -2,15 +2,9 @@ package io.averon.driver.cli;
 
 import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
-import io.averon.driver.run.MetricsFile;
-import io.averon.core.data.DataSources;
 import io.averon.core.data.DataSpec;
-import io.averon.core.data.SplitSpec;
-import io.averon.core.data.TrainTestData;
 import io.averon.core.io.AtomicFiles;
 import io.averon.core.io.Location;
-import io.averon.core.model.AveronModel;
-import io.averon.core.model.ModelCheck;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
@@ -21,10 +15,13 @@ import io.averon.core.train.LrCurve;
 import io.averon.core.train.LrCurvePlot;
 import io.averon.core.train.LrFinder;
 import io.averon.core.train.TrainingConfig;
-import io.averon.driver.data.AveronDataset;
+import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.LocalEngine;
+import io.averon.driver.run.LrFindResult;
+import io.averon.driver.run.MetricsFile;
+import io.averon.driver.run.ModelSource;
+import io.averon.driver.training.SparkEngine;
 import io.averon.driver.training.SparkTrainingConfig;
-import io.averon.driver.training.SparkLrFinder;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,11 +126,9 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
             throw new InvalidInputException("--workers and --master need --engine spark");
         }
         SparkTrainingConfig.WORKERS.validate(workers);
-        Location parquet = AveronDataset.named(dataSpec.source());
-        if (parquet != null && engine == TrainCommand.Engine.LOCAL) {
-            throw new InvalidInputException(dataSpec.source() + " is a Parquet data set (averon import): the spark "
-                    + "engine reads it in the executors; drop --engine local");
-        }
+        TrainingInput input = TrainingInput.of(dataSpec);
+        ModelSource source = ModelSource.of(spec, updaterSpec(spec));
+        TrainingConfig training = TrainingConfig.builder().seed(seed).build();
         String outName = out != null ? out : "runs/lr-find-" + spec.source().replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Location outDir = Location.of(outName);
@@ -142,37 +137,21 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
             // the spark engine's driver only builds and checks the model; its tasks run one native thread each
             int threads = engine == TrainCommand.Engine.SPARK ? 1 : Runtime.getRuntime().availableProcessors();
             Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(threads, spec.convolutional()));
-            Map<String, Object> root = new LinkedHashMap<>();
-            LrCurve curve;
+            LrFindResult found;
             if (engine == TrainCommand.Engine.SPARK) {
-                long[] trainExamples = new long[1];
-                SparkLrFinder.Result result;
-                if (parquet != null) {
-                    // the driver reads only the metadata; the split and the examples are made in Spark
-                    AveronModel net = ModelCheck.build(spec, AveronDataset.metadata(parquet).probe(dataSpec.source()),
-                            updaterSpec(spec), seed);
-                    SplitSpec requested = new SplitSpec(dataSpec.splitKind(), dataSpec.validationSplit(), seed);
-                    result = onSpark(config, (spark, finder) -> {
-                        AveronDataset.Training data = AveronDataset.forTraining(spark, parquet, requested);
-                        trainExamples[0] = data.trainSize();
-                        return finder.find(data.data(), net);
-                    });
-                } else {
-                    TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
-                    AveronModel net = ModelCheck.build(spec, split, updaterSpec(spec), seed);
-                    trainExamples[0] = split.train().size();
-                    result = onSpark(config, (spark, finder) -> finder.find(dataSpec, split, net));
+                try (SparkSession spark = SparkSessions.start("lr-find", master)) {
+                    found = new SparkEngine(spark, SparkTrainingConfig.builder(training).workers(workers).build())
+                            .findLearningRate(input, source, config);
                 }
-                curve = result.curve();
-                root.put("config", configJson(dataSpec, config, nativeInfo, trainExamples[0], result.workers()));
-                put(root, curve);
-                root.put("worker_losses", result.workerCurves().stream().map(LrCurve::losses).toList());
             } else {
-                TrainTestData split = DataSources.loadForTraining(dataSpec, seed);
-                AveronModel net = ModelCheck.build(spec, split, updaterSpec(spec), seed);
-                curve = new LrFinder(config).run(net, split.train());
-                root.put("config", configJson(dataSpec, config, nativeInfo, split.train().size(), 0));
-                put(root, curve);
+                found = new LocalEngine(training).findLearningRate(input, source, config);
+            }
+            LrCurve curve = found.curve();
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("config", configJson(dataSpec, config, nativeInfo, found));
+            put(root, curve);
+            if (!found.workerCurves().isEmpty()) {
+                root.put("worker_losses", found.workerCurves().stream().map(LrCurve::losses).toList());
             }
             LOG.info("effective configuration: {}", root.get("config"));
             if (!(curve.smoothedLosses()[curve.suggestedStep() + 1] < curve.smoothedLosses()[curve.suggestedStep()])) {
@@ -191,16 +170,6 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
                     curve.suggestedRate(), LrCurve.SUGGESTION_RULE,
                     Location.isUri(given) ? given : Path.of(given).toAbsolutePath().normalize());
             return AveronCli.EXIT_OK;
-        }
-    }
-
-    /** Runs {@code test} with a finder for this command's workers in a Spark session that ends with it. */
-    private SparkLrFinder.Result onSpark(LrFinder.Config config,
-                                         java.util.function.BiFunction<SparkSession, SparkLrFinder, SparkLrFinder.Result> test) {
-        try (SparkSession spark = SparkSession.builder().config(SparkSessions.conf("lr-find", master)).getOrCreate()) {
-            spark.sparkContext().setLogLevel("WARN");
-            return test.apply(spark, new SparkLrFinder(JavaSparkContext.fromSparkContext(spark.sparkContext()), config,
-                    workers));
         }
     }
 
@@ -231,9 +200,9 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
         return new UpdaterSpec(optimizer, rate, io.averon.core.model.LrSchedule.CONSTANT, 1.0, 1, 1);
     }
 
-    /** lr-find.json's {@code config}; {@code workers} 0 for the local engine (then not written). */
+    /** lr-find.json's {@code config}; {@code workers} only when workers' curves were averaged (spark). */
     private Map<String, Object> configJson(DataSpec dataSpec, LrFinder.Config config, Map<String, Object> nativeInfo,
-                                           long trainExamples, int workers) {
+                                           LrFindResult found) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("engine", engine.name().toLowerCase(Locale.ROOT));
         c.put("data", dataSpec.source());
@@ -246,10 +215,10 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
         c.put("end_lr", config.endLr());
         c.put("smoothing", LrCurve.SMOOTHING);
         c.put("divergence_factor", LrCurve.DIVERGENCE_FACTOR);
-        c.put("train_examples", trainExamples);
+        c.put("train_examples", found.facts().trainSize());
         c.put("native", nativeInfo);
-        if (workers > 0) {
-            c.put("workers", workers);
+        if (!found.workerCurves().isEmpty()) {
+            c.put("workers", found.workerCurves().size());
         }
         return c;
     }

@@ -5,6 +5,8 @@ import io.averon.core.data.DataSources;
 import io.averon.core.data.TrainTestData;
 import io.averon.core.report.HardExamples;
 import io.averon.core.train.LocalTrainer;
+import io.averon.core.train.LrCurve;
+import io.averon.core.train.LrFinder;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingListener;
 import io.averon.core.train.TrainingResult;
@@ -16,7 +18,8 @@ import java.util.Map;
 
 /**
  * The local engine: trains in this JVM ({@link LocalTrainer}) on files, or on a data set already
- * loaded; data in Spark and imported Parquet data sets train with the Spark engine.
+ * loaded, and runs the learning-rate range test ({@link LrFinder}) on them; data in Spark and
+ * imported Parquet data sets train with the Spark engine.
  */
 public final class LocalEngine implements Trainer {
 
@@ -35,8 +38,8 @@ public final class LocalEngine implements Trainer {
     public Trained fit(TrainingInput input, ModelSource model, List<? extends TrainingListener> listeners) {
         RunEvents events = new RunEvents(listeners);
         try {
-            TrainTestData data = load(input);
-            InputFacts facts = InputFacts.of(data, input.settings().get("data").toString());
+            TrainTestData data = load(input, config.seed());
+            InputFacts facts = facts(input, data);
             ModelSource.Start start = model.build(facts, config.seed());
             events.started(new RunStart(facts, start.model(), start.epochsDone(), config.seed(),
                     RunSettings.of(engine(), input, model, config, facts, Map.of())));
@@ -50,9 +53,19 @@ public final class LocalEngine implements Trainer {
         }
     }
 
-    private TrainTestData load(TrainingInput input) {
+    /** The range test ({@link LrFinder}) in this JVM, on the training part. */
+    @Override
+    public LrFindResult findLearningRate(TrainingInput input, ModelSource model, LrFinder.Config test) {
+        TrainTestData data = load(input, test.seed());
+        InputFacts facts = facts(input, data);
+        LrCurve curve = new LrFinder(test).run(model.build(facts, test.seed()).model(), data.train());
+        return new LrFindResult(curve, List.of(), facts);
+    }
+
+    /** The input's data, split with {@code seed}; refuses the inputs only the Spark engine reads. */
+    private static TrainTestData load(TrainingInput input, long seed) {
         if (input instanceof TrainingInput.Files files) {
-            return DataSources.loadForTraining(files.spec(), config.seed());
+            return DataSources.loadForTraining(files.spec(), seed);
         }
         if (input instanceof TrainingInput.InMemory memory) {
             return memory.data();
@@ -63,5 +76,9 @@ public final class LocalEngine implements Trainer {
         }
         throw new InvalidInputException("data in Spark (" + input.settings().get("data") + ") trains with the spark "
                 + "engine");
+    }
+
+    private static InputFacts facts(TrainingInput input, TrainTestData data) {
+        return InputFacts.of(data, input.settings().get("data").toString());
     }
 }

@@ -53,18 +53,11 @@ final class RecordSharding {
     }
 
     /**
-     * Validates both inputs ({@link #validate}) and checks that {@code model} takes their examples and
-     * classes, before any job that uses them runs.
+     * Checks that {@code model} takes the examples and classes {@code summary} found, before any job
+     * that uses them runs.
      *
      * @param purpose what the model is for, in messages (e.g. "being trained")
      */
-    static Summary validateFor(JavaSparkContext sc, SparkData data, AveronModel model, String purpose) {
-        Summary summary = validate(sc, data);
-        checkFits(data, summary, model, purpose);
-        return summary;
-    }
-
-    /** Checks that {@code model} takes the examples and classes {@code summary} found. */
     static void checkFits(SparkData data, Summary summary, AveronModel model, String purpose) {
         List<String> classes = data.classNames();
         int width = Arrays.stream(summary.shape()).reduce(1, (x, y) -> x * y);

@@ -74,7 +74,12 @@ public final class SparkLrFinder {
      * partition, as {@link SparkTrainer#fit(SparkData, AveronModel)} does.
      */
     public Result find(SparkData data, AveronModel model) {
-        RecordSharding.Summary summary = RecordSharding.validateFor(sc, data, model, "tested");
+        return find(data, RecordSharding.validate(sc, data), model);
+    }
+
+    /** As {@link #find(SparkData, AveronModel)}, for data already validated. */
+    Result find(SparkData data, RecordSharding.Summary summary, AveronModel model) {
+        RecordSharding.checkFits(data, summary, model, "tested");
         ShardPlan shards = plan(summary.trainSize(), summary.testSize());
         JavaRDD<IndexedExample> input = RecordSharding.shard(data, summary, shards);
         try {

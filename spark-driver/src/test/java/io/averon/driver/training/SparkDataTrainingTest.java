@@ -4,6 +4,9 @@ import io.averon.driver.data.SparkData;
 import io.averon.core.InvalidInputException;
 import io.averon.core.data.ArrayDataSet;
 import io.averon.core.data.Labels;
+import io.averon.core.data.Normalizer;
+import io.averon.core.data.SplitSpec;
+import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.model.ModelFactory;
 import io.averon.core.model.ModelSpec;
@@ -12,6 +15,8 @@ import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.Evaluator;
 import io.averon.core.train.LocalTrainer;
+import io.averon.core.train.LrCurve;
+import io.averon.core.train.LrFinder;
 import io.averon.core.train.TrainingConfig;
 import io.averon.core.train.TrainingListener;
 import org.apache.spark.SparkConf;
@@ -24,6 +29,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import io.averon.driver.data.TrainingInput;
+import io.averon.driver.run.LocalEngine;
+import io.averon.driver.run.LrFindResult;
 import io.averon.driver.run.ModelSource;
 import io.averon.driver.run.Trained;
 import org.apache.spark.sql.types.DataTypes;
@@ -49,7 +56,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link SparkEngine} on {@link SparkData}: training from an RDD of DL4J data sets or a
- * DataFrame, equal to local training, and bad input refused before the training job.
+ * DataFrame, equal to local training, the learning-rate range test on it, and bad input refused
+ * before the training job.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SparkDataTrainingTest {
@@ -174,6 +182,34 @@ class SparkDataTrainingTest {
         assertTrue(accuracy > 0.85, "separable blobs are learned: accuracy " + accuracy);
         assertEquals(accuracy, fromRows.training().finalMetrics().accuracy(), 1e-9,
                 "the merged per-worker evaluation is the whole test set's");
+    }
+
+    @Test
+    void shouldRunTheRangeTestOnDataInSparkAsTheLocalEngineDoesWhenOneWorkerRunsIt() {
+        ArrayDataSet train = blobs(600, 1, "train");
+        ArrayDataSet test = blobs(150, 2, "test");
+        LrFinder.Config config = LrFinder.Config.builder().steps(30).batchSize(32).seed(5).build();
+        jobDescriptions.clear();
+
+        LrFindResult spark = new SparkEngine(SparkDataTrainingTest.spark, config(1)).findLearningRate(
+                TrainingInput.of(SparkData.fromDataSets(dataSets(train, 25, 4), dataSets(test, 50, 2), CLASSES)),
+                ModelSource.of(mlp()), config);
+        NativeRuntime.configure(new NativeSettings(1, false));
+        LrFindResult local = new LocalEngine(training()).findLearningRate(TrainingInput.of(new TrainTestData(train,
+                test, Normalizer.none(), SplitSpec.provided())), ModelSource.of(mlp()), config);
+
+        assertEquals(1, spark.workerCurves().size());
+        assertEquals(List.of(), local.workerCurves(), "one JVM: no workers' curves");
+        assertEquals(600, spark.facts().trainSize());
+        assertEquals(150, spark.facts().testSize());
+        LrCurve expected = local.curve();
+        assertEquals(expected.steps(), spark.curve().steps());
+        for (int i = 0; i < expected.steps(); i++) {
+            assertEquals(expected.losses()[i], spark.curve().losses()[i], 1e-5 * Math.max(1, expected.losses()[i]),
+                    "step " + i);
+        }
+        assertEquals(2, jobDescriptions.stream().filter(d -> d.startsWith("averon: validate")).count(),
+                "the input validated once (a job for each part), not again for the model: " + jobDescriptions);
     }
 
     @Test
