@@ -24,7 +24,7 @@ import io.averon.driver.training.AveragingCadence;
 import io.averon.driver.training.AveragingMode;
 import io.averon.driver.training.Compression;
 import io.averon.driver.training.SparkEngine;
-import io.averon.driver.training.SparkTrainer;
+import io.averon.driver.training.JobIdentity;
 import io.averon.driver.training.SparkTrainingConfig;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -228,7 +228,7 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
         Trained trained;
         if (engine == Engine.SPARK) {
             SparkTrainingConfig sparkConfig = sparkConfig(config);
-            SparkTrainer.JobIdentity identity = jobIdentity();
+            JobIdentity identity = jobIdentity();
             // the driver trains nothing: it checks the model against the data and holds the averaged model
             NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
             try (SparkSession spark = SparkSessions.start("train", master)) {
@@ -275,14 +275,14 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
     }
 
     /** The external parameter server's job, or null with the driver's own server. */
-    private SparkTrainer.JobIdentity jobIdentity() {
+    private JobIdentity jobIdentity() {
         if (parameterServer == null) {
             return null;
         }
         if (secretFile == null) {
             throw new InvalidInputException("--ps needs --secret-file (the secret the server was started with)");
         }
-        return new SparkTrainer.JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
+        return new JobIdentity(jobName, PsCommand.readSecret(secretFile, allowSharedSecretFile));
     }
 
     /** The options only the spark engine takes, in the synopsis' order. */

@@ -45,7 +45,7 @@ public final class SparkEngine implements Trainer {
 
     private final SparkSession spark;
     private final SparkTrainingConfig config;
-    private final SparkTrainer.JobIdentity identity;
+    private final JobIdentity identity;
 
     /** With the parameter server in this driver (or none, with sharded averaging). */
     public SparkEngine(SparkSession spark, SparkTrainingConfig config) {
@@ -56,7 +56,7 @@ public final class SparkEngine implements Trainer {
      * @param identity the job's name and secret, as an external parameter server ({@code averon ps})
      *                 was started with
      */
-    public SparkEngine(SparkSession spark, SparkTrainingConfig config, SparkTrainer.JobIdentity identity) {
+    public SparkEngine(SparkSession spark, SparkTrainingConfig config, JobIdentity identity) {
         this.spark = spark;
         this.config = config;
         this.identity = identity;

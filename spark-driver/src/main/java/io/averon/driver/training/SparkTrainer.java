@@ -46,7 +46,7 @@ import java.util.stream.IntStream;
  * SparkTrainer.Result result = trainer.fit(dataSpec, data, model, null, null, new SparkTrainer.EpochListener() { });
  * }</pre>
  */
-public final class SparkTrainer {
+final class SparkTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
     private static final long REPORT_DRAIN_MS = 30_000;
@@ -57,20 +57,6 @@ public final class SparkTrainer {
 
     /** Where a resumed run starts: epochs already done and the averaged vector after them. */
     public record Resume(int epochsDone, float[] vector) {
-    }
-
-    /** The job's name and secret (shared with an external parameter server); never logged. */
-    public record JobIdentity(String name, byte[] secret) {
-        public JobIdentity {
-            if (secret == null || secret.length < 32) {
-                throw new InvalidInputException("the job secret must be at least 32 bytes");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "JobIdentity[" + name + "]";
-        }
     }
 
     /** Hears the run's events ({@link TrainingListener}) and the cadence the worker count chose. */
