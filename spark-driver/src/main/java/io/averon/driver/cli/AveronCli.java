@@ -73,6 +73,7 @@ public final class AveronCli {
     /** The command line: every command, its options' defaults and help from the settings they set ({@link SettingOptions}). */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new AveronCli());
+        EnumConverter.registerAll(cli);
         SettingOptions.bindAll(cli);
         return cli;
     }

@@ -58,7 +58,7 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--engine", defaultValue = "spark", converter = TrainCommand.EngineConverter.class,
+    @Option(names = "--engine", defaultValue = "spark",
             paramLabel = "spark|local",
             description = "spark: the test runs in N Spark tasks at once, one shard each, and their curves are "
                     + "averaged; local: one JVM. Default: ${DEFAULT-VALUE}")
@@ -80,7 +80,7 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
     @Option(names = "--batch-size")
     int batchSize;
 
-    @Option(names = "--optimizer", paramLabel = "adam|sgd|nesterov", converter = TrainCommand.OptimizerConverter.class)
+    @Option(names = "--optimizer", paramLabel = "adam|sgd|nesterov")
     Optimizer optimizer;
 
     @Option(names = "--seed")

@@ -46,7 +46,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "URI", description = "The directory to write")
     String output;
 
-    @Option(names = "--format", defaultValue = "parquet", paramLabel = "parquet|csv", converter = FormatConverter.class,
+    @Option(names = "--format", defaultValue = "parquet", paramLabel = "parquet|csv",
             description = "Output format. Default: ${DEFAULT-VALUE}")
     Format format;
 
@@ -136,12 +136,6 @@ final class ScoreCommand implements Callable<Integer> {
                     .csv(to.hadoopPath().toString());
         } else {
             rows.write().mode(SaveMode.ErrorIfExists).parquet(to.hadoopPath().toString());
-        }
-    }
-
-    static final class FormatConverter extends EnumConverter<Format> {
-        FormatConverter() {
-            super(Format.class);
         }
     }
 }

@@ -56,7 +56,7 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
     @Spec
     CommandSpec command;
 
-    @Option(names = "--engine", defaultValue = "spark", converter = EngineConverter.class, paramLabel = "spark|local",
+    @Option(names = "--engine", defaultValue = "spark", paramLabel = "spark|local",
             description = "spark: workers in a Spark barrier stage averaged through the parameter server; "
                     + "local: one JVM. Default: ${DEFAULT-VALUE}")
     Engine engine;
@@ -74,13 +74,13 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
     @Option(names = "--sync-warmup-epochs", paramLabel = "E")
     Integer syncWarmupEpochs;
 
-    @Option(names = "--averaging", converter = AveragingConverter.class, paramLabel = "server|sharded")
+    @Option(names = "--averaging", paramLabel = "server|sharded")
     AveragingMode averaging;
 
     @Option(names = "--updater-sync-every", paramLabel = "R")
     int updaterSyncEvery;
 
-    @Option(names = "--compress", converter = CompressionConverter.class, paramLabel = "none|bf16|int8")
+    @Option(names = "--compress", paramLabel = "none|bf16|int8")
     Compression compress;
 
     @Option(names = "--overlap")
@@ -159,13 +159,13 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
     @Option(names = "--seed")
     long seed;
 
-    @Option(names = "--optimizer", paramLabel = "adam|sgd|nesterov", converter = OptimizerConverter.class)
+    @Option(names = "--optimizer", paramLabel = "adam|sgd|nesterov")
     Optimizer optimizer;
 
     @Option(names = {"--learning-rate", "--lr"}, paramLabel = "RATE")
     Double learningRate;
 
-    @Option(names = "--lr-schedule", paramLabel = "constant|step|exponential|linear", converter = ScheduleConverter.class)
+    @Option(names = "--lr-schedule", paramLabel = "constant|step|exponential|linear")
     LrSchedule schedule;
 
     @Option(names = "--lr-decay")
@@ -328,36 +328,6 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
             return new UpdaterSpec(optimizer, rate, chosen, lrDecay, lrStep, Math.max(1, epochs));
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
-        }
-    }
-
-    static final class CompressionConverter extends EnumConverter<Compression> {
-        CompressionConverter() {
-            super(Compression.class);
-        }
-    }
-
-    static final class AveragingConverter extends EnumConverter<AveragingMode> {
-        AveragingConverter() {
-            super(AveragingMode.class);
-        }
-    }
-
-    static final class EngineConverter extends EnumConverter<Engine> {
-        EngineConverter() {
-            super(Engine.class);
-        }
-    }
-
-    static final class OptimizerConverter extends EnumConverter<Optimizer> {
-        OptimizerConverter() {
-            super(Optimizer.class);
-        }
-    }
-
-    static final class ScheduleConverter extends EnumConverter<LrSchedule> {
-        ScheduleConverter() {
-            super(LrSchedule.class);
         }
     }
 }
