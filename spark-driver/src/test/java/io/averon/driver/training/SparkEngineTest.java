@@ -267,7 +267,7 @@ class SparkEngineTest {
                 .build()).workers(2).syncWarmupEpochs(1).syncEvery(10).parameterServer("127.0.0.1:" + port).build();
         long roundsClosed;
         try (io.averon.ps.ParameterServer server = io.averon.ps.ParameterServer.start(context)) {
-            new SparkEngine(spark, config, new SparkTrainer.JobIdentity("warmup", secret))
+            new SparkEngine(spark, config, new JobIdentity("warmup", secret))
                     .fit(input, model("logistic", 3), output(tmp.resolve("run"), false));
             roundsClosed = server.counters().roundsClosed();
         }
