@@ -1,6 +1,5 @@
 package io.averon.core.model;
 
-import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import io.averon.core.InvalidInputException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -25,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static io.averon.core.InvalidInputAssertions.assertInvalidInput;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -279,12 +279,13 @@ class ModelFactoryTest {
 
     @Test
     void shouldRejectUpdaterSpecWhenValuesAreOutOfRange() {
-        assertThrows(IllegalArgumentException.class, () -> UpdaterSpec.adam(0));
-        assertThrows(IllegalArgumentException.class, () -> UpdaterSpec.adam(Double.NaN));
-        assertThrows(IllegalArgumentException.class, () -> UpdaterSpec.adam(Double.POSITIVE_INFINITY));
-        assertThrows(IllegalArgumentException.class,
-                () -> new UpdaterSpec(Optimizer.SGD, 0.1, LrSchedule.STEP, 1.5, 1, 1));
-        assertThrows(IllegalArgumentException.class,
-                () -> new UpdaterSpec(Optimizer.SGD, 0.1, LrSchedule.STEP, 0.5, 0, 1));
+        assertEquals("--learning-rate must be a positive number, got 0.0",
+                assertThrows(InvalidInputException.class, () -> UpdaterSpec.adam(0)).getMessage());
+        assertThrows(InvalidInputException.class, () -> UpdaterSpec.adam(Double.NaN));
+        assertThrows(InvalidInputException.class, () -> UpdaterSpec.adam(Double.POSITIVE_INFINITY));
+        assertEquals("--lr-decay must be in (0, 1], got 1.5", assertThrows(InvalidInputException.class,
+                () -> new UpdaterSpec(Optimizer.SGD, 0.1, LrSchedule.STEP, 1.5, 1, 1)).getMessage());
+        assertEquals("--lr-step must be >= 1, got 0", assertThrows(InvalidInputException.class,
+                () -> new UpdaterSpec(Optimizer.SGD, 0.1, LrSchedule.STEP, 0.5, 0, 1)).getMessage());
     }
 }
