@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Sharded averaging across four simulated hosts (network namespaces on a bridge, 100 Mbit/s links,
@@ -39,10 +37,7 @@ class SimulatedNetworkIT {
 
     @Test
     void shouldAverageEveryRoundBitIdenticallyWhenLinksDropOneOrFivePercentOfDatagrams(@TempDir Path dir) throws Exception {
-        assumeTrue(isRoot(), "SimulatedNetworkIT creates network namespaces and needs root: skipped");
-        assumeTrue(onPath("ip") && onPath("tc") && onPath("nft"),
-                "SimulatedNetworkIT needs ip and tc (Debian package iproute2) and nft (nftables) on the PATH: skipped");
-        Path script = Path.of(System.getProperty("averon.root"), "benchmarks", "sim", "sim-cluster.sh");
+        Path script = SimulatedNetworks.scriptOrSkip("SimulatedNetworkIT");
         String classpath = System.getProperty("java.class.path");
         String prefix = "avsim-" + ProcessHandle.current().pid();
 
@@ -83,19 +78,5 @@ class SimulatedNetworkIT {
                     lossy.driverCounter("naksSent"), lossy.driverCounter("retransmitsSent"),
                     lossless.medianRoundSeconds(), lossy.medianRoundSeconds());
         }
-    }
-
-    private static boolean isRoot() throws Exception {
-        return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    }
-
-    private static boolean onPath(String command) {
-        String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin";
-        for (String entry : path.split(File.pathSeparator)) {
-            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, command))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

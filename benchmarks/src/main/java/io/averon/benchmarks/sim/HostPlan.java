@@ -52,6 +52,22 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
         return hierarchical ? workersPerHost : 1;
     }
 
+    /** The rounds' heartbeat timeout: RoundSettings' default, or a quarter of {@code timeoutMs} when longer. */
+    public long heartbeatTimeoutMs() {
+        return Math.max(io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, timeoutMs / 4);
+    }
+
+    /**
+     * How long a worker waits for a round's result after pushing, as Averon's workers do
+     * ({@link io.averon.ps.round.RoundSettings#workerWaitMs}): longer than the round's own wait
+     * ({@code timeoutMs}), so that a failed round's refusal, which names the missing workers,
+     * arrives before the worker gives up.
+     */
+    public long workerWaitMs() {
+        return io.averon.ps.round.RoundSettings.workerWaitMs(timeoutMs, 0, (long) parameters * Float.BYTES,
+                upstreamWorkers(), heartbeatTimeoutMs());
+    }
+
     /** The arguments {@link #parse} reads back. */
     public List<String> toArgs() {
         return List.of("dir=" + directory, "mode=" + mode, "workers=" + workers, "first=" + firstWorker,

@@ -73,6 +73,27 @@ public final class Rendezvous {
         awaitAll(name + "-", workers, deadlineNs);
     }
 
+    /**
+     * A point where a fault test can hold a worker: when {@code hold-<name>} exists, publishes
+     * {@code held-<name>} and waits until the test deletes the hold (or the deadline passes). A test
+     * holds a worker there to stop it (SIGSTOP) at a known place: before it pushes a round.
+     */
+    public void holdIfAsked(String name, long deadlineNs) {
+        Path hold = directory.resolve("hold-" + name);
+        if (!Files.exists(hold)) {
+            return;
+        }
+        publish("held-" + name, "");
+        try {
+            while (Files.exists(hold) && System.nanoTime() - deadlineNs < 0) {
+                Thread.sleep(POLL_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted at hold " + name, e);
+        }
+    }
+
     /** A deadline {@code timeoutMs} from now, in {@link System#nanoTime()} terms. */
     public static long deadline(long timeoutMs) {
         return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);

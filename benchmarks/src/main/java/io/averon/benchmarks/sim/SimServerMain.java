@@ -18,6 +18,41 @@ public final class SimServerMain {
     private SimServerMain() {
     }
 
+    /**
+     * The server's counters, as {@code server-counters.properties}, rewritten every {@code periodMs}
+     * by a daemon thread: a fault test reads them while the run goes on or after it failed.
+     */
+    private static void publishCountersEvery(long periodMs, ParameterServer server, HostPlan plan) {
+        Thread thread = new Thread(() -> {
+            try {
+                while (true) {
+                    SimWorkerMain.write(plan, "server-counters.properties", counters(server.counters()));
+                    Thread.sleep(periodMs);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("server counters no longer published: " + e);
+            }
+        }, "sim-server-counters");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    static Properties counters(ServerCounters.Snapshot counters) {
+        Properties p = new Properties();
+        p.setProperty("roundsClosed", Long.toString(counters.roundsClosed()));
+        p.setProperty("roundsFailed", Long.toString(counters.roundsFailed()));
+        p.setProperty("workersDeclaredDead", Long.toString(counters.workersDeclaredDead()));
+        p.setProperty("lateContributions", Long.toString(counters.lateContributions()));
+        p.setProperty("bytesIn", Long.toString(counters.bytesIn()));
+        p.setProperty("bytesOut", Long.toString(counters.bytesOut()));
+        p.setProperty("refused", Long.toString(counters.refusedTotal()));
+        counters.refused().forEach((reason, n) -> p.setProperty("refused." + reason.name().toLowerCase(
+                java.util.Locale.ROOT), Long.toString(n)));
+        return p;
+    }
+
     public static void main(String[] args) throws Exception {
         HostPlan plan = HostPlan.parse(args);
         Rendezvous rendezvous = new Rendezvous(plan.directory());
@@ -26,21 +61,17 @@ public final class SimServerMain {
                 .job(SimWorker.JOB, SimWorker.SECRET).model(plan.parameters(), 0, SimWorker.CONFIG_HASH)
                 .rounds(RoundSettings.builder().expectedWorkers(plan.workers()).quorum(plan.workers())
                         .roundTimeoutMs(plan.timeoutMs())
-                        .heartbeatTimeoutMs(Math.max(RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, plan.timeoutMs() / 4))
+                        .heartbeatTimeoutMs(plan.heartbeatTimeoutMs())
                         .build())
                 .mtu(plan.mtuBytes(), plan.termLength()).build();
         try (ParameterServer server = ParameterServer.start(context)) {
             rendezvous.publish("aeron-dir-server", server.aeronDirectory());
+            publishCountersEvery(SimulatedRun.SERVER_COUNTERS_PERIOD_MS, server, plan);
             long linkBefore = HostCounters.linkBytes();
             rendezvous.publish("server", plan.host() + ":" + port);
             rendezvous.awaitAll("done-", plan.workers(), Rendezvous.deadline(plan.timeoutMs() * (plan.rounds() + 3)));
-            ServerCounters.Snapshot counters = server.counters();
-            Properties result = new Properties();
+            Properties result = counters(server.counters());
             result.setProperty("link.bytes", Long.toString(HostCounters.linkBytes() - linkBefore));
-            result.setProperty("roundsClosed", Long.toString(counters.roundsClosed()));
-            result.setProperty("bytesIn", Long.toString(counters.bytesIn()));
-            result.setProperty("bytesOut", Long.toString(counters.bytesOut()));
-            result.setProperty("refused", Long.toString(counters.refusedTotal()));
             SimWorkerMain.write(plan, "server.properties", result);
             Thread.sleep(500); // the workers' LEAVEs arrive while the server still listens
         }

@@ -121,7 +121,7 @@ final class SimWorker {
         return ShardedSettings.builder().layout(new ShardLayout(plan.parameters(), 0, n)).worker(id, 0)
                 .host(plan.host()).job(JOB, SECRET).configHash(CONFIG_HASH)
                 .rounds(RoundSettings.builder().expectedWorkers(n).quorum(n).roundTimeoutMs(plan.timeoutMs())
-                        .heartbeatTimeoutMs(Math.max(RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, plan.timeoutMs() / 4))
+                        .heartbeatTimeoutMs(plan.heartbeatTimeoutMs())
                         .build())
                 .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
     }
@@ -137,9 +137,10 @@ final class SimWorker {
         for (int r = 1; r <= plan.rounds(); r++, round++) {
             contributions.fill(round, worker, values, m);
             rendezvous.barrier("round" + round, worker, plan.workers(), Rendezvous.deadline(plan.timeoutMs()));
+            rendezvous.holdIfAsked("round" + round + "-" + worker, Rendezvous.deadline(plan.timeoutMs()));
             long start = System.nanoTime();
             RoundClient.Averaged averaged = client.pushAndAwait(round, values, m, contributions.samples(round, worker),
-                    plan.timeoutMs());
+                    plan.workerWaitMs());
             long end = System.nanoTime();
             for (int index : sampled) {
                 float expected = contributions.expectedMean(round, plan.workers(), plan.groupSize(), index);

@@ -52,7 +52,8 @@ public final class SimWorkerMain {
                 } catch (Exception e) {
                     ok = false;
                     Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    rendezvous.publish("failed-" + id + ".txt", cause.toString());
+                    // when (wall clock, the test's too) and why: fault tests check both
+                    rendezvous.publish("failed-" + id + ".txt", System.currentTimeMillis() + "\n" + cause);
                     cause.printStackTrace();
                 }
             }

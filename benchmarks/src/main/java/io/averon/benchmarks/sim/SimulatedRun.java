@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 public final class SimulatedRun {
 
     private static final long POLL_MS = 100;
+    /** How often the server host publishes its counters ({@code server-counters.properties}). */
+    static final long SERVER_COUNTERS_PERIOD_MS = 250;
     /** Environment variable whose whitespace-separated words are added to every host JVM's options. */
     public static final String JAVA_OPTS_ENV = "AVSIM_JAVA_OPTS";
 
@@ -30,27 +32,174 @@ public final class SimulatedRun {
 
     /** Runs {@code spec} with the host JVMs on {@code classpath}; {@code directory} must be empty. */
     public static RunResult execute(SimulatedCluster cluster, RunSpec spec, Path directory, String classpath) {
+        try (Running run = start(cluster, spec, directory, classpath)) {
+            return run.finish();
+        }
+    }
+
+    /**
+     * Starts {@code spec}'s host JVMs and returns at once, for a test that injects faults while the
+     * run goes on ({@link Running#awaitRound}, {@link Running#pid}, {@link SimulatedCluster#partition})
+     * and then reads how it ended ({@link Running#finish} or {@link Running#outcome}).
+     */
+    public static Running start(SimulatedCluster cluster, RunSpec spec, Path directory, String classpath) {
         if (cluster.hosts() < spec.hosts()) {
             throw new IllegalArgumentException(spec.hosts() + " hosts needed, the cluster has " + cluster.hosts());
         }
-        List<Process> processes = new ArrayList<>();
-        List<Path> logs = new ArrayList<>();
+        Running run = new Running(spec, directory);
         try {
             int host = 0;
             if (spec.mode() == AveragingMode.SERVER) {
-                start(cluster, spec, directory, classpath, host++, 0, 0, SimServerMain.class, processes, logs);
+                start(cluster, spec, directory, classpath, host++, 0, 0, SimServerMain.class, run.processes, run.logs);
             }
             for (int first = 0; first < spec.workers(); first += spec.workersPerHost()) {
                 int onHost = Math.min(spec.workersPerHost(), spec.workers() - first);
-                start(cluster, spec, directory, classpath, host++, first, onHost, SimWorkerMain.class, processes, logs);
+                start(cluster, spec, directory, classpath, host++, first, onHost, SimWorkerMain.class, run.processes,
+                        run.logs);
             }
-            awaitAll(spec, processes, logs);
-            return collect(spec, directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
+            return run;
+        } catch (RuntimeException e) {
+            run.close();
+            throw e;
+        }
+    }
+
+    /** A run's host JVMs while they run; closing stops them and deletes their Aeron directories. */
+    public static final class Running implements AutoCloseable {
+        private final RunSpec spec;
+        private final Path directory;
+        private final List<Process> processes = new ArrayList<>();
+        private final List<Path> logs = new ArrayList<>();
+
+        private Running(RunSpec spec, Path directory) {
+            this.spec = spec;
+            this.directory = directory;
+        }
+
+        public Path directory() {
+            return directory;
+        }
+
+        /** The PID of host {@code host}'s JVM (the namespace shares the machine's PID space). */
+        public long pid(int host) {
+            return processes.get(host).pid();
+        }
+
+        /** The host that runs worker {@code worker} (the server's host is 0 in server mode). */
+        public int hostOf(int worker) {
+            return worker / spec.workersPerHost() + (spec.mode() == AveragingMode.SERVER ? 1 : 0);
+        }
+
+        /** Waits until every worker has reached round {@code round} (1-based), bounded by the run's timeout. */
+        public void awaitRound(int round) {
+            new Rendezvous(directory).awaitAll("round" + round + "-", spec.workers(),
+                    Rendezvous.deadline(spec.timeoutMs()));
+        }
+
+        /**
+         * Asks worker {@code worker} to stop before it pushes round {@code round}: call before the round;
+         * {@link #awaitHeld} waits until it is there, {@link #release} lets it go on.
+         */
+        public void hold(int worker, int round) {
+            new Rendezvous(directory).publish("hold-round" + round + "-" + worker, "");
+        }
+
+        public void awaitHeld(int worker, int round) {
+            new Rendezvous(directory).await("held-round" + round + "-" + worker, Rendezvous.deadline(spec.timeoutMs()));
+        }
+
+        public void release(int worker, int round) {
+            try {
+                Files.deleteIfExists(directory.resolve("hold-round" + round + "-" + worker));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Every JVM exited 0 within the run's bound: the checked result, else an exception naming the host. */
+        public RunResult finish() {
+            try {
+                awaitAll(spec, processes, logs);
+                return collect(spec, directory);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * Waits (at most {@code timeoutMs}) for every worker JVM to exit, however it ended, and returns
+         * how: exit codes by host (-1: still running, e.g. a server waiting for workers that failed),
+         * each failed worker's message and when (wall clock) it failed, and the server's last counters.
+         */
+        public Outcome outcome(long timeoutMs) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            int firstWorkerHost = spec.mode() == AveragingMode.SERVER ? 1 : 0;
+            for (int host = firstWorkerHost; host < processes.size(); host++) {
+                long left = deadline - System.nanoTime();
+                try {
+                    processes.get(host).waitFor(Math.max(0, left), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted waiting for the run", e);
+                }
+            }
+            try {
+                Thread.sleep(3 * SERVER_COUNTERS_PERIOD_MS); // the server's counters, published after the last worker's end
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Map<Integer, Integer> exitCodes = new TreeMap<>();
+            for (int host = 0; host < processes.size(); host++) {
+                exitCodes.put(host, processes.get(host).isAlive() ? -1 : processes.get(host).exitValue());
+            }
+            Map<Integer, String> failures = new TreeMap<>();
+            Map<Integer, Long> failedAtMs = new TreeMap<>();
+            for (int w = 0; w < spec.workers(); w++) {
+                Path failed = directory.resolve("failed-" + w + ".txt");
+                if (Files.exists(failed)) {
+                    String text = Files.readString(failed);
+                    int newline = text.indexOf('\n');
+                    failedAtMs.put(w, Long.parseLong(text.substring(0, newline)));
+                    failures.put(w, text.substring(newline + 1));
+                }
+            }
+            Path counters = directory.resolve("server-counters.properties");
+            return new Outcome(exitCodes, failures, failedAtMs, Files.exists(counters) ? load(counters)
+                    : new Properties());
+        }
+
+        /** The server's counters as last published (empty when sharded or not yet published). */
+        public Properties serverCounters() throws IOException {
+            Path counters = directory.resolve("server-counters.properties");
+            return Files.exists(counters) ? load(counters) : new Properties();
+        }
+
+        /** The last lines of host {@code host}'s log. */
+        public String log(int host) throws IOException {
+            return tail(logs.get(host));
+        }
+
+        @Override
+        public void close() {
             processes.forEach(Process::destroyForcibly);
             deleteAeronDirectories(processes, directory);
+        }
+    }
+
+    /**
+     * How a run with faults ended.
+     *
+     * @param exitCodes  by host: the JVM's exit code, -1 while it still ran
+     * @param failures   by worker: the exception that ended it
+     * @param failedAtMs by worker: when (System.currentTimeMillis) it failed
+     * @param server     the server's last published counters (empty when sharded)
+     */
+    public record Outcome(Map<Integer, Integer> exitCodes, Map<Integer, String> failures, Map<Integer, Long> failedAtMs,
+                          Properties server) {
+
+        /** A server counter (0 when absent). */
+        public long serverCounter(String name) {
+            return Long.parseLong(server.getProperty(name, "0"));
         }
     }
 

@@ -1,0 +1,226 @@
+package io.averon.deploy;
+
+import io.averon.benchmarks.sim.AveragingMode;
+import io.averon.benchmarks.sim.RunResult;
+import io.averon.benchmarks.sim.RunSpec;
+import io.averon.benchmarks.sim.SimulatedCluster;
+import io.averon.benchmarks.sim.SimulatedRun;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The parameter server's rounds on a bad network (issue 18), on four simulated hosts: the server
+ * on host 0, one worker on each of hosts 1-3 (network namespaces on a bridge, 100 Mbit/s links,
+ * {@code benchmarks/sim/sim-cluster.sh}; one JVM per host, synthetic contributions checked against
+ * the exact mean). Each test first asserts that its fault happened (nftables counters, a measured
+ * stall, a stopped process), then the outcome: the lossless run's averaged vectors, byte for byte,
+ * or a fast failure that names the cause. Needs root, iproute2 and nftables; skipped otherwise.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class NetworkFaultsIT {
+
+    private static final int HOSTS = 4;
+    private static final int RATE_MBIT = 100;
+    /** Bounds every wait in the host JVMs, and is the round timeout (the heartbeat timeout is 10 s). */
+    private static final long TIMEOUT_MS = 20_000;
+    private static final RunSpec SPEC = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4)
+            .timeoutMs(TIMEOUT_MS).build();
+    /** How long after the server is cut off every worker must have failed: heartbeat timeout 10 s + 15 s margin. */
+    private static final long SERVER_LOSS_DETECTED_MS = 25_000;
+
+    @TempDir
+    static Path shared;
+    private static Path script;
+    private static String classpath;
+    private static RunResult lossless;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void runLossless() throws Exception {
+        script = SimulatedNetworks.scriptOrSkip("NetworkFaultsIT");
+        classpath = System.getProperty("java.class.path");
+        try (SimulatedCluster cluster = cluster("l")) {
+            lossless = SimulatedRun.execute(cluster, SPEC, Files.createDirectories(shared.resolve("lossless")), classpath);
+        }
+    }
+
+    /** Case 1: loss on the server's link and on a worker's, both directions. */
+    @Test
+    void shouldAverageEveryRoundExactlyWhenTheServersAndAWorkersLinksDropOneOrFivePercent() throws Exception {
+        for (int pct : new int[] {1, 5}) {
+            RunResult lossy;
+            Map<String, long[]> server;
+            Map<String, long[]> worker;
+            try (SimulatedCluster cluster = cluster("p" + pct)) {
+                cluster.loss(0, pct);
+                cluster.loss(2, pct);
+                lossy = SimulatedRun.execute(cluster, SPEC, Files.createDirectories(dir.resolve("loss-" + pct)),
+                        classpath);
+                server = cluster.counters(0);
+                worker = cluster.counters(2);
+            }
+
+            for (Map<String, long[]> host : List.of(server, worker)) {
+                assertTrue(host.get("lost_in")[0] > 0 && host.get("lost_out")[0] > 0,
+                        pct + "% loss: the datagrams were not dropped both ways: " + host.get("lost_in")[0] + " in, "
+                                + host.get("lost_out")[0] + " out");
+            }
+            assertTrue(lossy.driverCounter("naksSent") > 0, pct + "% loss: no NAK was sent: " + lossy.driverCounters());
+            assertEquals(lossless.digests(), lossy.digests(), pct + "% loss: each round's averaged vector (SHA-256)");
+            System.out.printf("NetworkFaultsIT: %d%% loss on the server's and worker 1's links: dropped %d+%d (server), "
+                            + "%d+%d (worker); NAKs %d; median round %.3f s (lossless %.3f s)%n", pct,
+                    server.get("lost_in")[0], server.get("lost_out")[0], worker.get("lost_in")[0],
+                    worker.get("lost_out")[0], lossy.driverCounter("naksSent"), lossy.medianRoundSeconds(),
+                    lossless.medianRoundSeconds());
+        }
+    }
+
+    /** Case 3: a worker cut off for 2 s in the middle of a round, less than the liveness timeouts. */
+    @Test
+    void shouldCompleteTheRoundExactlyWhenAWorkerIsCutOffForTwoSeconds() throws Exception {
+        RunResult result;
+        Map<String, long[]> cut;
+        long declaredDead;
+        try (SimulatedCluster cluster = cluster("s");
+             SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC, dir, classpath)) {
+            run.awaitRound(2);
+            cluster.partition(run.hostOf(1), true);
+            Thread.sleep(2_000);
+            cut = cluster.counters(run.hostOf(1)); // healing deletes the rule and its counters
+            cluster.partition(run.hostOf(1), false);
+            result = run.finish();
+            declaredDead = Long.parseLong(run.serverCounters().getProperty("workersDeclaredDead"));
+        }
+
+        assertTrue(cut.get("cut_in")[0] > 0 || cut.get("cut_out")[0] > 0, "the partition dropped nothing");
+        double stalled = result.roundNs()[1] / 1e9;
+        assertTrue(stalled >= 1.5, "round 2 waited for the cut-off worker: " + stalled + " s");
+        assertEquals(0, declaredDead, "a 2 s partition declares no worker dead");
+        assertEquals(lossless.digests(), result.digests(), "each round's averaged vector (SHA-256)");
+        System.out.printf("NetworkFaultsIT: worker 1 cut off 2 s: %d datagrams dropped in, %d out; round 2 took %.2f s%n",
+                cut.get("cut_in")[0], cut.get("cut_out")[0], stalled);
+    }
+
+    /** Case 5: the server cut off from everyone mid-round: every worker fails fast, naming it. */
+    @Test
+    void shouldFailEveryWorkerFastNamingTheServerWhenTheServerIsCutOffMidRound() throws Exception {
+        SimulatedRun.Outcome outcome;
+        Map<String, long[]> cut;
+        long cutAtMs;
+        String server;
+        try (SimulatedCluster cluster = cluster("c");
+             SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC, dir, classpath)) {
+            server = cluster.address(0) + ":";
+            run.awaitRound(2);
+            cutAtMs = System.currentTimeMillis();
+            cluster.partition(0, true);
+            outcome = run.outcome(SERVER_LOSS_DETECTED_MS + 30_000);
+            cut = cluster.counters(0);
+        }
+
+        assertTrue(cut.get("cut_in")[0] > 0, "the server received nothing while cut off? " + cut.get("cut_in")[0]);
+        for (int w = 0; w < SPEC.workers(); w++) {
+            assertTrue(outcome.failures().containsKey(w), "worker " + w + " did not fail: " + outcome);
+            assertTrue(outcome.failures().get(w).contains(server), "worker " + w + "'s error names " + server + ": "
+                    + outcome.failures().get(w));
+            long afterMs = outcome.failedAtMs().get(w) - cutAtMs;
+            assertTrue(afterMs <= SERVER_LOSS_DETECTED_MS, "worker " + w + " failed " + afterMs + " ms after the cut");
+            System.out.printf("NetworkFaultsIT: server cut off; worker %d failed after %d ms: %s%n", w, afterMs,
+                    outcome.failures().get(w).lines().findFirst().orElse(""));
+        }
+        for (int host = 1; host < HOSTS; host++) {
+            assertEquals(1, outcome.exitCodes().get(host), "worker host " + host + "'s JVM exited (no hang), with 1");
+        }
+    }
+
+    /**
+     * Case 6: a hung worker (SIGSTOP, not killed): the round times out naming it; once resumed
+     * (SIGCONT), its stale push of the failed round is refused and counted, never averaged.
+     */
+    @Test
+    void shouldNameAStoppedWorkerAndNeverAverageItAfterItResumes() throws Exception {
+        int stopped = 2;
+        SimulatedRun.Outcome outcome;
+        java.util.Properties whileStopped;
+        long stoppedForMs;
+        try (SimulatedCluster cluster = cluster("h");
+             SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC, dir, classpath)) {
+            run.hold(stopped, 2);
+            run.awaitHeld(stopped, 2);
+            long pid = run.pid(run.hostOf(stopped));
+            signal("STOP", pid);
+            long stoppedAt = System.nanoTime();
+            assertEquals("T", processState(pid), "the worker's JVM is stopped");
+            run.release(stopped, 2);
+            awaitFailures(run, List.of(0, 1), TIMEOUT_MS + 20_000);
+            whileStopped = run.serverCounters();
+            stoppedForMs = (System.nanoTime() - stoppedAt) / 1_000_000;
+            signal("CONT", pid);
+            outcome = run.outcome(TIMEOUT_MS + 20_000);
+        }
+
+        assertEquals("1", whileStopped.getProperty("workersDeclaredDead"), "the stopped worker was declared dead: "
+                + whileStopped);
+        for (int w : List.of(0, 1)) {
+            assertTrue(outcome.failures().get(w).contains("missing workers [" + stopped + "]"),
+                    "worker " + w + "'s error names the stopped worker: " + outcome.failures().get(w));
+        }
+        String resumed = outcome.failures().get(stopped);
+        assertTrue(resumed != null && resumed.contains("round 2 is not open"),
+                "the server refused the resumed worker's stale push: " + outcome);
+        long staleRefused = outcome.serverCounter("refused.wrong_round")
+                - Long.parseLong(whileStopped.getProperty("refused.wrong_round", "0"));
+        assertTrue(staleRefused > 0, "the server counted the stale push's refusals: " + outcome.server());
+        assertEquals(whileStopped.getProperty("roundsClosed"), outcome.server().getProperty("roundsClosed"),
+                "no round closed with the stale push: " + outcome.server());
+        assertEquals(1, outcome.exitCodes().get(run(stopped)), "the resumed worker's JVM exited with 1");
+        System.out.printf("NetworkFaultsIT: worker %d stopped %d ms: others failed with: %s; resumed: %s; %d stale "
+                        + "chunks refused; server: %s%n", stopped, stoppedForMs,
+                outcome.failures().get(0).lines().findFirst().orElse(""), resumed.lines().findFirst().orElse(""),
+                staleRefused, outcome.server());
+    }
+
+    /** Worker {@code worker}'s host in {@link #SPEC} (the server is host 0). */
+    private static int run(int worker) {
+        return worker + 1;
+    }
+
+    private static SimulatedCluster cluster(String name) {
+        return SimulatedCluster.up(script, "avf-" + ProcessHandle.current().pid() + "-" + name, HOSTS, RATE_MBIT, 0);
+    }
+
+    private static void awaitFailures(SimulatedRun.Running run, List<Integer> workers, long timeoutMs) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() - deadline < 0) {
+            if (workers.stream().allMatch(w -> Files.exists(run.directory().resolve("failed-" + w + ".txt")))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("workers " + workers + " did not fail within " + timeoutMs + " ms");
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
+    }
+
+    /** The process state letter from /proc (T = stopped). */
+    private static String processState(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    }
+}
