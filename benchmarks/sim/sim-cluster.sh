@@ -18,6 +18,10 @@
 #   sim-cluster.sh addr HOST                   print host HOST's address
 #   sim-cluster.sh loss HOST PCT               drop PCT% of HOST's IP datagrams, both directions (0 = off)
 #   sim-cluster.sh partition HOST on|off       drop all of HOST's traffic on eth0, both directions
+#   sim-cluster.sh control-loss HOST PCT       drop PCT% of HOST's outgoing control datagrams only: UDP
+#                                              payloads under 100 bytes (Aeron's status messages, NAKs,
+#                                              heartbeats; data frames of vectors are larger) (0 = off)
+#   sim-cluster.sh rate HOST RATE_MBIT         re-rate HOST's link, both directions
 #   sim-cluster.sh counters HOST               print "name packets bytes" lines: nft drops, tbf drops, link bytes
 #   sim-cluster.sh hosts                       print the host count
 # Environment: AVSIM_PREFIX (default avsim-<pid> for `up`), AVSIM_LINK_MTU (default 9000: jumbo frames,
@@ -144,6 +148,21 @@ table inet avsim_cut {
 NFT
 }
 
+# Asymmetric loss: only what HOST sends, and only small datagrams (flow and loss control).
+set_control_loss() {
+  local k="$1" pct="$2" ns
+  ns="$(host_ns "$k")"
+  ip netns exec "$ns" nft delete table inet avsim_ctl 2>/dev/null || true
+  ((pct > 0)) || return 0
+  ip netns exec "$ns" nft -f - <<NFT
+table inet avsim_ctl {
+  counter ctl_out {}
+  counter ctl_sent {}
+  chain output { type filter hook output priority -15; policy accept; oifname "eth0" udp length < 108 numgen random mod 100 < $pct counter name ctl_out drop; oifname "eth0" udp length < 108 counter name ctl_sent; }
+}
+NFT
+}
+
 nft_counter() { # ns table name -> "name packets bytes" (0 0 when the table is absent)
   local line
   line="$(ip netns exec "$1" nft list counter inet "$2" "$3" 2>/dev/null | grep -o 'packets [0-9]* bytes [0-9]*' || true)"
@@ -163,13 +182,15 @@ counters() {
   nft_counter "$ns" avsim_loss lost_out
   nft_counter "$ns" avsim_cut cut_in
   nft_counter "$ns" avsim_cut cut_out
+  nft_counter "$ns" avsim_ctl ctl_out
+  nft_counter "$ns" avsim_ctl ctl_sent
   tbf_drops "$ns" eth0 tbf_out
   tbf_drops "$br" "h$k" tbf_in
   echo "link_tx 0 $(ip netns exec "$ns" cat /sys/class/net/eth0/statistics/tx_bytes)"
   echo "link_rx 0 $(ip netns exec "$ns" cat /sys/class/net/eth0/statistics/rx_bytes)"
 }
 
-[[ $# -ge 1 ]] || die "usage: up N RATE_MBIT [LOSS_PCT] | down | exec HOST CMD... | addr HOST | loss HOST PCT | partition HOST on|off | counters HOST | hosts"
+[[ $# -ge 1 ]] || die "usage: up N RATE_MBIT [LOSS_PCT] | down | exec HOST CMD... | addr HOST | loss HOST PCT | partition HOST on|off | control-loss HOST PCT | rate HOST RATE_MBIT | counters HOST | hosts"
 [[ "$(id -u)" == 0 ]] || die "needs root (network namespaces)"
 command="$1"; shift
 case "$command" in
@@ -182,6 +203,10 @@ case "$command" in
         check_host "$1"; set_loss "$1" "$2" ;;
   partition) need_prefix; [[ $# -eq 2 && "$2" =~ ^(on|off)$ ]] || die "usage: partition HOST on|off"
              check_host "$1"; set_partition "$1" "$2" ;;
+  control-loss) need_prefix; [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] && (($2 <= 100)) || die "usage: control-loss HOST PCT (0..100)"
+                check_host "$1"; set_control_loss "$1" "$2" ;;
+  rate) need_prefix; [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] && (($2 >= 1 && $2 <= 100000)) || die "usage: rate HOST RATE_MBIT"
+        check_host "$1"; rate_limit "$(host_ns "$1")" eth0 "$2"; rate_limit "$(bridge_ns)" "h$1" "$2" ;;
   counters) need_prefix; [[ $# -eq 1 ]] || die "usage: counters HOST"; check_host "$1"; counters "$1" ;;
   hosts) need_prefix; host_count ;;
   *) die "unknown subcommand '$command'" ;;

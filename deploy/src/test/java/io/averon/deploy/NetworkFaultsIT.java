@@ -88,6 +88,54 @@ class NetworkFaultsIT {
         }
     }
 
+    /** Case 2: asymmetric loss, 30% of a worker's control datagrams (status messages, NAKs, heartbeats) only. */
+    @Test
+    void shouldAverageEveryRoundExactlyWhenThirtyPercentOfAWorkersControlDatagramsAreDropped() throws Exception {
+        RunResult result;
+        Map<String, long[]> worker;
+        try (SimulatedCluster cluster = cluster("a")) {
+            cluster.controlLoss(2, 30);
+            result = SimulatedRun.execute(cluster, SPEC, dir, classpath);
+            worker = cluster.counters(2);
+        }
+
+        long dropped = worker.get("ctl_out")[0];
+        long sent = worker.get("ctl_sent")[0];
+        assertTrue(dropped > 0 && dropped < sent, "30% of the control datagrams dropped: " + dropped + " of "
+                + (dropped + sent));
+        assertEquals(lossless.digests(), result.digests(), "each round's averaged vector (SHA-256)");
+        System.out.printf("NetworkFaultsIT: worker 1's control datagrams: %d of %d dropped; median round %.3f s "
+                + "(lossless %.3f s)%n", dropped, dropped + sent, result.medianRoundSeconds(), lossless.medianRoundSeconds());
+    }
+
+    /** Case 7 (suite size): one worker's link at a tenth of the others' rate: rounds wait for it, no retransmit storm. */
+    @Test
+    void shouldWaitForAWorkerOnATenTimesSlowerLinkAtTheLinksRate() throws Exception {
+        int slowMbit = RATE_MBIT / 10;
+        RunResult result;
+        Map<String, long[]> slow;
+        try (SimulatedCluster cluster = cluster("r")) {
+            cluster.rate(2, slowMbit);
+            result = SimulatedRun.execute(cluster, SPEC, dir, classpath);
+            slow = cluster.counters(2);
+        }
+
+        // the worker pushes its vector and receives the average: twice the vector over its link, at best
+        double linkSeconds = 2.0 * SPEC.parameters() * Float.BYTES / (slowMbit * 125_000.0);
+        double round = result.medianRoundSeconds();
+        assertTrue(round >= 0.9 * linkSeconds, "rounds waited for the slow link: " + round + " s, the link needs "
+                + linkSeconds + " s");
+        assertTrue(round <= 4 * linkSeconds + lossless.medianRoundSeconds(), "no more than a few times the link's "
+                + "time: " + round + " s for " + linkSeconds + " s");
+        assertTrue(result.driverCounter("retransmitsSent") <= result.driverCounter("naksSent") + 100,
+                "no retransmit storm: " + result.driverCounters());
+        assertEquals(lossless.digests(), result.digests(), "each round's averaged vector (SHA-256)");
+        System.out.printf("NetworkFaultsIT: worker 1's link at %d Mbit/s: median round %.3f s (the link needs %.3f s; "
+                        + "lossless %.3f s); tbf dropped %d out, %d in; retransmits %d%n", slowMbit, round, linkSeconds,
+                lossless.medianRoundSeconds(), slow.get("tbf_out")[0], slow.get("tbf_in")[0],
+                result.driverCounter("retransmitsSent"));
+    }
+
     /** Case 3: a worker cut off for 2 s in the middle of a round, less than the liveness timeouts. */
     @Test
     void shouldCompleteTheRoundExactlyWhenAWorkerIsCutOffForTwoSeconds() throws Exception {
@@ -110,8 +158,9 @@ class NetworkFaultsIT {
         assertTrue(stalled >= 1.5, "round 2 waited for the cut-off worker: " + stalled + " s");
         assertEquals(0, declaredDead, "a 2 s partition declares no worker dead");
         assertEquals(lossless.digests(), result.digests(), "each round's averaged vector (SHA-256)");
-        System.out.printf("NetworkFaultsIT: worker 1 cut off 2 s: %d datagrams dropped in, %d out; round 2 took %.2f s%n",
-                cut.get("cut_in")[0], cut.get("cut_out")[0], stalled);
+        System.out.printf("NetworkFaultsIT: worker 1 cut off 2 s: %d datagrams dropped in, %d out; round 2 took %.2f s "
+                        + "(rounds %s ns); media drivers: %s%n", cut.get("cut_in")[0], cut.get("cut_out")[0], stalled,
+                java.util.Arrays.toString(result.roundNs()), result.driverCounters());
     }
 
     /** Case 5: the server cut off from everyone mid-round: every worker fails fast, naming it. */

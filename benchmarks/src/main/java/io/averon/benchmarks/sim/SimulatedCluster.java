@@ -66,6 +66,19 @@ public final class SimulatedCluster implements AutoCloseable {
         script("loss", Integer.toString(host), Integer.toString(pct));
     }
 
+    /**
+     * Drops {@code pct} percent of what host {@code host} sends that is control, not data: UDP
+     * datagrams under 100 bytes (Aeron's status messages, NAKs and heartbeats); 0 = none.
+     */
+    public void controlLoss(int host, int pct) {
+        script("control-loss", Integer.toString(host), Integer.toString(pct));
+    }
+
+    /** Re-rates host {@code host}'s link to {@code rateMbit}, both directions. */
+    public void rate(int host, int rateMbit) {
+        script("rate", Integer.toString(host), Integer.toString(rateMbit));
+    }
+
     /** Cuts host {@code host} off (or reconnects it). */
     public void partition(int host, boolean on) {
         script("partition", Integer.toString(host), on ? "on" : "off");
@@ -73,7 +86,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
     /**
      * Host {@code host}'s counters by name: {@code lost_in}, {@code lost_out}, {@code cut_in},
-     * {@code cut_out} (nftables: packets, bytes dropped), {@code tbf_out}, {@code tbf_in} (packets
+     * {@code cut_out}, {@code ctl_out} (nftables: packets, bytes dropped), {@code ctl_sent} (small datagrams
+     * sent while control loss is on), {@code tbf_out}, {@code tbf_in} (packets
      * the rate limiter dropped, bytes it sent), {@code link_tx}, {@code link_rx} (0, bytes).
      */
     public Map<String, long[]> counters(int host) {
