@@ -116,51 +116,41 @@ up() {
   echo "AVSIM_PREFIX=$PREFIX"
 }
 
+# Replaces nftables table TABLE in host K's namespace by one with BODY (counters and chains); an
+# empty BODY only deletes it (and its counters).
+set_table() {
+  local ns table="$2" body="$3"
+  ns="$(host_ns "$1")"
+  ip netns exec "$ns" nft delete table inet "$table" 2>/dev/null || true
+  [[ -n "$body" ]] || return 0
+  ip netns exec "$ns" nft -f - <<<"table inet $table {
+$body
+}"
+}
+
+# A filter chain on HOOK (input or output) at PRIORITY whose rules are RULES.
+chain() { echo "  chain $1 { type filter hook $1 priority $2; policy accept; $3 }"; }
+
 # Random loss: each IP datagram to or from eth0 is dropped with probability PCT/100 (nftables sees
 # datagrams after reassembly on input and before fragmentation on output).
 set_loss() {
-  local k="$1" pct="$2" ns
-  ns="$(host_ns "$k")"
-  ip netns exec "$ns" nft delete table inet avsim_loss 2>/dev/null || true
-  ((pct > 0)) || return 0
-  ip netns exec "$ns" nft -f - <<NFT
-table inet avsim_loss {
-  counter lost_in {}
-  counter lost_out {}
-  chain input { type filter hook input priority -10; policy accept; iifname "eth0" numgen random mod 100 < $pct counter name lost_in drop; }
-  chain output { type filter hook output priority -10; policy accept; oifname "eth0" numgen random mod 100 < $pct counter name lost_out drop; }
-}
-NFT
+  local random="numgen random mod 100 < $2"
+  set_table "$1" avsim_loss "$( (($2 > 0)) && printf '  counter lost_in {}\n  counter lost_out {}\n%s\n%s' \
+    "$(chain input -10 "iifname \"eth0\" $random counter name lost_in drop;")" \
+    "$(chain output -10 "oifname \"eth0\" $random counter name lost_out drop;")")"
 }
 
 set_partition() {
-  local k="$1" state="$2" ns
-  ns="$(host_ns "$k")"
-  ip netns exec "$ns" nft delete table inet avsim_cut 2>/dev/null || true
-  [[ "$state" == on ]] || return 0
-  ip netns exec "$ns" nft -f - <<NFT
-table inet avsim_cut {
-  counter cut_in {}
-  counter cut_out {}
-  chain input { type filter hook input priority -20; policy accept; iifname "eth0" counter name cut_in drop; }
-  chain output { type filter hook output priority -20; policy accept; oifname "eth0" counter name cut_out drop; }
-}
-NFT
+  set_table "$1" avsim_cut "$([[ "$2" == on ]] && printf '  counter cut_in {}\n  counter cut_out {}\n%s\n%s' \
+    "$(chain input -20 'iifname "eth0" counter name cut_in drop;')" \
+    "$(chain output -20 'oifname "eth0" counter name cut_out drop;')")"
 }
 
 # Asymmetric loss: only what HOST sends, and only small datagrams (flow and loss control).
 set_control_loss() {
-  local k="$1" pct="$2" ns
-  ns="$(host_ns "$k")"
-  ip netns exec "$ns" nft delete table inet avsim_ctl 2>/dev/null || true
-  ((pct > 0)) || return 0
-  ip netns exec "$ns" nft -f - <<NFT
-table inet avsim_ctl {
-  counter ctl_out {}
-  counter ctl_sent {}
-  chain output { type filter hook output priority -15; policy accept; oifname "eth0" udp length < 108 numgen random mod 100 < $pct counter name ctl_out drop; oifname "eth0" udp length < 108 counter name ctl_sent; }
-}
-NFT
+  local small='oifname "eth0" udp length < 108'
+  set_table "$1" avsim_ctl "$( (($2 > 0)) && printf '  counter ctl_out {}\n  counter ctl_sent {}\n%s' \
+    "$(chain output -15 "$small numgen random mod 100 < $2 counter name ctl_out drop; $small counter name ctl_sent;")")"
 }
 
 nft_counter() { # ns table name -> "name packets bytes" (0 0 when the table is absent)
