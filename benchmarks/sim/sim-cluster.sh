@@ -22,6 +22,7 @@
 #                                              payloads under 100 bytes (Aeron's status messages, NAKs,
 #                                              heartbeats; data frames of vectors are larger) (0 = off)
 #   sim-cluster.sh rate HOST RATE_MBIT         re-rate HOST's link, both directions
+#   sim-cluster.sh mtu HOST BYTES              set the MTU of HOST's link (both ends)
 #   sim-cluster.sh counters HOST               print "name packets bytes" lines: nft drops, tbf drops, link bytes
 #   sim-cluster.sh hosts                       print the host count
 # Environment: AVSIM_PREFIX (default avsim-<pid> for `up`), AVSIM_LINK_MTU (default 9000: jumbo frames,
@@ -176,11 +177,15 @@ counters() {
   nft_counter "$ns" avsim_ctl ctl_sent
   tbf_drops "$ns" eth0 tbf_out
   tbf_drops "$br" "h$k" tbf_in
+  # IP fragments this host made and datagrams it reassembled (its namespace's /proc/net/snmp)
+  ip netns exec "$ns" awk '/^Ip:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 } else {
+    print "frag_creates 0 " $col["FragCreates"]; print "reasm_oks 0 " $col["ReasmOKs"] } }' /proc/net/snmp
+  echo "link_mtu 0 $(ip netns exec "$ns" cat /sys/class/net/eth0/mtu)"
   echo "link_tx 0 $(ip netns exec "$ns" cat /sys/class/net/eth0/statistics/tx_bytes)"
   echo "link_rx 0 $(ip netns exec "$ns" cat /sys/class/net/eth0/statistics/rx_bytes)"
 }
 
-[[ $# -ge 1 ]] || die "usage: up N RATE_MBIT [LOSS_PCT] | down | exec HOST CMD... | addr HOST | loss HOST PCT | partition HOST on|off | control-loss HOST PCT | rate HOST RATE_MBIT | counters HOST | hosts"
+[[ $# -ge 1 ]] || die "usage: up N RATE_MBIT [LOSS_PCT] | down | exec HOST CMD... | addr HOST | loss HOST PCT | partition HOST on|off | control-loss HOST PCT | rate HOST RATE_MBIT | mtu HOST BYTES | counters HOST | hosts"
 [[ "$(id -u)" == 0 ]] || die "needs root (network namespaces)"
 command="$1"; shift
 case "$command" in
@@ -197,6 +202,8 @@ case "$command" in
                 check_host "$1"; set_control_loss "$1" "$2" ;;
   rate) need_prefix; [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] && (($2 >= 1 && $2 <= 100000)) || die "usage: rate HOST RATE_MBIT"
         check_host "$1"; rate_limit "$(host_ns "$1")" eth0 "$2"; rate_limit "$(bridge_ns)" "h$1" "$2" ;;
+  mtu) need_prefix; [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] && (($2 >= 576 && $2 <= 65535)) || die "usage: mtu HOST BYTES (576..65535)"
+       check_host "$1"; ip -n "$(host_ns "$1")" link set eth0 mtu "$2"; ip -n "$(bridge_ns)" link set "h$1" mtu "$2" ;;
   counters) need_prefix; [[ $# -eq 1 ]] || die "usage: counters HOST"; check_host "$1"; counters "$1" ;;
   hosts) need_prefix; host_count ;;
   *) die "unknown subcommand '$command'" ;;

@@ -136,6 +136,77 @@ class NetworkFaultsIT {
                 result.driverCounter("retransmitsSent"));
     }
 
+    /**
+     * Case 8 (the workaround only): a worker host's link at Ethernet's 1,500-byte MTU among jumbo-frame
+     * links: with {@code --mtu 1472} (frames that fit the smallest link with their IP and UDP headers)
+     * nothing is fragmented and every round averages exactly. (With the default 8 KiB frames the
+     * other hosts' unfragmented frames are dropped at that link and the rounds time out without naming
+     * the MTU: not handled yet.)
+     */
+    @Test
+    void shouldAverageExactlyWithFramesThatFitTheSmallestLinkMtu() throws Exception {
+        RunSpec fitting = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
+                .mtu(1472, 64 * 1024).build();
+        RunResult fitted;
+        Map<String, long[]> before;
+        Map<String, long[]> after;
+        try (SimulatedCluster cluster = cluster("m")) {
+            cluster.mtu(2, 1500);
+            before = cluster.counters(2);
+            fitted = SimulatedRun.execute(cluster, fitting, dir, classpath);
+            after = cluster.counters(2);
+        }
+
+        assertEquals(1500, after.get("link_mtu")[1], "the worker host's link MTU");
+        assertEquals(before.get("frag_creates")[1], after.get("frag_creates")[1], "nothing fragmented");
+        assertEquals(lossless.digests(), fitted.digests(), "with --mtu 1472: each round's averaged vector (SHA-256)");
+        System.out.printf("NetworkFaultsIT: worker 1's link MTU 1500, --mtu 1472: median round %.3f s (lossless, 8 KiB "
+                + "frames: %.3f s)%n", fitted.medianRoundSeconds(), lossless.medianRoundSeconds());
+    }
+
+    /**
+     * Case 9: two jobs (other secrets, other ports) on the same hosts at the same time: each averages
+     * exactly, and neither server refused anything (nothing of the other job reached it).
+     */
+    @Test
+    void shouldKeepTwoJobsOnTheSameHostsApartWhenTheyTrainAtTheSameTime() throws Exception {
+        RunSpec other = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
+                .seed(SPEC.seed() + 1).build();
+        RunResult first;
+        RunResult second;
+        java.util.Properties firstServer;
+        java.util.Properties secondServer;
+        try (SimulatedCluster cluster = cluster("j");
+             SimulatedRun.Running a = SimulatedRun.start(cluster, SPEC, Files.createDirectories(dir.resolve("a")),
+                     classpath);
+             SimulatedRun.Running b = SimulatedRun.start(cluster, other, Files.createDirectories(dir.resolve("b")),
+                     classpath)) {
+            // both jobs' rounds 2-4 at the same time: hold each job before round 2, then release both
+            a.hold(0, 2);
+            b.hold(0, 2);
+            a.awaitHeld(0, 2);
+            b.awaitHeld(0, 2);
+            a.release(0, 2);
+            b.release(0, 2);
+            first = a.finish();
+            second = b.finish();
+            firstServer = a.serverCounters();
+            secondServer = b.serverCounters();
+        }
+
+        assertTrue(first.timedFromNs() < second.timedToNs() && second.timedFromNs() < first.timedToNs(),
+                "the two jobs' rounds overlapped in time");
+        assertEquals(lossless.digests(), first.digests(), "the first job's rounds (SHA-256), as when alone");
+        assertEquals(other.rounds(), second.digests().size(), "the second job closed every round, exactly (checked "
+                + "against its exact mean by every worker)");
+        assertTrue(!first.digests().equals(second.digests()), "two jobs, two seeds: other vectors");
+        assertEquals("0", firstServer.getProperty("refused"), "the first server refused nothing: " + firstServer);
+        assertEquals("0", secondServer.getProperty("refused"), "the second server refused nothing: " + secondServer);
+        System.out.printf("NetworkFaultsIT: two jobs at once on the same hosts: median rounds %.3f s and %.3f s "
+                + "(alone %.3f s); servers refused %s and %s%n", first.medianRoundSeconds(), second.medianRoundSeconds(),
+                lossless.medianRoundSeconds(), firstServer.getProperty("refused"), secondServer.getProperty("refused"));
+    }
+
     /** Case 3: a worker cut off for 2 s in the middle of a round, less than the liveness timeouts. */
     @Test
     void shouldCompleteTheRoundExactlyWhenAWorkerIsCutOffForTwoSeconds() throws Exception {

@@ -58,7 +58,7 @@ public final class SimServerMain {
         Rendezvous rendezvous = new Rendezvous(plan.directory());
         int port = Ports.freeUdpPortPair();
         ServerContext context = ServerContext.builder().bind(plan.host(), port)
-                .job(SimWorker.JOB, SimWorker.SECRET).model(plan.parameters(), 0, SimWorker.CONFIG_HASH)
+                .job(SimWorker.JOB, SimWorker.secret(plan.seed())).model(plan.parameters(), 0, SimWorker.CONFIG_HASH)
                 .rounds(RoundSettings.builder().expectedWorkers(plan.workers()).quorum(plan.workers())
                         .roundTimeoutMs(plan.timeoutMs())
                         .heartbeatTimeoutMs(plan.heartbeatTimeoutMs())

@@ -31,7 +31,11 @@ import java.util.SplittableRandom;
  */
 final class SimWorker {
 
-    static final byte[] SECRET = "simulated-cluster-secret-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** The job's secret: one per seed, so that two runs on one cluster are two jobs that must not mix. */
+    static byte[] secret(long seed) {
+        return ("simulated-cluster-secret-0123456789abcdef-" + seed).getBytes(StandardCharsets.US_ASCII);
+    }
+
     static final byte[] CONFIG_HASH = new byte[32];
     static final String JOB = "avsim";
     private static final int SAMPLED_INDICES = 256;
@@ -109,7 +113,7 @@ final class SimWorker {
         int colon = server.lastIndexOf(':');
         ClientContext context = ClientContext.builder()
                 .server(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))
-                .localHost(plan.host()).job(JOB, SECRET).worker(id, 0).tasks(tasks).model(plan.parameters(), 0, CONFIG_HASH)
+                .localHost(plan.host()).job(JOB, secret(plan.seed())).worker(id, 0).tasks(tasks).model(plan.parameters(), 0, CONFIG_HASH)
                 .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
         synchronized (BINDING) {
             return ParameterServerClient.connect(context, hostAeron);
@@ -119,7 +123,7 @@ final class SimWorker {
     private ShardedSettings shardedSettings(int id) {
         int n = plan.upstreamWorkers();
         return ShardedSettings.builder().layout(new ShardLayout(plan.parameters(), 0, n)).worker(id, 0)
-                .host(plan.host()).job(JOB, SECRET).configHash(CONFIG_HASH)
+                .host(plan.host()).job(JOB, secret(plan.seed())).configHash(CONFIG_HASH)
                 .rounds(RoundSettings.builder().expectedWorkers(n).quorum(n).roundTimeoutMs(plan.timeoutMs())
                         .heartbeatTimeoutMs(plan.heartbeatTimeoutMs())
                         .build())

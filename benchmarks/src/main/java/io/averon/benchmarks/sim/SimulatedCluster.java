@@ -79,6 +79,11 @@ public final class SimulatedCluster implements AutoCloseable {
         script("rate", Integer.toString(host), Integer.toString(rateMbit));
     }
 
+    /** Sets the MTU of host {@code host}'s link, both ends (the cluster's links start at 9,000: jumbo frames). */
+    public void mtu(int host, int bytes) {
+        script("mtu", Integer.toString(host), Integer.toString(bytes));
+    }
+
     /** Cuts host {@code host} off (or reconnects it). */
     public void partition(int host, boolean on) {
         script("partition", Integer.toString(host), on ? "on" : "off");
@@ -88,7 +93,8 @@ public final class SimulatedCluster implements AutoCloseable {
      * Host {@code host}'s counters by name: {@code lost_in}, {@code lost_out}, {@code cut_in},
      * {@code cut_out}, {@code ctl_out} (nftables: packets, bytes dropped), {@code ctl_sent} (small datagrams
      * sent while control loss is on), {@code tbf_out}, {@code tbf_in} (packets
-     * the rate limiter dropped, bytes it sent), {@code link_tx}, {@code link_rx} (0, bytes).
+     * the rate limiter dropped, bytes it sent), {@code frag_creates}, {@code reasm_oks} (0, IP fragments the
+     * host made, datagrams it reassembled), {@code link_mtu} (0, bytes), {@code link_tx}, {@code link_rx} (0, bytes).
      */
     public Map<String, long[]> counters(int host) {
         Map<String, long[]> counters = new LinkedHashMap<>();
