@@ -215,8 +215,10 @@ class NetworkFaultsIT {
         long declaredDead;
         try (SimulatedCluster cluster = cluster("s");
              SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC, dir, classpath)) {
-            run.awaitRound(2);
+            run.hold(1, 2); // the worker pushes round 2 only once it is cut off
+            run.awaitHeld(1, 2);
             cluster.partition(run.hostOf(1), true);
+            run.release(1, 2);
             Thread.sleep(2_000);
             cut = cluster.counters(run.hostOf(1)); // healing deletes the rule and its counters
             cluster.partition(run.hostOf(1), false);
@@ -244,9 +246,18 @@ class NetworkFaultsIT {
         try (SimulatedCluster cluster = cluster("c");
              SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC, dir, classpath)) {
             server = cluster.address(0) + ":";
-            run.awaitRound(2);
+            // every worker held before its push of round 2, so that the cut comes before any of them has the result
+            for (int w = 0; w < SPEC.workers(); w++) {
+                run.hold(w, 2);
+            }
+            for (int w = 0; w < SPEC.workers(); w++) {
+                run.awaitHeld(w, 2);
+            }
             cutAtMs = System.currentTimeMillis();
             cluster.partition(0, true);
+            for (int w = 0; w < SPEC.workers(); w++) {
+                run.release(w, 2);
+            }
             outcome = run.outcome(SERVER_LOSS_DETECTED_MS + 30_000);
             cut = cluster.counters(0);
         }
