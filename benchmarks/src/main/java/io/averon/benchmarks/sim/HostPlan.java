@@ -22,11 +22,15 @@ import java.util.Map;
  * @param seed          seed of the synthetic contributions
  * @param mtuBytes      Aeron MTU
  * @param termLength    Aeron term length
- * @param timeoutMs     a bound on every wait (rendezvous, join, each round)
+ * @param timeoutMs     a bound on every wait (rendezvous, join, each round), and the rounds' timeout
+ * @param heartbeatTimeoutMs the rounds' heartbeat timeout
+ * @param quorum        fewest workers a round may close with
+ * @param stateDirectory where the server keeps its closed rounds (a later run resumes them); empty: none
  */
 public record HostPlan(Path directory, AveragingMode mode, int workers, int firstWorker, int workersOnHost,
                        int workersPerHost, boolean hierarchical, String host, int parameters, int rounds, long seed,
-                       int mtuBytes, int termLength, long timeoutMs) {
+                       int mtuBytes, int termLength, long timeoutMs, long heartbeatTimeoutMs, int quorum,
+                       String stateDirectory) {
 
     public HostPlan {
         if (workers < 1 || firstWorker < 0 || workersOnHost < 0 || firstWorker + workersOnHost > workers) {
@@ -52,11 +56,6 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
         return hierarchical ? workersPerHost : 1;
     }
 
-    /** The rounds' heartbeat timeout: RoundSettings' default, or a quarter of {@code timeoutMs} when longer. */
-    public long heartbeatTimeoutMs() {
-        return Math.max(io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, timeoutMs / 4);
-    }
-
     /**
      * How long a worker waits for a round's result after pushing, as Averon's workers do
      * ({@link io.averon.ps.round.RoundSettings#workerWaitMs}): longer than the round's own wait
@@ -73,7 +72,8 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
         return List.of("dir=" + directory, "mode=" + mode, "workers=" + workers, "first=" + firstWorker,
                 "onHost=" + workersOnHost, "perHost=" + workersPerHost, "hierarchical=" + hierarchical,
                 "host=" + host, "params=" + parameters, "rounds=" + rounds,
-                "seed=" + seed, "mtu=" + mtuBytes, "term=" + termLength, "timeoutMs=" + timeoutMs);
+                "seed=" + seed, "mtu=" + mtuBytes, "term=" + termLength, "timeoutMs=" + timeoutMs,
+                "heartbeatTimeoutMs=" + heartbeatTimeoutMs, "quorum=" + quorum, "stateDir=" + stateDirectory);
     }
 
     public static HostPlan parse(String[] args) {
@@ -91,7 +91,9 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
                 Boolean.parseBoolean(required(values, "hierarchical")), required(values, "host"),
                 Integer.parseInt(required(values, "params")), Integer.parseInt(required(values, "rounds")),
                 Long.parseLong(required(values, "seed")), Integer.parseInt(required(values, "mtu")),
-                Integer.parseInt(required(values, "term")), Long.parseLong(required(values, "timeoutMs")));
+                Integer.parseInt(required(values, "term")), Long.parseLong(required(values, "timeoutMs")),
+                Long.parseLong(required(values, "heartbeatTimeoutMs")), Integer.parseInt(required(values, "quorum")),
+                values.getOrDefault("stateDir", ""));
     }
 
     private static String required(Map<String, String> values, String key) {

@@ -6,6 +6,7 @@ import io.averon.ps.ServerCounters;
 import io.averon.ps.round.RoundSettings;
 import io.averon.ps.transport.Ports;
 
+import java.nio.file.Path;
 import java.util.Properties;
 
 /**
@@ -44,6 +45,7 @@ public final class SimServerMain {
         p.setProperty("roundsClosed", Long.toString(counters.roundsClosed()));
         p.setProperty("roundsFailed", Long.toString(counters.roundsFailed()));
         p.setProperty("workersDeclaredDead", Long.toString(counters.workersDeclaredDead()));
+        p.setProperty("workersExcluded", Long.toString(counters.workersExcluded()));
         p.setProperty("lateContributions", Long.toString(counters.lateContributions()));
         p.setProperty("bytesIn", Long.toString(counters.bytesIn()));
         p.setProperty("bytesOut", Long.toString(counters.bytesOut()));
@@ -59,17 +61,18 @@ public final class SimServerMain {
         int port = Ports.freeUdpPortPair();
         ServerContext context = ServerContext.builder().bind(plan.host(), port)
                 .job(SimWorker.JOB, SimWorker.secret(plan.seed())).model(plan.parameters(), 0, SimWorker.CONFIG_HASH)
-                .rounds(RoundSettings.builder().expectedWorkers(plan.workers()).quorum(plan.workers())
+                .rounds(RoundSettings.builder().expectedWorkers(plan.workers()).quorum(plan.quorum())
                         .roundTimeoutMs(plan.timeoutMs())
                         .heartbeatTimeoutMs(plan.heartbeatTimeoutMs())
                         .build())
+                .stateDirectory(plan.stateDirectory().isEmpty() ? null : Path.of(plan.stateDirectory()))
                 .mtu(plan.mtuBytes(), plan.termLength()).build();
         try (ParameterServer server = ParameterServer.start(context)) {
             rendezvous.publish("aeron-dir-server", server.aeronDirectory());
             publishCountersEvery(SimulatedRun.SERVER_COUNTERS_PERIOD_MS, server, plan);
             long linkBefore = HostCounters.linkBytes();
             rendezvous.publish("server", plan.host() + ":" + port);
-            rendezvous.awaitAll("done-", plan.workers(), Rendezvous.deadline(plan.timeoutMs() * (plan.rounds() + 3)));
+            rendezvous.awaitWorkers("done-", plan.workers(), Rendezvous.deadline(plan.timeoutMs() * (plan.rounds() + 3)));
             Properties result = counters(server.counters());
             result.setProperty("link.bytes", Long.toString(HostCounters.linkBytes() - linkBefore));
             SimWorkerMain.write(plan, "server.properties", result);

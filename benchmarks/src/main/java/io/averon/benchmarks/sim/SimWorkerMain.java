@@ -53,7 +53,7 @@ public final class SimWorkerMain {
                     ok = false;
                     Throwable cause = e.getCause() != null ? e.getCause() : e;
                     // when (wall clock, the test's too) and why: fault tests check both
-                    rendezvous.publish("failed-" + id + ".txt", System.currentTimeMillis() + "\n" + cause);
+                    rendezvous.publish(Rendezvous.failure(id), System.currentTimeMillis() + "\n" + cause);
                     cause.printStackTrace();
                 }
             }
