@@ -78,6 +78,7 @@ public final class ParameterServer implements AutoCloseable {
         }
         AgentRunner.startOnThread(runner);
         LOG.info("parameter server started: {} (incarnation {})", context, incarnation);
+        LOG.info("timeouts: {}", io.averon.ps.transport.Timeouts.describe(context.rounds()));
     }
 
     /** Validates nothing further (the context already is), binds, and starts the agent thread. */

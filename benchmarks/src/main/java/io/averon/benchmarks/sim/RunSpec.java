@@ -21,10 +21,11 @@ package io.averon.benchmarks.sim;
  *                       workers out: the others need all of them)
  * @param stateDirectory where the server keeps its closed rounds, so that a later run on the same
  *                       directory resumes them (server mode); null: none
+ * @param sampleEvery    every how many rounds each host JVM samples its {@link ResourceUsage} (0: never)
  */
 public record RunSpec(AveragingMode mode, int workers, int parameters, int rounds, int workersPerHost,
                       boolean hierarchical, int mtuBytes, int termLength, long seed, long timeoutMs,
-                      long heartbeatTimeoutMs, int quorum, java.nio.file.Path stateDirectory) {
+                      long heartbeatTimeoutMs, int quorum, java.nio.file.Path stateDirectory, int sampleEvery) {
 
     public RunSpec {
         if (mode == null || workers < 1 || parameters < workers || rounds < 1 || workersPerHost < 1 || timeoutMs < 1
@@ -37,6 +38,9 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         if (quorum < 1 || quorum > workers || quorum < workers && !leavesOut) {
             throw new IllegalArgumentException("quorum " + quorum + " of " + workers + " workers: only a flat server run"
                     + " may close rounds without some of them");
+        }
+        if (sampleEvery < 0) {
+            throw new IllegalArgumentException("sampleEvery must be >= 0 (0: never), got " + sampleEvery);
         }
         if (stateDirectory != null && mode != AveragingMode.SERVER) {
             throw new IllegalArgumentException("a state directory needs the server mode");
@@ -101,7 +105,7 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
     /**
      * Defaults: sharded, 5 rounds, 1 worker per host, flat, 8 KiB MTU, 64 KiB terms, seed 42, 120 s
      * timeout, heartbeat timeout RoundSettings' default or a quarter of the timeout if longer, every
-     * worker in every round, no state directory.
+     * worker in every round, no state directory, no resource samples.
      */
     public static final class Builder {
         private AveragingMode mode = AveragingMode.SHARDED;
@@ -117,6 +121,7 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         private Long heartbeatTimeoutMs;
         private Integer quorum;
         private java.nio.file.Path stateDirectory;
+        private int sampleEvery;
 
         public Builder mode(AveragingMode value) {
             mode = value;
@@ -175,11 +180,16 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
             return this;
         }
 
+        public Builder sampleEvery(int rounds) {
+            sampleEvery = rounds;
+            return this;
+        }
+
         public RunSpec build() {
             long heartbeat = heartbeatTimeoutMs != null ? heartbeatTimeoutMs
                     : Math.max(io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, timeoutMs / 4);
             return new RunSpec(mode, workers, parameters, rounds, workersPerHost, hierarchical, mtuBytes, termLength, seed,
-                    timeoutMs, heartbeat, quorum != null ? quorum : workers, stateDirectory);
+                    timeoutMs, heartbeat, quorum != null ? quorum : workers, stateDirectory, sampleEvery);
         }
     }
 }

@@ -21,13 +21,25 @@ public final class SimServerMain {
 
     /**
      * The server's counters, as {@code server-counters.properties}, rewritten every {@code periodMs}
-     * by a daemon thread: a fault test reads them while the run goes on or after it failed.
+     * by a daemon thread: a fault test reads them while the run goes on or after it failed. When the
+     * plan asks, the JVM's {@link ResourceUsage} is sampled as the closed rounds pass each multiple of
+     * {@code sampleEvery}, and kept in the file under the multiple's {@link HostPlan#usagePrefix}.
      */
     private static void publishCountersEvery(long periodMs, ParameterServer server, HostPlan plan) {
         Thread thread = new Thread(() -> {
+            Properties usage = new Properties();
+            long sampled = 0;
             try {
                 while (true) {
-                    SimWorkerMain.write(plan, "server-counters.properties", counters(server.counters()));
+                    Properties counters = counters(server.counters());
+                    long closed = server.counters().roundsClosed();
+                    if (plan.sampleEvery() > 0 && closed / plan.sampleEvery() > sampled / plan.sampleEvery()) {
+                        sampled = closed / plan.sampleEvery() * plan.sampleEvery();
+                        ResourceUsage.sample(Path.of(server.aeronDirectory())).writeTo(usage,
+                                HostPlan.usagePrefix(sampled));
+                    }
+                    counters.putAll(usage);
+                    SimWorkerMain.write(plan, "server-counters.properties", counters);
                     Thread.sleep(periodMs);
                 }
             } catch (InterruptedException e) {

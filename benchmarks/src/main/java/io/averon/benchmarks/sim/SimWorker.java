@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -81,7 +82,7 @@ final class SimWorker {
         }
         try (RoundClient client = group != null ? group.member(member)
                 : connect(worker, 1, hostAeron, aeronDirectory, values)) {
-            rounds(client, values, result);
+            rounds(client, values, result, Path.of(aeronDirectory));
             if (owner != null) {
                 result.setProperty("owner.bytesIn", Long.toString(owner.counters().bytesIn()));
                 result.setProperty("owner.bytesOut", Long.toString(owner.counters().bytesOut()));
@@ -133,9 +134,10 @@ final class SimWorker {
     /**
      * Pushes each round from the one after the server's last closed round (a resumed run starts
      * later) to {@code plan.rounds()}, and checks each result: the exact mean of every worker, or
-     * (when the quorum lets a round close without some) of the contributors it was, which it records.
+     * (when the quorum lets a round close without some) of the contributors it was, which it records;
+     * the host's first worker samples the JVM's {@link ResourceUsage} when the plan asks.
      */
-    private void rounds(RoundClient client, float[] values, Properties result) throws Exception {
+    private void rounds(RoundClient client, float[] values, Properties result, Path aeronDirectory) throws Exception {
         int m = plan.parameters();
         int[] sampled = sampledIndices();
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -166,6 +168,9 @@ final class SimWorker {
             result.setProperty("round." + round + ".sha256", digest(sha, bytes, averaged.values(), averaged.count()));
             result.setProperty("round." + round + ".contributors", contributors == null ? "none"
                     : java.util.Arrays.toString(contributors));
+            if (measuresLink && plan.samplesAfter(round)) { // the host JVM's resources, by its first worker
+                ResourceUsage.sample(aeronDirectory).writeTo(result, HostPlan.usagePrefix(round));
+            }
         }
         if (measuresLink) {
             result.setProperty("link.bytes", Long.toString(HostCounters.linkBytes() - linkBefore));

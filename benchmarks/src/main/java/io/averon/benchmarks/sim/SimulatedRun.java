@@ -242,7 +242,7 @@ public final class SimulatedRun {
         HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, spec.workersPerHost(),
                 spec.hierarchical(), cluster.address(host), spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(),
                 spec.termLength(), spec.timeoutMs(), spec.heartbeatTimeoutMs(), spec.quorum(),
-                spec.stateDirectory() == null ? "" : spec.stateDirectory().toString());
+                spec.stateDirectory() == null ? "" : spec.stateDirectory().toString(), spec.sampleEvery());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k",
                 "-XX:ReservedCodeCacheSize=64m", "-Xmx" + (spec.heapBytes(onHost) >> 20) + "m",
