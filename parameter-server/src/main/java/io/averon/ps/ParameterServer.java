@@ -32,12 +32,13 @@ public final class ParameterServer implements AutoCloseable {
     private final ServerContext context;
     private final EmbeddedMediaDriver driver;
     private final Aeron aeron;
-    private final ServerCounters counters = new ServerCounters();
+    private final ServerCounters counters;
     private final long incarnation;
     private final AgentRunner runner;
 
     private ParameterServer(ServerContext context) {
         this.context = context;
+        this.counters = new ServerCounters(context.rounds().expectedWorkers());
         this.incarnation = io.averon.ps.protocol.Nonces.next();
         EmbeddedMediaDriver embedded = null;
         Aeron client = null;

@@ -3,15 +3,16 @@ package io.averon.ps;
 import io.averon.ps.protocol.Refusal;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The server's counters, its only ones: written by its agent thread, readable from any thread.
- * Round counts, refusals by reason, late contributions and workers declared dead are kept here
- * alone ({@link io.averon.ps.round.RoundCoordinator} reports and returns what it decides, and
- * counts nothing).
+ * Round counts, refusals by reason, late contributions, workers declared dead and how late each
+ * worker's contributions completed are kept here alone ({@link io.averon.ps.round.RoundCoordinator}
+ * reports and returns what it decides, and counts nothing).
  */
 public final class ServerCounters {
 
@@ -38,9 +39,23 @@ public final class ServerCounters {
     /** Offers the server found back-pressured (a worker's window full), summed over its streams. */
     final AtomicLong sendBackPressured = new AtomicLong();
     private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
+    /** By worker id: ms its contributions to closed rounds completed after each round's earliest, summed. */
+    private final AtomicLongArray roundLagMs;
+
+    /** @param workers the expected workers: worker ids are below it */
+    ServerCounters(int workers) {
+        roundLagMs = new AtomicLongArray(workers);
+    }
 
     void refused(Refusal reason) {
         refused.incrementAndGet(reason.ordinal());
+    }
+
+    /** A closed round's contributors and how late each one's contribution completed ({@code RoundOutcome.Closed}). */
+    void roundLag(int[] contributors, long[] lagMs) {
+        for (int k = 0; k < contributors.length; k++) {
+            roundLagMs.addAndGet(contributors[k], lagMs[k]);
+        }
     }
 
     /** A consistent-enough copy for logs and tests. */
@@ -52,10 +67,14 @@ public final class ServerCounters {
                 byReason.put(r, n);
             }
         }
+        Long[] lagMs = new Long[roundLagMs.length()];
+        for (int w = 0; w < lagMs.length; w++) {
+            lagMs[w] = roundLagMs.get(w);
+        }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
                 lateContributions.get(), workersDeclaredDead.get(), workersExcluded.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
                 totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), admittedSessions.get(),
-                handshakeBytesIn.get(), handshakeBytesOut.get(), byReason);
+                handshakeBytesIn.get(), handshakeBytesOut.get(), byReason, List.of(lagMs));
     }
 
     /**
@@ -70,12 +89,15 @@ public final class ServerCounters {
      * @param handshakeBytesIn UDP bytes received on the handshake port (PORT + 1)
      * @param handshakeBytesOut UDP bytes the server sent from it (CHALLENGEs, REFUSEDs)
      * @param refused messages dropped, by reason (only reasons that occurred)
+     * @param roundLagMs by worker id (a hierarchical group's leader stands for its group): how late its
+     *                   contributions completed, in ms after each closed round's earliest contribution,
+     *                   summed over the rounds; the worker that held the rounds up has the largest
      */
     public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
                            long workersDeclaredDead, long workersExcluded, long sendRetries, long lastRoundLatencyMs,
                            long totalRoundLatencyMs, long lastClosedRound, long destinations,
                            long admittedSessions, long handshakeBytesIn, long handshakeBytesOut,
-                           Map<Refusal, Long> refused) {
+                           Map<Refusal, Long> refused, List<Long> roundLagMs) {
 
         /** Total messages dropped. */
         public long refusedTotal() {

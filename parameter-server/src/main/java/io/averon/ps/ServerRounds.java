@@ -163,6 +163,8 @@ final class ServerRounds {
     }
 
     private void onClosed(RoundOutcome.Closed closed) {
+        // counted before any worker can have the result: a reader that heard of the round from a worker sees it
+        counters.roundLag(closed.contributors(), closed.lagMs());
         if (store != null) {
             store.save(closed.round(), incarnation, closed.global(), closed.valueCount());
         }
@@ -193,7 +195,8 @@ final class ServerRounds {
         counters.lastClosedRound.set(closed.round());
         counters.lastRoundLatencyMs.set(closed.latencyMs());
         counters.totalRoundLatencyMs.addAndGet(closed.latencyMs());
-        LOG.debug("round {} closed: workers {}, {} samples, {} ms", closed.round(), Arrays.toString(closed.contributors()),
-                closed.totalSamples(), closed.latencyMs());
+        LOG.debug("round {} closed: workers {} (completed {} ms after the first), {} samples, {} ms", closed.round(),
+                Arrays.toString(closed.contributors()), Arrays.toString(closed.lagMs()), closed.totalSamples(),
+                closed.latencyMs());
     }
 }

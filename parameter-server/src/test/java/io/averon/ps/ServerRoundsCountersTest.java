@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The server's round side counts into its one set of counters ({@link ServerCounters}): driven
@@ -20,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ServerRoundsCountersTest {
 
     private static final long HEARTBEAT_TIMEOUT_MS = 1_000;
+    /** How much later than the others the straggler pushes. */
+    private static final long STRAGGLER_MS = 30;
 
-    private final ServerCounters counters = new ServerCounters();
+    private final ServerCounters counters = new ServerCounters(3);
     private final ServerRounds rounds = rounds(3);
 
     @Test
@@ -48,6 +52,27 @@ class ServerRoundsCountersTest {
         rounds.onMessage(MessageType.PUSH, push(0, 2), 0, 0, 1);
         assertEquals(1, counters.snapshot().lateContributions(), "an early push is not late");
         assertEquals(2L, counters.snapshot().refused().get(Refusal.WRONG_ROUND));
+    }
+
+    @Test
+    void shouldSumHowLateEachWorkersContributionsCompletedOverClosedRoundsInTheSnapshot() throws InterruptedException {
+        rounds.join(0, 1);
+        rounds.join(1, 1);
+        rounds.join(2, 1);
+        for (long round = 1; round <= 2; round++) {
+            rounds.onMessage(MessageType.PUSH, push(0, round), 0, 0, 1);
+            rounds.onMessage(MessageType.PUSH, push(1, round), 0, 1, 1);
+            Thread.sleep(STRAGGLER_MS);
+            assertEquals(0, rounds.poll(ServerAgent.nowMs()), "round " + round + " waits for worker 2");
+            rounds.onMessage(MessageType.PUSH, push(2, round), 0, 2, 1);
+            assertEquals(1, rounds.poll(ServerAgent.nowMs()), "round " + round + " closes");
+        }
+
+        List<Long> lagMs = counters.snapshot().roundLagMs();
+        assertEquals(3, lagMs.size(), "one sum per expected worker");
+        assertEquals(0L, lagMs.get(0), "worker 0 was first in both rounds");
+        assertTrue(lagMs.get(2) >= 2 * STRAGGLER_MS, "worker 2 came last in both rounds: " + lagMs);
+        assertTrue(lagMs.get(2) > lagMs.get(1), lagMs::toString);
     }
 
     private ServerRounds rounds(int workers) {

@@ -40,9 +40,10 @@ import java.util.function.IntConsumer;
  * closed one for numbering: {@link #lastClosedRound()} is the last round that ended either way.
  *
  * <p><b>Counting:</b> the coordinator counts nothing. What it decides on a call it returns (a
- * refusal, a {@link RoundOutcome}), and the workers it declares dead on its own clock it reports to
- * the {@code declaredDead} sink it was given; the caller keeps the counters (the server's
- * {@code ServerCounters}).
+ * refusal, a {@link RoundOutcome}: a closed round names its contributors and how late each one's
+ * contribution completed, {@link RoundOutcome.Closed#lagMs}), and the workers it declares dead on its
+ * own clock it reports to the {@code declaredDead} sink it was given; the caller keeps the counters
+ * (the server's {@code ServerCounters}).
  *
  * <p><b>Restart:</b> the momentum buffer of a Nesterov outer optimizer is not persisted; a
  * coordinator restarted from a saved global starts with zero momentum.
@@ -267,6 +268,7 @@ public final class RoundCoordinator {
             return refusal;
         }
         worker.contributedRound = round;
+        worker.contributedAtMs = nowMs;
         worker.sampleCount = sampleCount;
         if (firstContributionAtMs < 0) {
             firstContributionAtMs = nowMs;
@@ -379,10 +381,23 @@ public final class RoundCoordinator {
             valueCount = roundValueCount;
         }
         RoundOutcome.Closed closed = new RoundOutcome.Closed(openRound(), global.values(), valueCount,
-                Arrays.copyOf(contributors, contributorCount), roundSamples, nowMs - openedAtMs,
+                Arrays.copyOf(contributors, contributorCount), contributionLagMs(), roundSamples, nowMs - openedAtMs,
                 workers.missing(openRound()));
         openNext(nowMs);
         return closed;
+    }
+
+    /** Per contributor of the open round, in {@link #contributors}' order: see {@link RoundOutcome.Closed#lagMs}. */
+    private long[] contributionLagMs() {
+        long earliestMs = Long.MAX_VALUE;
+        for (int k = 0; k < contributorCount; k++) {
+            earliestMs = Math.min(earliestMs, workers.get(contributors[k]).contributedAtMs);
+        }
+        long[] lagMs = new long[contributorCount];
+        for (int k = 0; k < contributorCount; k++) {
+            lagMs[k] = workers.get(contributors[k]).contributedAtMs - earliestMs;
+        }
+        return lagMs;
     }
 
     private RoundOutcome fail(long nowMs, String reason) {

@@ -20,13 +20,18 @@ public sealed interface RoundOutcome permits RoundOutcome.Closed, RoundOutcome.F
      *                     plus updater-state count when the contributors sent updater state
      * @param contributors the workers whose contributions were accepted, ascending (including any
      *                     that reported zero samples and so weighed nothing)
+     * @param lagMs        per contributor, in {@code contributors}' order: how late its contribution
+     *                     completed, in ms after the round's earliest one (0 for that one). The
+     *                     largest is how long the round waited for its last contributor: in a
+     *                     synchronous round every worker waits for the slowest, so this, not the
+     *                     workers' own wait, names the worker that held the round up
      * @param totalSamples the sum of the contributors' sample counts
      * @param latencyMs    time from the round's opening to its close
      * @param excluded     workers that joined and are not in this round (declared dead, or silent
      *                     past the round's wait, under the quorum rule), ascending; workers that
      *                     left are not excluded
      */
-    record Closed(long round, float[] global, int valueCount, int[] contributors, long totalSamples,
+    record Closed(long round, float[] global, int valueCount, int[] contributors, long[] lagMs, long totalSamples,
                   long latencyMs, List<Integer> excluded) implements RoundOutcome {
         public Closed {
             excluded = List.copyOf(excluded);

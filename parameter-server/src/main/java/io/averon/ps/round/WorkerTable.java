@@ -25,6 +25,8 @@ final class WorkerTable {
         long lastSeenMs;
         /** The round this worker's accepted contribution is for; -1 if none yet. */
         long contributedRound = -1;
+        /** When that contribution was accepted (its last chunk in). */
+        long contributedAtMs;
         long sampleCount;
         /** Training tasks this worker stands for: 1, or a hierarchical group's size (its leader joins). */
         int tasks = 1;

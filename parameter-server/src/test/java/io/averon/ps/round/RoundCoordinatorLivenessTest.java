@@ -6,10 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 
 import static io.averon.ps.round.RoundTestSupport.closed;
 import static io.averon.ps.round.RoundTestSupport.failed;
+import static io.averon.ps.round.RoundTestSupport.joined;
 import static io.averon.ps.round.RoundTestSupport.push;
 import static io.averon.ps.round.RoundTestSupport.result;
 import static io.averon.ps.round.RoundTestSupport.settings;
@@ -217,17 +217,5 @@ class RoundCoordinatorLivenessTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new RoundCoordinator(settings, 1, 0, -1, null, 0, dead -> { }));
         assertThrows(IllegalArgumentException.class, () -> new RoundCoordinator(settings, 1, 0, 0, null, 0, null));
-    }
-
-    private static RoundCoordinator joined(RoundSettings settings, int... workers) {
-        return joined(settings, dead -> { }, workers);
-    }
-
-    private static RoundCoordinator joined(RoundSettings settings, IntConsumer declaredDead, int... workers) {
-        RoundCoordinator coordinator = new RoundCoordinator(settings, 1, 0, 0, null, 0, declaredDead);
-        for (int w : workers) {
-            assertEquals(0, coordinator.join(w, 0));
-        }
-        return coordinator;
     }
 }

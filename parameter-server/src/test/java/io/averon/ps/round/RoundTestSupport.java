@@ -3,7 +3,9 @@ package io.averon.ps.round;
 import io.averon.ps.protocol.Refusal;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /** Helpers shared by the round tests: pushing as the transport would, and unwrapping outcomes. */
@@ -22,6 +24,19 @@ final class RoundTestSupport {
             System.arraycopy(values, 0, coordinator.staging(worker), 0, values.length);
         }
         return coordinator.contribute(worker, round, samples, values.length, nowMs);
+    }
+
+    /** A coordinator of one parameter whose first round opened at 0, with {@code workers} joined at 0. */
+    static RoundCoordinator joined(RoundSettings settings, int... workers) {
+        return joined(settings, dead -> { }, workers);
+    }
+
+    static RoundCoordinator joined(RoundSettings settings, IntConsumer declaredDead, int... workers) {
+        RoundCoordinator coordinator = new RoundCoordinator(settings, 1, 0, 0, null, 0, declaredDead);
+        for (int w : workers) {
+            assertEquals(0, coordinator.join(w, 0));
+        }
+        return coordinator;
     }
 
     static RoundOutcome.Closed closed(RoundOutcome outcome) {
