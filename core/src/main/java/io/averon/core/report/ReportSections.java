@@ -95,6 +95,42 @@ final class ReportSections {
                 .append("</figcaption></figure>\n");
     }
 
+    /**
+     * Each worker's seconds over the run: compute, sync and, when measured, how late its
+     * contributions to the rounds completed, naming the worker the rounds waited for longest.
+     */
+    static void workers(StringBuilder h, WorkerTotals totals) {
+        boolean lag = totals.roundLagSeconds() != null;
+        h.append("<section id=\"workers\">\n<h2>Workers</h2>\n");
+        int slowest = totals.slowest();
+        if (slowest >= 0) {
+            double others = 0;
+            for (int w = 0; w < totals.workers(); w++) {
+                if (w != slowest) {
+                    others = Math.max(others, totals.roundLagSeconds()[w]);
+                }
+            }
+            h.append("<p>The rounds waited longest for worker ").append(slowest).append(": its contributions completed ")
+                    .append(Html.number(totals.roundLagSeconds()[slowest])).append(" s after each round's first, ")
+                    .append("summed over the run (the other workers: at most ").append(Html.number(others))
+                    .append(" s). A slow link or a slow executor shows here, not in the sync time: every worker of a ")
+                    .append("synchronous round waits for the last one.</p>\n");
+        }
+        h.append("<table id=\"worker-times\">\n<caption>Seconds per worker, summed over the epochs</caption>\n")
+                .append("<tr><th>worker</th><th>compute</th><th>parameter-server sync</th>")
+                .append(lag ? "<th>late in the rounds</th>" : "").append("</tr>\n");
+        for (int w = 0; w < totals.workers(); w++) {
+            h.append("<tr><td class=\"num\">").append(w).append("</td><td class=\"num\">")
+                    .append(Html.number(totals.computeSeconds()[w])).append("</td><td class=\"num\">")
+                    .append(Html.number(totals.syncSeconds()[w])).append("</td>");
+            if (lag) {
+                h.append("<td class=\"num\">").append(Html.number(totals.roundLagSeconds()[w])).append("</td>");
+            }
+            h.append("</tr>\n");
+        }
+        h.append("</table>\n</section>\n");
+    }
+
     /** The heatmap, the most-confused pairs and the per-class table. */
     static void confusion(StringBuilder h, EvaluationResult r, String scope) {
         ClassificationMetrics m = r.classification();

@@ -20,8 +20,9 @@ import java.util.Objects;
 /**
  * A training run's {@code report.html}: one self-contained HTML file (no JavaScript, no external
  * resources: charts and images are PNG data URIs) with the configuration, the final metrics, loss
- * and accuracy curves, time per epoch, the confusion matrix, the most-confused class pairs and
- * the highest-loss examples. Sections without data are left out, so a report written while a run
+ * and accuracy curves, time per epoch (and, for a distributed run, per worker, naming the worker
+ * the rounds waited for), the confusion matrix, the most-confused class pairs and the highest-loss
+ * examples. Sections without data are left out, so a report written while a run
  * is still going (no final metrics, no hard examples yet) is valid too: its confusion matrix is
  * then the latest epoch's.
  *
@@ -152,6 +153,10 @@ public final class RunReport {
             ReportSections.charts(h, "time", "Time per epoch", List.of(new ReportSections.Drawn(ReportCharts.time(epochs),
                     distributed ? "Seconds per epoch and worker: minibatch compute and waiting on parameter-server sync"
                             : "Seconds of training per epoch (local engine: no parameter-server sync)")));
+            WorkerTotals workers = WorkerTotals.of(epochs);
+            if (workers != null) {
+                ReportSections.workers(h, workers);
+            }
         }
         if (shown != null && shown.isClassification()) {
             ReportSections.confusion(h, shown, scope);

@@ -25,9 +25,15 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
      * @param computeSeconds per worker: seconds of minibatch training
      * @param attempts       per worker: the task attempt that reported the epoch (above 0: relaunched)
      * @param rounds         per worker: averaging rounds that attempt took part in during the epoch
+     * @param roundLagSeconds per worker: how late its contributions to the epoch's rounds completed,
+     *                       in seconds after each round's first contribution, summed (0 for a worker
+     *                       that was always first). Every worker of a synchronous round waits for the
+     *                       slowest, so their sync times look alike; this names the worker the rounds
+     *                       waited for. Null when not measured (only the driver's own parameter
+     *                       server measures it)
      */
     public record Distributed(int workers, double[] syncSeconds, double[] computeSeconds, int[] attempts,
-                              int[] rounds) {
+                              int[] rounds, double[] roundLagSeconds) {
     }
 
     /** A local-engine record. */
@@ -66,6 +72,9 @@ public record EpochRecord(int epoch, double trainLoss, EvaluationResult train, E
             }
             out.put("sync_seconds", maxSync);
             out.put("sync_seconds_per_worker", distributed.syncSeconds());
+            if (distributed.roundLagSeconds() != null) {
+                out.put("round_lag_seconds_per_worker", distributed.roundLagSeconds());
+            }
             out.put("compute_seconds_per_worker", distributed.computeSeconds());
             out.put("attempt_per_worker", distributed.attempts());
             out.put("rounds_per_worker", distributed.rounds());

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -207,6 +208,37 @@ class RunReportTest {
         assertTrue(html.contains("after epoch 1"));
         assertTrue(html.contains("<section id=\"confusion\">"), "the latest epoch's confusion matrix");
         assertFalse(html.contains("id=\"hard-examples\""), "no hard examples until the end");
+    }
+
+    /** The run's two epochs as three workers reported them, with {@code lag(epoch)} as the round lag. */
+    static List<EpochRecord> distributed(IntFunction<double[]> lag) {
+        return result.epochs().stream().map(e -> new EpochRecord(e.epoch(), e.trainLoss(), e.train(), e.test(),
+                e.examples(), e.wallSeconds(), new EpochRecord.Distributed(3, new double[] {1.5, 1.4, 0.2},
+                new double[] {2.0, 2.1, 3.3}, new int[] {0, 0, 0}, new int[] {1, 1, 1}, lag.apply(e.epoch()))))
+                .toList();
+    }
+
+    @Test
+    void shouldNameTheWorkerTheRoundsWaitedForWhenTheRoundLagWasMeasured() {
+        String html = RunReport.builder("straggler").epochs(distributed(epoch -> new double[] {0, 0.02 * epoch,
+                1.25 * epoch})).build().toHtml();
+
+        assertTrue(html.contains("<section id=\"workers\">"), "a distributed run's workers");
+        assertTrue(html.contains("The rounds waited longest for worker 2: its contributions completed 3.75 s after "
+                + "each round's first, summed over the run (the other workers: at most 0.06 s)."), html);
+        assertTrue(html.contains("<th>late in the rounds</th>"));
+        assertTrue(html.contains("<tr><td class=\"num\">2</td><td class=\"num\">6.6</td><td class=\"num\">0.4</td>"
+                + "<td class=\"num\">3.75</td></tr>"), "worker 2's compute, sync and lag over both epochs");
+        assertFalse(classificationReport().toHtml().contains("id=\"workers\""), "the local engine has no workers");
+    }
+
+    @Test
+    void shouldShowTheWorkersWithoutNamingOneWhenTheRoundLagWasNotMeasured() {
+        String html = RunReport.builder("external server").epochs(distributed(epoch -> null)).build().toHtml();
+
+        assertTrue(html.contains("<table id=\"worker-times\">"));
+        assertFalse(html.contains("late in the rounds"), "no column for what was not measured");
+        assertFalse(html.contains("waited longest"));
     }
 
     @Test

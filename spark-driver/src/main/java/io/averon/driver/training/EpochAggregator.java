@@ -13,9 +13,9 @@ import java.util.TreeMap;
 
 /**
  * Merges the workers' per-epoch reports ({@link WorkerEpochReport}) on the driver: once every
- * worker's partial metrics and worker 0's averaged model of an epoch are in, the epoch is complete.
- * Epochs complete in order; a relaunched attempt's repeated report never replaces one that carried
- * training figures.
+ * worker's partial metrics and worker 0's averaged model of an epoch are in, the epoch is complete,
+ * with each worker's round lag ({@link RoundLagMeter}). Epochs complete in order; a relaunched
+ * attempt's repeated report never replaces one that carried training figures.
  */
 final class EpochAggregator {
 
@@ -27,14 +27,16 @@ final class EpochAggregator {
 
     private final int workers;
     private final List<String> classNames;
+    private final RoundLagMeter roundLag;
     private final TreeMap<Integer, WorkerEpochReport[]> partials = new TreeMap<>();
     private final TreeMap<Integer, float[]> vectors = new TreeMap<>();
     private int lastCompleted;
     private long lastCompletedNs;
 
-    EpochAggregator(int workers, List<String> classNames, int epochsAlreadyDone) {
+    EpochAggregator(int workers, List<String> classNames, int epochsAlreadyDone, RoundLagMeter roundLag) {
         this.workers = workers;
         this.classNames = classNames;
+        this.roundLag = roundLag;
         this.lastCompleted = epochsAlreadyDone;
         this.lastCompletedNs = System.nanoTime();
     }
@@ -49,6 +51,7 @@ final class EpochAggregator {
         if (epoch <= lastCompleted) {
             return List.of(); // a relaunched worker repeating a report the driver already has
         }
+        roundLag.onReport(epoch);
         if (report.values() != null) {
             if (report.workerId() == 0) {
                 vectors.put(epoch, report.values());
@@ -114,7 +117,8 @@ final class EpochAggregator {
         lastCompletedNs = now;
         lastCompleted = epoch;
         EpochRecord record = new EpochRecord(epoch, examples > 0 ? lossSum / examples : Double.NaN, train, test,
-                examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts, rounds));
+                examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts, rounds,
+                roundLag.takeSeconds(epoch)));
         return new Completed(record, vector);
     }
 

@@ -294,7 +294,10 @@ final class SparkTrainer {
                     sharded ? new ShardedPlan(start, resume == null ? 0 : shards.roundsBefore(resume.epochsDone() + 1),
                             cadence.outerLearningRate(), cadence.outerMomentum(), config.maxUpdateNorm()) : null,
                     config.hierarchical());
-            return run(plan, source, input, classNames, model, resume, reports, listener);
+            // only the driver's own server can be asked how late each worker's contributions were
+            RoundLagMeter roundLag = server != null ? RoundLagMeter.of(workers, () -> server.counters().roundLagMs())
+                    : RoundLagMeter.none();
+            return run(plan, source, input, classNames, model, resume, reports, roundLag, listener);
         } finally {
             if (start != null) {
                 start.destroy();
@@ -303,7 +306,8 @@ final class SparkTrainer {
     }
 
     private <T> Result run(TaskPlan plan, ShardSource<T> source, JavaRDD<T> input, List<String> classNames,
-                           AveronModel model, Resume resume, ReportReceiver reports, EpochListener listener) {
+                           AveronModel model, Resume resume, ReportReceiver reports, RoundLagMeter roundLag,
+                           EpochListener listener) {
         ShardPlan shards = plan.shards();
         int epochs = config.training().epochs();
         int done = resume == null ? 0 : resume.epochsDone();
@@ -311,7 +315,7 @@ final class SparkTrainer {
         EarlyStopping early = patience > 0 ? new EarlyStopping(patience) : null;
         TrainingListener all = early == null ? listener : TrainingListener.all(List.of(listener, early));
         all.onTrainingStart(epochs, shards.maxBatches(), shards.trainSize());
-        EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done);
+        EpochAggregator aggregator = new EpochAggregator(shards.workers(), classNames, done, roundLag);
         List<EpochRecord> records = new ArrayList<>();
 
         if (!sc.sc().isLocal() && !plan.isSharded()) { // sharded: no server; the workers reach each other

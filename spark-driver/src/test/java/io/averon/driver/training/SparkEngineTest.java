@@ -209,6 +209,27 @@ class SparkEngineTest {
                 "100 rounds per epoch take time");
     }
 
+    /**
+     * How late each worker's contributions completed, per epoch, as the driver's parameter server
+     * measured them: with flat rounds both workers contribute, and in each epoch's one round one of
+     * them came first.
+     */
+    @Test
+    void shouldRecordEachWorkersRoundLagPerEpochInMetricsJsonWhenTheDriversServerAverages() throws IOException {
+        SparkTrainingConfig config = SparkTrainingConfig.builder(TrainingConfig.builder().epochs(2).batchSize(32)
+                .build()).workers(2).hierarchical(false).build();
+        new SparkEngine(spark, config).fit(input(csv("blobs.csv", 400)), model("logistic", 2),
+                output(tmp.resolve("run"), false));
+
+        for (JsonNode epoch : metrics(tmp.resolve("run")).get("epochs")) {
+            JsonNode lag = epoch.get("round_lag_seconds_per_worker");
+            assertEquals(2, lag.size(), epoch.toString());
+            assertEquals(0.0, Math.min(lag.get(0).asDouble(), lag.get(1).asDouble()), "the first contribution of the "
+                    + "epoch's round was not late: " + lag);
+            assertTrue(lag.get(0).asDouble() >= 0 && lag.get(1).asDouble() >= 0, lag::toString);
+        }
+    }
+
     /** Cheaper rounds, each named by the {@code averon train} options that ask for it. */
     static Stream<Arguments> cheaperRounds() {
         return Stream.of(
@@ -282,6 +303,8 @@ class SparkEngineTest {
         assertEquals(10, recorded.get("sync_every").asInt());
         assertFalse(recorded.get("many_workers_default").asBoolean());
         assertFalse(recorded.has("outer_lr"), "the external server applies its own outer optimizer: " + recorded);
+        assertFalse(metrics.get("epochs").get(0).has("round_lag_seconds_per_worker"), "only the driver's own server "
+                + "is asked how late each worker was");
     }
 
     @ParameterizedTest(name = "warm-up of {0} epochs")

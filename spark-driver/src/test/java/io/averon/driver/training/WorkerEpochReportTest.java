@@ -10,6 +10,7 @@ import io.averon.ps.report.Report;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,8 +109,10 @@ class WorkerEpochReportTest {
 
     @Test
     void shouldMergeTwoWorkersReportsIntoOneEpoch() {
-        EpochAggregator aggregator = new EpochAggregator(2, CLASSES, 2);
+        List<Long> serverLagMs = new ArrayList<>(List.of(0L, 0L));
+        EpochAggregator aggregator = new EpochAggregator(2, CLASSES, 2, RoundLagMeter.of(2, () -> serverLagMs));
         float[] averaged = {0.5f, -1f};
+        serverLagMs.set(1, 1_250L); // epoch 3's rounds waited 1.25 s for worker 1
 
         assertEquals(List.of(), aggregator.accept(received(report(0, 10, 40, metrics(5, 0)))));
         assertEquals(List.of(), aggregator.accept(new Report(0, 1001, 3, null, averaged)));
@@ -129,13 +132,14 @@ class WorkerEpochReportTest {
         assertArrayEquals(new int[] {7, 6}, record.distributed().rounds());
         assertArrayEquals(new double[] {2.5, 4.0}, record.distributed().computeSeconds());
         assertArrayEquals(new double[] {0.75, 1.5}, record.distributed().syncSeconds());
+        assertArrayEquals(new double[] {0, 1.25}, record.distributed().roundLagSeconds());
         assertArrayEquals(averaged, done.get(0).vector());
         assertEquals(3, aggregator.lastCompleted());
     }
 
     @Test
     void shouldFailTheRunOnAMalformedReportNamingTheWorkerAndTheField() throws Exception {
-        EpochAggregator aggregator = new EpochAggregator(2, CLASSES, 0);
+        EpochAggregator aggregator = new EpochAggregator(2, CLASSES, 0, RoundLagMeter.none());
         ObjectNode json = tree(report(1, 1, 1, null));
         json.remove("examples");
 
