@@ -12,8 +12,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,16 +114,28 @@ class NetworkFaultsIT {
                 + "(lossless %.3f s)%n", dropped, dropped + sent, result.medianRoundSeconds(), lossless.medianRoundSeconds());
     }
 
-    /** Case 7 (suite size): one worker's link at a tenth of the others' rate: rounds wait for it, no retransmit storm. */
+    /**
+     * Case 7 (suite size): one worker's link at a tenth of the others' rate: rounds wait for it, no
+     * retransmit storm, and the server names it: its contributions completed last, by about its
+     * link's time per round (every worker waits about as long for the average, so their own wait
+     * would not tell).
+     */
     @Test
     void shouldWaitForAWorkerOnATenTimesSlowerLinkAtTheLinksRate() throws Exception {
         int slowMbit = RATE_MBIT / 10;
+        int slowWorker = 1;
+        int slowHost = 2; // the server's is host 0, worker w's host w + 1
         RunResult result;
         Map<String, long[]> slow;
+        Properties server;
         try (SimulatedCluster cluster = cluster("r")) {
-            cluster.rate(2, slowMbit);
-            result = SimulatedRun.execute(cluster, SPEC, dir, classpath);
-            slow = cluster.counters(2);
+            cluster.rate(slowHost, slowMbit);
+            try (SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC, dir, classpath)) {
+                assertEquals(slowHost, run.hostOf(slowWorker));
+                result = run.finish();
+                server = run.serverCounters(); // published after the last round closed: the server outlives the workers
+            }
+            slow = cluster.counters(slowHost);
         }
 
         // the worker pushes its vector and receives the average: twice the vector over its link, at best
@@ -134,10 +148,25 @@ class NetworkFaultsIT {
         assertTrue(result.driverCounter("retransmitsSent") <= result.driverCounter("naksSent") + 100,
                 "no retransmit storm: " + result.driverCounters());
         assertEquals(lossless.digests(), result.digests(), "each round's averaged vector (SHA-256)");
+
+        long[] lagMs = new long[SPEC.workers()];
+        long othersMs = 0;
+        for (int w = 0; w < lagMs.length; w++) {
+            lagMs[w] = Long.parseLong(server.getProperty("lagMs." + w));
+            othersMs += w == slowWorker ? 0 : lagMs[w];
+        }
+        // every round starts at a barrier, and the others' pushes take a tenth of its push's time (a third
+        // when they share the server's link): its contribution completes at least half its push time later
+        double pushSeconds = linkSeconds / 2;
+        assertTrue(lagMs[slowWorker] >= 1000 * SPEC.rounds() * pushSeconds / 2, "the server measured worker "
+                + slowWorker + "'s contributions late by most of its push's time per round: " + Arrays.toString(lagMs)
+                + " ms over " + SPEC.rounds() + " rounds; its push needs " + pushSeconds + " s");
+        assertTrue(lagMs[slowWorker] > othersMs, "by far the latest: " + Arrays.toString(lagMs) + " ms");
         System.out.printf("NetworkFaultsIT: worker 1's link at %d Mbit/s: median round %.3f s (the link needs %.3f s; "
-                        + "lossless %.3f s); tbf dropped %d out, %d in; retransmits %d%n", slowMbit, round, linkSeconds,
-                lossless.medianRoundSeconds(), slow.get("tbf_out")[0], slow.get("tbf_in")[0],
-                result.driverCounter("retransmitsSent"));
+                        + "lossless %.3f s); tbf dropped %d out, %d in; retransmits %d; contributions late by %s ms "
+                        + "over %d rounds%n", slowMbit, round, linkSeconds, lossless.medianRoundSeconds(),
+                slow.get("tbf_out")[0], slow.get("tbf_in")[0], result.driverCounter("retransmitsSent"),
+                Arrays.toString(lagMs), SPEC.rounds());
     }
 
     /**

@@ -64,6 +64,10 @@ public final class SimServerMain {
         p.setProperty("refused", Long.toString(counters.refusedTotal()));
         counters.refused().forEach((reason, n) -> p.setProperty("refused." + reason.name().toLowerCase(
                 java.util.Locale.ROOT), Long.toString(n)));
+        // per worker: how late its contributions completed after each round's first, summed (the straggler's is largest)
+        for (int worker = 0; worker < counters.roundLagMs().size(); worker++) {
+            p.setProperty("lagMs." + worker, Long.toString(counters.roundLagMs().get(worker)));
+        }
         return p;
     }
 
