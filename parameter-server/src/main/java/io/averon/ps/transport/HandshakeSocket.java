@@ -98,11 +98,6 @@ public final class HandshakeSocket implements AutoCloseable {
         }
     }
 
-    /** The longest datagram this socket sends or reads whole. */
-    public int maxDatagramBytes() {
-        return in.capacity();
-    }
-
     /** This socket's bound address. */
     public InetSocketAddress localAddress() {
         try {
