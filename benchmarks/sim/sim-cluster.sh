@@ -7,8 +7,9 @@
 # 198.18.0.<k+1>/15, and there is no default route, so nothing leaves the simulated network and the
 # root namespace's links and routes are never touched. Each host's link is rate-limited by a tbf
 # qdisc in both directions (egress of eth0, and egress of the bridge port towards the host).
-# Optional loss and partitions are nftables rules inside a host's namespace, with named counters
-# that prove they fired. Needs root, iproute2 (ip, tc) and nftables; the kernel needs veth, bridge,
+# Optional loss and partitions are nftables rules, with named counters that prove they fired: on
+# what a host receives, in its namespace's input chain; on what it sends, on the wire (its bridge
+# port's ingress, so that its sockets see no error, as on a real link). Needs root, iproute2 (ip, tc) and nftables; the kernel needs veth, bridge,
 # tbf and nf_tables (netem is not used: no delay or reordering is simulated).
 #
 # Usage (every subcommand but `up` needs AVSIM_PREFIX, which `up` prints as its last line):
@@ -133,19 +134,34 @@ $body
 # A filter chain on HOOK (input or output) at PRIORITY whose rules are RULES.
 chain() { echo "  chain $1 { type filter hook $1 priority $2; policy accept; $3 }"; }
 
-# Random loss: each IP datagram to or from eth0 is dropped with probability PCT/100 (nftables sees
-# datagrams after reassembly on input and before fragmentation on output).
+# What HOST sends is dropped on the wire: a netdev ingress chain on its bridge port (in the bridge's
+# namespace), so that the sender sees no error, as on a real link (an output-chain drop in the host's
+# own namespace fails its sendto with EPERM, which no real network does). TABLE gets COUNTERS and a
+# chain at PRIORITY with RULES; empty RULES only delete the table (and its counters).
+set_wire_table() {
+  local br table="$2_h$1" priority="$3" counters="$4" rules="$5"
+  br="$(bridge_ns)"
+  ip netns exec "$br" nft delete table netdev "$table" 2>/dev/null || true
+  [[ -n "$rules" ]] || return 0
+  ip netns exec "$br" nft -f - <<<"table netdev $table {
+$counters
+  chain from_host { type filter hook ingress device \"h$1\" priority $priority; policy accept; $rules }
+}"
+}
+
+# Random loss: each IP datagram to or from eth0 is dropped with probability PCT/100: arriving, by the
+# host's input chain (after reassembly); leaving, on the wire (set_wire_table).
 set_loss() {
   local random="numgen random mod 100 < $2"
-  set_table "$1" avsim_loss "$( (($2 > 0)) && printf '  counter lost_in {}\n  counter lost_out {}\n%s\n%s' \
-    "$(chain input -10 "iifname \"eth0\" $random counter name lost_in drop;")" \
-    "$(chain output -10 "oifname \"eth0\" $random counter name lost_out drop;")")"
+  set_table "$1" avsim_loss "$( (($2 > 0)) && printf '  counter lost_in {}\n%s' \
+    "$(chain input -10 "iifname \"eth0\" $random counter name lost_in drop;")")"
+  set_wire_table "$1" avsim_loss -10 '  counter lost_out {}' "$( (($2 > 0)) && echo "$random counter name lost_out drop;")"
 }
 
 set_partition() {
-  set_table "$1" avsim_cut "$([[ "$2" == on ]] && printf '  counter cut_in {}\n  counter cut_out {}\n%s\n%s' \
-    "$(chain input -20 'iifname "eth0" counter name cut_in drop;')" \
-    "$(chain output -20 'oifname "eth0" counter name cut_out drop;')")"
+  set_table "$1" avsim_cut "$([[ "$2" == on ]] && printf '  counter cut_in {}\n%s' \
+    "$(chain input -20 'iifname "eth0" counter name cut_in drop;')")"
+  set_wire_table "$1" avsim_cut -20 '  counter cut_out {}' "$([[ "$2" == on ]] && echo 'counter name cut_out drop;')"
 }
 
 # Asymmetric loss: only what HOST sends, and only small datagrams (flow and loss control).
@@ -155,10 +171,10 @@ set_control_loss() {
     "$(chain output -15 "$small numgen random mod 100 < $2 counter name ctl_out drop; $small counter name ctl_sent;")")"
 }
 
-nft_counter() { # ns table name [family] -> "name packets bytes" (0 0 when the table is absent)
+nft_counter() { # ns family table name -> "name packets bytes" (0 0 when the table is absent)
   local line
-  line="$(ip netns exec "$1" nft list counter "${4:-inet}" "$2" "$3" 2>/dev/null | grep -o 'packets [0-9]* bytes [0-9]*' || true)"
-  if [[ -n "$line" ]]; then set -- "$3" $line; echo "$1 $3 $5"; else echo "$3 0 0"; fi
+  line="$(ip netns exec "$1" nft list counter "$2" "$3" "$4" 2>/dev/null | grep -o 'packets [0-9]* bytes [0-9]*' || true)"
+  if [[ -n "$line" ]]; then set -- "$4" $line; echo "$1 $3 $5"; else echo "$4 0 0"; fi
 }
 
 tbf_drops() { # ns dev label -> "label dropped_packets sent_bytes"
@@ -185,15 +201,15 @@ $(chain forward 0 "oifname \"h$k\" meta length > $bytes counter name oversize_in
 counters() {
   local k="$1" ns br
   ns="$(host_ns "$k")"; br="$(bridge_ns)"
-  nft_counter "$ns" avsim_loss lost_in
-  nft_counter "$ns" avsim_loss lost_out
-  nft_counter "$ns" avsim_cut cut_in
-  nft_counter "$ns" avsim_cut cut_out
-  nft_counter "$ns" avsim_ctl ctl_out
-  nft_counter "$ns" avsim_ctl ctl_sent
+  nft_counter "$ns" inet avsim_loss lost_in
+  nft_counter "$br" netdev "avsim_loss_h$k" lost_out
+  nft_counter "$ns" inet avsim_cut cut_in
+  nft_counter "$br" netdev "avsim_cut_h$k" cut_out
+  nft_counter "$ns" inet avsim_ctl ctl_out
+  nft_counter "$ns" inet avsim_ctl ctl_sent
   tbf_drops "$ns" eth0 tbf_out
   tbf_drops "$br" "h$k" tbf_in
-  nft_counter "$br" "avsim_mtu_h$k" oversize_in bridge
+  nft_counter "$br" bridge "avsim_mtu_h$k" oversize_in
   # IP fragments this host made and datagrams it reassembled (its namespace's /proc/net/snmp)
   ip netns exec "$ns" awk '/^Ip:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 } else {
     print "frag_creates 0 " $col["FragCreates"]; print "reasm_oks 0 " $col["ReasmOKs"] } }' /proc/net/snmp

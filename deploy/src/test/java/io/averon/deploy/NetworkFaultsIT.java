@@ -36,6 +36,10 @@ class NetworkFaultsIT {
     private static final long TIMEOUT_MS = 20_000;
     private static final RunSpec SPEC = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4)
             .timeoutMs(TIMEOUT_MS).build();
+    /** The heartbeat timeout of the long-partition cases: the partition lasts longer. */
+    private static final long SHORT_HEARTBEAT_MS = 5_000;
+    /** A partition longer than {@link #SHORT_HEARTBEAT_MS} and shorter than a worker's own grace before it gives up (15 s). */
+    private static final long LONG_PARTITION_MS = 8_000;
     /** How long after the server is cut off every worker must have failed: heartbeat timeout 10 s + 15 s margin. */
     private static final long SERVER_LOSS_DETECTED_MS = 25_000;
 
@@ -279,6 +283,123 @@ class NetworkFaultsIT {
                 java.util.Arrays.toString(result.roundNs()), result.driverCounters());
     }
 
+    /**
+     * Case 4, with a quorum (2 of 3): a worker cut off longer than the heartbeat timeout, before its
+     * push of round 2, is declared dead and named; rounds 2-4 close without it, each exactly the
+     * others' mean; when the partition heals it is refused (its heartbeat, or its late push) and
+     * counted, and no later round holds it.
+     */
+    @Test
+    void shouldCloseRoundsWithoutAWorkerCutOffPastTheHeartbeatTimeoutAndRefuseItsLatePush() throws Exception {
+        int cut = 2;
+        RunSpec quorate = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
+                .heartbeatTimeoutMs(SHORT_HEARTBEAT_MS).quorum(2).build();
+        SimulatedRun.Outcome outcome;
+        Map<String, long[]> dropped;
+        java.util.Properties whileCut;
+        String serverLog;
+        try (SimulatedCluster cluster = cluster("q");
+             SimulatedRun.Running run = SimulatedRun.start(cluster, quorate, dir, classpath)) {
+            run.hold(cut, 2);
+            run.awaitHeld(cut, 2);
+            cluster.partition(run.hostOf(cut), true);
+            Thread.sleep(LONG_PARTITION_MS);
+            whileCut = run.serverCounters();
+            dropped = cluster.counters(run.hostOf(cut));
+            cluster.partition(run.hostOf(cut), false);
+            run.release(cut, 2); // the zombie pushes round 2, long closed without it
+            outcome = run.outcome(TIMEOUT_MS + 20_000);
+            serverLog = run.log(0);
+        }
+
+        assertTrue(dropped.get("cut_in")[0] > 0 && dropped.get("cut_out")[0] > 0, "the partition dropped both ways: "
+                + dropped.get("cut_in")[0] + " in, " + dropped.get("cut_out")[0] + " out");
+        assertEquals("1", whileCut.getProperty("workersDeclaredDead"), "declared dead while cut off: " + whileCut);
+        assertEquals("2", whileCut.getProperty("roundsClosed"), "round 2 closed without it: " + whileCut);
+        assertTrue(serverLog.contains("round 2 closed without workers [" + cut + "]"), "the server names it:\n"
+                + serverLog);
+        // healed, the zombie is refused: its push (round 2 is not open), or first its heartbeat (not joined)
+        String zombie = outcome.failures().get(cut);
+        assertTrue(zombie != null && (zombie.contains("round 2 is not open")
+                || zombie.contains("worker " + cut + " is not joined (declared dead or left)")), "refused: " + outcome);
+        assertTrue(outcome.serverCounter("refused") > Long.parseLong(whileCut.getProperty("refused")),
+                "the server counted the refusals: " + outcome.server());
+        assertEquals(0, outcome.serverCounter("roundsFailed"), outcome.server().toString());
+        assertEquals(4, outcome.serverCounter("roundsClosed"), outcome.server().toString());
+        // round 2 left it out; rounds 3 and 4 too unless its LEAVE (sent as it failed) came first
+        long excluded = outcome.serverCounter("workersExcluded");
+        assertTrue(excluded >= 1 && excluded <= 3, "excluded from rounds 2-4: " + outcome.server());
+        for (int w : List.of(0, 1)) {
+            java.util.Properties result = outcome.results().get(w);
+            assertEquals("0", result.getProperty("mismatches"), "worker " + w + ": every round exact");
+            assertEquals("[0, 1, 2]", result.getProperty("round.1.contributors"));
+            for (int r = 2; r <= 4; r++) {
+                assertEquals("[0, 1]", result.getProperty("round." + r + ".contributors"), "worker " + w + ", round "
+                        + r + ": exactly the mean of workers 0 and 1");
+                assertEquals(outcome.results().get(0).getProperty("round." + r + ".sha256"),
+                        result.getProperty("round." + r + ".sha256"));
+            }
+        }
+        assertEquals(lossless.digests().get(0), outcome.results().get(0).getProperty("round.1.sha256"));
+        assertEquals(1, outcome.exitCodes().get(run(cut)), "the zombie's JVM exited with 1");
+        System.out.printf("NetworkFaultsIT: worker %d cut off %d ms (heartbeat timeout %d ms): dropped %d in, %d out; "
+                        + "rounds 2-4 closed without it; healed, it was refused: %s; server: %s%n", cut, LONG_PARTITION_MS,
+                SHORT_HEARTBEAT_MS, dropped.get("cut_in")[0], dropped.get("cut_out")[0],
+                zombie.lines().findFirst().orElse(""), outcome.server());
+    }
+
+    /**
+     * Case 4, below the quorum (all 3): the same long partition fails round 2 at its timeout, every
+     * other worker naming the missing one; a resumed run (the server restarted on its state
+     * directory, the workers joining again) continues from round 2, the last closed being 1: rounds
+     * 2-4 as in the undisturbed run, none skipped or repeated.
+     */
+    @Test
+    void shouldFailNamingAWorkerCutOffBelowTheQuorumAndResumeFromTheLastClosedRound() throws Exception {
+        int cut = 2;
+        Path state = dir.resolve("server-state");
+        RunSpec resumable = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
+                .heartbeatTimeoutMs(SHORT_HEARTBEAT_MS).stateDirectory(state).build();
+        SimulatedRun.Outcome failed;
+        SimulatedRun.Outcome resumed;
+        try (SimulatedCluster cluster = cluster("b")) {
+            try (SimulatedRun.Running run = SimulatedRun.start(cluster, resumable,
+                    Files.createDirectories(dir.resolve("failed")), classpath)) {
+                run.hold(cut, 2);
+                run.awaitHeld(cut, 2);
+                cluster.partition(run.hostOf(cut), true);
+                awaitFailures(run, List.of(0, 1), TIMEOUT_MS + 20_000);
+                cluster.partition(run.hostOf(cut), false);
+                run.release(cut, 2);
+                failed = run.outcome(TIMEOUT_MS + 20_000);
+            }
+            try (SimulatedRun.Running run = SimulatedRun.start(cluster, resumable,
+                    Files.createDirectories(dir.resolve("resumed")), classpath)) {
+                resumed = run.outcome(TIMEOUT_MS * 6);
+            }
+        }
+
+        assertEquals(1, failed.serverCounter("roundsFailed"), failed.server().toString());
+        assertEquals(1, failed.serverCounter("roundsClosed"), "round 1 closed before the cut: " + failed.server());
+        for (int w : List.of(0, 1)) {
+            assertTrue(failed.failures().get(w).contains("missing workers [" + cut + "]"),
+                    "worker " + w + "'s error names the cut-off worker: " + failed.failures().get(w));
+        }
+        for (int w = 0; w < SPEC.workers(); w++) {
+            assertEquals(0, resumed.exitCodes().get(run(w)), "resumed: worker " + w + " finished: " + resumed);
+            java.util.Properties result = resumed.results().get(w);
+            assertEquals("0", result.getProperty("mismatches"));
+            assertEquals(null, result.getProperty("round.1.sha256"), "round 1 (closed before) is not repeated");
+            for (int r = 2; r <= 4; r++) {
+                assertEquals(lossless.digests().get(r - 1), result.getProperty("round." + r + ".sha256"),
+                        "resumed: worker " + w + "'s round " + r + " as in the undisturbed run");
+            }
+        }
+        System.out.printf("NetworkFaultsIT: worker %d cut off below the quorum: others failed with: %s; resumed from "
+                + "round 2: rounds 2-4 exact; server: %s%n", cut, failed.failures().get(0).lines().findFirst().orElse(""),
+                resumed.server());
+    }
+
     /** Case 5: the server cut off from everyone mid-round: every worker fails fast, naming it. */
     @Test
     void shouldFailEveryWorkerFastNamingTheServerWhenTheServerIsCutOffMidRound() throws Exception {
@@ -379,7 +500,7 @@ class NetworkFaultsIT {
     private static void awaitFailures(SimulatedRun.Running run, List<Integer> workers, long timeoutMs) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (System.nanoTime() - deadline < 0) {
-            if (workers.stream().allMatch(w -> Files.exists(run.directory().resolve("failed-" + w + ".txt")))) {
+            if (workers.stream().allMatch(w -> Files.exists(run.directory().resolve(io.averon.benchmarks.sim.Rendezvous.failure(w))))) {
                 return;
             }
             Thread.sleep(100);

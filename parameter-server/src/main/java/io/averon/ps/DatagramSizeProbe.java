@@ -1,6 +1,7 @@
 package io.averon.ps;
 
 import io.averon.ps.transport.Ports;
+import io.averon.ps.transport.Timeouts;
 
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -27,10 +28,11 @@ final class DatagramSizeProbe {
     /** Sizes probed at once in a step. */
     static final int PROBES_PER_STEP = 7;
     /**
-     * Padded HELLOs (one every 200 ms) that must go unanswered after small datagrams got through
-     * both ways: 2 s, so that random loss (of a fragment of each, too) does not pass for a smaller MTU.
+     * Padded HELLOs that must go unanswered after small datagrams got through both ways: those of
+     * {@link Timeouts#MTU_VERDICT_MS} (one every {@link WorkerJoin#HELLO_INTERVAL_MS}), so that
+     * random loss (of a fragment of each, too) does not pass for a smaller MTU.
      */
-    static final int VERDICT_HELLOS = 10;
+    static final int VERDICT_HELLOS = (int) (Timeouts.MTU_VERDICT_MS / WorkerJoin.HELLO_INTERVAL_MS);
 
     private static final int UNIT = Ports.FRAME_HEADER_BYTES;
 

@@ -1,6 +1,6 @@
 package io.averon.ps;
 
-import io.averon.ps.transport.BoundedOffer;
+import io.averon.ps.transport.Timeouts;
 
 import java.util.concurrent.TimeUnit;
 
@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * A worker's background heartbeat: every interval, while joined, a HEARTBEAT to the server (best
  * effort: back-pressure means a push is streaming to the server, which counts every message as a
  * sign of life, so a skipped heartbeat costs nothing). A connection lost for longer than
- * {@link BoundedOffer#DISCONNECTED_GRACE_MS} (the receive side's grace: a starved media driver can
+ * {@link Timeouts#DISCONNECTED_GRACE_MS} (the receive side's grace: a starved media driver can
  * miss Aeron's connection timeout for a moment), or any other failure to send, ends the thread
  * and is reported to the worker's next push ({@link #throwIfFailed}).
  */
@@ -69,9 +69,9 @@ final class HeartbeatThread {
                 } else if (disconnectedSinceNs == 0) {
                     disconnectedSinceNs = System.nanoTime();
                 } else if (System.nanoTime() - disconnectedSinceNs
-                        > TimeUnit.MILLISECONDS.toNanos(BoundedOffer.DISCONNECTED_GRACE_MS)) {
+                        > TimeUnit.MILLISECONDS.toNanos(Timeouts.DISCONNECTED_GRACE_MS)) {
                     throw new ParameterServerUnreachableException(serverName + " is unreachable (not "
-                            + "connected for " + BoundedOffer.DISCONNECTED_GRACE_MS / 1000 + " s)");
+                            + "connected for " + Timeouts.DISCONNECTED_GRACE_MS / 1000 + " s)");
                 }
             } catch (InterruptedException e) {
                 return;

@@ -60,7 +60,11 @@ public final class ParameterServer implements AutoCloseable {
             }
             ingress = new SessionSubscriptions(client, context.bindHost(), context.port(), Channels.TO_SERVER_STREAM);
             handshake = HandshakeSocket.bind(context.bindHost(), context.port() + 1, context.mtuBytes());
-            saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
+            if (store != null) {
+                saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
+            } else {
+                saved.ifPresent(st -> LOG.info("rounds continue after round {}, from the state the trainer gave", st.round()));
+            }
             ServerAgent agent = new ServerAgent(context, incarnation, ingress, handshake, client, store,
                     saved.orElse(null), counters);
             this.driver = embedded;
@@ -78,6 +82,7 @@ public final class ParameterServer implements AutoCloseable {
         }
         AgentRunner.startOnThread(runner);
         LOG.info("parameter server started: {} (incarnation {})", context, incarnation);
+        LOG.info("timeouts: {}", io.averon.ps.transport.Timeouts.describe(context.rounds()));
     }
 
     /** Validates nothing further (the context already is), binds, and starts the agent thread. */

@@ -23,6 +23,8 @@ public final class ServerCounters {
     final AtomicLong lateContributions = new AtomicLong();
     /** Times a live worker was declared dead for silence (heartbeat timeout). */
     final AtomicLong workersDeclaredDead = new AtomicLong();
+    /** Joined workers left out of closed rounds under the quorum rule, summed over the rounds. */
+    final AtomicLong workersExcluded = new AtomicLong();
     final AtomicLong lastRoundLatencyMs = new AtomicLong();
     final AtomicLong totalRoundLatencyMs = new AtomicLong();
     final AtomicLong lastClosedRound = new AtomicLong();
@@ -51,7 +53,7 @@ public final class ServerCounters {
             }
         }
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
-                lateContributions.get(), workersDeclaredDead.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
+                lateContributions.get(), workersDeclaredDead.get(), workersExcluded.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
                 totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), admittedSessions.get(),
                 handshakeBytesIn.get(), handshakeBytesOut.get(), byReason);
     }
@@ -61,6 +63,7 @@ public final class ServerCounters {
      *
      * @param lateContributions PUSH messages (chunks) refused for a round that had already ended
      * @param workersDeclaredDead times a live worker was declared dead for silence
+     * @param workersExcluded joined workers a closed round left out under the quorum rule, summed over the rounds
      * @param sendRetries offers the server found back-pressured and retried later (a worker's window full)
      * @param destinations streams the server sends on (one per worker join session)
      * @param admittedSessions Aeron sessions (worker publications) the server reads
@@ -69,7 +72,7 @@ public final class ServerCounters {
      * @param refused messages dropped, by reason (only reasons that occurred)
      */
     public record Snapshot(long roundsClosed, long roundsFailed, long bytesIn, long bytesOut, long lateContributions,
-                           long workersDeclaredDead, long sendRetries, long lastRoundLatencyMs,
+                           long workersDeclaredDead, long workersExcluded, long sendRetries, long lastRoundLatencyMs,
                            long totalRoundLatencyMs, long lastClosedRound, long destinations,
                            long admittedSessions, long handshakeBytesIn, long handshakeBytesOut,
                            Map<Refusal, Long> refused) {

@@ -38,6 +38,8 @@ final class ServerRounds {
     private ModelFingerprint model;
     private RoundCoordinator coordinator;
     private CoordinatorFeed feed;
+    /** The workers the last closed round left out (logged when this changes). */
+    private List<Integer> lastExcluded = List.of();
 
     ServerRounds(ServerContext context, long incarnation, RoundStateStore store, RoundStateStore.SavedState saved,
                  WorkerSessions sessions, ServerOutbound outbound, ServerCounters counters) {
@@ -179,6 +181,15 @@ final class ServerRounds {
                     closed.valueCount(), coordinator.parameterCount(), closed.totalSamples());
         }
         counters.roundsClosed.incrementAndGet();
+        counters.workersExcluded.addAndGet(closed.excluded().size());
+        if (!closed.excluded().equals(lastExcluded)) { // named when the set changes, not every round after
+            if (!closed.excluded().isEmpty()) {
+                LOG.warn("round {} closed without workers {} (quorum {} of {}): their contributions are not in it"
+                                + " nor in any later round until they rejoin", closed.round(), closed.excluded(),
+                        context.rounds().quorum(), workers);
+            }
+            lastExcluded = closed.excluded();
+        }
         counters.lastClosedRound.set(closed.round());
         counters.lastRoundLatencyMs.set(closed.latencyMs());
         counters.totalRoundLatencyMs.addAndGet(closed.latencyMs());

@@ -6,10 +6,10 @@ import io.averon.ps.protocol.MessageHeader;
 import io.averon.ps.protocol.MessageType;
 import io.averon.ps.protocol.MessageValidator;
 import io.averon.ps.protocol.Refusal;
-import io.averon.ps.transport.BoundedOffer;
 import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SessionSubscriptions;
 import io.averon.ps.transport.SingleFrameHandler;
+import io.averon.ps.transport.Timeouts;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -130,11 +130,11 @@ final class ServerStream {
                 disconnectedSinceNs = 0;
             } else if (disconnectedSinceNs == 0) {
                 disconnectedSinceNs = System.nanoTime();
-            } else if (System.nanoTime() - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(BoundedOffer.DISCONNECTED_GRACE_MS)) {
+            } else if (System.nanoTime() - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(Timeouts.DISCONNECTED_GRACE_MS)) {
                 // a starved media driver can miss Aeron's 5 s connection timeout for a moment; a gone
                 // server stays gone
                 throw new ParameterServerUnreachableException(serverName + " is unreachable (not connected for "
-                        + BoundedOffer.DISCONNECTED_GRACE_MS / 1000 + " s)");
+                        + Timeouts.DISCONNECTED_GRACE_MS / 1000 + " s)");
             }
         }
         return work;

@@ -3,6 +3,7 @@ package io.averon.ps;
 import io.averon.ps.protocol.Refusal;
 import io.averon.ps.transport.Outbox;
 import io.averon.ps.transport.SessionSubscriptions;
+import io.averon.ps.transport.Timeouts;
 
 import java.security.SecureRandom;
 
@@ -21,9 +22,6 @@ import java.security.SecureRandom;
  * never makes the server send to an address, and a replayed JOIN is never fresh.
  */
 final class WorkerSessions {
-
-    /** A HELLO's session that has not joined after this long is forgotten. */
-    static final long PENDING_TIMEOUT_MS = 30_000;
 
     /** What a JOIN is, given the worker's sessions. */
     enum JoinKind { FRESH, REPEATED }
@@ -251,10 +249,10 @@ final class WorkerSessions {
         release(joined[worker]);
     }
 
-    /** Pending sessions older than {@link #PENDING_TIMEOUT_MS} are forgotten. */
+    /** Pending sessions older than {@link Timeouts#PENDING_JOIN_MS} are forgotten. */
     void expire(long nowMs) {
         for (Session p : pending) {
-            if (p.isOpen() && nowMs - p.sinceMs > PENDING_TIMEOUT_MS) {
+            if (p.isOpen() && nowMs - p.sinceMs > Timeouts.PENDING_JOIN_MS) {
                 release(p);
             }
         }

@@ -22,11 +22,16 @@ import java.util.Map;
  * @param seed          seed of the synthetic contributions
  * @param mtuBytes      Aeron MTU
  * @param termLength    Aeron term length
- * @param timeoutMs     a bound on every wait (rendezvous, join, each round)
+ * @param timeoutMs     a bound on every wait (rendezvous, join, each round), and the rounds' timeout
+ * @param heartbeatTimeoutMs the rounds' heartbeat timeout
+ * @param quorum        fewest workers a round may close with
+ * @param stateDirectory where the server keeps its closed rounds (a later run resumes them); empty: none
+ * @param sampleEvery   every how many rounds this JVM samples its {@link ResourceUsage} (0: never)
  */
 public record HostPlan(Path directory, AveragingMode mode, int workers, int firstWorker, int workersOnHost,
                        int workersPerHost, boolean hierarchical, String host, int parameters, int rounds, long seed,
-                       int mtuBytes, int termLength, long timeoutMs) {
+                       int mtuBytes, int termLength, long timeoutMs, long heartbeatTimeoutMs, int quorum,
+                       String stateDirectory, int sampleEvery) {
 
     public HostPlan {
         if (workers < 1 || firstWorker < 0 || workersOnHost < 0 || firstWorker + workersOnHost > workers) {
@@ -52,11 +57,6 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
         return hierarchical ? workersPerHost : 1;
     }
 
-    /** The rounds' heartbeat timeout: RoundSettings' default, or a quarter of {@code timeoutMs} when longer. */
-    public long heartbeatTimeoutMs() {
-        return Math.max(io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, timeoutMs / 4);
-    }
-
     /**
      * How long a worker waits for a round's result after pushing, as Averon's workers do
      * ({@link io.averon.ps.round.RoundSettings#workerWaitMs}): longer than the round's own wait
@@ -68,12 +68,24 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
                 upstreamWorkers(), heartbeatTimeoutMs());
     }
 
+    /** Whether this JVM samples its resources after round {@code round}. */
+    public boolean samplesAfter(long round) {
+        return sampleEvery > 0 && round % sampleEvery == 0;
+    }
+
+    /** The key prefix of the resource sample taken after round {@code round}. */
+    public static String usagePrefix(long round) {
+        return "usage." + round + ".";
+    }
+
     /** The arguments {@link #parse} reads back. */
     public List<String> toArgs() {
         return List.of("dir=" + directory, "mode=" + mode, "workers=" + workers, "first=" + firstWorker,
                 "onHost=" + workersOnHost, "perHost=" + workersPerHost, "hierarchical=" + hierarchical,
                 "host=" + host, "params=" + parameters, "rounds=" + rounds,
-                "seed=" + seed, "mtu=" + mtuBytes, "term=" + termLength, "timeoutMs=" + timeoutMs);
+                "seed=" + seed, "mtu=" + mtuBytes, "term=" + termLength, "timeoutMs=" + timeoutMs,
+                "heartbeatTimeoutMs=" + heartbeatTimeoutMs, "quorum=" + quorum, "stateDir=" + stateDirectory,
+                "sampleEvery=" + sampleEvery);
     }
 
     public static HostPlan parse(String[] args) {
@@ -91,7 +103,9 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
                 Boolean.parseBoolean(required(values, "hierarchical")), required(values, "host"),
                 Integer.parseInt(required(values, "params")), Integer.parseInt(required(values, "rounds")),
                 Long.parseLong(required(values, "seed")), Integer.parseInt(required(values, "mtu")),
-                Integer.parseInt(required(values, "term")), Long.parseLong(required(values, "timeoutMs")));
+                Integer.parseInt(required(values, "term")), Long.parseLong(required(values, "timeoutMs")),
+                Long.parseLong(required(values, "heartbeatTimeoutMs")), Integer.parseInt(required(values, "quorum")),
+                values.getOrDefault("stateDir", ""), Integer.parseInt(required(values, "sampleEvery")));
     }
 
     private static String required(Map<String, String> values, String key) {

@@ -49,28 +49,49 @@ public final class Rendezvous {
         try {
             for (int i = 0; i < count; i++) {
                 Path file = directory.resolve(count == 1 ? prefix : prefix + i);
-                while (!Files.exists(file)) {
-                    if (System.nanoTime() - deadlineNs > 0) {
-                        throw new IllegalStateException("rendezvous timed out: " + file.getFileName()
-                                + " (and maybe later ones of " + count + ") never appeared in " + directory);
-                    }
-                    Thread.sleep(POLL_MS);
-                }
+                awaitEither(file, file, deadlineNs, count);
                 values.add(Files.readString(file, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted at rendezvous " + prefix, e);
         }
         return values;
     }
 
-    /** Worker {@code worker} arrives at barrier {@code name}, then waits for all {@code workers}. */
+    /**
+     * Worker {@code worker} arrives at barrier {@code name}, then waits until each of the
+     * {@code workers} has arrived or failed ({@link #failure}): a failed worker holds nobody back.
+     */
     public void barrier(String name, int worker, int workers, long deadlineNs) {
         publish(name + "-" + worker, "");
-        awaitAll(name + "-", workers, deadlineNs);
+        awaitWorkers(name + "-", workers, deadlineNs);
+    }
+
+    /** Waits until each of workers {@code 0 .. workers-1} has published {@code prefix + worker} or failed. */
+    public void awaitWorkers(String prefix, int workers, long deadlineNs) {
+        for (int w = 0; w < workers; w++) {
+            awaitEither(directory.resolve(prefix + w), directory.resolve(failure(w)), deadlineNs, workers);
+        }
+    }
+
+    /** The name a failed worker's end is published under: when it failed (epoch ms), a newline, why. */
+    public static String failure(int worker) {
+        return "failed-" + worker + ".txt";
+    }
+
+    private void awaitEither(Path file, Path orElse, long deadlineNs, int of) {
+        try {
+            while (!Files.exists(file) && !Files.exists(orElse)) {
+                if (System.nanoTime() - deadlineNs > 0) {
+                    throw new IllegalStateException("rendezvous timed out: " + file.getFileName()
+                            + " (and maybe later ones of " + of + ") never appeared in " + directory);
+                }
+                Thread.sleep(POLL_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted at rendezvous " + file.getFileName(), e);
+        }
     }
 
     /**

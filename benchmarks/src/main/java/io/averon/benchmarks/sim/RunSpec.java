@@ -15,15 +15,35 @@ package io.averon.benchmarks.sim;
  * @param mtuBytes       Aeron MTU (8 KiB frames fit the simulated hosts' 9,000-byte links)
  * @param termLength     Aeron term length of every stream (its window is half of it)
  * @param seed           seed of the synthetic contributions
- * @param timeoutMs      bound on every wait in the host JVMs
+ * @param timeoutMs      bound on every wait in the host JVMs, and the rounds' timeout
+ * @param heartbeatTimeoutMs the rounds' heartbeat timeout (silence after which a worker is declared dead)
+ * @param quorum         fewest workers a round may close with (the flat server mode alone may leave
+ *                       workers out: the others need all of them)
+ * @param stateDirectory where the server keeps its closed rounds, so that a later run on the same
+ *                       directory resumes them (server mode); null: none
+ * @param sampleEvery    every how many rounds each host JVM samples its {@link ResourceUsage} (0: never)
  */
 public record RunSpec(AveragingMode mode, int workers, int parameters, int rounds, int workersPerHost,
-                      boolean hierarchical, int mtuBytes, int termLength, long seed, long timeoutMs) {
+                      boolean hierarchical, int mtuBytes, int termLength, long seed, long timeoutMs,
+                      long heartbeatTimeoutMs, int quorum, java.nio.file.Path stateDirectory, int sampleEvery) {
 
     public RunSpec {
-        if (mode == null || workers < 1 || parameters < workers || rounds < 1 || workersPerHost < 1 || timeoutMs < 1) {
+        if (mode == null || workers < 1 || parameters < workers || rounds < 1 || workersPerHost < 1 || timeoutMs < 1
+                || heartbeatTimeoutMs < 1) {
             throw new IllegalArgumentException("invalid run: " + mode + ", " + workers + " workers, " + parameters
-                    + " parameters, " + rounds + " rounds, " + workersPerHost + " per host, timeout " + timeoutMs);
+                    + " parameters, " + rounds + " rounds, " + workersPerHost + " per host, timeout " + timeoutMs
+                    + ", heartbeat timeout " + heartbeatTimeoutMs);
+        }
+        boolean leavesOut = mode == AveragingMode.SERVER && !hierarchical;
+        if (quorum < 1 || quorum > workers || quorum < workers && !leavesOut) {
+            throw new IllegalArgumentException("quorum " + quorum + " of " + workers + " workers: only a flat server run"
+                    + " may close rounds without some of them");
+        }
+        if (sampleEvery < 0) {
+            throw new IllegalArgumentException("sampleEvery must be >= 0 (0: never), got " + sampleEvery);
+        }
+        if (stateDirectory != null && mode != AveragingMode.SERVER) {
+            throw new IllegalArgumentException("a state directory needs the server mode");
         }
         io.averon.ps.transport.Ports.checkMtu(mtuBytes, termLength);
     }
@@ -82,7 +102,11 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         return new Builder();
     }
 
-    /** Defaults: sharded, 5 rounds, 1 worker per host, flat, 8 KiB MTU, 64 KiB terms, seed 42, 120 s timeout. */
+    /**
+     * Defaults: sharded, 5 rounds, 1 worker per host, flat, 8 KiB MTU, 64 KiB terms, seed 42, 120 s
+     * timeout, heartbeat timeout RoundSettings' default or a quarter of the timeout if longer, every
+     * worker in every round, no state directory, no resource samples.
+     */
     public static final class Builder {
         private AveragingMode mode = AveragingMode.SHARDED;
         private int workers;
@@ -94,6 +118,10 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
         private int termLength = 64 * 1024;
         private long seed = 42;
         private long timeoutMs = 120_000;
+        private Long heartbeatTimeoutMs;
+        private Integer quorum;
+        private java.nio.file.Path stateDirectory;
+        private int sampleEvery;
 
         public Builder mode(AveragingMode value) {
             mode = value;
@@ -137,8 +165,31 @@ public record RunSpec(AveragingMode mode, int workers, int parameters, int round
             return this;
         }
 
+        public Builder heartbeatTimeoutMs(long value) {
+            heartbeatTimeoutMs = value;
+            return this;
+        }
+
+        public Builder quorum(int value) {
+            quorum = value;
+            return this;
+        }
+
+        public Builder stateDirectory(java.nio.file.Path value) {
+            stateDirectory = value;
+            return this;
+        }
+
+        public Builder sampleEvery(int rounds) {
+            sampleEvery = rounds;
+            return this;
+        }
+
         public RunSpec build() {
-            return new RunSpec(mode, workers, parameters, rounds, workersPerHost, hierarchical, mtuBytes, termLength, seed, timeoutMs);
+            long heartbeat = heartbeatTimeoutMs != null ? heartbeatTimeoutMs
+                    : Math.max(io.averon.ps.round.RoundSettings.DEFAULT_HEARTBEAT_TIMEOUT_MS, timeoutMs / 4);
+            return new RunSpec(mode, workers, parameters, rounds, workersPerHost, hierarchical, mtuBytes, termLength, seed,
+                    timeoutMs, heartbeat, quorum != null ? quorum : workers, stateDirectory, sampleEvery);
         }
     }
 }

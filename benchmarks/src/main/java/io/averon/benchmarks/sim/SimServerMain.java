@@ -6,6 +6,7 @@ import io.averon.ps.ServerCounters;
 import io.averon.ps.round.RoundSettings;
 import io.averon.ps.transport.Ports;
 
+import java.nio.file.Path;
 import java.util.Properties;
 
 /**
@@ -20,13 +21,25 @@ public final class SimServerMain {
 
     /**
      * The server's counters, as {@code server-counters.properties}, rewritten every {@code periodMs}
-     * by a daemon thread: a fault test reads them while the run goes on or after it failed.
+     * by a daemon thread: a fault test reads them while the run goes on or after it failed. When the
+     * plan asks, the JVM's {@link ResourceUsage} is sampled as the closed rounds pass each multiple of
+     * {@code sampleEvery}, and kept in the file under the multiple's {@link HostPlan#usagePrefix}.
      */
     private static void publishCountersEvery(long periodMs, ParameterServer server, HostPlan plan) {
         Thread thread = new Thread(() -> {
+            Properties usage = new Properties();
+            long sampled = 0;
             try {
                 while (true) {
-                    SimWorkerMain.write(plan, "server-counters.properties", counters(server.counters()));
+                    Properties counters = counters(server.counters());
+                    long closed = server.counters().roundsClosed();
+                    if (plan.sampleEvery() > 0 && closed / plan.sampleEvery() > sampled / plan.sampleEvery()) {
+                        sampled = closed / plan.sampleEvery() * plan.sampleEvery();
+                        ResourceUsage.sample(Path.of(server.aeronDirectory())).writeTo(usage,
+                                HostPlan.usagePrefix(sampled));
+                    }
+                    counters.putAll(usage);
+                    SimWorkerMain.write(plan, "server-counters.properties", counters);
                     Thread.sleep(periodMs);
                 }
             } catch (InterruptedException e) {
@@ -44,6 +57,7 @@ public final class SimServerMain {
         p.setProperty("roundsClosed", Long.toString(counters.roundsClosed()));
         p.setProperty("roundsFailed", Long.toString(counters.roundsFailed()));
         p.setProperty("workersDeclaredDead", Long.toString(counters.workersDeclaredDead()));
+        p.setProperty("workersExcluded", Long.toString(counters.workersExcluded()));
         p.setProperty("lateContributions", Long.toString(counters.lateContributions()));
         p.setProperty("bytesIn", Long.toString(counters.bytesIn()));
         p.setProperty("bytesOut", Long.toString(counters.bytesOut()));
@@ -61,17 +75,18 @@ public final class SimServerMain {
         int port = Ports.freeUdpPortPair();
         ServerContext context = ServerContext.builder().bind(plan.host(), port)
                 .job(SimWorker.JOB, SimWorker.secret(plan.seed())).model(plan.parameters(), 0, SimWorker.CONFIG_HASH)
-                .rounds(RoundSettings.builder().expectedWorkers(plan.workers()).quorum(plan.workers())
+                .rounds(RoundSettings.builder().expectedWorkers(plan.workers()).quorum(plan.quorum())
                         .roundTimeoutMs(plan.timeoutMs())
                         .heartbeatTimeoutMs(plan.heartbeatTimeoutMs())
                         .build())
+                .stateDirectory(plan.stateDirectory().isEmpty() ? null : Path.of(plan.stateDirectory()))
                 .mtu(plan.mtuBytes(), plan.termLength()).build();
         try (ParameterServer server = ParameterServer.start(context)) {
             rendezvous.publish("aeron-dir-server", server.aeronDirectory());
             publishCountersEvery(SimulatedRun.SERVER_COUNTERS_PERIOD_MS, server, plan);
             long linkBefore = HostCounters.linkBytes();
             rendezvous.publish("server", plan.host() + ":" + port);
-            rendezvous.awaitAll("done-", plan.workers(), Rendezvous.deadline(plan.timeoutMs() * (plan.rounds() + 3)));
+            rendezvous.awaitWorkers("done-", plan.workers(), Rendezvous.deadline(plan.timeoutMs() * (plan.rounds() + 3)));
             Properties result = counters(server.counters());
             result.setProperty("link.bytes", Long.toString(HostCounters.linkBytes() - linkBefore));
             SimWorkerMain.write(plan, "server.properties", result);

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -81,7 +82,7 @@ final class SimWorker {
         }
         try (RoundClient client = group != null ? group.member(member)
                 : connect(worker, 1, hostAeron, aeronDirectory, values)) {
-            rounds(client, values, result);
+            rounds(client, values, result, Path.of(aeronDirectory));
             if (owner != null) {
                 result.setProperty("owner.bytesIn", Long.toString(owner.counters().bytesIn()));
                 result.setProperty("owner.bytesOut", Long.toString(owner.counters().bytesOut()));
@@ -130,15 +131,21 @@ final class SimWorker {
                 .mtu(plan.mtuBytes(), plan.termLength()).connectTimeoutMs(plan.timeoutMs()).build();
     }
 
-    private void rounds(RoundClient client, float[] values, Properties result) throws Exception {
-        long round = client.join(false).round() + 1;
+    /**
+     * Pushes each round from the one after the server's last closed round (a resumed run starts
+     * later) to {@code plan.rounds()}, and checks each result: the exact mean of every worker, or
+     * (when the quorum lets a round close without some) of the contributors it was, which it records;
+     * the host's first worker samples the JVM's {@link ResourceUsage} when the plan asks.
+     */
+    private void rounds(RoundClient client, float[] values, Properties result, Path aeronDirectory) throws Exception {
         int m = plan.parameters();
         int[] sampled = sampledIndices();
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         ByteBuffer bytes = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         long mismatches = 0;
+        long checked = 0;
         long linkBefore = measuresLink ? HostCounters.linkBytes() : 0;
-        for (int r = 1; r <= plan.rounds(); r++, round++) {
+        for (long round = client.join(false).round() + 1; round <= plan.rounds(); round++) {
             contributions.fill(round, worker, values, m);
             rendezvous.barrier("round" + round, worker, plan.workers(), Rendezvous.deadline(plan.timeoutMs()));
             rendezvous.holdIfAsked("round" + round + "-" + worker, Rendezvous.deadline(plan.timeoutMs()));
@@ -146,23 +153,70 @@ final class SimWorker {
             RoundClient.Averaged averaged = client.pushAndAwait(round, values, m, contributions.samples(round, worker),
                     plan.workerWaitMs());
             long end = System.nanoTime();
-            for (int index : sampled) {
-                float expected = contributions.expectedMean(round, plan.workers(), plan.groupSize(), index);
-                if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(averaged.values()[index])) {
-                    mismatches++;
+            int[] contributors = contributorsOf(round, averaged.values(), sampled);
+            if (contributors == null) {
+                for (int index : sampled) {
+                    float expected = contributions.expectedMean(round, plan.workers(), plan.groupSize(), index);
+                    if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(averaged.values()[index])) {
+                        mismatches++;
+                    }
                 }
             }
-            result.setProperty("round." + r + ".startNs", Long.toString(start));
-            result.setProperty("round." + r + ".endNs", Long.toString(end));
-            result.setProperty("round." + r + ".sha256", digest(sha, bytes, averaged.values(), averaged.count()));
+            checked += sampled.length;
+            result.setProperty("round." + round + ".startNs", Long.toString(start));
+            result.setProperty("round." + round + ".endNs", Long.toString(end));
+            result.setProperty("round." + round + ".sha256", digest(sha, bytes, averaged.values(), averaged.count()));
+            result.setProperty("round." + round + ".contributors", contributors == null ? "none"
+                    : java.util.Arrays.toString(contributors));
+            if (measuresLink && plan.samplesAfter(round)) { // the host JVM's resources, by its first worker
+                ResourceUsage.sample(aeronDirectory).writeTo(result, HostPlan.usagePrefix(round));
+            }
         }
         if (measuresLink) {
             result.setProperty("link.bytes", Long.toString(HostCounters.linkBytes() - linkBefore));
         }
-        result.setProperty("checked", Long.toString((long) sampled.length * plan.rounds()));
+        result.setProperty("checked", Long.toString(checked));
         result.setProperty("mismatches", Long.toString(mismatches));
         // nobody closes (and so stops owning a range, or leaves the server) before every worker has its last round
         rendezvous.barrier("done", worker, plan.workers(), Rendezvous.deadline(plan.timeoutMs()));
+    }
+
+    /**
+     * The workers whose exact mean {@code averaged} is at every sampled index: all of them, or, if
+     * the quorum allows fewer, the largest set of at least the quorum that includes this worker;
+     * null when none is.
+     */
+    private int[] contributorsOf(long round, float[] averaged, int[] sampled) {
+        int n = plan.workers();
+        int[] all = java.util.stream.IntStream.range(0, n).toArray();
+        if (meanOf(round, all, averaged, sampled)) {
+            return all;
+        }
+        for (int size = n - 1; size >= plan.quorum(); size--) {
+            for (int left = 0; left < 1 << n; left++) { // sets without n - size workers
+                if (Integer.bitCount(left) != n - size || (left & 1 << worker) != 0) {
+                    continue;
+                }
+                int mask = left;
+                int[] set = java.util.stream.IntStream.range(0, n).filter(w -> (mask & 1 << w) == 0).toArray();
+                if (meanOf(round, set, averaged, sampled)) {
+                    return set;
+                }
+            }
+        }
+        return null;
+    }
+
+    private boolean meanOf(long round, int[] contributors, float[] averaged, int[] sampled) {
+        for (int index : sampled) {
+            float expected = contributors.length == plan.workers()
+                    ? contributions.expectedMean(round, plan.workers(), plan.groupSize(), index)
+                    : contributions.expectedMean(round, contributors, index);
+            if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(averaged[index])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every shard's first and last index, then seeded random ones: the same in every JVM. */

@@ -53,7 +53,7 @@ public final class SimWorkerMain {
                     ok = false;
                     Throwable cause = e.getCause() != null ? e.getCause() : e;
                     // when (wall clock, the test's too) and why: fault tests check both
-                    rendezvous.publish("failed-" + id + ".txt", System.currentTimeMillis() + "\n" + cause);
+                    rendezvous.publish(Rendezvous.failure(id), System.currentTimeMillis() + "\n" + cause);
                     cause.printStackTrace();
                 }
             }
@@ -64,9 +64,14 @@ public final class SimWorkerMain {
         System.exit(ok ? 0 : 1);
     }
 
+    /**
+     * Writes {@code values} as {@code name}, atomically. Through a {@link java.io.FileOutputStream}:
+     * a channel's stream would take a temporary direct buffer as large as the file, which the JVM
+     * caches per thread, and the sampled direct memory would grow with the samples the file holds.
+     */
     static void write(HostPlan plan, String name, Properties values) throws IOException {
         java.nio.file.Path aside = plan.directory().resolve("." + name + ".tmp");
-        try (OutputStream out = Files.newOutputStream(aside)) {
+        try (OutputStream out = new java.io.FileOutputStream(aside.toFile())) {
             values.store(out, null);
         }
         Files.move(aside, plan.directory().resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -129,7 +129,8 @@ public final class SimulatedRun {
         /**
          * Waits (at most {@code timeoutMs}) for every worker JVM to exit, however it ended, and returns
          * how: exit codes by host (-1: still running, e.g. a server waiting for workers that failed),
-         * each failed worker's message and when (wall clock) it failed, and the server's last counters.
+         * each failed worker's message and when (wall clock) it failed, each finished worker's results,
+         * and the server's last counters.
          */
         public Outcome outcome(long timeoutMs) throws IOException {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -154,8 +155,13 @@ public final class SimulatedRun {
             }
             Map<Integer, String> failures = new TreeMap<>();
             Map<Integer, Long> failedAtMs = new TreeMap<>();
+            Map<Integer, Properties> results = new TreeMap<>();
             for (int w = 0; w < spec.workers(); w++) {
-                Path failed = directory.resolve("failed-" + w + ".txt");
+                Path result = directory.resolve("result-" + w + ".properties");
+                if (Files.exists(result)) {
+                    results.put(w, load(result));
+                }
+                Path failed = directory.resolve(Rendezvous.failure(w));
                 if (Files.exists(failed)) {
                     String text = Files.readString(failed);
                     int newline = text.indexOf('\n');
@@ -164,7 +170,7 @@ public final class SimulatedRun {
                 }
             }
             Path counters = directory.resolve("server-counters.properties");
-            return new Outcome(exitCodes, failures, failedAtMs, Files.exists(counters) ? load(counters)
+            return new Outcome(exitCodes, failures, failedAtMs, results, Files.exists(counters) ? load(counters)
                     : new Properties());
         }
 
@@ -192,10 +198,12 @@ public final class SimulatedRun {
      * @param exitCodes  by host: the JVM's exit code, -1 while it still ran
      * @param failures   by worker: the exception that ended it
      * @param failedAtMs by worker: when (System.currentTimeMillis) it failed
+     * @param results    by worker that finished: what it wrote ({@code round.R.sha256}, {@code round.R.contributors},
+     *                   {@code mismatches}, ...)
      * @param server     the server's last published counters (empty when sharded)
      */
     public record Outcome(Map<Integer, Integer> exitCodes, Map<Integer, String> failures, Map<Integer, Long> failedAtMs,
-                          Properties server) {
+                          Map<Integer, Properties> results, Properties server) {
 
         /** A server counter (0 when absent). */
         public long serverCounter(String name) {
@@ -233,11 +241,12 @@ public final class SimulatedRun {
                               int first, int onHost, Class<?> main, List<Process> processes, List<Path> logs) {
         HostPlan plan = new HostPlan(directory, spec.mode(), spec.workers(), first, onHost, spec.workersPerHost(),
                 spec.hierarchical(), cluster.address(host), spec.parameters(), spec.rounds(), spec.seed(), spec.mtuBytes(),
-                spec.termLength(), spec.timeoutMs());
+                spec.termLength(), spec.timeoutMs(), spec.heartbeatTimeoutMs(), spec.quorum(),
+                spec.stateDirectory() == null ? "" : spec.stateDirectory().toString(), spec.sampleEvery());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xss512k",
                 "-XX:ReservedCodeCacheSize=64m", "-Xmx" + (spec.heapBytes(onHost) >> 20) + "m",
-                "-Djava.io.tmpdir=" + directory));
+                "-Djava.io.tmpdir=" + directory, "-Dlog4j2.level=WARN")); // warnings name excluded workers
         // extra options for every host JVM, e.g. Aeron system properties (-Daeron.publication.connection.timeout=30s)
         String extra = System.getenv().getOrDefault(JAVA_OPTS_ENV, "").trim();
         if (!extra.isEmpty()) {

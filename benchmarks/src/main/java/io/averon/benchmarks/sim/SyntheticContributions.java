@@ -66,6 +66,21 @@ public final class SyntheticContributions {
         return (float) (sum / (double) total);
     }
 
+    /**
+     * What the server's mean is at {@code index} when only {@code contributors} (ascending) are in
+     * the round, e.g. a quorum without a worker that was declared dead: as {@link #expectedMean(long, int, int)}
+     * over those workers alone.
+     */
+    public float expectedMean(long round, int[] contributors, int index) {
+        long total = 0;
+        double sum = 0.0;
+        for (int w : contributors) {
+            total += samples(round, w);
+            sum += (double) samples(round, w) * value(round, w, index);
+        }
+        return (float) (sum / (double) total);
+    }
+
     private long base(long round, int worker) {
         return mix(seed * GOLDEN + round * 0xBF58476D1CE4E5B9L + (worker + 1L) * 0x94D049BB133111EBL);
     }

@@ -83,7 +83,7 @@ class HierarchicalSimPlanTest {
     @Test
     void shouldReadBackTheHostPlanItsJvmIsStartedWith() {
         HostPlan plan = new HostPlan(Path.of("/tmp/x"), AveragingMode.SHARDED, 10, 8, 2, 4, true, "198.18.0.3",
-                1_000, 3, 42, 8192, 65536, 5_000);
+                1_000, 3, 42, 8192, 65536, 5_000, 10_000, 10, "/tmp/x/state", 100);
         assertEquals(plan, HostPlan.parse(plan.toArgs().toArray(String[]::new)));
         assertEquals(3, plan.upstreamWorkers());
         assertEquals(4, plan.groupSize());

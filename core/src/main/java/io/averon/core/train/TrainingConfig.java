@@ -46,9 +46,6 @@ public record TrainingConfig(int epochs, int batchSize, long seed,
     /** Every setting of a training run, in the order metrics.json records them. */
     public static final List<Setting<?>> SETTINGS = List.of(EPOCHS, BATCH_SIZE, SEED, SHUFFLE, EARLY_STOPPING, AUGMENT);
 
-    /** {@link #BATCH_SIZE}'s default. */
-    public static final int DEFAULT_BATCH_SIZE = BATCH_SIZE.defaultValue();
-
     public TrainingConfig {
         EPOCHS.validate(epochs);
         BATCH_SIZE.validate(batchSize);

@@ -379,7 +379,8 @@ public final class RoundCoordinator {
             valueCount = roundValueCount;
         }
         RoundOutcome.Closed closed = new RoundOutcome.Closed(openRound(), global.values(), valueCount,
-                Arrays.copyOf(contributors, contributorCount), roundSamples, nowMs - openedAtMs);
+                Arrays.copyOf(contributors, contributorCount), roundSamples, nowMs - openedAtMs,
+                workers.missing(openRound()));
         openNext(nowMs);
         return closed;
     }

@@ -22,9 +22,15 @@ public sealed interface RoundOutcome permits RoundOutcome.Closed, RoundOutcome.F
      *                     that reported zero samples and so weighed nothing)
      * @param totalSamples the sum of the contributors' sample counts
      * @param latencyMs    time from the round's opening to its close
+     * @param excluded     workers that joined and are not in this round (declared dead, or silent
+     *                     past the round's wait, under the quorum rule), ascending; workers that
+     *                     left are not excluded
      */
     record Closed(long round, float[] global, int valueCount, int[] contributors, long totalSamples,
-                  long latencyMs) implements RoundOutcome {
+                  long latencyMs, List<Integer> excluded) implements RoundOutcome {
+        public Closed {
+            excluded = List.copyOf(excluded);
+        }
     }
 
     /**

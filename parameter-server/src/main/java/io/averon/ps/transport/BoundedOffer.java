@@ -10,19 +10,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Offers a message with a deadline: back-pressure and admin actions are retried with an idle
- * strategy until the deadline; NOT_CONNECTED is retried for {@link #DISCONNECTED_GRACE_MS} (within
+ * strategy until the deadline; NOT_CONNECTED is retried for {@link Timeouts#DISCONNECTED_GRACE_MS} (within
  * the deadline); CLOSED and MAX_POSITION_EXCEEDED fail at once. Each failure is an exception naming
  * the unreachable endpoint.
  */
 public final class BoundedOffer {
-
-    /**
-     * How long a connection may stay lost before a sender or a waiting receiver gives up (a server's
-     * heartbeat timeout). Aeron declares a publication not connected after 5 s without a status
-     * message; on a lossy link or a CPU-starved host that happens for a moment to a live peer, and a
-     * gone peer stays gone.
-     */
-    public static final long DISCONNECTED_GRACE_MS = 10_000;
 
     private final IdleStrategy idle = new BackoffIdleStrategy();
     private final String peer;
@@ -46,9 +38,9 @@ public final class BoundedOffer {
                 long now = System.nanoTime();
                 if (disconnectedSinceNs == 0) {
                     disconnectedSinceNs = now;
-                } else if (now - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(DISCONNECTED_GRACE_MS)) {
+                } else if (now - disconnectedSinceNs > TimeUnit.MILLISECONDS.toNanos(Timeouts.DISCONNECTED_GRACE_MS)) {
                     throw new ParameterServerUnreachableException(peer + " is unreachable (not connected for "
-                            + DISCONNECTED_GRACE_MS / 1000 + " s)");
+                            + Timeouts.DISCONNECTED_GRACE_MS / 1000 + " s)");
                 }
             } else {
                 disconnectedSinceNs = 0;

@@ -20,13 +20,6 @@ import java.util.UUID;
 public final class EmbeddedMediaDriver implements AutoCloseable {
 
     private static final Path SHM = Path.of("/dev/shm");
-    /**
-     * How long a media driver and its clients may go without hearing from each other: Aeron's
-     * default is 10 s. Averon's own heartbeats (1 s, dead after 5 s) and round timeouts decide
-     * when a worker or the server is gone; this only keeps Aeron from tearing down a connection
-     * whose JVM was briefly starved of CPU.
-     */
-    static final long LIVENESS_TIMEOUT_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
     /** UDP socket buffer size (the kernel caps it at net.core.rmem_max / wmem_max). */
     static final int SOCKET_BUFFER_BYTES = 2 << 20;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedMediaDriver.class);
@@ -58,9 +51,9 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
         }
         String dir = base.resolve("averon-" + owner + "-" + UUID.randomUUID()).toString();
         ThreadingMode threading = threadingFor(Runtime.getRuntime().availableProcessors());
-        LOG.info("Aeron media driver in {}: {} threading ({} cores), socket buffers {} bytes, liveness {} s", dir,
-                threading, Runtime.getRuntime().availableProcessors(), SOCKET_BUFFER_BYTES,
-                java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(LIVENESS_TIMEOUT_NS));
+        LOG.info("Aeron media driver in {}: {} threading ({} cores), socket buffers {} bytes, client liveness {} s",
+                dir, threading, Runtime.getRuntime().availableProcessors(), SOCKET_BUFFER_BYTES,
+                Timeouts.CLIENT_LIVENESS_MS / 1000);
         MediaDriver.Context context = new MediaDriver.Context()
                 .aeronDirectoryName(dir)
                 .errorHandler(e -> LOG.warn("Aeron media driver error ({}): {}", dir, e.toString()))
@@ -72,10 +65,10 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
                 .sharedIdleStrategy(new BackoffIdleStrategy())
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
-                // Aeron's 10 s client-liveness default aborted training on a CPU-starved 2-core machine
-                // (conductor service interval 11-15 s); Averon detects dead peers itself (heartbeats)
-                .clientLivenessTimeoutNs(LIVENESS_TIMEOUT_NS)
-                .publicationUnblockTimeoutNs(LIVENESS_TIMEOUT_NS + java.util.concurrent.TimeUnit.SECONDS.toNanos(15))
+                .clientLivenessTimeoutNs(Timeouts.nanos(Timeouts.CLIENT_LIVENESS_MS))
+                .publicationUnblockTimeoutNs(Timeouts.nanos(Timeouts.PUBLICATION_UNBLOCK_MS))
+                .publicationConnectionTimeoutNs(Timeouts.nanos(Timeouts.PUBLICATION_CONNECTION_MS))
+                .imageLivenessTimeoutNs(Timeouts.nanos(Timeouts.IMAGE_LIVENESS_MS))
                 // UDP socket buffers of 2 MiB, receiver window left at Aeron's 128 KiB: the server's
                 // one receive socket takes every worker's window at once, so windows x senders must
                 // fit the buffer (2 MiB windows from 2 senders overran it: drops, NAK storms, stalls).
@@ -91,6 +84,11 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
         }
     }
 
+    /** The running driver's context (tests read its timeouts). */
+    MediaDriver.Context mediaDriverContext() {
+        return driver.context();
+    }
+
     /**
      * An Aeron client context for {@code aeronDirectory} whose errors are logged. Aeron's default
      * handler calls {@code System.exit} when the driver stops answering, which would kill a Spark
@@ -98,7 +96,7 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
      */
     public static Aeron.Context clientContext(String aeronDirectory) {
         return new Aeron.Context().aeronDirectoryName(aeronDirectory)
-                .driverTimeoutMs(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(LIVENESS_TIMEOUT_NS))
+                .driverTimeoutMs(Timeouts.CLIENT_LIVENESS_MS)
                 .errorHandler(e -> LOG.warn("Aeron client error ({}): {}", aeronDirectory, e.toString()))
                 .subscriberErrorHandler(e -> LOG.warn("Aeron subscriber error ({}): {}", aeronDirectory, e.toString()));
     }

@@ -44,6 +44,7 @@ class RoundCoordinatorLivenessTest {
         assertNull(coordinator.poll(60_009), "worker 3 is live and awaited until the timeout after the first push");
         RoundOutcome.Closed closed = closed(coordinator.poll(60_010));
         assertArrayEquals(new int[] {1, 2}, closed.contributors());
+        assertEquals(List.of(3), closed.excluded(), "the silent worker is named as left out");
         assertArrayEquals(new float[] {3f}, result(closed));
         assertEquals(60_010, closed.latencyMs());
         assertEquals(2, coordinator.openRound());
@@ -97,6 +98,7 @@ class RoundCoordinatorLivenessTest {
         assertEquals(List.of(1, 2), coordinator.liveWorkers());
         assertEquals(1, declaredDead.get(), "the coordinator reports the worker it declared dead");
         assertArrayEquals(new int[] {1, 2}, closed.contributors());
+        assertEquals(List.of(3), closed.excluded(), "the dead worker is named as left out");
         assertEquals(5_001, closed.latencyMs(), "closed long before the 60 s round timeout");
 
         push(coordinator, 1, 3, 1, ONE, 5_200);

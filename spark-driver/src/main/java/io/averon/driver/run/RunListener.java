@@ -32,8 +32,5 @@ public interface RunListener extends TrainingListener {
     /** The highest-loss held-out examples of the trained model. */
     interface HardExamplesFinder {
         List<HardExample> find(int count);
-
-        /** None: the data is not reachable from here. */
-        HardExamplesFinder NONE = count -> List.of();
     }
 }

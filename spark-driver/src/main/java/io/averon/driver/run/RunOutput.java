@@ -132,11 +132,14 @@ public final class RunOutput implements RunListener {
     @Override
     public void onEpochModel(EpochRecord record, AveronModel model) {
         create();
-        checkpoints.write(record.epoch(), model, description);
-        deleteReplaced(); // the new run can be resumed now
         epochs.add(record.toJson());
         records.add(record);
+        // metrics.json first: a driver killed between the two files must not leave a checkpoint whose
+        // epoch metrics.json lacks (resuming from it would skip that epoch's entry); an entry without
+        // its checkpoint is harmless, as resuming drops the entries after the checkpoint it continues from
         MetricsFile.write(out.child("metrics.json"), config, epochs, null, null);
+        checkpoints.write(record.epoch(), model, description);
+        deleteReplaced(); // the new run can be resumed now
         List<String> running = notes();
         running.add("Epoch " + record.epoch() + " done; the run is still going. This report is rewritten "
                 + "after every epoch; the final metrics and the highest-loss examples appear at the end.");

@@ -16,6 +16,7 @@ import io.averon.ps.report.Report;
 import io.averon.ps.report.ReportReceiver;
 import io.averon.ps.round.RoundSettings;
 import io.averon.ps.transport.Ports;
+import io.averon.ps.transport.Timeouts;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -49,6 +50,7 @@ import java.util.stream.IntStream;
 final class SparkTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkTrainer.class);
+    /** How long the driver waits, after the training stage ended, for the workers' last reports (beyond the connect timeout). */
     private static final long REPORT_DRAIN_MS = 30_000;
 
     /** The trained model (the last epoch's average) and the run's figures. */
@@ -242,6 +244,10 @@ final class SparkTrainer {
                 source.describe(), workers, shards.batchSize(), shards.roundsPerEpoch(shards.warmupEpochs() + 1),
                 shards.warmupEpochs() == 0 ? "" : " (" + shards.roundsPerEpoch(1) + " in each of the first "
                         + shards.warmupEpochs() + ")", config);
+        LOG.info("timeouts: connect {} (a task's join, its reports), preflight {}, the workers' last reports {} after"
+                        + " the stage; rounds: {}", Timeouts.seconds(config.connectTimeoutMs()),
+                Timeouts.seconds(Math.min(PREFLIGHT_TIMEOUT_MS, config.connectTimeoutMs())),
+                Timeouts.seconds(REPORT_DRAIN_MS), Timeouts.describe(roundSettings(workers, cadence)));
         if (config.usesManyWorkersDefault(workers)) {
             LOG.info("{} workers and no averaging cadence given: using the many-workers recipe {} (README, \"Many "
                     + "workers: the default recipe\"; --sync-every 0 averages once per epoch instead)", workers,
@@ -390,6 +396,13 @@ final class SparkTrainer {
         return new Result(model, result, shards.workers());
     }
 
+    /** The rounds of the driver's parameter server: every worker in every round (a lost task is relaunched). */
+    private RoundSettings roundSettings(int workers, AveragingCadence cadence) {
+        return RoundSettings.builder().expectedWorkers(workers).quorum(workers).roundTimeoutMs(config.roundTimeoutMs())
+                .heartbeatTimeoutMs(config.heartbeatTimeoutMs()).outerOptimizer(cadence.outerOptimizer())
+                .maxUpdateNorm(config.maxUpdateNorm()).build();
+    }
+
     private ParameterServer startServer(JobIdentity job, String host, long parameters, long updaterState,
                                         byte[] configHash, int workers, Resume resume, ShardPlan shards,
                                         AveragingCadence cadence, float[] initial) {
@@ -402,9 +415,7 @@ final class SparkTrainer {
                 .bind(host, config.serverPort() > 0 ? config.serverPort() : Ports.freeUdpPortPair())
                 .job(job.name(), job.secret())
                 .model(parameters, updaterState, configHash)
-                .rounds(RoundSettings.builder().expectedWorkers(workers).quorum(workers)
-                        .roundTimeoutMs(config.roundTimeoutMs()).heartbeatTimeoutMs(config.heartbeatTimeoutMs())
-                        .outerOptimizer(cadence.outerOptimizer()).maxUpdateNorm(config.maxUpdateNorm()).build())
+                .rounds(roundSettings(workers, cadence))
                 .initialState(resume != null ? shards.roundsBefore(resume.epochsDone() + 1) : 0,
                         resume != null ? resume.vector() : initial)
                 .mtu(config.mtuBytes(), Ports.DEFAULT_TERM_LENGTH)

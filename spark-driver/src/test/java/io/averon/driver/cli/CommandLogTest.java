@@ -104,13 +104,10 @@ class CommandLogTest {
 
         static Cli run(Path tmp, String... args) throws IOException, InterruptedException {
             Path logs = Files.createDirectories(tmp.resolve("logs"));
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx1g", "-Djava.io.tmpdir=" + logs,
-                    "-cp", System.getProperty("java.class.path"), AveronCli.class.getName()));
-            command.addAll(List.of(args));
             Path out = tmp.resolve("stdout.txt");
             Path err = tmp.resolve("stderr.txt");
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process process = CliJvm.builder(List.of("-Xmx1g", "-Djava.io.tmpdir=" + logs), List.of(args))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             assertTrue(process.waitFor(150, TimeUnit.SECONDS), "averon " + String.join(" ", args) + " did not end");
             return new Cli(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));

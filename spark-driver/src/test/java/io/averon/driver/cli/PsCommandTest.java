@@ -105,11 +105,8 @@ class PsCommandTest {
     private record PsProcess(Process process, List<String> output, Thread reader) {
 
         static PsProcess start(int port, Path secret, String job) throws Exception {
-            Process ps = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
-                    "-cp", System.getProperty("java.class.path"), AveronCli.class.getName(),
-                    "ps", "--bind", "127.0.0.1:" + port, "--workers", "2", "--secret-file", secret.toString(),
-                    "--job", job).redirectErrorStream(true).start();
+            Process ps = CliJvm.builder(List.of("-Xmx256m"), List.of("ps", "--bind", "127.0.0.1:" + port, "--workers",
+                    "2", "--secret-file", secret.toString(), "--job", job)).redirectErrorStream(true).start();
             List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
             java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
             Thread reader = new Thread(() -> {
