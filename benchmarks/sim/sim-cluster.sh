@@ -23,7 +23,8 @@
 #                                              payloads under 100 bytes (Aeron's status messages, NAKs,
 #                                              heartbeats; data frames of vectors are larger) (0 = off)
 #   sim-cluster.sh rate HOST RATE_MBIT         re-rate HOST's link, both directions
-#   sim-cluster.sh mtu HOST BYTES              set the MTU of HOST's link (both ends)
+#   sim-cluster.sh mtu HOST BYTES              set the MTU of HOST's link (both ends); the bridge drops larger
+#                                              frames towards HOST silently (no ICMP), counted as oversize_in
 #   sim-cluster.sh counters HOST               print "name packets bytes" lines: nft drops, tbf drops, link bytes
 #   sim-cluster.sh hosts                       print the host count
 # Environment: AVSIM_PREFIX (default avsim-<pid> for `up`), AVSIM_LINK_MTU (default 9000: jumbo frames,
@@ -182,6 +183,21 @@ tbf_drops() { # ns dev label -> "label dropped_packets sent_bytes"
   echo "$3 $(sed -E 's/.*dropped ([0-9]+).*/\1/' <<<"$stats") $(sed -E 's/.*Sent ([0-9]+) bytes.*/\1/' <<<"$stats")"
 }
 
+# Host K's link at MTU BYTES (both ends of its veth). The bridge forwards a frame towards K only if
+# it fits that MTU and drops a larger one silently, as a switch does: a bridge-family counter in the
+# bridge's namespace counts those frames (oversize_in; nftables sees them before the drop).
+set_mtu() {
+  local k="$1" bytes="$2" br
+  br="$(bridge_ns)"
+  ip -n "$(host_ns "$k")" link set eth0 mtu "$bytes"
+  ip -n "$br" link set "h$k" mtu "$bytes"
+  ip netns exec "$br" nft delete table bridge "avsim_mtu_h$k" 2>/dev/null || true
+  ip netns exec "$br" nft -f - <<<"table bridge avsim_mtu_h$k {
+  counter oversize_in {}
+$(chain forward 0 "oifname \"h$k\" meta length > $bytes counter name oversize_in;")
+}"
+}
+
 counters() {
   local k="$1" ns br
   ns="$(host_ns "$k")"; br="$(bridge_ns)"
@@ -193,6 +209,7 @@ counters() {
   nft_counter "$ns" inet avsim_ctl ctl_sent
   tbf_drops "$ns" eth0 tbf_out
   tbf_drops "$br" "h$k" tbf_in
+  nft_counter "$br" bridge "avsim_mtu_h$k" oversize_in
   # IP fragments this host made and datagrams it reassembled (its namespace's /proc/net/snmp)
   ip netns exec "$ns" awk '/^Ip:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 } else {
     print "frag_creates 0 " $col["FragCreates"]; print "reasm_oks 0 " $col["ReasmOKs"] } }' /proc/net/snmp
@@ -219,7 +236,7 @@ case "$command" in
   rate) need_prefix; [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] && (($2 >= 1 && $2 <= 100000)) || die "usage: rate HOST RATE_MBIT"
         check_host "$1"; rate_limit "$(host_ns "$1")" eth0 "$2"; rate_limit "$(bridge_ns)" "h$1" "$2" ;;
   mtu) need_prefix; [[ $# -eq 2 && "$2" =~ ^[0-9]+$ ]] && (($2 >= 576 && $2 <= 65535)) || die "usage: mtu HOST BYTES (576..65535)"
-       check_host "$1"; ip -n "$(host_ns "$1")" link set eth0 mtu "$2"; ip -n "$(bridge_ns)" link set "h$1" mtu "$2" ;;
+       check_host "$1"; set_mtu "$1" "$2" ;;
   counters) need_prefix; [[ $# -eq 1 ]] || die "usage: counters HOST"; check_host "$1"; counters "$1" ;;
   hosts) need_prefix; host_count ;;
   *) die "unknown subcommand '$command'" ;;

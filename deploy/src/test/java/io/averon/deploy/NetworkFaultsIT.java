@@ -170,31 +170,74 @@ class NetworkFaultsIT {
     }
 
     /**
-     * Case 8 (the workaround only): a worker host's link at Ethernet's 1,500-byte MTU among jumbo-frame
-     * links: with {@code --mtu 1472} (frames that fit the smallest link with their IP and UDP headers)
-     * nothing is fragmented and every round averages exactly. (With the default 8 KiB frames the
-     * other hosts' unfragmented frames are dropped at that link and the rounds time out without naming
-     * the MTU: not handled yet.)
+     * Case 8: a worker host's link MTU set to 1,200 among 9,000-byte links. With the default 8 KiB
+     * frames the server's datagrams of that size are dropped at that link (the bridge drops frames
+     * too large for it and sends no ICMP): the worker's join fails at start, within 10 s of the
+     * server's start (the round timeout is 20 s), naming the server, the MTU and the {@code --mtu}
+     * that fits; with the value it names every round averages exactly and nothing is fragmented.
      */
     @Test
-    void shouldAverageExactlyWithFramesThatFitTheSmallestLinkMtu() throws Exception {
-        RunSpec fitting = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
-                .mtu(1472, 64 * 1024).build();
+    void shouldFailAtStartNamingTheMtuThatFitsAndAverageExactlyWithItWhenAWorkersLinkMtuIs1200() throws Exception {
+        int linkMtu = 1200;
+        int worker = 1;
+        long detectedMs = 10_000;
+        String failure;
+        long failedAfterMs;
+        java.util.Properties server;
+        Map<String, long[]> faulty;
         RunResult fitted;
         Map<String, long[]> before;
         Map<String, long[]> after;
+        int suggested;
+        String address;
         try (SimulatedCluster cluster = cluster("m")) {
-            cluster.mtu(2, 1500);
-            before = cluster.counters(2);
-            fitted = SimulatedRun.execute(cluster, fitting, dir, classpath);
-            after = cluster.counters(2);
+            address = cluster.address(0) + ":";
+            cluster.mtu(run(worker), linkMtu);
+            try (SimulatedRun.Running run = SimulatedRun.start(cluster, SPEC,
+                    Files.createDirectories(dir.resolve("default")), classpath)) {
+                awaitFailures(run, List.of(worker), detectedMs + 30_000); // + the JVMs' start
+                String text = Files.readString(run.directory().resolve("failed-" + worker + ".txt"));
+                failure = text.substring(text.indexOf('\n') + 1);
+                // from when the server published its address, as the workers began to join
+                failedAfterMs = Long.parseLong(text.substring(0, text.indexOf('\n')))
+                        - Files.getLastModifiedTime(run.directory().resolve("server")).toMillis();
+                server = run.serverCounters();
+            }
+            faulty = cluster.counters(run(worker));
+            java.util.regex.Matcher fix = java.util.regex.Pattern.compile("set --mtu (\\d+) ").matcher(failure);
+            assertTrue(fix.find(), "the error names the --mtu to set: " + failure);
+            suggested = Integer.parseInt(fix.group(1));
+            RunSpec fitting = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4)
+                    .timeoutMs(TIMEOUT_MS).mtu(suggested, 64 * 1024).build();
+            before = cluster.counters(run(worker));
+            fitted = SimulatedRun.execute(cluster, fitting, Files.createDirectories(dir.resolve("fitted")), classpath);
+            after = cluster.counters(run(worker));
         }
 
-        assertEquals(1500, after.get("link_mtu")[1], "the worker host's link MTU");
-        assertEquals(before.get("frag_creates")[1], after.get("frag_creates")[1], "nothing fragmented");
-        assertEquals(lossless.digests(), fitted.digests(), "with --mtu 1472: each round's averaged vector (SHA-256)");
-        System.out.printf("NetworkFaultsIT: worker 1's link MTU 1500, --mtu 1472: median round %.3f s (lossless, 8 KiB "
-                + "frames: %.3f s)%n", fitted.medianRoundSeconds(), lossless.medianRoundSeconds());
+        assertEquals(linkMtu, faulty.get("link_mtu")[1], "the worker host's link MTU");
+        assertTrue(faulty.get("oversize_in")[0] > 0, "the bridge dropped frames too large for the worker's link");
+        assertTrue(failure.startsWith("io.averon.ps.MtuMismatchException: ") && !failure.strip().contains("\n"),
+                "one line: " + failure);
+        assertTrue(failure.contains("datagrams of 8192 bytes (the MTU) reach the parameter server at " + address)
+                && failure.contains("but its answers of that size do not come back"), "names the MTU, the server and "
+                + "the direction: " + failure);
+        assertEquals(io.averon.ps.transport.Ports.mtuForLink(linkMtu), suggested, "the --mtu that fits a 1,200-byte link");
+        assertTrue(failure.contains("(spark.averon.mtu)"), failure);
+        assertTrue(failedAfterMs <= detectedMs, "failed " + failedAfterMs + " ms after the server started");
+        assertTrue(Long.parseLong(server.getProperty("handshakeBytesOut")) <= Long.parseLong(
+                server.getProperty("handshakeBytesIn")), "the server answered no more bytes than it received: " + server);
+
+        assertEquals(before.get("frag_creates")[1], after.get("frag_creates")[1], "with --mtu " + suggested
+                + " nothing fragmented");
+        assertEquals(before.get("oversize_in")[0], after.get("oversize_in")[0], "and nothing dropped at the link");
+        assertEquals(lossless.digests(), fitted.digests(), "with --mtu " + suggested + ": each round's averaged vector "
+                + "(SHA-256)");
+        System.out.printf("NetworkFaultsIT: worker 1's link MTU %d, 8 KiB frames: failed %d ms after the server "
+                        + "started (%d frames dropped at the link; handshake bytes in %s, out %s): %s%n", linkMtu,
+                failedAfterMs, faulty.get("oversize_in")[0], server.getProperty("handshakeBytesIn"),
+                server.getProperty("handshakeBytesOut"), failure.strip());
+        System.out.printf("NetworkFaultsIT: worker 1's link MTU %d, --mtu %d: median round %.3f s (lossless, 8 KiB "
+                + "frames: %.3f s)%n", linkMtu, suggested, fitted.medianRoundSeconds(), lossless.medianRoundSeconds());
     }
 
     /**

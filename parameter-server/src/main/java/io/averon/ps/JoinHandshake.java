@@ -45,19 +45,27 @@ final class JoinHandshake {
         Arrays.fill(lastAckMs, Long.MIN_VALUE / 2); // never acknowledged (nanoTime-based clocks may be negative)
     }
 
-    /** A probe (flag bit 3): reachable, says a CHALLENGE of nonce 0; nothing is kept. */
-    void onProbe(int worker, long session, SocketAddress source) {
-        outbound.challenge(worker, session, 0, 0, source);
+    /**
+     * A probe (flag bit 3) of {@code length} bytes: reachable, says a CHALLENGE of nonce 0 as long as
+     * the probe, which also tells whether the join session's own HELLO arrived; nothing is kept.
+     */
+    void onProbe(int worker, long session, int length, SocketAddress source) {
+        outbound.challenge(worker, session, 0, 0, sessions.pendingHelloBytes(worker, session), length, source);
     }
 
-    /** A checked HELLO: opens or continues the worker's pending session, and challenges it (unless a replay). */
-    void onHello(int worker, long session, long sequence, int aeronSession, String endpoint, SocketAddress source) {
-        long nonce = sessions.hello(worker, session, sequence, aeronSession, endpoint, ServerAgent.nowMs(), refusal);
+    /**
+     * A checked HELLO of {@code length} bytes: opens or continues the worker's pending session, and
+     * challenges it (unless a replay) with a CHALLENGE as long as the HELLO.
+     */
+    void onHello(int worker, long session, long sequence, int aeronSession, String endpoint, int length,
+                 SocketAddress source) {
+        long nonce = sessions.hello(worker, session, sequence, aeronSession, endpoint, length, ServerAgent.nowMs(),
+                refusal);
         if (nonce == 0) {
             counters.refused(refusal[0]);
             return;
         }
-        outbound.challenge(worker, session, nonce, sessions.pendingStreamSession(worker), source);
+        outbound.challenge(worker, session, nonce, sessions.pendingStreamSession(worker), length, length, source);
     }
 
     /** An authenticated JOIN of this server run (message at {@code offset} of {@code b}). */

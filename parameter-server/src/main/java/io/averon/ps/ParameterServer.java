@@ -60,7 +60,7 @@ public final class ParameterServer implements AutoCloseable {
                 client = Aeron.connect(EmbeddedMediaDriver.clientContext(context.aeronDirectory()));
             }
             ingress = new SessionSubscriptions(client, context.bindHost(), context.port(), Channels.TO_SERVER_STREAM);
-            handshake = HandshakeSocket.bind(context.bindHost(), context.port() + 1);
+            handshake = HandshakeSocket.bind(context.bindHost(), context.port() + 1, context.mtuBytes());
             if (store != null) {
                 saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));
             } else {

@@ -68,7 +68,7 @@ public final class ParameterServerClient implements RoundClient {
                     Channels.workerPublication(context.serverHost(), context.serverPort(), context.mtuBytes(),
                             context.termLength()), Channels.TO_SERVER_STREAM);
             this.ingress = new SessionSubscriptions(aeron, context.localHost(), 0, Channels.TO_WORKERS_STREAM);
-            this.handshake = HandshakeSocket.bind(context.localHost(), 0);
+            this.handshake = HandshakeSocket.bind(context.localHost(), 0, context.mtuBytes());
         } catch (RuntimeException e) {
             if (embedded != null) {
                 embedded.close();

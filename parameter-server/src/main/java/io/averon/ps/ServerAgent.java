@@ -46,7 +46,7 @@ final class ServerAgent implements Agent {
                 Channels.TO_WORKERS_STREAM, context.mtuBytes(), context.termLength(), sendAuthenticator, jobId,
                 incarnation));
         ServerOutbound outbound = new ServerOutbound(sessions, handshake, sendAuthenticator, jobId, incarnation,
-                workers, counters);
+                workers, context.mtuBytes(), counters);
         this.rounds = new ServerRounds(context, incarnation, store, saved, sessions, outbound, counters);
         JoinHandshake joins = new JoinHandshake(context, sessions, rounds, outbound, counters);
         this.inbound = new WorkerMessageAdapter(context, jobId, incarnation, sessions, joins, rounds, counters);

@@ -16,9 +16,10 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * Everything the server sends: CHALLENGE datagrams on the handshake socket, and JOIN_ACK, REFUSED
- * and AVERAGED queued on a worker's own stream ({@link Outbox}, drained by the agent's duty cycle).
- * Builds payloads with {@link Payloads}; decides nothing. Owned by the server's agent thread.
+ * Everything the server sends: CHALLENGE datagrams on the handshake socket, each exactly as long as
+ * the HELLO it answers, and JOIN_ACK, REFUSED and AVERAGED queued on a worker's own stream
+ * ({@link Outbox}, drained by the agent's duty cycle). Builds payloads with {@link Payloads};
+ * decides nothing. Owned by the server's agent thread.
  */
 final class ServerOutbound {
 
@@ -30,28 +31,46 @@ final class ServerOutbound {
     private final long jobId;
     private final long incarnation;
     private final int workers;
+    private final int mtuBytes;
+    /** Longest REFUSED payload: one frame's chunk, at most MAX_REASON. */
+    private final int maxReason;
     private final ServerCounters counters;
     private final byte[] smallPayload = new byte[MessageValidator.MAX_REASON];
-    private final UnsafeBuffer handshakeOut = new UnsafeBuffer(ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
+    /** A CHALLENGE's payload: the fixed part, then zero bytes (the padding) up to the MTU. */
+    private final byte[] challengePayload;
+    private final UnsafeBuffer handshakeOut;
     /** Sequence numbers of the server's handshake datagrams (each stream numbers its own messages). */
     private long handshakeSequence;
 
     ServerOutbound(WorkerSessions sessions, HandshakeSocket handshake, MessageAuthenticator authenticator, long jobId,
-                   long incarnation, int workers, ServerCounters counters) {
+                   long incarnation, int workers, int mtuBytes, ServerCounters counters) {
         this.sessions = sessions;
         this.handshake = handshake;
         this.authenticator = authenticator;
         this.jobId = jobId;
         this.incarnation = incarnation;
         this.workers = workers;
+        this.mtuBytes = mtuBytes;
+        this.maxReason = Math.min(MessageValidator.MAX_REASON, io.averon.ps.transport.Ports.chunkBytes(mtuBytes));
         this.counters = counters;
+        this.challengePayload = new byte[mtuBytes - MessageHeader.OVERHEAD];
+        this.handshakeOut = new UnsafeBuffer(ByteBuffer.allocateDirect(mtuBytes));
     }
 
-    /** A CHALLENGE to the HELLO's source (nonce 0 answers a probe), never larger than the HELLO. */
-    void challenge(int worker, long session, long nonce, int streamSession, SocketAddress to) {
-        int payload = Payloads.Challenge.encode(smallPayload, nonce, streamSession);
+    /**
+     * A CHALLENGE to the HELLO's source (nonce 0 answers a probe), padded to exactly
+     * {@code helloLength}, the length of the HELLO's datagram: never larger than what it answers, and
+     * as large, so that it proves datagrams of that size reach the worker.
+     *
+     * @param helloBytes the length of the join session's HELLO this server received (0: none)
+     */
+    void challenge(int worker, long session, long nonce, int streamSession, int helloBytes, int helloLength,
+                   SocketAddress to) {
+        Payloads.Challenge.encode(challengePayload, nonce, streamSession, mtuBytes, helloBytes);
+        // a checked HELLO is at least as long as the CHALLENGE's fixed part and at most the MTU
+        int payload = Math.min(helloLength, mtuBytes) - MessageHeader.OVERHEAD;
         int length = MessageHeader.writeSigned(handshakeOut, authenticator, MessageType.CHALLENGE, 0, jobId,
-                incarnation, 0, worker, 0, session, ++handshakeSequence, smallPayload, payload);
+                incarnation, 0, worker, 0, session, ++handshakeSequence, challengePayload, payload);
         handshake.send(handshakeOut, length, to);
     }
 
@@ -64,12 +83,13 @@ final class ServerOutbound {
 
     /** A REFUSED to {@code worker}'s {@code session}. */
     void refused(int worker, long session, long round, Refusal code, String reason) {
-        queueSmall(MessageType.REFUSED, 0, worker, session, round, Payloads.Refused.encode(smallPayload, code, reason));
+        queueSmall(MessageType.REFUSED, 0, worker, session, round,
+                Payloads.Refused.encode(smallPayload, code, reason, maxReason));
     }
 
     /** A REFUSED to every joined worker (worker id SERVER_ID, no session), e.g. a failed round. */
     void refusedToAll(long round, Refusal code, String reason) {
-        int length = Payloads.Refused.encode(smallPayload, code, reason);
+        int length = Payloads.Refused.encode(smallPayload, code, reason, maxReason);
         for (int w = 0; w < workers; w++) {
             Outbox outbox = sessions.joinedOutbox(w);
             if (outbox != null) {

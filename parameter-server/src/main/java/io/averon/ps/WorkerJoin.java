@@ -18,11 +18,13 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A worker's side of joining (PROTOCOL.md, "Joining"): HELLO datagrams until the CHALLENGE that
- * echoes this join's session, then JOIN (carrying its nonce) until the JOIN_ACK, and the global
- * vector if asked for; retried while the server is {@code BUSY} with another run. Once joined, the
- * JOIN is repeated to ask again for what a gap in the server's stream lost. Used by the worker's
- * one calling thread.
+ * A worker's side of joining (PROTOCOL.md, "Joining"): HELLO datagrams padded to the MTU until the
+ * CHALLENGE that echoes this join's session, as long, arrives (so datagrams of the MTU get through
+ * both ways before any Aeron stream opens), then JOIN (carrying its nonce) until the JOIN_ACK, and
+ * the global vector if asked for; retried while the server is {@code BUSY} with another run. When
+ * the padded HELLO goes unanswered but small probes get through, it fails fast naming the MTU that
+ * fits ({@link DatagramSizeProbe}). Once joined, the JOIN is repeated to ask again for what a gap in
+ * the server's stream lost. Used by the worker's one calling thread.
  */
 final class WorkerJoin {
 
@@ -40,7 +42,9 @@ final class WorkerJoin {
     private final InetSocketAddress handshakeAddress;
     private final MessageAuthenticator helloAuthenticator;
     private final MessageValidator challengeValidator;
-    private final UnsafeBuffer helloMessage = new UnsafeBuffer(ByteBuffer.allocateDirect(HandshakeSocket.MAX_DATAGRAM));
+    private final UnsafeBuffer helloMessage;
+    /** A probe's payload: a HELLO's with no session and no endpoint, zero up to the MTU (sent cut to the probe's size). */
+    private final byte[] probePayload;
     private final JoinSession join;
     private final WorkerSender sender;
     private final ServerStream stream;
@@ -49,6 +53,10 @@ final class WorkerJoin {
     /** This join's JOIN payload, repeated to re-request what a gap in the server's stream lost. */
     private byte[] joinPayload;
     private long nextRequestNs;
+    /** This join's probe of datagram sizes; its answers arrive with the CHALLENGE's. */
+    private DatagramSizeProbe sizes;
+    /** The MTU the server's CHALLENGE named. */
+    private int serverMtu;
 
     WorkerJoin(ClientContext context, long jobId, String serverName, HandshakeSocket handshake, JoinSession join,
                WorkerSender sender, ServerStream stream, ServerAnswers answers) {
@@ -60,6 +68,8 @@ final class WorkerJoin {
         this.helloAuthenticator = new MessageAuthenticator(context.secret());
         this.challengeValidator = new MessageValidator(new MessageAuthenticator(context.secret()), jobId, 0,
                 Ports.chunkBytes(context.mtuBytes()), 0, false);
+        this.helloMessage = new UnsafeBuffer(ByteBuffer.allocateDirect(context.mtuBytes()));
+        this.probePayload = new byte[context.mtuBytes() - MessageHeader.OVERHEAD];
         this.join = join;
         this.sender = sender;
         this.stream = stream;
@@ -72,7 +82,8 @@ final class WorkerJoin {
      */
     RoundClient.Joined join(boolean fetchGlobal, int aeronSession, String endpoint) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.connectTimeoutMs());
-        byte[] hello = Payloads.Hello.encode(aeronSession, endpoint);
+        // padded to the MTU: its CHALLENGE, as long, proves that frames of the MTU get through both ways
+        byte[] hello = Payloads.Hello.encode(aeronSession, endpoint, context.mtuBytes() - MessageHeader.OVERHEAD);
         while (true) {
             try {
                 return joinOnce(fetchGlobal, hello, deadline);
@@ -97,22 +108,37 @@ final class WorkerJoin {
         stream.beginJoin();
         answers.beginJoin();
         // HELLO travels as a plain UDP datagram to PORT + 1 and may be lost: repeat it until answered
-        long nextHello = 0;
+        long nextHello = System.nanoTime();
+        sizes = new DatagramSizeProbe(context.mtuBytes(), nextHello);
+        serverMtu = 0;
         while (!join.isChallenged()) {
             answers.throwIfRefused("join");
-            if (System.nanoTime() - nextHello >= 0) {
+            long now = System.nanoTime();
+            if (now - nextHello >= 0) {
                 int length = MessageHeader.writeSigned(helloMessage, helloAuthenticator, MessageType.HELLO, 0, jobId, 0,
                         0, context.workerId(), context.attempt(), join.id(), sender.nextSequence(), hello, hello.length);
                 handshake.send(helloMessage, length, handshakeAddress);
-                nextHello = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HELLO_INTERVAL_MS);
+                sizes.helloSent();
+                nextHello = now + TimeUnit.MILLISECONDS.toNanos(HELLO_INTERVAL_MS);
             }
+            sizes.poll(now, this::sendProbe);
             if (handshake.poll(this::onChallenge, 16) == 0) {
+                throwIfSizesDecided();
+                if (System.nanoTime() > deadline && sizes.smallAnswered()) {
+                    // the deadline came before the search ended: what it found so far is still the answer
+                    throw new MtuMismatchException(DatagramSizeProbe.lostMessage(serverName, context.mtuBytes(),
+                            sizes.largestBothWays(), sizes.helloReachedServer()));
+                }
                 if (System.nanoTime() > deadline) {
                     throw new ParameterServerUnreachableException(serverName + " is unreachable (no answer to HELLO on "
                             + "UDP port " + (context.serverPort() + 1) + " before the deadline)");
                 }
                 idle.idle();
             }
+        }
+        if (serverMtu != context.mtuBytes()) {
+            throw new MtuMismatchException(DatagramSizeProbe.mismatchMessage(serverName, serverMtu,
+                    context.mtuBytes()));
         }
         // the server now reads this worker's publication: it connects, and the JOIN goes over it
         sender.awaitConnected(deadline);
@@ -158,7 +184,33 @@ final class WorkerJoin {
         }
     }
 
-    /** The CHALLENGE answering this join's HELLO, on the handshake socket; anything else there is dropped. */
+    /** A probe: a HELLO with flag bit 3 of {@code datagramBytes}, this join's session, nothing else. */
+    private void sendProbe(int datagramBytes) {
+        int length = MessageHeader.writeSigned(helloMessage, helloAuthenticator, MessageType.HELLO,
+                MessageHeader.FLAG_PROBE, jobId, 0, 0, context.workerId(), context.attempt(), join.id(),
+                sender.nextSequence(), probePayload, datagramBytes - MessageHeader.OVERHEAD);
+        handshake.send(helloMessage, length, handshakeAddress);
+    }
+
+    /**
+     * Fails the join when the probes answered: the server uses another MTU, or only datagrams
+     * smaller than the MTU get through (and the padded HELLO stays unanswered).
+     */
+    private void throwIfSizesDecided() {
+        if (sizes.serverMtu() != 0 && sizes.serverMtu() != context.mtuBytes()) {
+            throw new MtuMismatchException(DatagramSizeProbe.mismatchMessage(serverName, sizes.serverMtu(),
+                    context.mtuBytes()));
+        }
+        if (sizes.decided()) {
+            throw new MtuMismatchException(DatagramSizeProbe.lostMessage(serverName, context.mtuBytes(),
+                    sizes.largestBothWays(), sizes.helloReachedServer()));
+        }
+    }
+
+    /**
+     * The CHALLENGE answering this join's HELLO (as long as the padded HELLO), or a probe's (nonce
+     * 0), on the handshake socket; anything else there is dropped.
+     */
     private void onChallenge(UnsafeBuffer b, int length, SocketAddress source) {
         Refusal r = challengeValidator.validate(b, 0, length);
         if (r == null && MessageHeader.type(b, 0) != MessageType.CHALLENGE) {
@@ -170,11 +222,19 @@ final class WorkerJoin {
         if (r == null && MessageHeader.session(b, 0) != join.id()) {
             r = Refusal.STALE_SESSION;
         }
+        if (r == null && Payloads.Challenge.nonce(b, 0) == 0) {
+            sizes.onAnswer(length, Payloads.Challenge.serverMtu(b, 0), Payloads.Challenge.helloBytes(b, 0));
+            return;
+        }
+        if (r == null && length != context.mtuBytes()) {
+            r = Refusal.BAD_LENGTH; // the join's CHALLENGE answers the HELLO padded to the MTU, and is as long
+        }
         if (r != null) {
             stream.count(r);
             return;
         }
         if (!join.isChallenged()) { // a repeated CHALLENGE (the HELLO was repeated) changes nothing
+            serverMtu = Payloads.Challenge.serverMtu(b, 0);
             // the server run that challenged this join, and the stream it opens to this join
             join.challenged(MessageHeader.incarnation(b, 0), Payloads.Challenge.nonce(b, 0));
             stream.admit(Payloads.Challenge.streamSession(b, 0));

@@ -67,18 +67,14 @@ final class WorkerMessageAdapter implements FragmentHandler, HandshakeSocket.Han
     }
 
     /**
-     * A datagram on the handshake port: only a HELLO, checked like every message; the answer, a
-     * CHALLENGE, goes back to the datagram's source.
+     * A datagram on the handshake port: only a HELLO, checked like every message (padded up to the
+     * MTU at most); the answer, a CHALLENGE as long as the HELLO, goes back to the datagram's source.
      */
     @Override
     public void onDatagram(UnsafeBuffer b, int length, SocketAddress source) {
         Refusal refused = validate(b, 0, length);
         if (refused == null && MessageHeader.type(b, 0) != MessageType.HELLO) {
             refused = Refusal.BAD_TYPE;
-        }
-        if (refused == null && Payloads.Hello.endpointLength(b, 0)
-                != MessageHeader.payloadLength(b, 0) - MessageValidator.HELLO_FIXED_PAYLOAD) {
-            refused = Refusal.BAD_LENGTH;
         }
         if (refused != null) {
             counters.refused(refused);
@@ -87,10 +83,10 @@ final class WorkerMessageAdapter implements FragmentHandler, HandshakeSocket.Han
         int worker = MessageHeader.workerId(b, 0);
         long session = MessageHeader.session(b, 0);
         if ((MessageHeader.flags(b, 0) & MessageHeader.FLAG_PROBE) != 0) {
-            joins.onProbe(worker, session, source);
+            joins.onProbe(worker, session, length, source);
         } else {
             joins.onHello(worker, session, MessageHeader.sequence(b, 0), Payloads.Hello.aeronSession(b, 0),
-                    Payloads.Hello.endpoint(b, 0), source);
+                    Payloads.Hello.endpoint(b, 0), length, source);
         }
     }
 

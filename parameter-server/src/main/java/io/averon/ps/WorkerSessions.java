@@ -33,6 +33,8 @@ final class WorkerSessions {
         String endpoint;
         /** The Aeron session of the server's stream to this session (named in the CHALLENGE). */
         int streamSession;
+        /** The length of the session's last accepted HELLO datagram. */
+        int helloBytes;
         Outbox outbox;
         long nonce;
         long sinceMs;
@@ -71,7 +73,7 @@ final class WorkerSessions {
      * publication, and returns the nonce for the CHALLENGE; 0 if the HELLO is a replay, with
      * {@code refusal[0]} saying which check failed.
      */
-    long hello(int worker, long session, long sequence, int aeronSession, String endpoint, long nowMs,
+    long hello(int worker, long session, long sequence, int aeronSession, String endpoint, int helloBytes, long nowMs,
                Refusal[] refusal) {
         if (session == joined[worker].id) {
             refusal[0] = Refusal.STALE_SESSION; // a joined session never says HELLO again
@@ -84,6 +86,7 @@ final class WorkerSessions {
                 return 0;
             }
             p.lastSequence = sequence;
+            p.helloBytes = helloBytes;
             return p.nonce; // a repeated HELLO: the CHALLENGE was lost
         }
         // admit first, then let the replaced session go: a worker that joins again through the same
@@ -94,6 +97,7 @@ final class WorkerSessions {
         p.lastSequence = sequence;
         p.aeronSession = aeronSession;
         p.endpoint = endpoint;
+        p.helloBytes = helloBytes;
         p.nonce = io.averon.ps.protocol.Nonces.next();
         int stream;
         do {
@@ -145,6 +149,7 @@ final class WorkerSessions {
         j.aeronSession = p.aeronSession;
         j.endpoint = p.endpoint;
         j.streamSession = p.streamSession;
+        j.helloBytes = p.helloBytes;
         j.outbox = p.outbox;
         j.nonce = p.nonce;
         j.sinceMs = p.sinceMs;
@@ -172,6 +177,11 @@ final class WorkerSessions {
     /** The worker's pending session, or 0. */
     long pendingSession(int worker) {
         return pending[worker].id;
+    }
+
+    /** The length of the HELLO datagram of {@code session} if it is the worker's pending session, else 0. */
+    int pendingHelloBytes(int worker, long session) {
+        return session != 0 && session == pending[worker].id ? pending[worker].helloBytes : 0;
     }
 
     /** The Aeron session of the stream the server opens to the worker's pending session (for its CHALLENGE). */
@@ -265,6 +275,7 @@ final class WorkerSessions {
         s.aeronSession = 0;
         s.endpoint = null;
         s.streamSession = 0;
+        s.helloBytes = 0;
         s.outbox = null;
         s.nonce = 0;
     }

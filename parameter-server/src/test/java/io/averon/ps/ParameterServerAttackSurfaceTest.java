@@ -277,7 +277,7 @@ class ParameterServerAttackSurfaceTest {
     static byte[] helloPayload(int aeronSession, String endpoint) {
         byte[] host = endpoint.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(MessageValidator.HELLO_FIXED_PAYLOAD + host.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(aeronSession).put(new byte[6]).putShort((short) host.length).put(host);
+        b.putInt(aeronSession).put(new byte[14]).putShort((short) host.length).put(host);
         return b.array();
     }
 

@@ -82,7 +82,8 @@ class ServerRoundsCountersTest {
                         .build())
                 .build();
         WorkerSessions sessions = new WorkerSessions(workers, null, null);
-        ServerOutbound outbound = new ServerOutbound(sessions, null, null, 1, 1, workers, counters);
+        ServerOutbound outbound = new ServerOutbound(sessions, null, null, 1, 1, workers,
+                io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, counters);
         return new ServerRounds(context, 1, null, null, sessions, outbound, counters);
     }
 

@@ -62,6 +62,8 @@ public final class SimServerMain {
         p.setProperty("bytesIn", Long.toString(counters.bytesIn()));
         p.setProperty("bytesOut", Long.toString(counters.bytesOut()));
         p.setProperty("refused", Long.toString(counters.refusedTotal()));
+        p.setProperty("handshakeBytesIn", Long.toString(counters.handshakeBytesIn()));
+        p.setProperty("handshakeBytesOut", Long.toString(counters.handshakeBytesOut()));
         counters.refused().forEach((reason, n) -> p.setProperty("refused." + reason.name().toLowerCase(
                 java.util.Locale.ROOT), Long.toString(n)));
         // per worker: how late its contributions completed after each round's first, summed (the straggler's is largest)

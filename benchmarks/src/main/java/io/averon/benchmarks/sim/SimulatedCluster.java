@@ -79,7 +79,10 @@ public final class SimulatedCluster implements AutoCloseable {
         script("rate", Integer.toString(host), Integer.toString(rateMbit));
     }
 
-    /** Sets the MTU of host {@code host}'s link, both ends (the cluster's links start at 9,000: jumbo frames). */
+    /**
+     * Sets the MTU of host {@code host}'s link, both ends (the cluster's links start at 9,000: jumbo
+     * frames); larger frames towards the host are dropped silently at the bridge ({@code oversize_in}).
+     */
     public void mtu(int host, int bytes) {
         script("mtu", Integer.toString(host), Integer.toString(bytes));
     }
@@ -93,7 +96,8 @@ public final class SimulatedCluster implements AutoCloseable {
      * Host {@code host}'s counters by name: {@code lost_in}, {@code lost_out}, {@code cut_in},
      * {@code cut_out}, {@code ctl_out} (nftables: packets, bytes dropped), {@code ctl_sent} (small datagrams
      * sent while control loss is on), {@code tbf_out}, {@code tbf_in} (packets
-     * the rate limiter dropped, bytes it sent), {@code frag_creates}, {@code reasm_oks} (0, IP fragments the
+     * the rate limiter dropped, bytes it sent), {@code oversize_in} (frames towards the host longer than its
+     * link's MTU, which the bridge dropped: packets, bytes), {@code frag_creates}, {@code reasm_oks} (0, IP fragments the
      * host made, datagrams it reassembled), {@code link_mtu} (0, bytes), {@code link_tx}, {@code link_rx} (0, bytes).
      */
     public Map<String, long[]> counters(int host) {

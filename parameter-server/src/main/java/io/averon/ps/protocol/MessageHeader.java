@@ -13,7 +13,7 @@ public final class MessageHeader {
 
     /** "AVPS" read as a little-endian int. */
     public static final int MAGIC = 0x53505641;
-    public static final short VERSION = 4;
+    public static final short VERSION = 5;
     public static final int LENGTH = 96;
     public static final int MAC_LENGTH = 32;
     /** Header plus MAC: the size of a message with an empty payload. */

@@ -23,29 +23,41 @@ public final class Payloads {
         return messageOffset + MessageHeader.LENGTH;
     }
 
-    /** HELLO: the worker's Aeron session (int32), 6 reserved bytes, endpoint length (int16), endpoint (UTF-8). */
+    /**
+     * HELLO: the worker's Aeron session (int32), 14 reserved bytes, endpoint length (int16), endpoint
+     * (UTF-8), then padding (zero bytes, ignored) up to the payload's length.
+     */
     public static final class Hello {
-        private static final int ENDPOINT_LENGTH = 10;
+        private static final int ENDPOINT_LENGTH = 18;
 
         private Hello() {
         }
 
         /** A HELLO payload naming {@code aeronSession} and the receive endpoint {@code host:port} ("" for none). */
         public static byte[] encode(int aeronSession, String endpoint) {
+            return encode(aeronSession, endpoint, 0);
+        }
+
+        /**
+         * As {@link #encode(int, String)}, padded with zero bytes to {@code paddedLength} when that is
+         * longer (a datagram of the MTU: PROTOCOL.md, "Joining").
+         */
+        public static byte[] encode(int aeronSession, String endpoint, int paddedLength) {
             byte[] host = endpoint.getBytes(StandardCharsets.UTF_8);
             if (host.length > MessageValidator.MAX_ENDPOINT) {
                 throw new IllegalArgumentException("receive endpoint '" + endpoint + "' is longer than "
                         + MessageValidator.MAX_ENDPOINT + " bytes");
             }
-            return ByteBuffer.allocate(MessageValidator.HELLO_FIXED_PAYLOAD + host.length).order(LE)
-                    .putInt(aeronSession).put(new byte[6]).putShort((short) host.length).put(host).array();
+            int length = Math.max(MessageValidator.HELLO_FIXED_PAYLOAD + host.length, paddedLength);
+            return ByteBuffer.allocate(length).order(LE).putInt(aeronSession).put(new byte[14])
+                    .putShort((short) host.length).put(host).array();
         }
 
         public static int aeronSession(DirectBuffer b, int o) {
             return b.getInt(payload(o), LE);
         }
 
-        /** The endpoint length the HELLO claims (the receiver checks it against the payload length). */
+        /** The endpoint length the HELLO claims (the validator checks it against the payload length). */
         public static int endpointLength(DirectBuffer b, int o) {
             return b.getShort(payload(o) + ENDPOINT_LENGTH, LE);
         }
@@ -55,14 +67,22 @@ public final class Payloads {
         }
     }
 
-    /** CHALLENGE: the server's nonce (int64), the Aeron session of its stream to this join (int32). */
+    /**
+     * CHALLENGE: the server's nonce (int64), the Aeron session of its stream to this join (int32),
+     * the server's MTU (int32), the bytes of this join session's HELLO the server received (int32:
+     * 0 when none), then padding (zero bytes) up to the length of the HELLO it answers.
+     */
     public static final class Challenge {
         private Challenge() {
         }
 
-        /** Writes the payload into {@code into}; returns its length. */
-        public static int encode(byte[] into, long nonce, int streamSession) {
-            ByteBuffer.wrap(into).order(LE).putLong(0, nonce).putInt(8, streamSession);
+        /**
+         * Writes the fixed part of the payload into {@code into} (whose bytes after it must be zero,
+         * the padding); returns its length.
+         */
+        public static int encode(byte[] into, long nonce, int streamSession, int serverMtu, int helloBytes) {
+            ByteBuffer.wrap(into).order(LE).putLong(0, nonce).putInt(8, streamSession).putInt(12, serverMtu)
+                    .putInt(16, helloBytes);
             return MessageValidator.CHALLENGE_PAYLOAD;
         }
 
@@ -72,6 +92,16 @@ public final class Payloads {
 
         public static int streamSession(DirectBuffer b, int o) {
             return b.getInt(payload(o) + 8, LE);
+        }
+
+        /** The MTU the server's channels use (0 on the report channel). */
+        public static int serverMtu(DirectBuffer b, int o) {
+            return b.getInt(payload(o) + 12, LE);
+        }
+
+        /** The length of the datagram of this join session's HELLO the server received (0: none arrived). */
+        public static int helloBytes(DirectBuffer b, int o) {
+            return b.getInt(payload(o) + 16, LE);
         }
     }
 
@@ -150,8 +180,16 @@ public final class Payloads {
 
         /** Writes the payload into {@code into} (MAX_REASON bytes or more), the reason cut to fit; returns its length. */
         public static int encode(byte[] into, Refusal code, String reason) {
+            return encode(into, code, reason, MessageValidator.MAX_REASON);
+        }
+
+        /**
+         * As {@link #encode(byte[], Refusal, String)}, the payload at most {@code maxPayload} bytes
+         * (at most MAX_REASON: e.g. the chunk of a small MTU, so that it fits one frame).
+         */
+        public static int encode(byte[] into, Refusal code, String reason, int maxPayload) {
             byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-            int length = Math.min(text.length, MessageValidator.MAX_REASON - 2);
+            int length = Math.min(text.length, Math.min(maxPayload, MessageValidator.MAX_REASON) - 2);
             into[0] = (byte) code.code();
             into[1] = (byte) (code.code() >>> 8);
             System.arraycopy(text, 0, into, 2, length);

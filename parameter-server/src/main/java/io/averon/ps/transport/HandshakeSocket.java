@@ -13,14 +13,14 @@ import java.nio.channels.DatagramChannel;
 
 /**
  * A plain UDP socket for the handshake that comes before any Aeron stream (PROTOCOL.md, "Joining"):
- * a worker's HELLO and the CHALLENGE that answers it, one datagram each. Non-blocking: the owner
- * polls it on its own thread. A datagram is read into one reused buffer and handed on; anything
- * longer than {@link #MAX_DATAGRAM} is truncated (and then fails the length checks). Nothing is
- * kept per sender.
+ * a worker's HELLO and the CHALLENGE that answers it, one datagram each, as long as the MTU when
+ * padded to it. Non-blocking: the owner polls it on its own thread. A datagram is read into one
+ * reused buffer and handed on; anything longer than the socket's largest datagram is truncated (and
+ * then fails the length checks). Nothing is kept per sender.
  */
 public final class HandshakeSocket implements AutoCloseable {
 
-    /** Largest handshake datagram: header, the longest HELLO payload, MAC. */
+    /** Largest datagram of {@link #bind(String, int)}: an unpadded HELLO (header, the longest payload, MAC) fits. */
     public static final int MAX_DATAGRAM = 1024;
 
     /** Receives one datagram. */
@@ -30,18 +30,26 @@ public final class HandshakeSocket implements AutoCloseable {
     }
 
     private final DatagramChannel channel;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(MAX_DATAGRAM);
-    private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(MAX_DATAGRAM);
+    private final ByteBuffer in;
+    private final UnsafeBuffer inBuffer;
+    private final ByteBuffer out;
     private long bytesReceived;
     private long bytesSent;
 
-    private HandshakeSocket(DatagramChannel channel) {
+    private HandshakeSocket(DatagramChannel channel, int maxDatagramBytes) {
         this.channel = channel;
+        this.in = ByteBuffer.allocateDirect(maxDatagramBytes);
+        this.inBuffer = new UnsafeBuffer(in);
+        this.out = ByteBuffer.allocateDirect(maxDatagramBytes);
     }
 
-    /** Binds {@code host:port} ({@code port} 0: any free port). */
+    /** Binds {@code host:port} ({@code port} 0: any free port) for datagrams of at most {@link #MAX_DATAGRAM} bytes. */
     public static HandshakeSocket bind(String host, int port) {
+        return bind(host, port, MAX_DATAGRAM);
+    }
+
+    /** Binds {@code host:port} for datagrams of at most {@code maxDatagramBytes} (e.g. the MTU). */
+    public static HandshakeSocket bind(String host, int port, int maxDatagramBytes) {
         DatagramChannel channel = null;
         try {
             InetSocketAddress address = new InetSocketAddress(host, port);
@@ -49,7 +57,7 @@ public final class HandshakeSocket implements AutoCloseable {
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             channel.bind(address);
             channel.configureBlocking(false);
-            return new HandshakeSocket(channel);
+            return new HandshakeSocket(channel, Math.max(MAX_DATAGRAM, maxDatagramBytes));
         } catch (IOException | RuntimeException e) {
             CloseHelper.quietClose(channel);
             throw new UncheckedIOException(new IOException("cannot bind UDP " + host + ":" + port + ": " + e.getMessage(), e));

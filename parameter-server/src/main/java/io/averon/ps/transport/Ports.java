@@ -56,6 +56,17 @@ public final class Ports {
     /** Default MTU of Averon's channels: 8 KiB frames (Aeron's default is 1,408). */
     public static final int DEFAULT_MTU_BYTES = 8192;
     /**
+     * Smallest MTU Averon accepts: 544 bytes, a 572-byte IP datagram, within the 576 bytes every
+     * IPv4 host must take (Aeron itself takes any multiple of 32 above its 32-byte header). Its
+     * chunk holds every fixed-size message; a HELLO with the longest endpoint fits it.
+     */
+    public static final int MIN_MTU_BYTES = io.averon.ps.protocol.MessageValidator.MIN_CHUNK_BYTES
+            + io.averon.ps.protocol.MessageHeader.OVERHEAD + FRAME_HEADER_BYTES;
+    /** Largest MTU: Aeron's largest UDP payload (65,535 less the IPv4 and UDP headers, in whole frames). */
+    public static final int MAX_MTU_BYTES = 65_504;
+    /** IPv4 and UDP headers: a datagram of the MTU needs a link MTU this much larger. */
+    public static final int IP_UDP_HEADER_BYTES = 28;
+    /**
      * Default term length of Averon's publications: 1 MiB. Every message is one frame, so the term
      * only bounds how far a stream may run ahead of its reader (half a term, beyond Aeron's 128 KiB
      * receiver window); a worker has a stream to and from every owner in sharded mode, and each maps
@@ -64,17 +75,27 @@ public final class Ports {
     public static final int DEFAULT_TERM_LENGTH = 1 << 20;
 
     /**
-     * Checks an MTU and term length: the MTU a multiple of 32 in 1,408 .. 65,504 (Aeron's limits
-     * with room for a 1 KiB chunk), the term a power of two &gt;= 64 KiB holding at least 8 frames.
+     * Checks an MTU and term length: the MTU a multiple of 32 in 544 .. 65,504 (Aeron's limits, and
+     * room for Averon's fixed-size messages), the term a power of two &gt;= 64 KiB holding at least 8 frames.
      */
     public static void checkMtu(int mtuBytes, int termLength) {
-        if (mtuBytes < 1408 || mtuBytes > 65_504 || mtuBytes % FRAME_HEADER_BYTES != 0) {
-            throw new IllegalArgumentException("MTU must be a multiple of 32 in 1408..65504, got " + mtuBytes);
+        if (mtuBytes < MIN_MTU_BYTES || mtuBytes > MAX_MTU_BYTES || mtuBytes % FRAME_HEADER_BYTES != 0) {
+            throw new IllegalArgumentException("MTU must be a multiple of 32 in " + MIN_MTU_BYTES + ".." + MAX_MTU_BYTES
+                    + ", got " + mtuBytes);
         }
         if (Integer.bitCount(termLength) != 1 || termLength < 64 * 1024 || termLength / 8 < mtuBytes) {
             throw new IllegalArgumentException("the term length must be a power of two >= 64 KiB and >= 8 x the MTU, got "
                     + termLength + " for MTU " + mtuBytes);
         }
+    }
+
+    /**
+     * The MTU that fits a link of {@code linkMtuBytes}: the largest multiple of 32 whose datagram,
+     * with its IPv4 and UDP headers, is no longer than the link's MTU (1,472 for 1,500-byte links).
+     */
+    public static int mtuForLink(int linkMtuBytes) {
+        int payload = linkMtuBytes - IP_UDP_HEADER_BYTES;
+        return payload - Math.floorMod(payload, FRAME_HEADER_BYTES);
     }
 
     /** Payload bytes of a full chunk on a channel of this MTU (PROTOCOL.md: every message is one frame). */

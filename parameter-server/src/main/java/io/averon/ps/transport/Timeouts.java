@@ -39,6 +39,12 @@ public final class Timeouts {
     public static final long PUBLICATION_UNBLOCK_MS = CLIENT_LIVENESS_MS + 15_000;
     /** A worker's join that got its CHALLENGE and never completed is forgotten after this long. */
     public static final long PENDING_JOIN_MS = 30_000;
+    /**
+     * How long a joining worker's HELLO, padded to the MTU, may go unanswered once a small probe got
+     * through both ways, before the join fails naming the MTU that fits (PROTOCOL.md, "Joining"):
+     * long enough that random loss (of one fragment of each, too) does not pass for a smaller MTU.
+     */
+    public static final long MTU_VERDICT_MS = 2_000;
 
     private Timeouts() {
     }
@@ -61,7 +67,7 @@ public final class Timeouts {
                 + seconds(DISCONNECTED_GRACE_MS) + ", Aeron publication connection " + seconds(PUBLICATION_CONNECTION_MS)
                 + ", image liveness " + seconds(IMAGE_LIVENESS_MS) + ", client liveness " + seconds(CLIENT_LIVENESS_MS)
                 + ", publication unblock " + seconds(PUBLICATION_UNBLOCK_MS) + ", pending join "
-                + seconds(PENDING_JOIN_MS);
+                + seconds(PENDING_JOIN_MS) + ", MTU verdict " + seconds(MTU_VERDICT_MS);
     }
 
     /** {@code ms} as seconds for a message: "10 s", "0.5 s". */

@@ -45,12 +45,37 @@ class PayloadsTest {
     }
 
     @Test
+    void shouldReadBackAHelloPaddedToTheMtuAndRefuseOneLongerThanTheMtu() {
+        // chunk 1024: the MTU is 1024 + 128 + 32 = 1184 bytes, the longest HELLO payload 1056
+        byte[] payload = Payloads.Hello.encode(77, "10.0.0.7:40123", 1184 - MessageHeader.OVERHEAD);
+        assertEquals(1056, payload.length);
+        UnsafeBuffer b = message(MessageType.HELLO, 3, payload, payload.length, true);
+        assertEquals(77, Payloads.Hello.aeronSession(b, AT));
+        assertEquals("10.0.0.7:40123", Payloads.Hello.endpoint(b, AT));
+
+        MessageAuthenticator auth = new MessageAuthenticator(SECRET);
+        MessageValidator validator = new MessageValidator(auth, JOB, 0, 1024, 8, true);
+        UnsafeBuffer longer = new UnsafeBuffer(new byte[2048]);
+        int length = MessageHeader.writeSigned(longer, auth, MessageType.HELLO, 0, JOB, 0, 0, 3, 0, 5, 1,
+                new byte[1057], 1057);
+        assertEquals(Refusal.BAD_LENGTH, validator.validate(longer, 0, length), "one byte beyond the MTU");
+        byte[] lying = Payloads.Hello.encode(77, "10.0.0.7:40123");
+        lying[18] = (byte) (lying.length - MessageValidator.HELLO_FIXED_PAYLOAD + 1); // claims more than it carries
+        length = MessageHeader.writeSigned(longer, auth, MessageType.HELLO, 0, JOB, 0, 0, 3, 0, 5, 1, lying,
+                lying.length);
+        assertEquals(Refusal.BAD_LENGTH, validator.validate(longer, 0, length), "an endpoint beyond the payload");
+    }
+
+    @Test
     void shouldReadBackChallengeAndJoinAck() {
         byte[] into = new byte[MessageValidator.MAX_REASON];
-        int length = Payloads.Challenge.encode(into, Long.MIN_VALUE + 3, 0x7abcdef0);
-        UnsafeBuffer challenge = message(MessageType.CHALLENGE, 3, into, length, false);
+        int length = Payloads.Challenge.encode(into, Long.MIN_VALUE + 3, 0x7abcdef0, 8192, 8192);
+        assertEquals(MessageValidator.CHALLENGE_PAYLOAD, length);
+        UnsafeBuffer challenge = message(MessageType.CHALLENGE, 3, into, length + 500, false); // padded
         assertEquals(Long.MIN_VALUE + 3, Payloads.Challenge.nonce(challenge, AT));
         assertEquals(0x7abcdef0, Payloads.Challenge.streamSession(challenge, AT));
+        assertEquals(8192, Payloads.Challenge.serverMtu(challenge, AT));
+        assertEquals(8192, Payloads.Challenge.helloBytes(challenge, AT));
 
         length = Payloads.JoinAck.encode(into, 1L << 40);
         UnsafeBuffer ack = message(MessageType.JOIN_ACK, 3, into, length, false);
@@ -85,5 +110,7 @@ class PayloadsTest {
         assertEquals(MessageValidator.MAX_REASON, length);
         assertEquals(MessageValidator.MAX_REASON - 2,
                 Payloads.Refused.reason(message(MessageType.REFUSED, 3, into, length, false), AT).length());
+        length = Payloads.Refused.encode(into, Refusal.BUSY, "x".repeat(5000), MessageValidator.MIN_CHUNK_BYTES);
+        assertEquals(MessageValidator.MIN_CHUNK_BYTES, length, "cut to the chunk of the smallest MTU");
     }
 }

@@ -9,10 +9,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Port pairs handed to threads of one JVM at once (the tasks of an executor) never overlap. */
+/**
+ * Port pairs handed to threads of one JVM at once (the tasks of an executor) never overlap; the
+ * MTUs Averon accepts, and the one that fits a link.
+ */
 @Tag("fast")
 class PortsTest {
 
@@ -26,5 +31,25 @@ class PortsTest {
             assertTrue(used.add(port) && used.add(port + 1), "port " + port + " or " + (port + 1) + " handed out twice");
         }
         assertEquals(800, used.size());
+    }
+
+    @Test
+    void shouldAcceptMultiplesOf32From544To65504SoThatA1200ByteLinkCanBeUsed() {
+        for (int mtu : new int[] {544, 1152, 1408, 1472, 8192, 65_504}) {
+            assertDoesNotThrow(() -> Ports.checkMtu(mtu, 1 << 20), "MTU " + mtu);
+        }
+        for (int mtu : new int[] {512, 1150, 65_536, 0}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ports.checkMtu(mtu, 1 << 20));
+            assertEquals("MTU must be a multiple of 32 in 544..65504, got " + mtu, e.getMessage());
+        }
+        assertEquals(io.averon.ps.protocol.MessageValidator.MIN_CHUNK_BYTES, Ports.chunkBytes(Ports.MIN_MTU_BYTES));
+    }
+
+    @Test
+    void shouldFitTheLargestMultipleOf32AndItsHeadersIntoALink() {
+        assertEquals(1472, Ports.mtuForLink(1500));
+        assertEquals(1152, Ports.mtuForLink(1200));
+        assertEquals(8960, Ports.mtuForLink(9000));
+        assertEquals(544, Ports.mtuForLink(576));
     }
 }

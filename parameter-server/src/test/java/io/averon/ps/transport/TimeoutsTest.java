@@ -29,7 +29,8 @@ class TimeoutsTest {
                 .heartbeatTimeoutMs(5_000).build());
         for (String named : new String[] {"round 20 s after its first contribution", "heartbeat 5 s (quorum 3 of 4)",
                 "a worker's wait for a result", "disconnected grace 10 s", "Aeron publication connection 5 s",
-                "image liveness 10 s", "client liveness 60 s", "publication unblock 75 s", "pending join 30 s"}) {
+                "image liveness 10 s", "client liveness 60 s", "publication unblock 75 s", "pending join 30 s",
+                "MTU verdict 2 s"}) {
             assertTrue(line.contains(named), "'" + named + "' in: " + line);
         }
         assertEquals("0.5 s", Timeouts.seconds(500));
