@@ -13,12 +13,13 @@ import java.util.Map;
  * on one simulated cluster (the server on host 0, a worker on each other host), runs without the
  * fault and with it alternate {@code repeats} times; prints each run's median round, the medians
  * over the runs and their ratio, Aeron's loss repair, and checks that every faulty run averaged
- * byte for byte as the undisturbed one. Faults: {@code loss:PCT} (PCT percent of the datagrams of
- * the server's link and worker 1's link dropped, both ways) or {@code rate:MBIT} (worker 1's link
- * at MBIT; the table then also gives the link's bound, twice the vector at that rate).
+ * byte for byte as the undisturbed one. Faults: {@code loss:PCT[:WHERE]} (PCT percent of the datagrams
+ * dropped, both ways, on the server's link and worker 1's, WHERE {@code both} (the default),
+ * {@code server} or {@code worker}) or {@code rate:MBIT} (worker 1's link at MBIT; the table then also
+ * gives the link's bound, twice the vector at that rate).
  *
  * <p>Usage (root): {@code NetworkFaultBenchmark script=benchmarks/sim/sim-cluster.sh dir=DIR
- * fault=loss:20|rate:100 [workers=3] [params=200000] [rounds=4] [rate=100] [repeats=3] [timeoutMs=120000]}.
+ * fault=loss:20[:both|server|worker]|rate:100 [workers=3] [params=200000] [rounds=4] [rate=100] [repeats=3] [timeoutMs=120000]}.
  */
 public final class NetworkFaultBenchmark {
 
@@ -57,15 +58,15 @@ public final class NetworkFaultBenchmark {
             for (int run = 1; run <= repeats; run++) {
                 RunResult undisturbed = SimulatedRun.execute(cluster, spec, Files.createTempDirectory(dir, "clean-"),
                         System.getProperty("java.class.path"));
-                apply(cluster, fault[0], amount, slowHost, rate);
+                apply(cluster, fault, amount, slowHost, rate);
                 RunResult result;
                 Map<String, long[]> counters;
                 try {
                     result = SimulatedRun.execute(cluster, spec, Files.createTempDirectory(dir, "fault-"),
                             System.getProperty("java.class.path"));
-                    counters = cluster.counters(slowHost);
+                    counters = cluster.counters(fault.length > 2 && fault[2].equals("server") ? 0 : slowHost);
                 } finally {
-                    apply(cluster, fault[0], 0, slowHost, rate);
+                    apply(cluster, fault, 0, slowHost, rate);
                 }
                 if (!undisturbed.digests().equals(result.digests())) {
                     throw new IllegalStateException("run " + run + ": the averages differ from the undisturbed run's");
@@ -95,14 +96,19 @@ public final class NetworkFaultBenchmark {
     }
 
     /** Applies the fault ({@code amount} 0: removes it; a rate fault goes back to {@code rate}). */
-    private static void apply(SimulatedCluster cluster, String kind, int amount, int slowHost, int rate) {
-        switch (kind) {
+    private static void apply(SimulatedCluster cluster, String[] fault, int amount, int slowHost, int rate) {
+        switch (fault[0]) {
             case "loss" -> {
-                cluster.loss(0, amount);
-                cluster.loss(slowHost, amount);
+                String where = fault.length > 2 ? fault[2] : "both";
+                if (!where.equals("worker")) {
+                    cluster.loss(0, amount);
+                }
+                if (!where.equals("server")) {
+                    cluster.loss(slowHost, amount);
+                }
             }
             case "rate" -> cluster.rate(slowHost, amount == 0 ? rate : amount);
-            default -> throw new IllegalArgumentException("fault is loss:PCT or rate:MBIT, got " + kind);
+            default -> throw new IllegalArgumentException("fault is loss:PCT[:WHERE] or rate:MBIT, got " + fault[0]);
         }
     }
 
