@@ -29,6 +29,12 @@ public final class SettingValues {
         return this;
     }
 
+    /** A fact recorded beside the settings that no option sets (e.g. which default the run chose). */
+    public SettingValues putRecorded(String key, Object value) {
+        values.put(key, value);
+        return this;
+    }
+
     public Map<String, Object> toMap() {
         return new LinkedHashMap<>(values);
     }

@@ -35,11 +35,19 @@ public sealed interface TrainingInput {
     /** What metrics.json's {@code config} records about the input. */
     Map<String, Object> settings();
 
+    /** Where the data comes from, in words: the files or URIs, the data in Spark, the data set's name. */
+    String source();
+
     /** Files or URIs each reader opens itself (Spark: every executor reads them and keeps its shard). */
     record Files(DataSpec spec) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
             return spec.settings();
+        }
+
+        @Override
+        public String source() {
+            return spec.source();
         }
     }
 
@@ -49,13 +57,23 @@ public sealed interface TrainingInput {
         public Map<String, Object> settings() {
             return spec.settings();
         }
+
+        @Override
+        public String source() {
+            return spec.source();
+        }
     }
 
     /** Data already in Spark. */
     record InSpark(SparkData data) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
-            return new SettingValues().put(DataSpec.DATA, "spark: " + data.describe()).toMap();
+            return new SettingValues().put(DataSpec.DATA, source()).toMap();
+        }
+
+        @Override
+        public String source() {
+            return "spark: " + data.describe();
         }
     }
 
@@ -63,7 +81,12 @@ public sealed interface TrainingInput {
     record InMemory(TrainTestData data) implements TrainingInput {
         @Override
         public Map<String, Object> settings() {
-            return new SettingValues().put(DataSpec.DATA, data.train().name()).toMap();
+            return new SettingValues().put(DataSpec.DATA, source()).toMap();
+        }
+
+        @Override
+        public String source() {
+            return data.train().name();
         }
     }
 }

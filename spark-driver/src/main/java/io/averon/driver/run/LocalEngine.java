@@ -74,11 +74,11 @@ public final class LocalEngine implements Trainer {
             throw new InvalidInputException(imported.dataset() + " is a Parquet data set (averon import): the spark "
                     + "engine reads it in the executors; drop --engine local");
         }
-        throw new InvalidInputException("data in Spark (" + input.settings().get("data") + ") trains with the spark "
+        throw new InvalidInputException("data in Spark (" + input.source() + ") trains with the spark "
                 + "engine");
     }
 
     private static InputFacts facts(TrainingInput input, TrainTestData data) {
-        return InputFacts.of(data, input.settings().get("data").toString());
+        return InputFacts.of(data, input.source());
     }
 }

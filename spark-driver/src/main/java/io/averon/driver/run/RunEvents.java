@@ -14,7 +14,6 @@ public final class RunEvents {
 
     private final List<RunListener> runListeners;
     private final TrainingListener training;
-    private boolean started;
 
     public RunEvents(List<? extends TrainingListener> listeners) {
         this.runListeners = listeners.stream().filter(RunListener.class::isInstance).map(RunListener.class::cast)
@@ -28,13 +27,8 @@ public final class RunEvents {
     }
 
     public void started(RunStart start) {
-        started = true;
         LOG.info("effective configuration: {}", start.settings());
         runListeners.forEach(l -> l.onRunStart(start));
-    }
-
-    public boolean hasStarted() {
-        return started;
     }
 
     public void ended(Trained trained, RunListener.HardExamplesFinder hardExamples) {

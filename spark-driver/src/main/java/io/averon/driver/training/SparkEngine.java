@@ -138,7 +138,7 @@ public final class SparkEngine implements Trainer {
             SparkData data = inSpark.data();
             RecordSharding.Summary summary = RecordSharding.validate(sc, data);
             InputFacts facts = new InputFacts(data.classNames(), summary.shape(), Normalizer.none(),
-                    SplitSpec.provided(), new Manifest.DataProvenance(inSpark.settings().get("data").toString(),
+                    SplitSpec.provided(), new Manifest.DataProvenance(inSpark.source(),
                     null, summary.trainTotal(), summary.testTotal()));
             return new OnSpark(data, summary, facts);
         }

@@ -264,7 +264,7 @@ final class SparkTrainer {
             throw new InvalidInputException("--averaging sharded gives each worker a range of the parameters: "
                     + model.numParams() + " parameters cannot be shared among " + workers + " workers");
         }
-        if (config.compression() != io.averon.ps.protocol.Encoding.FLOAT32 && updaterState > 0
+        if (config.compression().encoding() != io.averon.ps.protocol.Encoding.FLOAT32 && updaterState > 0
                 && config.sync().updaterSyncEvery() == 1) {
             throw new InvalidInputException("--compress compresses rounds that carry the parameters alone, but with "
                     + "--updater-sync-every 1 every round also carries the optimiser's state (" + updaterState
@@ -290,7 +290,7 @@ final class SparkTrainer {
                     updaterState, configHash, io.averon.core.model.ModelSpec.hasConvolutionLayers(model.configurationJson()),
                     threads, config.deterministic(), config.roundTimeoutMs(), config.heartbeatTimeoutMs(),
                     config.connectTimeoutMs(), config.mtuBytes(),
-                    FailureHook.from(sc.getConf()), config.sync(), config.compression(),
+                    FailureHook.from(sc.getConf()), config.sync(), config.compression().encoding(),
                     sharded ? new ShardedPlan(start, resume == null ? 0 : shards.roundsBefore(resume.epochsDone() + 1),
                             cadence.outerLearningRate(), cadence.outerMomentum(), config.maxUpdateNorm()) : null,
                     config.hierarchical());

@@ -46,7 +46,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
                                   long roundTimeoutMs, long heartbeatTimeoutMs, long connectTimeoutMs,
                                   int threadsPerTask, boolean deterministic, double maxUpdateNorm, int mtuBytes,
                                   AveragingMode averaging,
-                                  io.averon.ps.protocol.Encoding compression, SyncPolicy sync,
+                                  Compression compression, SyncPolicy sync,
                                   boolean hierarchical) {
 
     public static final Setting<Integer> WORKERS = Setting.of("workers", Integer.class, 0,
@@ -183,9 +183,9 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
         SettingValues values = new SettingValues().put(WORKERS, workers).put(AVERAGING, averaging)
                 .put(HIERARCHICAL, hierarchical).put(AveragingCadence.SYNC_EVERY, used.syncEvery())
                 .put(AveragingCadence.SYNC_WARMUP_EPOCHS, used.warmupEpochs())
-                .putDescribed(MANY_WORKERS_DEFAULT, usesManyWorkersDefault(workers))
+                .putRecorded(MANY_WORKERS_DEFAULT_KEY, usesManyWorkersDefault(workers))
                 .put(UPDATER_SYNC_EVERY, sync.updaterSyncEvery()).put(OVERLAP, sync.overlap())
-                .put(COMPRESS, compressionSetting()).put(DETERMINISTIC, deterministic);
+                .put(COMPRESS, compression).put(DETERMINISTIC, deterministic);
         if (parameterServer == null) {
             values.put(AveragingCadence.OUTER_LR, used.outerLearningRate())
                     .put(AveragingCadence.OUTER_MOMENTUM, used.outerMomentum()).put(MAX_UPDATE_NORM, maxUpdateNorm);
@@ -194,17 +194,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
     }
 
     /** Recorded beside the cadence: true when no cadence was given and the worker count chose the many-workers recipe. */
-    private static final Setting<Boolean> MANY_WORKERS_DEFAULT = Setting.of("many-workers-default", Boolean.class, null,
-            "Whether the worker count chose the many-workers recipe (recorded, not set).");
-
-    private Compression compressionSetting() {
-        for (Compression c : Compression.values()) {
-            if (c.encoding() == compression) {
-                return c;
-            }
-        }
-        throw new IllegalStateException("no --compress for " + compression);
-    }
+    private static final String MANY_WORKERS_DEFAULT_KEY = "many-workers-default";
 
     /** The parameter server's host, when external. */
     public String serverHost() {
@@ -377,7 +367,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
             return new SparkTrainingConfig(training, workers,
                     AveragingCadence.given(syncEvery, warmupEpochs, outerLearningRate, outerMomentum), parameterServer,
                     serverPort, reportPort, driverHost, roundTimeoutMs, heartbeatTimeoutMs, connectTimeoutMs,
-                    threadsPerTask, deterministic, maxUpdateNorm, mtuBytes, averaging, compression.encoding(),
+                    threadsPerTask, deterministic, maxUpdateNorm, mtuBytes, averaging, compression,
                     new SyncPolicy(updaterSyncEvery, overlap), hierarchical);
         }
     }

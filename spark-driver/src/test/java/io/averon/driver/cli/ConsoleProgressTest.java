@@ -13,7 +13,6 @@ import io.averon.driver.run.ModelSource;
 import io.averon.driver.run.RunSettings;
 import io.averon.driver.run.RunStart;
 import io.averon.driver.training.SparkTrainingConfig;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The configuration a run shows on the terminal: once, in words, before the epochs. */
-@Tag("fast")
 class ConsoleProgressTest {
 
     private static final InputFacts FASHION = new InputFacts(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"),
