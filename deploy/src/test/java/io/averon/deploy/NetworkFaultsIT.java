@@ -36,8 +36,7 @@ class NetworkFaultsIT {
     private static final int RATE_MBIT = 100;
     /** Bounds every wait in the host JVMs, and is the round timeout (the heartbeat timeout is 10 s). */
     private static final long TIMEOUT_MS = 20_000;
-    private static final RunSpec SPEC = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4)
-            .timeoutMs(TIMEOUT_MS).build();
+    private static final RunSpec SPEC = spec().build();
     /** The heartbeat timeout of the long-partition cases: the partition lasts longer. */
     private static final long SHORT_HEARTBEAT_MS = 5_000;
     /** A partition longer than {@link #SHORT_HEARTBEAT_MS} and shorter than a worker's own grace before it gives up (15 s). */
@@ -207,8 +206,7 @@ class NetworkFaultsIT {
             java.util.regex.Matcher fix = java.util.regex.Pattern.compile("set --mtu (\\d+) ").matcher(failure);
             assertTrue(fix.find(), "the error names the --mtu to set: " + failure);
             suggested = Integer.parseInt(fix.group(1));
-            RunSpec fitting = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4)
-                    .timeoutMs(TIMEOUT_MS).mtu(suggested, 64 * 1024).build();
+            RunSpec fitting = spec().mtu(suggested, 64 * 1024).build();
             before = cluster.counters(run(worker));
             fitted = SimulatedRun.execute(cluster, fitting, Files.createDirectories(dir.resolve("fitted")), classpath);
             after = cluster.counters(run(worker));
@@ -246,8 +244,7 @@ class NetworkFaultsIT {
      */
     @Test
     void shouldKeepTwoJobsOnTheSameHostsApartWhenTheyTrainAtTheSameTime() throws Exception {
-        RunSpec other = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
-                .seed(SPEC.seed() + 1).build();
+        RunSpec other = spec().seed(SPEC.seed() + 1).build();
         RunResult first;
         RunResult second;
         java.util.Properties firstServer;
@@ -321,8 +318,7 @@ class NetworkFaultsIT {
     @Test
     void shouldCloseRoundsWithoutAWorkerCutOffPastTheHeartbeatTimeoutAndRefuseItsLatePush() throws Exception {
         int cut = 2;
-        RunSpec quorate = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
-                .heartbeatTimeoutMs(SHORT_HEARTBEAT_MS).quorum(2).build();
+        RunSpec quorate = spec().heartbeatTimeoutMs(SHORT_HEARTBEAT_MS).quorum(2).build();
         SimulatedRun.Outcome outcome;
         Map<String, long[]> dropped;
         java.util.Properties whileCut;
@@ -387,8 +383,7 @@ class NetworkFaultsIT {
     void shouldFailNamingAWorkerCutOffBelowTheQuorumAndResumeFromTheLastClosedRound() throws Exception {
         int cut = 2;
         Path state = dir.resolve("server-state");
-        RunSpec resumable = RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS)
-                .heartbeatTimeoutMs(SHORT_HEARTBEAT_MS).stateDirectory(state).build();
+        RunSpec resumable = spec().heartbeatTimeoutMs(SHORT_HEARTBEAT_MS).stateDirectory(state).build();
         SimulatedRun.Outcome failed;
         SimulatedRun.Outcome resumed;
         try (SimulatedCluster cluster = cluster("b")) {
@@ -515,6 +510,11 @@ class NetworkFaultsIT {
                         + "chunks refused; server: %s%n", stopped, stoppedForMs,
                 outcome.failures().get(0).lines().findFirst().orElse(""), resumed.lines().findFirst().orElse(""),
                 staleRefused, outcome.server());
+    }
+
+    /** The runs of this class: the server and 3 workers, 200,000 parameters, 4 rounds, every wait bounded by {@link #TIMEOUT_MS}. */
+    private static RunSpec.Builder spec() {
+        return RunSpec.builder().mode(AveragingMode.SERVER).size(3, 200_000).rounds(4).timeoutMs(TIMEOUT_MS);
     }
 
     /** Worker {@code worker}'s host in {@link #SPEC} (the server is host 0). */
