@@ -112,6 +112,30 @@ final class CoordinatorFeed {
         }
     }
 
+    /**
+     * {@code skipped} messages of the worker's joined session never arrived (its stream was rebuilt
+     * mid-stream): unless its contribution to the open round is already in, what it pushed cannot
+     * complete. Rather than wait for it until the round times out, the server drops the partial
+     * push, no longer awaits the worker (the round closes without it if the quorum allows) and tells
+     * it why: its push fails at once, and it can rejoin.
+     */
+    void onLostMessages(int worker, long skipped) {
+        long open = coordinator.openRound();
+        if (coordinator.precheck(worker, open) != null) {
+            return; // its contribution is in (only heartbeats followed it), or it is not awaited anyway
+        }
+        if (assemblers[worker] != null) {
+            assemblers[worker].clear();
+        }
+        coordinator.leave(worker, ServerAgent.nowMs());
+        String reason = "worker " + worker + ": " + skipped + " of its messages to the server were lost in transit"
+                + " (its Aeron stream was rebuilt mid-stream), so its contribution to round " + open + " cannot"
+                + " complete; the round no longer waits for it: rejoin";
+        LOG.warn("{}", reason);
+        toldRound[worker] = open;
+        outbound.refused(worker, sessions.joinedSession(worker), open, Refusal.LOST_MESSAGES, reason);
+    }
+
     /** Counts a refused push (a late one too) and, if {@code tellWorker}, tells the worker why. */
     private void refuse(int worker, long round, Refusal reason, boolean tellWorker) {
         counters.refused(reason);

@@ -5,6 +5,7 @@ import io.averon.ps.round.RoundStateStore;
 import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
 import io.averon.ps.transport.HandshakeSocket;
+import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SessionSubscriptions;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -59,7 +60,8 @@ public final class ParameterServer implements AutoCloseable {
             } else {
                 client = Aeron.connect(EmbeddedMediaDriver.clientContext(context.aeronDirectory()));
             }
-            ingress = new SessionSubscriptions(client, context.bindHost(), context.port(), Channels.TO_SERVER_STREAM);
+            ingress = new SessionSubscriptions(client, context.bindHost(), context.port(), Channels.TO_SERVER_STREAM,
+                    Ports.receiverWindowBytes(context.termLength(), context.mtuBytes()));
             handshake = HandshakeSocket.bind(context.bindHost(), context.port() + 1, context.mtuBytes());
             if (store != null) {
                 saved.ifPresent(st -> LOG.info("resuming from {}: last closed round {}", context.stateDirectory(), st.round()));

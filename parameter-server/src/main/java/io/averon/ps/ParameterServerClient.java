@@ -8,6 +8,7 @@ import io.averon.ps.transport.Channels;
 import io.averon.ps.transport.EmbeddedMediaDriver;
 import io.averon.ps.transport.HandshakeSocket;
 import io.averon.ps.transport.MessageSender;
+import io.averon.ps.transport.Ports;
 import io.averon.ps.transport.SessionSubscriptions;
 import org.agrona.CloseHelper;
 
@@ -67,7 +68,8 @@ public final class ParameterServerClient implements RoundClient {
             this.publication = aeron.addExclusivePublication(
                     Channels.workerPublication(context.serverHost(), context.serverPort(), context.mtuBytes(),
                             context.termLength()), Channels.TO_SERVER_STREAM);
-            this.ingress = new SessionSubscriptions(aeron, context.localHost(), 0, Channels.TO_WORKERS_STREAM);
+            this.ingress = new SessionSubscriptions(aeron, context.localHost(), 0, Channels.TO_WORKERS_STREAM,
+                    Ports.receiverWindowBytes(context.termLength(), context.mtuBytes()));
             this.handshake = HandshakeSocket.bind(context.localHost(), 0, context.mtuBytes());
         } catch (RuntimeException e) {
             if (embedded != null) {

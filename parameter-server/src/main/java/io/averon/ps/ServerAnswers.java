@@ -95,9 +95,10 @@ final class ServerAnswers {
             case JOIN_ACK -> onJoinAck(b, offset);
             case REFUSED -> {
                 // only a refusal of what we are waiting for counts: a refusal of another round (e.g.
-                // provoked by someone replaying our old messages) must not abort the current one
-                if (ackRound < 0 ? MessageHeader.workerId(b, offset) == workerId
-                        : MessageHeader.round(b, offset) == awaitedRound) {
+                // provoked by someone replaying our old messages) must not abort the current one;
+                // the first says why (later ones, e.g. NOT_JOINED, follow from it)
+                if (refusal == null && (ackRound < 0 ? MessageHeader.workerId(b, offset) == workerId
+                        : MessageHeader.round(b, offset) == awaitedRound)) {
                     refusalCode = Payloads.Refused.code(b, offset);
                     refusal = Payloads.Refused.reason(b, offset);
                 }

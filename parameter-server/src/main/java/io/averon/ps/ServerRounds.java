@@ -143,6 +143,14 @@ final class ServerRounds {
         }
     }
 
+    /** {@code skipped} messages of {@code worker}'s joined session were lost in transit. */
+    void onLostMessages(int worker, long skipped) {
+        counters.refused(Refusal.LOST_MESSAGES);
+        if (feed != null) {
+            feed.onLostMessages(worker, skipped);
+        }
+    }
+
     /** Lets the coordinator end the open round if it is due; returns 1 if a round ended, else 0. */
     int poll(long nowMs) {
         if (coordinator == null) {

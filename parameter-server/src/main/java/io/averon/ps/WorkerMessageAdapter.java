@@ -112,6 +112,10 @@ final class WorkerMessageAdapter implements FragmentHandler, HandshakeSocket.Han
         int worker = MessageHeader.workerId(b, offset);
         long session = MessageHeader.session(b, offset);
         long sequence = MessageHeader.sequence(b, offset);
+        long skipped = sessions.skippedBefore(worker, session, sequence);
+        if (skipped > 0) {
+            rounds.onLostMessages(worker, skipped);
+        }
         if (type == MessageType.JOIN) {
             joins.onJoin(b, offset, worker, session, sequence);
             return;

@@ -169,6 +169,17 @@ final class WorkerSessions {
         return null;
     }
 
+    /**
+     * How many messages of the worker's joined session are missing before this one, of sequence
+     * {@code sequence}: every message of a joined session travels on its Aeron stream, numbered
+     * one by one, so a skipped number is a message lost in transit (the stream was rebuilt). 0 for
+     * another session's message, a replay, or the next one in order. Changes nothing.
+     */
+    long skippedBefore(int worker, long session, long sequence) {
+        Session j = joined[worker];
+        return session != 0 && session == j.id && sequence > j.lastSequence + 1 ? sequence - j.lastSequence - 1 : 0;
+    }
+
     /** The worker's joined session, or 0. */
     long joinedSession(int worker) {
         return joined[worker].id;

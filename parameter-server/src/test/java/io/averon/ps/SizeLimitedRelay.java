@@ -14,14 +14,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * A UDP relay on loopback standing for a path whose link MTU is smaller in one direction or both:
  * datagrams to {@code front} go on to {@code target} from another socket, the answers go back to
  * the last sender, and a datagram longer than the direction's limit is dropped silently (counted),
- * as a switch drops a frame too large for a link. Two threads, blocking reads; {@link #close} stops them.
+ * as a switch drops a frame too large for a link. The limit towards the target may change while it
+ * runs ({@link #maxForward(int)}: 0 partitions that direction). Two threads, blocking reads;
+ * {@link #close} stops them.
  */
 final class SizeLimitedRelay implements AutoCloseable {
 
     private final DatagramChannel front;
     private final DatagramChannel back;
     private final InetSocketAddress target;
-    private final int maxForward;
+    private volatile int maxForward;
     private final int maxBack;
     private final AtomicReference<SocketAddress> client = new AtomicReference<>();
     final AtomicLong forwarded = new AtomicLong();
@@ -49,6 +51,11 @@ final class SizeLimitedRelay implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         }
+    }
+
+    /** From now on, datagrams longer than {@code bytes} towards the target are dropped (0: all of them). */
+    void maxForward(int bytes) {
+        maxForward = bytes;
     }
 
     private void forward() {

@@ -1,5 +1,7 @@
 package io.averon.benchmarks.sim;
 
+import io.averon.ps.transport.Ports;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,9 @@ import java.util.Map;
  * gives the link's bound, twice the vector at that rate).
  *
  * <p>Usage (root): {@code NetworkFaultBenchmark script=benchmarks/sim/sim-cluster.sh dir=DIR
- * fault=loss:20[:both|server|worker]|rate:100 [workers=3] [params=200000] [rounds=4] [rate=100] [repeats=3] [timeoutMs=120000]}.
+ * fault=loss:20[:both|server|worker]|rate:100 [workers=3] [params=200000] [rounds=4] [rate=100] [repeats=3]
+ * [timeoutMs=120000] [term=65536]}: {@code term} is every stream's Aeron term length (8 KiB frames); the
+ * receiver window is at most half of it less one frame (Ports.receiverWindowBytes).
  */
 public final class NetworkFaultBenchmark {
 
@@ -40,6 +44,7 @@ public final class NetworkFaultBenchmark {
         int rate = Integer.parseInt(a.getOrDefault("rate", "100"));
         int repeats = Integer.parseInt(a.getOrDefault("repeats", "3"));
         RunSpec spec = RunSpec.builder().mode(AveragingMode.SERVER).size(workers, params)
+                .mtu(Ports.DEFAULT_MTU_BYTES, Integer.parseInt(a.getOrDefault("term", "65536")))
                 .rounds(Integer.parseInt(a.getOrDefault("rounds", "4")))
                 .timeoutMs(Long.parseLong(a.getOrDefault("timeoutMs", "120000"))).build();
         int slowHost = 2; // worker 1's host

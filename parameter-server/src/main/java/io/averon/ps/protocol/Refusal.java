@@ -52,7 +52,13 @@ public enum Refusal {
     /** A JOIN of another training run while workers of the current one are live: retry later. */
     BUSY,
     /** A round that ended below the quorum (sent to every worker). */
-    ROUND_FAILED;
+    ROUND_FAILED,
+    /**
+     * Messages of a worker's joined session missing from its stream (a sequence number skipped:
+     * they were lost in transit, its Aeron image rebuilt mid-stream): a contribution they were part
+     * of can never complete, so the worker is no longer awaited and must rejoin.
+     */
+    LOST_MESSAGES;
 
     private static final Refusal[] BY_CODE = values();
 

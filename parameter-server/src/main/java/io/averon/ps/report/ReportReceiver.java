@@ -90,7 +90,8 @@ public final class ReportReceiver implements AutoCloseable {
         this.driver = EmbeddedMediaDriver.launch("reports");
         SessionSubscriptions sessions = null;
         try {
-            sessions = new SessionSubscriptions(driver.aeron(), bindHost, port, Channels.REPORT_STREAM);
+            sessions = new SessionSubscriptions(driver.aeron(), bindHost, port, Channels.REPORT_STREAM,
+                    Ports.receiverWindowBytes(Ports.smallestTermLength(mtuBytes), mtuBytes)); // any worker's term
             this.handshake = HandshakeSocket.bind(bindHost, port + 1);
             this.subscriptions = sessions;
         } catch (RuntimeException e) {

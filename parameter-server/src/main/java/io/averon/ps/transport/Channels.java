@@ -28,10 +28,13 @@ public final class Channels {
                 .sparse(true).build();
     }
 
-    /** A receiving endpoint on {@code bindHost:port} for one Aeron session only. */
-    public static String sessionSubscription(String bindHost, int port, int sessionId) {
+    /**
+     * A receiving endpoint on {@code bindHost:port} for one Aeron session only, with a receiver
+     * window of {@code receiverWindowBytes} ({@link Ports#receiverWindowBytes}).
+     */
+    public static String sessionSubscription(String bindHost, int port, int sessionId, int receiverWindowBytes) {
         return new ChannelUriStringBuilder().media(CommonContext.UDP_MEDIA).endpoint(bindHost + ":" + port)
-                .sessionId(sessionId).sparse(true).build();
+                .sessionId(sessionId).receiverWindowLength(receiverWindowBytes).sparse(true).build();
     }
 
     /**

@@ -69,9 +69,10 @@ public final class EmbeddedMediaDriver implements AutoCloseable {
                 .publicationUnblockTimeoutNs(Timeouts.nanos(Timeouts.PUBLICATION_UNBLOCK_MS))
                 .publicationConnectionTimeoutNs(Timeouts.nanos(Timeouts.PUBLICATION_CONNECTION_MS))
                 .imageLivenessTimeoutNs(Timeouts.nanos(Timeouts.IMAGE_LIVENESS_MS))
-                // UDP socket buffers of 2 MiB, receiver window left at Aeron's 128 KiB: the server's
-                // one receive socket takes every worker's window at once, so windows x senders must
-                // fit the buffer (2 MiB windows from 2 senders overran it: drops, NAK storms, stalls).
+                // UDP socket buffers of 2 MiB, receiver windows of at most Aeron's 128 KiB
+                // (Ports.receiverWindowBytes): the server's one receive socket takes every worker's
+                // window at once, so windows x senders must fit the buffer (2 MiB windows from 2
+                // senders overran it: drops, NAK storms, stalls).
                 .socketRcvbufLength(SOCKET_BUFFER_BYTES)
                 .socketSndbufLength(SOCKET_BUFFER_BYTES);
         MediaDriver driver = MediaDriver.launch(context);

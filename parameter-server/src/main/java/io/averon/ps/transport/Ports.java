@@ -74,6 +74,30 @@ public final class Ports {
      */
     public static final int DEFAULT_TERM_LENGTH = 1 << 20;
 
+    /** Aeron's default receiver window (the driver's initial window length). */
+    static final int AERON_RECEIVER_WINDOW_BYTES = 128 * 1024;
+
+    /**
+     * The receiver window of Averon's subscriptions for publications of {@code termLength} and
+     * {@code mtuBytes}: Aeron's 128 KiB, but at most half the term less one MTU. A receiver drops,
+     * as a flow-control overrun, any frame ending more than half a term beyond its last status
+     * message, and a sender at its limit (last status message + window) may jump up to one MTU past
+     * it over the padding that ends a term. With Aeron's window capped at half the term (every term
+     * up to 256 KiB), a padding jump puts the sender's heartbeats beyond that bound: if the frames
+     * before the padding were lost, the receiver never learns of the gap (it NAKs nothing, its
+     * position does not move, so no new status message), the sender waits for one, and after the
+     * image liveness timeout Aeron closes the image and makes a new one at the sender's position:
+     * the lost frames are gone for good.
+     */
+    public static int receiverWindowBytes(int termLength, int mtuBytes) {
+        return Math.min(AERON_RECEIVER_WINDOW_BYTES, termLength / 2 - mtuBytes);
+    }
+
+    /** The smallest term length {@link #checkMtu} allows for {@code mtuBytes}. */
+    public static int smallestTermLength(int mtuBytes) {
+        return Math.max(64 * 1024, Integer.highestOneBit(8 * mtuBytes - 1) << 1);
+    }
+
     /**
      * Checks an MTU and term length: the MTU a multiple of 32 in 544 .. 65,504 (Aeron's limits, and
      * room for Averon's fixed-size messages), the term a power of two &gt;= 64 KiB holding at least 8 frames.

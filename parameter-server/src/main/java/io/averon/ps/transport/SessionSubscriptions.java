@@ -25,6 +25,7 @@ public final class SessionSubscriptions implements AutoCloseable {
     private final String bindHost;
     private final int port;
     private final int streamId;
+    private final int receiverWindowBytes;
     private final Subscription placeholder;
     /** Each admitted session's subscription, or its pending registration id (a {@code Long}) until made. */
     private final Int2ObjectHashMap<Object> bySession = new Int2ObjectHashMap<>();
@@ -36,14 +37,17 @@ public final class SessionSubscriptions implements AutoCloseable {
      * @param port the port to bind; 0: a port that was free a moment ago ({@link #port()} tells which;
      *             Aeron matches later session subscriptions to the endpoint by its configured port,
      *             so an ephemeral port 0 cannot be shared)
+     * @param receiverWindowBytes the receiver window of every session ({@link Ports#receiverWindowBytes}
+     *             for the term length and MTU of the publications it admits)
      */
-    public SessionSubscriptions(Aeron aeron, String bindHost, int port, int streamId) {
+    public SessionSubscriptions(Aeron aeron, String bindHost, int port, int streamId, int receiverWindowBytes) {
         this.aeron = aeron;
         this.bindHost = bindHost;
         this.port = port == 0 ? freePort(bindHost) : port;
         this.streamId = streamId;
+        this.receiverWindowBytes = receiverWindowBytes;
         this.placeholder = aeron.addSubscription(Channels.sessionSubscription(bindHost, this.port,
-                new SecureRandom().nextInt()), streamId);
+                new SecureRandom().nextInt(), receiverWindowBytes), streamId);
     }
 
     private static int freePort(String host) {
@@ -63,7 +67,8 @@ public final class SessionSubscriptions implements AutoCloseable {
     public void retain(int sessionId) {
         int count = references.get(sessionId);
         if (count == 0) {
-            Long registration = aeron.asyncAddSubscription(Channels.sessionSubscription(bindHost, port, sessionId),
+            Long registration = aeron.asyncAddSubscription(Channels.sessionSubscription(bindHost, port, sessionId,
+                    receiverWindowBytes),
                     streamId);
             bySession.put(sessionId, registration);
             pending++;

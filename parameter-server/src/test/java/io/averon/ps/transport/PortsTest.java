@@ -46,6 +46,28 @@ class PortsTest {
     }
 
     @Test
+    void shouldKeepTheReceiverWindowAndAPaddingJumpWithinHalfATermWhenSizingTheWindow() {
+        // a sender at its limit (status message + window) may skip up to one MTU of padding at a
+        // term's end; its heartbeats must stay within the half term a receiver accepts beyond its
+        // last status message, or a lost tail of the term is never noticed (Ports.receiverWindowBytes)
+        for (int mtu = Ports.MIN_MTU_BYTES; mtu <= Ports.MAX_MTU_BYTES; mtu += 32) {
+            for (int term = Ports.smallestTermLength(mtu); term <= 1 << 24; term <<= 1) {
+                int finalMtu = mtu;
+                int finalTerm = term;
+                assertDoesNotThrow(() -> Ports.checkMtu(finalMtu, finalTerm));
+                int window = Ports.receiverWindowBytes(term, mtu);
+                assertTrue(window + mtu <= term / 2, "window " + window + ", MTU " + mtu + ", term " + term);
+                assertTrue(window >= mtu && window <= 128 * 1024, "window " + window + " for MTU " + mtu);
+            }
+            int below = Ports.smallestTermLength(mtu) / 2;
+            int finalMtu = mtu;
+            assertThrows(IllegalArgumentException.class, () -> Ports.checkMtu(finalMtu, below));
+        }
+        assertEquals(128 * 1024, Ports.receiverWindowBytes(1 << 20, 8192), "the default term keeps Aeron's window");
+        assertEquals(24 * 1024, Ports.receiverWindowBytes(64 * 1024, 8192));
+    }
+
+    @Test
     void shouldFitTheLargestMultipleOf32AndItsHeadersIntoALink() {
         assertEquals(1472, Ports.mtuForLink(1500));
         assertEquals(1152, Ports.mtuForLink(1200));
