@@ -29,7 +29,7 @@ public final class SettingValues {
         return this;
     }
 
-    /** A fact recorded beside the settings that no option sets (e.g. which default the run chose). */
+    /** A fact recorded beside the settings that no option sets (e.g. which default the run chose), under {@code key} as metrics.json spells keys (snake case). */
     public SettingValues putRecorded(String key, Object value) {
         values.put(key, value);
         return this;

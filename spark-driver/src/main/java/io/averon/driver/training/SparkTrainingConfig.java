@@ -194,7 +194,7 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
     }
 
     /** Recorded beside the cadence: true when no cadence was given and the worker count chose the many-workers recipe. */
-    private static final String MANY_WORKERS_DEFAULT_KEY = "many-workers-default";
+    private static final String MANY_WORKERS_DEFAULT_KEY = "many_workers_default";
 
     /** The parameter server's host, when external. */
     public String serverHost() {
