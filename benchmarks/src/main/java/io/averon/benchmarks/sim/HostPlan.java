@@ -1,7 +1,6 @@
 package io.averon.benchmarks.sim;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -89,14 +88,7 @@ public record HostPlan(Path directory, AveragingMode mode, int workers, int firs
     }
 
     public static HostPlan parse(String[] args) {
-        Map<String, String> values = new HashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq < 1) {
-                throw new IllegalArgumentException("arguments are key=value, got '" + arg + "'");
-            }
-            values.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Map<String, String> values = KeyValueArgs.parse(args);
         return new HostPlan(Path.of(required(values, "dir")), AveragingMode.parse(required(values, "mode")),
                 Integer.parseInt(required(values, "workers")), Integer.parseInt(required(values, "first")),
                 Integer.parseInt(required(values, "onHost")), Integer.parseInt(required(values, "perHost")),

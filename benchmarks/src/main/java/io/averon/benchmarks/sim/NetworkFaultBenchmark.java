@@ -5,7 +5,6 @@ import io.averon.ps.transport.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,10 +30,7 @@ public final class NetworkFaultBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (String arg : args) {
-            a.put(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
+        Map<String, String> a = KeyValueArgs.parse(args);
         Path script = Path.of(a.getOrDefault("script", "benchmarks/sim/sim-cluster.sh")).toAbsolutePath();
         Path dir = Files.createDirectories(Path.of(a.getOrDefault("dir", "benchmarks/target/faults")).toAbsolutePath());
         String[] fault = a.getOrDefault("fault", "loss:20").split(":");

@@ -2,7 +2,6 @@ package io.averon.benchmarks.sim;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,10 +22,7 @@ public final class SoakBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (String arg : args) {
-            a.put(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
+        Map<String, String> a = KeyValueArgs.parse(args);
         Path script = Path.of(a.getOrDefault("script", "benchmarks/sim/sim-cluster.sh")).toAbsolutePath();
         Path dir = Files.createDirectories(Path.of(a.getOrDefault("dir", "benchmarks/target/soak")).toAbsolutePath());
         int workers = Integer.parseInt(a.getOrDefault("workers", "4"));
