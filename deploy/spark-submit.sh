@@ -6,15 +6,23 @@
 #   deploy/spark-submit.sh [spark-submit options...] -- <averon command and options>
 #   e.g. deploy/spark-submit.sh --master spark://host:7077 --conf spark.cores.max=2 -- train --model mlp
 #
-#   SPARK_HOME    a Spark 3.5 / Scala 2.12 installation: bin/spark-submit is used if present, else
-#                 SparkSubmit is run from SPARK_HOME/jars (the local cluster's Maven-built SPARK_HOME)
-#   AVERON_JAR    the shaded jar (default: deploy/target/averon-*-spark.jar)
+#   SPARK_HOME    a Spark 4 (Scala 2.13) or 3.5 (Scala 2.12) installation: bin/spark-submit is used if present,
+#                 else SparkSubmit is run from SPARK_HOME/jars (the local cluster's Maven-built SPARK_HOME)
+#   AVERON_JAR    the shaded jar (default: the one built for SPARK_HOME's Scala version, deploy/spark-line.sh)
 #   JAVA_HOME     the Java 17 to run (default: java on PATH)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-: "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 (Scala 2.12) installation, or run deploy/local-cluster/spark-home.sh}"
-JAR="${AVERON_JAR:-$(ls "$ROOT"/deploy/target/averon-*-spark.jar 2>/dev/null | head -1 || true)}"
-[[ -f "$JAR" ]] || { echo "deploy/spark-submit.sh: no shaded jar; build it with 'mvn -DskipTests package' or set AVERON_JAR" >&2; exit 2; }
+# shellcheck source=spark-line.sh
+source "$ROOT/deploy/spark-line.sh"
+: "${SPARK_HOME:?set SPARK_HOME to a Spark 4 or 3.5 installation, or run deploy/local-cluster/spark-home.sh}"
+if [[ -z "${AVERON_JAR:-}" ]]; then
+  SCALA="$(spark_scala_version "$SPARK_HOME")" || exit 2
+  AVERON_JAR="$(averon_job_jar "$ROOT" "$SCALA")"
+  [[ -n "$AVERON_JAR" ]] || { echo "deploy/spark-submit.sh: no shaded jar for Scala $SCALA (the Spark in $SPARK_HOME);" \
+    "build it with 'mvn -DskipTests package'$([[ "$SCALA" == 2.12 ]] && echo " -Pspark-3.5") or set AVERON_JAR" >&2; exit 2; }
+fi
+JAR="$AVERON_JAR"
+[[ -f "$JAR" ]] || { echo "deploy/spark-submit.sh: AVERON_JAR $JAR does not exist" >&2; exit 2; }
 
 spark_args=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do spark_args+=("$1"); shift; done

@@ -31,11 +31,14 @@ die() { echo "spark-on-sim.sh: $*" >&2; exit 2; }
 [[ "$(id -u)" == 0 ]] || die "needs root (network namespaces)"
 [[ "$WORKERS" =~ ^[0-9]+$ ]] && ((WORKERS >= 1 && WORKERS <= 16)) || die "WORKERS must be 1..16, got '$WORKERS'"
 for tool in ip tc nft jq java; do command -v "$tool" >/dev/null || die "$tool is not on the PATH"; done
-JAR="${AVERON_JAR:-$(ls "$ROOT"/deploy/target/averon-*-spark.jar 2>/dev/null | head -1 || true)}"
-[[ -f "$JAR" ]] || die "no shaded jar in deploy/target: mvn -B -ntp -o -q package -DskipTests -pl deploy -am"
+# shellcheck source=../../deploy/spark-line.sh
+source "$ROOT/deploy/spark-line.sh"
 [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || die "no Fashion-MNIST: apt-get install -y dataset-fashion-mnist"
 [[ -z "$(ls -A "$OUT" 2>/dev/null)" ]] || die "$OUT is not empty"
 export SPARK_HOME="${SPARK_HOME:-$(MVN_ARGS="${MVN_ARGS:--o}" "$ROOT/deploy/local-cluster/spark-home.sh")}"
+SCALA="$(spark_scala_version "$SPARK_HOME")" || exit 2
+JAR="${AVERON_JAR:-$(averon_job_jar "$ROOT" "$SCALA")}"
+[[ -f "$JAR" ]] || die "no shaded jar for Scala $SCALA in deploy/target: mvn -B -ntp -o -q package -DskipTests -pl deploy -am"
 export AVSIM_PREFIX="${AVSIM_PREFIX:-avspark-$$}"
 HOSTS=$((WORKERS + 1))
 addr() { echo "198.18.0.$(($1 + 1))"; }
@@ -133,7 +136,7 @@ wait_for() { # FILE TEXT SECONDS
 mkdir -p "$OUT/cluster" "$OUT/events"
 daemon() { # HOST LOG CLASS ARGS...: a Spark daemon in HOST's namespace, bound to its address
   local k="$1" logfile="$2"; shift 2
-  (export SPARK_LOCAL_IP="$(addr "$k")" SPARK_SCALA_VERSION=2.12 _SPARK_AUTH_SECRET
+  (export SPARK_LOCAL_IP="$(addr "$k")" SPARK_SCALA_VERSION="$SCALA" _SPARK_AUTH_SECRET
    _SPARK_AUTH_SECRET="$(cat "$SECRETS/spark-auth.secret")"
    exec "$SIM" exec "$k" java "${FLAGS[@]}" -Xmx512m -cp "$SPARK_HOME/jars/*" "$@") > "$logfile" 2>&1 < /dev/null &
 }

@@ -11,7 +11,7 @@
 #   kubectl -n averon create secret generic averon-job-secret --from-literal=secret="$(openssl rand -base64 48)"
 #   kubectl apply -f deploy/kubernetes/parameter-server.yaml
 #
-#   SPARK_HOME      a Spark 3.5.5 (Scala 2.12) distribution with Kubernetes support (bin/spark-submit);
+#   SPARK_HOME      a Spark 4.2 (Scala 2.13) distribution with Kubernetes support (bin/spark-submit), the image's line;
 #                   the Maven-built SPARK_HOME of deploy/local-cluster has no spark-kubernetes jar
 #   K8S_API         the Kubernetes API server URL (https://...)
 #   AVERON_IMAGE    the image (default averon:0.1.0)
@@ -21,12 +21,12 @@
 # --data and --out must be on storage every pod reaches: the driver pod's disk goes away with it.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-: "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5.5 (Scala 2.12) distribution}"
+: "${SPARK_HOME:?set SPARK_HOME to a Spark 4.2 (Scala 2.13) distribution}"
 : "${K8S_API:?set K8S_API to the Kubernetes API server, e.g. https://kube.example.com:6443}"
 IMAGE="${AVERON_IMAGE:-averon:0.1.0}"
 NAMESPACE="${AVERON_NAMESPACE:-averon}"
 
-# The Java 17 flags Spark 3.5 and Aeron need (the image sets them in JDK_JAVA_OPTIONS as well).
+# The Java 17 flags Spark and Aeron need (the image sets them in JDK_JAVA_OPTIONS as well).
 java17_flags=(
   -XX:+IgnoreUnrecognizedVMOptions
   -Djdk.reflect.useDirectMethodHandle=false

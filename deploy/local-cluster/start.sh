@@ -29,7 +29,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 export SPARK_HOME="${SPARK_HOME:-$("$HERE/spark-home.sh")}"
-export SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+# shellcheck source=../spark-line.sh
+source "$HERE/../spark-line.sh"
+# executors fail with "Cannot find any build directories" without it
+SPARK_SCALA_VERSION="$(spark_scala_version "$SPARK_HOME")"
+export SPARK_SCALA_VERSION SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 mkdir -p "$RUNDIR"
 RUNDIR="$(cd "$RUNDIR" && pwd)"
 if [[ -f "$RUNDIR/master.pid" ]] && kill -0 "$(cat "$RUNDIR/master.pid")" 2>/dev/null; then

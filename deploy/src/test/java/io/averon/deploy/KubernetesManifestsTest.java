@@ -71,7 +71,8 @@ class KubernetesManifestsTest {
         assertEquals("local://" + jar, SubmitScript.read().applicationResource());
         assertEquals(jar, psArgument("-cp").split(":")[0], "averon ps classpath");
         // the image packs the jar deploy/spark-submit.sh submits by default (and the build's, when Maven names it)
-        String launcherJar = firstGroup(Files.readString(ROOT.resolve("deploy/spark-submit.sh")), "ls \"\\$ROOT\"/(\\S+\\.jar)");
+        String launcherJar = firstGroup(Files.readString(ROOT.resolve("deploy/spark-line.sh")), "ls \"\\$1\"/(\\S+\\.jar)")
+                .replace("\"$2\"", firstGroup(docker.from(), "-scala([0-9.]+)-"));
         assertTrue(FileSystems.getDefault().getPathMatcher("glob:" + launcherJar).matches(Path.of(docker.copySource())),
                 "the Dockerfile copies " + docker.copySource() + ", deploy/spark-submit.sh submits " + launcherJar);
         for (String property : List.of("averon.shaded.jar", "averon.jar")) {
@@ -97,8 +98,12 @@ class KubernetesManifestsTest {
         }
         assertEquals(image, psContainer().path("image").asText());
         assertEquals(image, SubmitScript.read().conf("spark.kubernetes.container.image"));
-        String sparkVersion = firstGroup(Files.readString(ROOT.resolve("pom.xml")), "<spark.version>([^<]+)</spark.version>");
-        assertEquals(sparkVersion, firstGroup(docker.from(), "^apache/spark:([0-9.]+)-scala2\\.12-java17"), "base image");
+        // the default line's versions: the parent POM's first (the Spark 3.5 profile's come after)
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        String sparkVersion = firstGroup(pom, "<spark.version>([^<]+)</spark.version>");
+        String scala = firstGroup(pom, "<scala.binary.version>([^<]+)</scala.binary.version>");
+        assertEquals(sparkVersion + "/" + scala, firstGroup(docker.from(), "^apache/spark:([0-9.]+)-scala")
+                + "/" + firstGroup(docker.from(), "-scala([0-9.]+)-java17"), "base image");
         assertEquals(sparkVersion, spec.path("sparkVersion").asText());
         assertTrue(Set.of("spark", "185").contains(docker.lastUser()), "the image runs as the spark user, not " + docker.lastUser());
         JsonNode podSecurity = psDeployment().path("spec").path("template").path("spec").path("securityContext");
@@ -541,14 +546,18 @@ class KubernetesManifestsTest {
             return firstGroup(text, "docker build .* -t (\\S+)");
         }
 
+        /** The base image, with an {@code ARG}'s default for {@code ${NAME}}. */
         String from() {
-            return firstGroup(text, "(?m)^FROM\\s+(\\S+)");
+            return argDefault(firstGroup(text, "(?m)^FROM\\s+(\\S+)"));
         }
 
         String copySource() {
-            String source = firstGroup(text, "(?m)^COPY\\s+(\\S+)\\s+\\S+\\.jar\\s*$");
-            Matcher arg = Pattern.compile("^\\$\\{?(\\w+)}?$").matcher(source);
-            return arg.matches() ? firstGroup(text, "(?m)^ARG\\s+" + arg.group(1) + "=(\\S+)") : source;
+            return argDefault(firstGroup(text, "(?m)^COPY\\s+(\\S+)\\s+\\S+\\.jar\\s*$"));
+        }
+
+        private String argDefault(String value) {
+            Matcher arg = Pattern.compile("^\\$\\{?(\\w+)}?$").matcher(value);
+            return arg.matches() ? firstGroup(text, "(?m)^ARG\\s+" + arg.group(1) + "=(\\S+)") : value;
         }
 
         String copyDestination() {

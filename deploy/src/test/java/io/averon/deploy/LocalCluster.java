@@ -19,6 +19,8 @@ final class LocalCluster implements AutoCloseable {
 
     static final Path ROOT = Path.of(System.getProperty("averon.root", "..")).toAbsolutePath().normalize();
     static final Path JAR = Path.of(System.getProperty("averon.jar", "target/none.jar")).toAbsolutePath();
+    /** How spark-home.sh is told the Spark line this build is for: nothing (Spark 4), or {@code --spark-3.5}. */
+    static final String SPARK_HOME_ARGS = System.getProperty("averon.sparkHomeArgs", "").strip();
 
     /** What a finished process printed. */
     record Run(int exitCode, String output) {
@@ -40,14 +42,7 @@ final class LocalCluster implements AutoCloseable {
      * encrypted ({@code start.sh --auth-secret-file}); drivers then need {@link #authProperties}.
      */
     static LocalCluster start(Path runDir, int workers, int cores, String memory, Path authSecretFile) throws Exception {
-        Run home = script(List.of(ROOT.resolve("deploy/local-cluster/spark-home.sh").toString()), Map.of(), 600);
-        if (home.exitCode() != 0) {
-            throw new IllegalStateException("spark-home.sh failed: " + home.output());
-        }
-        // the script prints the directory last; Maven's output (stderr, merged here) may precede it on that line
-        String last = home.output().replaceAll("\u001B\\[[0-9;]*m", "").strip().lines().reduce((a, b) -> b)
-                .orElseThrow();
-        Path sparkHome = Path.of(last.substring(last.indexOf('/')));
+        Path sparkHome = sparkHome();
         List<String> start = new ArrayList<>(List.of(ROOT.resolve("deploy/local-cluster/start.sh").toString(), "--workers",
                 "" + workers, "--cores", "" + cores, "--memory", memory, "--port", "" + freePort(), "--dir",
                 runDir.toString()));
@@ -97,6 +92,22 @@ final class LocalCluster implements AutoCloseable {
     /** {@code deploy/spark-submit.sh SPARK_ARGS -- AVERON_ARGS} against this cluster. */
     Run submit(List<String> sparkArgs, List<String> averonArgs, long timeoutSeconds) throws Exception {
         return script(submitCommand(sparkArgs, averonArgs), submitEnvironment(), timeoutSeconds);
+    }
+
+    /** The Maven-built SPARK_HOME of this build's Spark line ({@code deploy/local-cluster/spark-home.sh}). */
+    static Path sparkHome() throws Exception {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("deploy/local-cluster/spark-home.sh").toString()));
+        if (!SPARK_HOME_ARGS.isEmpty()) {
+            command.add(SPARK_HOME_ARGS);
+        }
+        Run home = script(command, Map.of(), 600);
+        if (home.exitCode() != 0) {
+            throw new IllegalStateException("spark-home.sh failed: " + home.output());
+        }
+        // the script prints the directory last; Maven's output (stderr, merged here) may precede it on that line
+        String last = home.output().replaceAll("\u001B\\[[0-9;]*m", "").strip().lines().reduce((a, b) -> b)
+                .orElseThrow();
+        return Path.of(last.substring(last.indexOf('/')));
     }
 
     private List<String> submitCommand(List<String> sparkArgs, List<String> averonArgs) {

@@ -70,10 +70,7 @@ class YarnClusterIT {
     @BeforeAll
     static void startClusters() throws Exception {
         assertTrue(Files.isRegularFile(LocalCluster.JAR), "the shaded jar is built: " + LocalCluster.JAR);
-        LocalCluster.Run home = LocalCluster.script(
-                List.of(LocalCluster.ROOT.resolve("deploy/local-cluster/spark-home.sh").toString()), Map.of(), 600);
-        assertEquals(0, home.exitCode(), "spark-home.sh: " + home.output());
-        sparkHome = Path.of(home.output().strip().lines().reduce((a, b) -> b).orElseThrow());
+        sparkHome = LocalCluster.sparkHome();
 
         deleteRecursively(WORK);
         deleteRecursively(YARN_WORK); // the previous run's container logs

@@ -215,7 +215,7 @@ public final class ExampleContext implements AutoCloseable {
     @Override
     public void close() {
         if (spark != null) {
-            spark.close();
+            spark.stop();
             spark = null;
         }
     }

@@ -73,7 +73,8 @@ final class ImportCommand implements Callable<Integer>, SettingOptions.Bound {
                 LOG.warn("rejected {}: {}", bad.record(), bad.reason());
             }
             AveronDataset.Summary summary;
-            try (SparkSession spark = SparkSessions.start("import", master)) {
+            try (SparkSessions.Session session = SparkSessions.start("import", master)) {
+                SparkSession spark = session.spark();
                 summary = AveronDataset.write(spark, raw, from, rejects, output.staging());
             }
             output.commit();

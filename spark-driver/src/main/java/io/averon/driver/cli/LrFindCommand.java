@@ -139,7 +139,8 @@ final class LrFindCommand implements Callable<Integer>, SettingOptions.Bound {
             Map<String, Object> nativeInfo = NativeRuntime.configure(new NativeSettings(threads, spec.convolutional()));
             LrFindResult found;
             if (engine == TrainCommand.Engine.SPARK) {
-                try (SparkSession spark = SparkSessions.start("lr-find", master)) {
+                try (SparkSessions.Session session = SparkSessions.start("lr-find", master)) {
+                    SparkSession spark = session.spark();
                     found = new SparkEngine(spark, SparkTrainingConfig.builder(training).workers(workers).build())
                             .findLearningRate(input, source, config);
                 }

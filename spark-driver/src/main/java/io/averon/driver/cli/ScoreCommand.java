@@ -86,7 +86,8 @@ final class ScoreCommand implements Callable<Integer> {
             long read;
             long rejected;
             long scored;
-            try (SparkSession spark = SparkSessions.start("score", master)) {
+            try (SparkSessions.Session session = SparkSessions.start("score", master)) {
+                SparkSession spark = session.spark();
                 spark.sparkContext().setJobDescription("averon score " + input);
                 Dataset<Row> rows = AveronDataset.isDataset(source) ? AveronDataset.read(spark, source)
                         : readParquet(spark, source);

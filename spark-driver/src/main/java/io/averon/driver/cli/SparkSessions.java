@@ -28,8 +28,19 @@ final class SparkSessions {
         return conf;
     }
 
+    /**
+     * A command's session, stopped on close. (Spark 4's {@code SparkSession.close()} declares
+     * {@code IOException}; stopping one throws nothing.)
+     */
+    record Session(SparkSession spark) implements AutoCloseable {
+        @Override
+        public void close() {
+            spark.stop();
+        }
+    }
+
     /** A session for {@code averon <command>}; close it when done. */
-    static SparkSession start(String command, String master) {
+    static Session start(String command, String master) {
         SparkSession spark = SparkSession.builder().config(conf(command, master)).getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         // Spark packs input files into about one partition per core; files are not split below a
@@ -38,6 +49,6 @@ final class SparkSessions {
         if (!spark.conf().contains(MIN_PARTITIONS)) {
             spark.conf().set(MIN_PARTITIONS, Math.max(1, 4L * spark.sparkContext().defaultParallelism()));
         }
-        return spark;
+        return new Session(spark);
     }
 }

@@ -231,7 +231,8 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
             JobIdentity identity = jobIdentity();
             // the driver trains nothing: it checks the model against the data and holds the averaged model
             NativeRuntime.configure(new NativeSettings(1, spec.convolutional()));
-            try (SparkSession spark = SparkSessions.start("train", master)) {
+            try (SparkSessions.Session session = SparkSessions.start("train", master)) {
+                SparkSession spark = session.spark();
                 trained = new SparkEngine(spark, sparkConfig, identity).fit(input, source, listeners);
             }
         } else {

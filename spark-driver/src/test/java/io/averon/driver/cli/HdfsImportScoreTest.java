@@ -76,8 +76,11 @@ class HdfsImportScoreTest {
 
     /** Reads a Parquet directory with a short-lived Spark session (the CLI commands start and stop their own). */
     static <T> T withSpark(Function<SparkSession, T> body) {
-        try (SparkSession spark = SparkSession.builder().master("local[2]").appName("test").getOrCreate()) {
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("test").getOrCreate();
+        try {
             return body.apply(spark);
+        } finally {
+            spark.stop();
         }
     }
 

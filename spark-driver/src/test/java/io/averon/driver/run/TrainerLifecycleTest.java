@@ -52,7 +52,7 @@ class TrainerLifecycleTest {
 
     @AfterAll
     static void stopSpark() {
-        spark.close();
+        spark.stop();
     }
 
     private static final ModelSource LOGISTIC = ModelSource.of(ModelSpec.parse("logistic"), UpdaterSpec.adam(0.05));

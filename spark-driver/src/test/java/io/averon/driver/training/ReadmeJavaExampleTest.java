@@ -100,7 +100,7 @@ class ReadmeJavaExampleTest {
             assertEquals("c0", predicted.get(0).getAs(BatchScorer.PREDICTED));
             assertEquals("c2", predicted.get(1).getAs(BatchScorer.PREDICTED));
         } finally {
-            spark.close();
+            spark.stop();
         }
     }
 

@@ -51,8 +51,11 @@ class SparkEngineFailureTest {
 
     /** Runs {@code body} on a Spark session of its own with the failure hook {@code failAt} (null: none). */
     private static <T> T onSpark(String failAt, Function<SparkSession, T> body) {
-        try (SparkSession spark = SparkEngineTest.session(failAt)) {
+        SparkSession spark = SparkEngineTest.session(failAt);
+        try {
             return body.apply(spark);
+        } finally {
+            spark.stop();
         }
     }
 

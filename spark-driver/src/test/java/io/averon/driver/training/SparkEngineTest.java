@@ -81,7 +81,7 @@ class SparkEngineTest {
 
     @AfterAll
     static void stopSpark() {
-        spark.close();
+        spark.stop();
     }
 
     /**
@@ -99,7 +99,7 @@ class SparkEngineTest {
         }
         SparkSession session = SparkSession.builder().config(conf).getOrCreate();
         if (!Objects.equals(failAt, session.sparkContext().getConf().get(FailureHook.CONF_KEY, null))) {
-            session.close();
+            session.stop();
             throw new IllegalStateException("another Spark session was active: its failure hook is not " + failAt);
         }
         return session;
