@@ -71,7 +71,7 @@ class KubernetesManifestsTest {
         assertEquals("local://" + jar, SubmitScript.read().applicationResource());
         assertEquals(jar, psArgument("-cp").split(":")[0], "averon ps classpath");
         // the image packs the jar deploy/spark-submit.sh submits by default (and the build's, when Maven names it)
-        String launcherJar = firstGroup(Files.readString(ROOT.resolve("deploy/spark-line.sh")), "ls \"\\$1\"/(\\S+\\.jar)")
+        String launcherJar = firstGroup(Files.readString(ROOT.resolve("deploy/spark-line.sh")), "ls \"\\$1\"/(deploy/\\S+\\.jar)")
                 .replace("\"$2\"", firstGroup(docker.from(), "-scala([0-9.]+)-"));
         assertTrue(FileSystems.getDefault().getPathMatcher("glob:" + launcherJar).matches(Path.of(docker.copySource())),
                 "the Dockerfile copies " + docker.copySource() + ", deploy/spark-submit.sh submits " + launcherJar);
