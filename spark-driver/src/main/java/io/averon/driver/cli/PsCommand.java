@@ -74,8 +74,9 @@ final class PsCommand implements Callable<Integer>, CommandLog.Service {
     double maxUpdateNorm;
 
     @Option(names = "--mtu", defaultValue = "" + io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES, paramLabel = "BYTES",
-            description = "MTU of the server's channels; every message is one frame of it (1408 where the network drops"
-                    + " IP fragments); workers must use the same (train --mtu). Default: ${DEFAULT-VALUE}")
+            description = "MTU of the server's channels; every message is one frame of it (a multiple of 32, 544 or more;"
+                    + " where the network drops IP fragments, the path MTU less 28, rounded down: 1472 on 1500-byte"
+                    + " links); workers must use the same (train --mtu). Default: ${DEFAULT-VALUE}")
     int mtu;
 
     @Option(names = "--max-parameters", defaultValue = "250000000",

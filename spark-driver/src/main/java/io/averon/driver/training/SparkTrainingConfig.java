@@ -91,8 +91,10 @@ public record SparkTrainingConfig(TrainingConfig training, int workers, Averagin
             .requiring(v -> v >= 0 && !Double.isInfinite(v), "must be a finite number >= 0 (0 = no bound)");
     public static final Setting<Integer> MTU = Setting.of("mtu", Integer.class,
             io.averon.ps.transport.Ports.DEFAULT_MTU_BYTES,
-            "spark: MTU of the parameter-server and report channels; every message is one frame of it (1408 where "
-                    + "the network drops IP fragments; an external 'averon ps' needs the same).");
+            "spark: MTU of the parameter-server and report channels; every message is one frame of it (a multiple of 32, "
+                    + "544 or more; where the network drops IP fragments, the path MTU less 28, rounded down: 1472 on "
+                    + "1500-byte links; a worker whose frames do not get through names the size that does; an external "
+                    + "'averon ps' needs the same).");
 
     /** The Spark engine's own settings (with {@link AveragingCadence}'s), in the order metrics.json records them. */
     public static final List<Setting<?>> SETTINGS = List.of(WORKERS, AVERAGING, HIERARCHICAL, AveragingCadence.SYNC_EVERY,
