@@ -327,9 +327,9 @@ final class SparkTrainer {
         sc.setJobGroup(group, "averon train: epochs " + (done + 1) + "-" + epochs + " on " + shards.workers()
                 + " workers (" + source.describe() + ")", true);
         // Spark would relaunch the stage after a task fails; a parameter server that cannot be
-        // reached will not come back by itself, so the first such failure stops training at once
-        UnreachableServerWatch unreachable = new UnreachableServerWatch();
-        sc.sc().addSparkListener(unreachable);
+        // reached, or an MTU its frames do not fit, will not mend by itself: the first such failure stops training
+        HopelessTaskWatch hopeless = new HopelessTaskWatch();
+        sc.sc().addSparkListener(hopeless);
         JavaFutureAction<List<String>> stage;
         try {
             JavaRDD<String> trained = barrier(input, new TrainingTask<>(plan, source));
@@ -342,16 +342,20 @@ final class SparkTrainer {
             long drainUntil = Long.MAX_VALUE;
             boolean stopped = false;
             while (!stopped && aggregator.lastCompleted() < epochs && System.nanoTime() < drainUntil) {
-                if (unreachable.failure() != null && plan.isSharded()) {
-                    throw new AveronException("a worker could not reach another worker's shard of the averaging from "
-                            + unreachable.failure() + "; training stopped (check that the executors reach each other "
-                            + "over UDP; continue with --resume)");
+                HopelessTaskWatch.Failure failure = hopeless.failure();
+                if (failure != null && failure.cause() == HopelessTaskWatch.Cause.MTU_MISMATCH) {
+                    throw new AveronException(failure.description() + " (" + failure.where() + "); training stopped");
                 }
-                if (unreachable.failure() != null) {
+                if (failure != null && plan.isSharded()) {
+                    throw new AveronException("a worker could not reach another worker's shard of the averaging from "
+                            + failure.where() + " (" + failure.description() + "); training stopped (check that the "
+                            + "executors reach each other over UDP; continue with --resume)");
+                }
+                if (failure != null) {
                     throw new AveronException("the parameter server " + plan.serverHost() + ":" + plan.serverPort()
-                            + " is unreachable from " + unreachable.failure() + "; training stopped (check that it "
-                            + "runs and that UDP ports " + plan.serverPort() + "-" + (plan.serverPort() + 1)
-                            + " are open from the executors; continue with --resume)");
+                            + " is unreachable from " + failure.where() + " (" + failure.description() + "); training "
+                            + "stopped (check that it runs and that UDP ports " + plan.serverPort() + "-"
+                            + (plan.serverPort() + 1) + " are open from the executors; continue with --resume)");
                 }
                 Report report = reports.poll(200);
                 if (report != null) {
@@ -391,7 +395,7 @@ final class SparkTrainer {
             if (!stage.isDone()) {
                 sc.cancelJobGroup(group);
             }
-            sc.sc().removeSparkListener(unreachable);
+            sc.sc().removeSparkListener(hopeless);
         }
         EpochRecord last = records.get(records.size() - 1);
         TrainingResult result = early != null ? early.finish(model, records, epochs)

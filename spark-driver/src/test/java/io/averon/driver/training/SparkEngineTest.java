@@ -307,6 +307,45 @@ class SparkEngineTest {
                 + "is asked how late each worker was");
     }
 
+    /**
+     * An external server whose MTU is not the job's: every worker's join fails with the MTU to set.
+     * Relaunching the stage cannot mend that, so training stops at the first such task failure,
+     * before Spark relaunches the stage (up to 4 attempts, seconds each).
+     */
+    @Test
+    void shouldStopAtTheFirstFailedTaskWhenTheServersMtuIsNotTheJobs() throws Exception {
+        TrainingInput input = input(csv("blobs.csv", 300));
+        byte[] secret = "mtu-mismatch-secret-0123456789abcdefghij".getBytes(StandardCharsets.US_ASCII);
+        int port = io.averon.ps.transport.Ports.freeUdpPortPair();
+        io.averon.ps.ServerContext context = io.averon.ps.ServerContext.builder().bind("127.0.0.1", port)
+                .job("mtu", secret).registerOnFirstJoin(1_000_000)
+                .rounds(io.averon.ps.round.RoundSettings.builder().expectedWorkers(2).build())
+                .mtu(8192, io.averon.ps.transport.Ports.DEFAULT_TERM_LENGTH).build();
+        SparkTrainingConfig config = SparkTrainingConfig.builder(TrainingConfig.builder().epochs(2).build())
+                .workers(2).parameterServer("127.0.0.1:" + port).mtuBytes(4096).build();
+        List<Integer> stageAttempts = java.util.Collections.synchronizedList(new ArrayList<>());
+        org.apache.spark.scheduler.SparkListener attempts = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+                if (submitted.stageInfo().name().contains("SparkTrainer.java")) { // the barrier stage's call site
+                    stageAttempts.add(submitted.stageInfo().attemptNumber());
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(attempts);
+        String message;
+        try (io.averon.ps.ParameterServer server = io.averon.ps.ParameterServer.start(context)) {
+            message = failure(() -> new SparkEngine(spark, config, new JobIdentity("mtu", secret))
+                    .fit(input, model("logistic", 2), output(tmp.resolve("run"), false)));
+        } finally {
+            spark.sparkContext().removeSparkListener(attempts);
+        }
+        assertTrue(message.contains("--mtu") && message.contains("training stopped"), message);
+        assertFalse(stageAttempts.isEmpty(), "the training stage ran");
+        assertTrue(stageAttempts.size() < 4, "stopped before Spark relaunched the stage up to 4 times: attempts "
+                + stageAttempts);
+    }
+
     @ParameterizedTest(name = "warm-up of {0} epochs")
     @CsvSource(delimiter = '|', value = {
             "4 | --sync-warmup-epochs must be at most --epochs (3), got 4",
