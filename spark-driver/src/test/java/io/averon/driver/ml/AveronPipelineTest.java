@@ -219,6 +219,50 @@ class AveronPipelineTest {
                 + "rename or drop it", e.getMessage());
     }
 
+    @Test
+    void shouldScoreAStreamAndRefuseATamperedFileWhenTheModelIsSavedAlone() throws Exception {
+        StructType schema = new StructType().add("id", DataTypes.IntegerType)
+                .add("x", DataTypes.createArrayType(DataTypes.FloatType, false)).add("label", DataTypes.DoubleType);
+        Random random = new Random(8);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 160; i++) {
+            int k = i % 2;
+            rows.add(RowFactory.create(i, new float[] {(float) (random.nextGaussian() + 3 * k),
+                    (float) random.nextGaussian()}, (double) k));
+        }
+        Dataset<Row> data = spark.createDataFrame(rows, schema);
+        AveronClassificationModel model = new AveronClassifier().setFeaturesCol("x").setModel("logistic")
+                .setEpochs(2).setBatchSize(16).setWorkers(1).setLearningRate(0.05).fit(data);
+        Path saved = tmp.resolve("alone");
+        model.write().save(saved.toString());
+
+        AveronClassificationModel loaded = AveronClassificationModel.load(saved.toString());
+        Path input = tmp.resolve("stream-in");
+        data.repartition(3).write().parquet(input.toString());
+        Dataset<Row> stream = spark.readStream().schema(schema).parquet(input.toString());
+        org.apache.spark.sql.streaming.StreamingQuery query = loaded.transform(stream).writeStream()
+                .format("memory").queryName("averon_scored").outputMode("append").start();
+        try {
+            query.processAllAvailable();
+        } finally {
+            query.stop();
+        }
+        Map<Integer, Row> streamed = byId(spark.table("averon_scored"));
+        Map<Integer, Row> batch = byId(model.transform(data));
+        assertEquals(160, streamed.size(), "every streamed row scored");
+        assertEquals(batch.keySet(), streamed.keySet());
+        batch.forEach((id, r) -> assertEquals(r.<Double>getAs("prediction"), streamed.get(id).<Double>getAs("prediction"),
+                "row " + id));
+
+        Path zip = saved.resolve("model.zip");
+        byte[] bytes = Files.readAllBytes(zip);
+        bytes[bytes.length / 2] ^= 0x21;
+        Files.write(zip, bytes);
+        io.averon.core.InvalidInputException tampered = assertThrows(io.averon.core.InvalidInputException.class,
+                () -> AveronClassificationModel.load(saved.toString()));
+        assertTrue(tampered.getMessage().contains("model.zip"), tampered.getMessage());
+    }
+
     private static Map<Integer, Row> byId(Dataset<Row> rows) {
         Map<Integer, Row> out = new HashMap<>();
         for (Row r : rows.select("id", "prediction", "probability").collectAsList()) {
