@@ -22,6 +22,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,6 +45,7 @@ public abstract class AveronEstimator<E extends AveronEstimator<E, M>, M extends
         extends Estimator<M> implements AveronParams, DefaultParamsWritable {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AveronEstimator.class);
 
     private final String uid;
     private final StageParams params;
@@ -168,6 +171,8 @@ public abstract class AveronEstimator<E extends AveronEstimator<E, M>, M extends
         transformSchema(schema);
         TrainingPlan plan = TrainingPlan.of(this, classifier());
         StageSchema.FeatureKind kind = StageSchema.features(schema, this);
+        LOG.info("{} fits with {}", uid, java.util.Arrays.stream(params()).filter(this::isDefined)
+                .map(p -> p.name() + "=" + getOrDefault(p)).collect(java.util.stream.Collectors.joining(", ")));
         List<String> classNames = classifier() ? LabelClasses.of(dataset, getLabelCol()) : List.of();
         Column features = kind == StageSchema.FeatureKind.VECTOR
                 ? org.apache.spark.ml.functions.vector_to_array(functions.col(getFeaturesCol()), "float32")

@@ -33,7 +33,14 @@ final class LabelClasses {
         if (attribute instanceof BinaryAttribute binary && binary.values().isDefined()) {
             return List.of(binary.values().get());
         }
-        Row range = data.agg(functions.min(column), functions.max(column)).first();
+        org.apache.spark.SparkContext sc = data.sparkSession().sparkContext();
+        Row range;
+        sc.setJobDescription("averon: class indices of labelCol '" + column + "'");
+        try {
+            range = data.agg(functions.min(column), functions.max(column)).first();
+        } finally {
+            sc.setJobDescription(null);
+        }
         if (range.isNullAt(0)) {
             throw new InvalidInputException("labelCol '" + column + "' has no values");
         }
