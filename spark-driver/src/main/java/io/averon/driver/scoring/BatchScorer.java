@@ -2,43 +2,24 @@ package io.averon.driver.scoring;
 
 import io.averon.driver.data.AveronDataset;
 import io.averon.driver.data.FeatureColumn;
-import io.averon.driver.spark.ExecutorRuntime;
 import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.Manifest;
-import io.averon.core.artifact.ModelArtifact;
-import io.averon.core.data.Normalizer;
-import io.averon.core.model.AveronModel;
-import io.averon.core.runtime.NativeSettings;
-import io.averon.core.train.MinibatchFeeder;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.ByteArrayInputStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Scores a Spark {@link Dataset} of rows with a trained model, in the executors: the model's
@@ -64,9 +45,6 @@ public final class BatchScorer {
     public static final String ERROR = "error";
     public static final int DEFAULT_TOP_K = 3;
     public static final int DEFAULT_BATCH_SIZE = 256;
-
-    /** Loaded models per executor JVM, by model file content: a task borrows one and gives it back. */
-    private static final Map<String, Queue<AveronModel>> MODELS = new ConcurrentHashMap<>();
 
     /**
      * How to score.
@@ -126,14 +104,11 @@ public final class BatchScorer {
             }
             out = out.add(f);
         }
-        Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(rows.sparkSession().sparkContext())
-                .broadcast(model.bytes());
         Manifest m = model.manifest();
         DataType[] keptTypes = kept.stream().map(i -> in.fields()[i].dataType()).toArray(DataType[]::new);
-        Partition task = new Partition(bytes, model.name(), String.join(",", new java.util.TreeMap<>(m.entries()).values()), model.convolutional(), model.regression(),
-                new ArrayList<>(m.classNames()), m.inputShape(), m.normalizer(), features, pixelBytes,
-                kept.stream().mapToInt(Integer::intValue).toArray(), keptTypes, Math.min(options.topK(),
-                Math.max(1, m.classNames().size())), options.batchSize());
+        Partition task = new Partition(ShippedModel.broadcast(rows.sparkSession(), model), model.regression(),
+                new ArrayList<>(m.classNames()), features, pixelBytes, kept.stream().mapToInt(Integer::intValue).toArray(),
+                keptTypes, Math.min(options.topK(), Math.max(1, m.classNames().size())), options.batchSize());
         // Spark's internal rows: the features come out as one float[] copy per record, not as a
         // list of boxed numbers (what converting to Row costs; most of the time for small models)
         Dataset<Row> floats = pixelBytes ? rows : rows.withColumn(options.featuresColumn(),
@@ -158,108 +133,38 @@ public final class BatchScorer {
         return fields;
     }
 
-    /** Scores one partition, a minibatch at a time, rows out in the order they came in. */
-    private record Partition(Broadcast<byte[]> bytes, String name, String key, boolean convolutional,
-                             boolean regression, ArrayList<String> classNames, int[] shape, Normalizer normalizer,
-                             int features, boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize)
+    /** Scores one partition, a minibatch at a time ({@link MinibatchScoring}), rows out in the order they came in. */
+    private record Partition(ShippedModel model, boolean regression, ArrayList<String> classNames, int features,
+                             boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize)
             implements java.io.Serializable {
 
         Iterator<Row> call(Iterator<InternalRow> input) {
-            TaskContext task = TaskContext.get();
-            ExecutorRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1, convolutional));
             List<scala.Function1<Object, Object>> converters = Arrays.stream(keptTypes)
                     .map(CatalystTypeConverters::createToScalaConverter).toList();
-            int width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-            float[] x = new float[batchSize * width]; // one minibatch buffer per partition, reused
-            return new Iterator<>() {
-                private final ArrayDeque<Row> ready = new ArrayDeque<>();
-
+            return MinibatchScoring.score(model, batchSize, input, new MinibatchScoring.Records<InternalRow, Object[], Row>() {
                 @Override
-                public boolean hasNext() {
-                    if (ready.isEmpty() && input.hasNext()) {
-                        scoreNextBatch(input, converters, width, x, ready);
+                public Object[] keep(InternalRow row) { // reused by Spark: everything needed is copied out now
+                    Object[] values = new Object[kept.length];
+                    for (int i = 0; i < kept.length; i++) {
+                        values[i] = row.isNullAt(kept[i]) ? null
+                                : converters.get(i).apply(row.get(kept[i], keptTypes[i]));
                     }
-                    return !ready.isEmpty();
+                    return values;
                 }
 
                 @Override
-                public Row next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
+                public String read(InternalRow row, FeatureBatch batch) {
+                    if (row.isNullAt(features)) {
+                        return batch.addNull();
                     }
-                    return ready.poll();
+                    return pixelBytes ? batch.add(row.getBinary(features)) : batch.add(row.getArray(features));
                 }
-            };
-        }
 
-        private void scoreNextBatch(Iterator<InternalRow> input, List<scala.Function1<Object, Object>> converters,
-                                    int width, float[] x, ArrayDeque<Row> ready) {
-            List<Object[]> keptValues = new ArrayList<>(batchSize);
-            List<String> errors = new ArrayList<>(batchSize);
-            int good = 0;
-            while (keptValues.size() < batchSize && input.hasNext()) {
-                InternalRow row = input.next(); // reused by Spark: everything needed is copied out now
-                String error = read(row, x, good * width, width);
-                Object[] values = new Object[kept.length];
-                for (int i = 0; i < kept.length; i++) {
-                    values[i] = row.isNullAt(kept[i]) ? null
-                            : converters.get(i).apply(row.get(kept[i], keptTypes[i]));
+                @Override
+                public Row output(Object[] keptValues, String error, float[] scores) {
+                    return Partition.this.output(keptValues, error, scores);
                 }
-                keptValues.add(values);
-                errors.add(error);
-                if (error == null) {
-                    good++;
-                }
-            }
-            float[][] outputs = new float[0][];
-            if (good > 0) {
-                float[] batch = good == batchSize ? x : Arrays.copyOf(x, good * width);
-                normalizer.applyInPlace(batch, width);
-                AveronModel model = borrow();
-                try {
-                    INDArray result = model.output(Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c'));
-                    outputs = result.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
-                } finally {
-                    MODELS.get(key).offer(model);
-                }
-            }
-            for (int i = 0, k = 0; i < keptValues.size(); i++) {
-                ready.add(output(keptValues.get(i), errors.get(i), errors.get(i) == null ? outputs[k++] : null));
-            }
-        }
-
-        /** Copies the row's features into {@code x} at {@code offset}; returns why it cannot be scored, or null. */
-        private String read(InternalRow row, float[] x, int offset, int width) {
-            if (row.isNullAt(features)) {
-                return "features are null";
-            }
-            if (pixelBytes) {
-                byte[] pixels = row.getBinary(features);
-                if (pixels.length != width) {
-                    return "features have " + pixels.length + " bytes; the model takes " + width + " values (shape "
-                            + Arrays.toString(shape) + ")";
-                }
-                FeatureColumn.copy(pixels, x, offset);
-                return null;
-            }
-            ArrayData values = row.getArray(features);
-            if (values.numElements() != width) {
-                return "features have " + values.numElements() + " values; the model takes " + width + " (shape "
-                        + Arrays.toString(shape) + ")";
-            }
-            for (int j = 0; j < width; j++) {
-                if (values.isNullAt(j)) {
-                    return "features have a null at position " + j;
-                }
-            }
-            float[] f = values.toFloatArray();
-            for (int j = 0; j < width; j++) {
-                if (!Float.isFinite(f[j])) {
-                    return "features have a non-finite value (" + f[j] + ") at position " + j;
-                }
-            }
-            System.arraycopy(f, 0, x, offset, width);
-            return null;
+            });
         }
 
         private Row output(Object[] keptValues, String error, float[] scores) {
@@ -284,14 +189,6 @@ public final class BatchScorer {
             }
             values[values.length - 1] = error;
             return RowFactory.create(values);
-        }
-
-        /** A model of this task's JVM not in use by another task, loaded on first need. */
-        private AveronModel borrow() {
-            AveronModel model = MODELS.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).poll();
-            return model != null ? model : ModelArtifact.read(new ByteArrayInputStream(bytes.value()), name,
-                    // the very bytes the driver verified (and announced): checked again, not announced again
-                    io.averon.core.artifact.ReadPolicy.checksumsOnly().withNotices(notice -> { })).model();
         }
     }
 }

@@ -1,6 +1,10 @@
 package io.averon.driver.scoring;
 
+import io.averon.core.AveronException;
 import io.averon.core.InvalidInputException;
+import io.averon.core.artifact.ModelDescription;
+import io.averon.core.io.AtomicFiles;
+import io.averon.core.model.AveronModel;
 import io.averon.core.artifact.Manifest;
 import io.averon.core.artifact.ModelArtifact;
 import io.averon.core.artifact.ReadPolicy;
@@ -8,6 +12,9 @@ import io.averon.core.io.Location;
 import io.averon.core.model.ModelSpec;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
+
+import java.io.IOException;
+import java.nio.file.Files;
 
 
 /**
@@ -48,6 +55,44 @@ public final class ScoringModel {
         byte[] bytes = ModelArtifact.readBytes(file);
         return new ScoringModel(file.toString(), bytes, ModelArtifact.read(bytes, file.toString(), policy, convolutional ->
                 NativeRuntime.configure(new NativeSettings(Runtime.getRuntime().availableProcessors(), convolutional))));
+    }
+
+    /**
+     * A model trained in this JVM, encoded as model.zip (unsigned) with {@code description} in its
+     * manifest and read back verified, as {@link #read(Location)} would read the file.
+     */
+    public static ScoringModel of(AveronModel model, ModelDescription description) {
+        java.nio.file.Path dir = null;
+        try {
+            dir = Files.createTempDirectory("averon-model");
+            java.nio.file.Path file = dir.resolve("model.zip");
+            ModelArtifact.write(file, model, description);
+            byte[] bytes = Files.readAllBytes(file);
+            return new ScoringModel(file.getFileName().toString(), bytes, ModelArtifact.read(bytes, "model.zip",
+                    ReadPolicy.checksumsOnly().withNotices(notice -> { }), convolutional -> { }));
+        } catch (IOException e) {
+            throw new AveronException("cannot encode the trained model (" + e.getMessage() + ")", e);
+        } finally {
+            if (dir != null) {
+                try (var files = Files.list(dir)) {
+                    for (java.nio.file.Path f : files.toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                    Files.deleteIfExists(dir);
+                } catch (IOException ignored) {
+                    // a temporary directory left behind is harmless
+                }
+            }
+        }
+    }
+
+    /** Writes the verified bytes to {@code file} (any Hadoop file system), atomically. */
+    public void write(Location file) {
+        try {
+            AtomicFiles.write(file, out -> out.write(bytes));
+        } catch (IOException e) {
+            throw new AveronException(file + ": cannot write model (" + e.getMessage() + ")", e);
+        }
     }
 
     /** As {@link #read(Location)} for a path or URI. */

@@ -1,0 +1,160 @@
+package io.averon.driver.scoring;
+
+import io.averon.core.model.AveronModel;
+import io.averon.core.train.MinibatchFeeder;
+import io.averon.driver.data.FeatureColumn;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One minibatch of examples to score, filled a record at a time into one reused buffer: each
+ * {@code add} copies a record's features in, or returns why the record cannot be scored (wrong
+ * length, a null, a non-finite value) and leaves it out; {@link #forward} runs the examples added
+ * through the model with its normalisation and empties the batch.
+ */
+public final class FeatureBatch {
+
+    /** What {@link #addNull()} returns. */
+    public static final String NULL_FEATURES = "features are null";
+
+    private final int[] shape;
+    private final int width;
+    private final int capacity;
+    private final float[] x;
+    private int size;
+
+    /** A batch of up to {@code capacity} examples of {@code shape}. */
+    FeatureBatch(int[] shape, int capacity) {
+        this.shape = shape.clone();
+        this.width = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        this.capacity = capacity;
+        this.x = new float[capacity * width];
+    }
+
+    /** Examples added since the last {@link #forward}. */
+    public int size() {
+        return size;
+    }
+
+    /** A record whose features are null: never added. */
+    public String addNull() {
+        return NULL_FEATURES;
+    }
+
+    /** Features stored as one unsigned byte (0-255) per value. */
+    public String add(byte[] pixels) {
+        if (pixels.length != width) {
+            return "features have " + pixels.length + " bytes; the model takes " + width + " values (shape "
+                    + Arrays.toString(shape) + ")";
+        }
+        FeatureColumn.copy(pixels, x, slot());
+        size++;
+        return null;
+    }
+
+    /** Features as Spark's internal array (of floats: the caller casts the column to array&lt;float&gt;). */
+    public String add(ArrayData values) {
+        if (values.numElements() != width) {
+            return wrongLength(values.numElements());
+        }
+        for (int j = 0; j < width; j++) {
+            if (values.isNullAt(j)) {
+                return nullAt(j);
+            }
+        }
+        return addFinite(values.toFloatArray());
+    }
+
+    /** Features as a list of numbers (an array column of a {@code Row}). */
+    public String add(List<?> values) {
+        if (values.size() != width) {
+            return wrongLength(values.size());
+        }
+        int at = slot();
+        for (int j = 0; j < width; j++) {
+            Object v = values.get(j);
+            if (v == null) {
+                return nullAt(j);
+            }
+            float f = ((Number) v).floatValue();
+            if (!Float.isFinite(f)) {
+                return nonFinite(f, j);
+            }
+            x[at + j] = f;
+        }
+        size++;
+        return null;
+    }
+
+    /** Features as doubles (the values of a Spark ML vector). */
+    public String add(double[] values) {
+        if (values.length != width) {
+            return wrongLength(values.length);
+        }
+        int at = slot();
+        for (int j = 0; j < width; j++) {
+            float f = (float) values[j];
+            if (!Float.isFinite(f)) {
+                return nonFinite(f, j);
+            }
+            x[at + j] = f;
+        }
+        size++;
+        return null;
+    }
+
+    private String addFinite(float[] f) {
+        for (int j = 0; j < width; j++) {
+            if (!Float.isFinite(f[j])) {
+                return nonFinite(f[j], j);
+            }
+        }
+        System.arraycopy(f, 0, x, slot(), width);
+        size++;
+        return null;
+    }
+
+    private int slot() {
+        if (size == capacity) {
+            throw new IllegalStateException("the batch is full (" + capacity + " examples)");
+        }
+        return size * width;
+    }
+
+    private String wrongLength(int length) {
+        return "features have " + length + " values; the model takes " + width + " (shape " + Arrays.toString(shape)
+                + ")";
+    }
+
+    private static String nullAt(int position) {
+        return "features have a null at position " + position;
+    }
+
+    private static String nonFinite(float value, int position) {
+        return "features have a non-finite value (" + value + ") at position " + position;
+    }
+
+    /**
+     * The model's outputs for the examples added, one row each in order (normalised first with
+     * {@code model}'s normalisation); the batch is empty afterwards.
+     */
+    float[][] forward(ShippedModel model) {
+        if (size == 0) {
+            return new float[0][];
+        }
+        int good = size;
+        size = 0;
+        float[] batch = good == capacity ? x : Arrays.copyOf(x, good * width);
+        model.normalizer().applyInPlace(batch, width);
+        AveronModel network = ExecutorModels.borrow(model);
+        try {
+            return network.output(Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c'))
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
+        } finally {
+            ExecutorModels.giveBack(model, network);
+        }
+    }
+}
