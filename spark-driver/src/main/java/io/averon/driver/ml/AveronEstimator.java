@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * and returns the model with this estimator's param values and a {@link TrainingSummary}.
  *
  * <p>The input is split into training and held-out rows by a seeded random split
- * ({@code validationFraction}, {@code seed}); the held-out rows give the per-epoch validation
- * metrics. Features are read as 32-bit floats.
+ * ({@code validationFraction}, {@code seed}), or by a boolean column marking the held-out rows
+ * ({@code validationIndicatorCol}); the held-out rows give the per-epoch validation metrics. Features are read as 32-bit floats.
  *
  * @param <E> the concrete estimator (what the setters return)
  * @param <M> the model it fits
@@ -147,6 +147,11 @@ public abstract class AveronEstimator<E extends AveronEstimator<E, M>, M extends
         return with(validationFraction(), value);
     }
 
+    /** A boolean column marking the held-out rows (true), instead of a random split. */
+    public E setValidationIndicatorCol(String value) {
+        return with(validationIndicatorCol(), value);
+    }
+
     /**
      * Checks the input columns, the output columns and the settings (one-line
      * {@link InvalidInputException}s, before any Spark job) and returns the schema the fitted
@@ -156,6 +161,7 @@ public abstract class AveronEstimator<E extends AveronEstimator<E, M>, M extends
     public StructType transformSchema(StructType schema) {
         StageSchema.FeatureKind kind = StageSchema.features(schema, this);
         StageSchema.label(schema, this, classifier());
+        StageSchema.validationIndicator(schema, this);
         TrainingPlan plan = TrainingPlan.of(this, classifier());
         int width = StageSchema.knownWidth(schema, this, kind);
         if (width > 0 && plan.width() > 0 && width != plan.width()) {
@@ -177,11 +183,22 @@ public abstract class AveronEstimator<E extends AveronEstimator<E, M>, M extends
         Column features = kind == StageSchema.FeatureKind.VECTOR
                 ? org.apache.spark.ml.functions.vector_to_array(functions.col(getFeaturesCol()), "float32")
                 : functions.col(getFeaturesCol());
-        Dataset<Row> rows = dataset.select(features.as("features"),
-                functions.col(getLabelCol()).cast(DataTypes.DoubleType).as("label"));
-        double held = getValidationFraction();
-        Dataset<Row>[] split = rows.randomSplit(new double[] {1 - held, held}, getSeed());
-        SparkData data = SparkData.fromRows(split[0], split[1], "features", "label", classNames, plan.shape());
+        Column label = functions.col(getLabelCol()).cast(DataTypes.DoubleType).as("label");
+        Dataset<Row> train;
+        Dataset<Row> held;
+        String indicator = getValidationIndicatorCol();
+        if (indicator != null) {
+            Dataset<Row> rows = dataset.select(features.as("features"), label, // a null mark is a training row
+                    functions.coalesce(functions.col(indicator), functions.lit(false)).as("held"));
+            train = rows.filter(functions.not(functions.col("held"))).drop("held");
+            held = rows.filter(functions.col("held")).drop("held");
+        } else {
+            Dataset<Row>[] split = dataset.select(features.as("features"), label)
+                    .randomSplit(new double[] {1 - getValidationFraction(), getValidationFraction()}, getSeed());
+            train = split[0];
+            held = split[1];
+        }
+        SparkData data = SparkData.fromRows(train, held, "features", "label", classNames, plan.shape());
         AtomicReference<RunStart> started = new AtomicReference<>();
         RunListener listener = new RunListener() {
             @Override

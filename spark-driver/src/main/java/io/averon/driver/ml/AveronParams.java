@@ -76,6 +76,10 @@ public interface AveronParams extends Params {
         return averonParams().validationFraction;
     }
 
+    default Param<String> validationIndicatorCol() {
+        return averonParams().validationIndicatorCol;
+    }
+
     default String getFeaturesCol() {
         return getOrDefault(featuresCol());
     }
@@ -137,5 +141,10 @@ public interface AveronParams extends Params {
 
     default double getValidationFraction() {
         return (Double) getOrDefault(validationFraction());
+    }
+
+    /** The held-out rows' indicator column, or null: a random split ({@link #getValidationFraction()}). */
+    default String getValidationIndicatorCol() {
+        return isDefined(validationIndicatorCol()) ? getOrDefault(validationIndicatorCol()) : null;
     }
 }

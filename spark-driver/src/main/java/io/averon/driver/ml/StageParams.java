@@ -51,6 +51,7 @@ public final class StageParams implements Serializable {
     final DoubleParam learningRate;
     final LongParam seed;
     final DoubleParam validationFraction;
+    final Param<String> validationIndicatorCol;
 
     /**
      * @param owner        the stage the params belong to
@@ -92,6 +93,9 @@ public final class StageParams implements Serializable {
         validationFraction = new DoubleParam(owner, "validationFraction",
                 "fraction of the input held out (seeded random split) for the per-epoch validation metrics",
                 ParamValidators.inRange(0, 1, false, false));
+        validationIndicatorCol = new Param<>(owner, "validationIndicatorCol", "boolean column: true marks a row held "
+                + "out for the per-epoch validation metrics (instead of validationFraction's random split; null "
+                + "= a training row); default: none");
 
         owner.setDefault(featuresCol, "features");
         owner.setDefault(labelCol, "label");

@@ -59,6 +59,26 @@ final class StageSchema {
     }
 
     /**
+     * Checks the held-out rows' indicator column when one is set: a boolean column, not given together
+     * with a validationFraction (two ways of choosing the held-out rows).
+     */
+    static void validationIndicator(StructType schema, AveronParams params) {
+        String column = params.getValidationIndicatorCol();
+        if (column == null) {
+            return;
+        }
+        DataType type = column(schema, "validationIndicatorCol", column);
+        if (!type.equals(DataTypes.BooleanType)) {
+            throw new InvalidInputException("validationIndicatorCol '" + column + "' is " + type.simpleString()
+                    + "; it must be boolean (true = a held-out row)");
+        }
+        if (params.isSet(params.validationFraction())) {
+            throw new InvalidInputException("both validationIndicatorCol and validationFraction are set; the held-out "
+                    + "rows are either marked or drawn at random: set one");
+        }
+    }
+
+    /**
      * {@code schema} with the columns scoring appends (prediction, for a classifier probability and
      * raw prediction, then the error), refused when one is already there or two share a name.
      */

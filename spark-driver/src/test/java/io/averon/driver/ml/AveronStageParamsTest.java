@@ -65,6 +65,19 @@ class AveronStageParamsTest {
     }
 
     @Test
+    void shouldRefuseAValidationIndicatorThatIsNotBooleanOrComesWithAValidationFraction() {
+        StructType marked = GOOD.add("is_test", DataTypes.BooleanType);
+        assertEquals("validationIndicatorCol 'name' is string; it must be boolean (true = a held-out row)",
+                refusal(new AveronClassifier().setValidationIndicatorCol("name"), marked));
+        assertEquals("validationIndicatorCol 'held': no such column; columns: [features, label, name, is_test]",
+                refusal(new AveronClassifier().setValidationIndicatorCol("held"), marked));
+        assertEquals("both validationIndicatorCol and validationFraction are set; the held-out rows are either "
+                + "marked or drawn at random: set one", refusal(new AveronClassifier().setValidationIndicatorCol("is_test")
+                .setValidationFraction(0.1), marked));
+        new AveronClassifier().setValidationIndicatorCol("is_test").transformSchema(marked);
+    }
+
+    @Test
     void shouldRefuseWhenAnOutputColumnClashes() {
         assertEquals("predictionCol 'name': the input already has this column, or another output is named so; "
                 + "rename or drop it", refusal(new AveronClassifier().setPredictionCol("name"), GOOD));
@@ -102,7 +115,7 @@ class AveronStageParamsTest {
         List<String> names = Arrays.stream(classifier.params()).map(Param::name).toList();
         assertEquals(List.of("averaging", "batchSize", "epochs", "errorCol", "featuresCol", "inputShape", "labelCol",
                 "learningRate", "model", "optimizer", "predictionCol", "probabilityCol", "rawPredictionCol", "seed",
-                "syncEvery", "validationFraction", "workers"), names);
+                "syncEvery", "validationFraction", "validationIndicatorCol", "workers"), names);
         AveronClassifier copy = classifier.setEpochs(2).copy(new org.apache.spark.ml.param.ParamMap());
         assertEquals(2, copy.getEpochs());
         assertEquals(classifier.uid(), copy.uid());
@@ -118,11 +131,10 @@ class AveronStageParamsTest {
         assertTrue(transformers.containsAll(List.of(AveronClassificationModel.class.getName(),
                 AveronRegressionModel.class.getName())),
                 transformers.toString());
-        for (Estimator<?> e : ServiceLoader.load(Estimator.class)) {
-            assertTrue(e.uid().startsWith("averon"), "constructed with no arguments: " + e.uid());
-        }
-        for (Transformer t : ServiceLoader.load(Transformer.class)) {
-            assertTrue(t.uid().startsWith("averon"), "constructed with no arguments: " + t.uid());
-        }
+        // Spark 4's own stages are registered too; Averon's are built with no arguments
+        ServiceLoader.load(Estimator.class).stream().filter(p -> p.type().getName().startsWith("io.averon."))
+                .forEach(p -> assertTrue(p.get().uid().startsWith("averon"), "constructed: " + p.get().uid()));
+        ServiceLoader.load(Transformer.class).stream().filter(p -> p.type().getName().startsWith("io.averon."))
+                .forEach(p -> assertTrue(p.get().uid().startsWith("averon"), "constructed: " + p.get().uid()));
     }
 }

@@ -337,6 +337,7 @@ class SparkEngineTest {
         try (io.averon.ps.ParameterServer server = io.averon.ps.ParameterServer.start(context)) {
             message = failure(() -> new SparkEngine(spark, config, new JobIdentity("mtu", secret))
                     .fit(input, model("logistic", 2), output(tmp.resolve("run"), false)));
+            assertEquals(0, server.counters().roundsClosed(), "no worker joined");
         } finally {
             spark.sparkContext().removeSparkListener(attempts);
         }
