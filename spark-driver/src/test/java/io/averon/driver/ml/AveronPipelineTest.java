@@ -1,13 +1,8 @@
 package io.averon.driver.ml;
 
-import io.averon.core.artifact.ModelArtifact;
-import io.averon.core.data.DataSpec;
-import io.averon.core.io.Location;
 import io.averon.driver.cli.MiniHdfs;
-import io.averon.driver.scoring.SparkEvaluation;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -126,13 +121,17 @@ class AveronPipelineTest {
         assertTrue(fs.exists(new org.apache.hadoop.fs.Path(stageDir + "/metadata")), "Spark ML's metadata");
         assertTrue(fs.exists(new org.apache.hadoop.fs.Path(stageDir + "/model.zip")), "Averon's model file");
 
-        // Averon's own evaluation of the same model file, on the same preprocessed test rows
+        // `averon evaluate` on the saved stage's model file and the same preprocessed test rows
         Path preprocessed = writeCsv(tmp.resolve("test-preprocessed.csv"), predicted, model.classNames());
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        ModelArtifact artifact = ModelArtifact.read(Location.of(hdfs.getURI() + stageDir + "/model.zip"));
-        double averonAccuracy = SparkEvaluation.evaluate(sc, artifact, DataSpec.builder(preprocessed.toString())
-                .header(true).build(), 2).accuracy();
-        assertEquals(accuracy, averonAccuracy, 1e-12, "Spark's evaluator and Averon's agree");
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = io.averon.driver.cli.AveronCli.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "evaluate", "--model", hdfs.getURI() + stageDir + "/model.zip", "--data", preprocessed.toString(), "--header",
+                "--json");
+        assertEquals(0, exit, err.toString());
+        double averonAccuracy = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString())
+                .path("test_accuracy").asDouble(Double.NaN);
+        assertEquals(accuracy, averonAccuracy, 1e-12, "Spark's evaluator and averon evaluate agree");
 
         PipelineModel loaded = PipelineModel.load(saved);
         AveronClassificationModel loadedModel = assertInstanceOf(AveronClassificationModel.class, loaded.stages()[3]);

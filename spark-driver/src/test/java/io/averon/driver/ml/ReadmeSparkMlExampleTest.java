@@ -17,11 +17,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,13 +85,6 @@ class ReadmeSparkMlExampleTest {
 
     @Test
     void shouldShowInTheReadmeExactlyTheCodeThatRuns() throws IOException {
-        String source = Files.readString(SOURCE, StandardCharsets.UTF_8);
-        String block = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
-                source.indexOf("// README:end"));
-        String unindented = block.stripTrailing().lines().map(line -> line.length() >= 12 ? line.substring(12) : line.strip())
-                .collect(Collectors.joining("\n"));
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        assertTrue(readme.contains("```java\n" + unindented + "\n```"),
-                "README.md's Spark ML Java block differs from the code this test runs:\n" + unindented);
+        io.averon.driver.testing.ReadmeBlocks.assertReadmeShows(SOURCE);
     }
 }

@@ -37,7 +37,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,14 +105,7 @@ class ReadmeJavaExampleTest {
 
     @Test
     void shouldShowInTheReadmeExactlyTheCodeThatRuns() throws IOException {
-        String source = Files.readString(SOURCE, StandardCharsets.UTF_8);
-        String block = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
-                source.indexOf("// README:end"));
-        String unindented = block.stripTrailing().lines().map(line -> line.length() >= 12 ? line.substring(12) : line.strip())
-                .collect(Collectors.joining("\n"));
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        assertTrue(readme.contains("```java\n" + unindented + "\n```"),
-                "README.md's Java block differs from the code this test runs:\n" + unindented);
+        io.averon.driver.testing.ReadmeBlocks.assertReadmeShows(SOURCE);
     }
 
     private static Path blobs(Path file) throws IOException {
