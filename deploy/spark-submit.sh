@@ -19,7 +19,7 @@ if [[ -z "${AVERON_JAR:-}" ]]; then
   SCALA="$(spark_scala_version "$SPARK_HOME")" || exit 2
   AVERON_JAR="$(averon_job_jar "$ROOT" "$SCALA")"
   [[ -n "$AVERON_JAR" ]] || { echo "deploy/spark-submit.sh: no shaded jar for Scala $SCALA (the Spark in $SPARK_HOME);" \
-    "build it with 'mvn -DskipTests package'$([[ "$SCALA" == 2.12 ]] && echo " -Pspark-3.5") or set AVERON_JAR" >&2; exit 2; }
+    "build it with 'mvn -DskipTests package$([[ "$SCALA" == 2.12 ]] && echo " -Pspark-3.5")' or set AVERON_JAR" >&2; exit 2; }
 fi
 JAR="$AVERON_JAR"
 [[ -f "$JAR" ]] || { echo "deploy/spark-submit.sh: AVERON_JAR $JAR does not exist" >&2; exit 2; }

@@ -38,7 +38,7 @@ source "$ROOT/deploy/spark-line.sh"
 export SPARK_HOME="${SPARK_HOME:-$(MVN_ARGS="${MVN_ARGS:--o}" "$ROOT/deploy/local-cluster/spark-home.sh")}"
 SCALA="$(spark_scala_version "$SPARK_HOME")" || exit 2
 JAR="${AVERON_JAR:-$(averon_job_jar "$ROOT" "$SCALA")}"
-[[ -f "$JAR" ]] || die "no shaded jar for Scala $SCALA in deploy/target: mvn -B -ntp -o -q package -DskipTests -pl deploy -am"
+[[ -f "$JAR" ]] || die "no shaded jar for Scala $SCALA in deploy/target: mvn -B -ntp -o -q package -DskipTests -pl deploy -am$([[ "$SCALA" == 2.12 ]] && echo " -Pspark-3.5")"
 export AVSIM_PREFIX="${AVSIM_PREFIX:-avspark-$$}"
 HOSTS=$((WORKERS + 1))
 addr() { echo "198.18.0.$(($1 + 1))"; }

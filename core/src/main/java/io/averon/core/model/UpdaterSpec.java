@@ -74,6 +74,24 @@ public record UpdaterSpec(Optimizer optimizer, double learningRate, LrSchedule s
         return values.toMap();
     }
 
+    /**
+     * The optimiser for {@code model} with what was given, each unset choice ({@code null}) made as
+     * the {@link #LEARNING_RATE} and {@link #LR_SCHEDULE} declarations say: the preset's own rate and
+     * schedule for {@code optimizer}; for a DL4J configuration (which carries its own updater; this
+     * spec is what is recorded) adam 0.001 or 0.01 for the others, constant.
+     *
+     * @throws IllegalArgumentException for a value out of range, with the setting's message
+     */
+    public static UpdaterSpec forModel(ModelSpec model, Optimizer optimizer, Double learningRate, LrSchedule schedule,
+                                       double decay, int stepEpochs, int totalEpochs) {
+        double rate = learningRate != null ? learningRate
+                : model.preset() != null ? model.preset().defaultLearningRate(optimizer)
+                : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
+        LrSchedule chosen = schedule != null ? schedule
+                : model.preset() != null ? model.preset().defaultSchedule(optimizer) : LrSchedule.CONSTANT;
+        return new UpdaterSpec(optimizer, rate, chosen, decay, stepEpochs, Math.max(1, totalEpochs));
+    }
+
     /** Adam at a constant rate. */
     public static UpdaterSpec adam(double learningRate) {
         return new UpdaterSpec(Optimizer.ADAM, learningRate, LrSchedule.CONSTANT, 1.0, 1, 1);

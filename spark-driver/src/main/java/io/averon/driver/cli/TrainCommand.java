@@ -320,13 +320,8 @@ final class TrainCommand implements Callable<Integer>, SettingOptions.Bound {
                         + "--model " + model + " carries its own (its \"updater\" in the JSON): set it there");
             }
         }
-        double rate = learningRate != null ? learningRate
-                : spec.preset() != null ? spec.preset().defaultLearningRate(optimizer)
-                : optimizer == Optimizer.ADAM ? 1e-3 : 1e-2;
         try {
-            LrSchedule chosen = schedule != null ? schedule
-                    : spec.preset() != null ? spec.preset().defaultSchedule(optimizer) : LrSchedule.CONSTANT;
-            return new UpdaterSpec(optimizer, rate, chosen, lrDecay, lrStep, Math.max(1, epochs));
+            return UpdaterSpec.forModel(spec, optimizer, learningRate, schedule, lrDecay, lrStep, epochs);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }

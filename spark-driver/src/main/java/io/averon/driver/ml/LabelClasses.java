@@ -35,11 +35,12 @@ final class LabelClasses {
         }
         org.apache.spark.SparkContext sc = data.sparkSession().sparkContext();
         Row range;
+        String description = sc.getLocalProperty("spark.job.description"); // the caller's, given back after
         sc.setJobDescription("averon: class indices of labelCol '" + column + "'");
         try {
             range = data.agg(functions.min(column), functions.max(column)).first();
         } finally {
-            sc.setJobDescription(null);
+            sc.setJobDescription(description);
         }
         if (range.isNullAt(0)) {
             throw new InvalidInputException("labelCol '" + column + "' has no values");

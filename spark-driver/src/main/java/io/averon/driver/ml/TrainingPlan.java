@@ -44,10 +44,13 @@ record TrainingPlan(ModelSpec spec, UpdaterSpec updater, int[] shape, SparkTrain
         }
         Optimizer optimizer = Optimizer.valueOf(params.getOptimizer().toUpperCase(Locale.ROOT));
         int epochs = params.getEpochs();
-        UpdaterSpec updater = spec.preset() == null ? UpdaterSpec.adam(1e-3) : new UpdaterSpec(optimizer,
-                params.getLearningRate() != null ? params.getLearningRate()
-                        : spec.preset().defaultLearningRate(optimizer), spec.preset().defaultSchedule(optimizer),
-                UpdaterSpec.LR_DECAY.defaultValue(), UpdaterSpec.LR_STEP.defaultValue(), Math.max(1, epochs));
+        UpdaterSpec updater;
+        try { // as `averon train` chooses it; the schedule is the preset's
+            updater = UpdaterSpec.forModel(spec, optimizer, params.getLearningRate(), null,
+                    UpdaterSpec.LR_DECAY.defaultValue(), UpdaterSpec.LR_STEP.defaultValue(), epochs);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("learningRate " + params.getLearningRate() + ": " + e.getMessage());
+        }
         TrainingConfig training = TrainingConfig.builder().epochs(epochs).batchSize(params.getBatchSize())
                 .seed(params.getSeed()).build();
         SparkTrainingConfig.Builder config = SparkTrainingConfig.builder(training).workers(params.getWorkers())

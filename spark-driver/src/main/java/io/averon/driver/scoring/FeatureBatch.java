@@ -34,11 +34,6 @@ public final class FeatureBatch {
         this.x = new float[capacity * width];
     }
 
-    /** Examples added since the last {@link #forward}. */
-    public int size() {
-        return size;
-    }
-
     /** A record whose features are null: never added. */
     public String addNull() {
         return NULL_FEATURES;
@@ -65,21 +60,31 @@ public final class FeatureBatch {
                 return nullAt(j);
             }
         }
-        return addFinite(values.toFloatArray());
+        int at = slot();
+        for (int j = 0; j < width; j++) { // straight into the batch: no copy of the row
+            float f = values.getFloat(j);
+            if (!Float.isFinite(f)) {
+                return nonFinite(f, j);
+            }
+            x[at + j] = f;
+        }
+        size++;
+        return null;
     }
 
-    /** Features as a list of numbers (an array column of a {@code Row}). */
+    /** Features as a list of numbers (an array column of a {@code Row}); nulls are reported first, as for {@link ArrayData}. */
     public String add(List<?> values) {
         if (values.size() != width) {
             return wrongLength(values.size());
         }
-        int at = slot();
         for (int j = 0; j < width; j++) {
-            Object v = values.get(j);
-            if (v == null) {
+            if (values.get(j) == null) {
                 return nullAt(j);
             }
-            float f = ((Number) v).floatValue();
+        }
+        int at = slot();
+        for (int j = 0; j < width; j++) {
+            float f = ((Number) values.get(j)).floatValue();
             if (!Float.isFinite(f)) {
                 return nonFinite(f, j);
             }
@@ -102,17 +107,6 @@ public final class FeatureBatch {
             }
             x[at + j] = f;
         }
-        size++;
-        return null;
-    }
-
-    private String addFinite(float[] f) {
-        for (int j = 0; j < width; j++) {
-            if (!Float.isFinite(f[j])) {
-                return nonFinite(f[j], j);
-            }
-        }
-        System.arraycopy(f, 0, x, slot(), width);
         size++;
         return null;
     }

@@ -7,7 +7,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.TreeMap;
 
 /**
@@ -26,10 +25,5 @@ public record ShippedModel(Broadcast<byte[]> bytes, String name, String key, boo
         Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.bytes());
         return new ShippedModel(bytes, model.name(), String.join(",", new TreeMap<>(m.entries()).values()),
                 model.convolutional(), m.inputShape(), m.normalizer());
-    }
-
-    /** Values in one example (the product of the shape). */
-    public int width() {
-        return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     }
 }
