@@ -6,25 +6,36 @@ import io.averon.core.data.TrainTestData;
 import io.averon.core.model.AveronModel;
 import io.averon.core.model.ModelFactory;
 import io.averon.core.model.ModelSpec;
+import io.averon.core.model.Optimizer;
 import io.averon.core.model.UpdaterSpec;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.MinibatchFeeder;
+import io.averon.examples.FashionResnetExample;
 import org.deeplearning4j.nn.api.Layer;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * One measured configuration, run in its own JVM by {@link LocalThroughputBenchmark}: trains a
- * preset on Fashion-MNIST's training set for a warm-up, then times whole minibatch steps.
+ * One measured configuration, run in its own JVM by {@link LocalThroughputBenchmark} and
+ * {@link PeerBenchmark}: trains a model on Fashion-MNIST's training set for a warm-up, then times
+ * whole minibatch steps.
  *
- * <p>Arguments: {@code model batch mode warmupBatches measuredSeconds threads}, where mode is
+ * <p>Arguments: {@code model batch mode warmupBatches measuredSeconds threads}, where model is a
+ * preset ({@code mlp}, {@code cnn}: Adam at the preset's default rate, constant) or
+ * {@value #FASHION_RESNET} (the examples' {@link FashionResnetExample#network}), and mode is
  * {@code averon} (Averon's runtime settings) or {@code defaults} (plain DL4J: nothing configured,
  * so the plain native build, helpers off, ND4J's default threads). Prints one line
- * {@code RESULT examples_per_second=... helpers=...}.
+ * {@code RESULT examples_per_second=... seconds=... ms_per_step=... params=... helpers=...}.
  */
 public final class ThroughputProbe {
+
+    /** The model name that selects the examples' residual network. */
+    static final String FASHION_RESNET = "fashion-resnet";
+
+    /** Weight-initialisation seed of every model. */
+    private static final long SEED = 1;
 
     private ThroughputProbe() {
     }
@@ -36,12 +47,16 @@ public final class ThroughputProbe {
         int warmup = Integer.parseInt(args[3]);
         double measuredSeconds = Double.parseDouble(args[4]);
         int threads = Integer.parseInt(args[5]);
-        ModelSpec spec = ModelSpec.parse(model);
+        boolean resnet = model.equals(FASHION_RESNET);
+        ModelSpec spec = resnet ? null : ModelSpec.parse(model);
         if (averon) {
-            NativeRuntime.configure(new NativeSettings(threads, spec.convolutional()));
+            NativeRuntime.configure(new NativeSettings(threads, resnet || spec.convolutional()));
         }
         TrainTestData data = DataSources.loadForTraining(DataSpec.builder(DataSpec.FASHION_MNIST).build(), 1);
-        AveronModel net = ModelFactory.create(spec, data.train().exampleShape(), 10, UpdaterSpec.adam(1e-3), 1);
+        int classes = data.train().classes().numClasses();
+        AveronModel net = resnet ? AveronModel.of(FashionResnetExample.network(classes, SEED, 1))
+                : ModelFactory.create(spec, data.train().exampleShape(), classes,
+                        UpdaterSpec.adam(spec.preset().defaultLearningRate(Optimizer.ADAM)), SEED);
         MinibatchFeeder feeder = new MinibatchFeeder(data.train(), batch);
         int n = data.train().size();
         int[] order = new int[n];
@@ -59,12 +74,12 @@ public final class ThroughputProbe {
         for (int b = 0; b < warmup; b++) {
             position = step(net, feeder, order, position, batch);
         }
-        long examples = 0;
+        long steps = 0;
         long start = System.nanoTime();
         long deadline = start + (long) (measuredSeconds * 1e9);
         while (System.nanoTime() < deadline) {
             position = step(net, feeder, order, position, batch);
-            examples += batch;
+            steps++;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         StringBuilder helpers = new StringBuilder();
@@ -74,8 +89,9 @@ public final class ThroughputProbe {
                         .append(layer.getHelper().getClass().getSimpleName()).append(',');
             }
         }
-        System.out.printf(Locale.ROOT, "RESULT examples_per_second=%.1f seconds=%.2f helpers=%s%n", examples / seconds,
-                seconds, helpers.length() == 0 ? "none" : helpers);
+        System.out.printf(Locale.ROOT, "RESULT examples_per_second=%.1f seconds=%.2f ms_per_step=%.3f params=%d helpers=%s%n",
+                steps * batch / seconds, seconds, 1000 * seconds / steps, net.numParams(),
+                helpers.length() == 0 ? "none" : helpers);
     }
 
     private static int step(AveronModel net, MinibatchFeeder feeder, int[] order, int position, int batch) {

@@ -67,7 +67,20 @@ public final class FashionResnetExample implements Example {
         return "a small ResNet (DL4J ComputationGraph) with crop+flip augmentation in the executors";
     }
 
-    static ComputationGraph model(int classes, long seed, int epochs) {
+    /**
+     * The network this example trains, initialised: the residual graph drawn above, convolutions
+     * without bias and He-initialised ({@code WeightInit.RELU}), batch normalisation at DL4J's
+     * defaults, a Xavier softmax output, and Adam at {@value #LEARNING_RATE} decaying linearly to 0
+     * over {@code epochs}. Public so that benchmarks measure the same network against their peers.
+     *
+     * @param classes output classes
+     * @param seed    weight-initialisation seed
+     * @param epochs  epochs of the run the learning-rate schedule spans (at least 1)
+     */
+    public static ComputationGraph network(int classes, long seed, int epochs) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        }
         Map<Integer, Double> rates = new TreeMap<>();
         for (int epoch = 0; epoch <= epochs; epoch++) {
             rates.put(epoch, LEARNING_RATE * (epochs - epoch) / epochs);
@@ -126,7 +139,7 @@ public final class FashionResnetExample implements Example {
         ArrayDataSet train = ExampleData.sample(fashion.train(), context.count(Integer.MAX_VALUE, 2000), context.seed());
         ArrayDataSet test = ExampleData.sample(fashion.test(), context.count(Integer.MAX_VALUE, 1000), context.seed());
         int epochs = context.epochs(12, 2);
-        AveronModel model = AveronModel.of(model(train.classes().numClasses(), context.seed(), epochs));
+        AveronModel model = AveronModel.of(network(train.classes().numClasses(), context.seed(), epochs));
         context.print("ResNet: %d parameters, a %s", model.numParams(), model.kind());
 
         TrainingConfig config = TrainingConfig.builder().epochs(epochs).batchSize(128)
