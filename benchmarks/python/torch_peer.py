@@ -11,11 +11,21 @@ Usage: torch_peer.py MODEL BATCH WARMUP_BATCHES MEASURED_SECONDS THREADS [DATA_D
   DATA_DIR  default /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)
 
 Prints one line to stdout:
-  RESULT examples_per_second=... seconds=... ms_per_step=... params=... trainable=... torch=... blas=...
+  RESULT examples_per_second=... seconds=... ms_per_step=... params=... trainable=... torch=... blas=... malloc=...
 where params counts as DL4J's numParams() does (batch-norm running mean and variance included,
 since DL4J keeps them in its parameter vector) and trainable is what PyTorch's parameters() holds.
 Shapes and parameter counts go to stderr.
+
+With glibc's malloc defaults (blocks from 128 KB up mapped with mmap and unmapped when freed, the
+heap trimmed), PyTorch's per-step temporaries (activations, gradients, Adam's intermediates) were
+page-faulted in afresh on every step: on the VMs measured, ~330 page faults per mlp step and Adam's
+step alone ~5 ms for 200k parameters instead of ~0.3 ms (the whole peer ~3x slower). ND4J, on
+Averon's side, keeps its training memory in reused workspaces. So the peer keeps freed memory in the
+heap (mallopt: mmap threshold 32 MB, no trimming), as a tuned PyTorch deployment would with jemalloc
+or tcmalloc; PeerBenchmark gives Averon's JVM the same setting (glibc's MALLOC_* variables).
+AVERON_PEER_MALLOC=default measures glibc's defaults instead. The RESULT line says which ran.
 """
+import ctypes
 import gzip
 import math
 import os
@@ -31,6 +41,19 @@ from torch import nn
 SEED = 1            # ThroughputProbe's model seed
 SHUFFLE_SEED = 7    # ThroughputProbe shuffles with its own fixed seed
 LEARNING_RATE = 2e-3
+
+
+def keep_freed_memory():
+    """Stops glibc from unmapping freed blocks of 128 KB+ (see the module's doc); returns what malloc runs with."""
+    if os.environ.get("AVERON_PEER_MALLOC", "tuned") == "default":
+        return "glibc-default"
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return "not-glibc"
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    ok = libc.mallopt(m_mmap_threshold, 32 << 20) == 1 and libc.mallopt(m_trim_threshold, 1 << 30) == 1
+    return "glibc-kept" if ok else "glibc-default"
 
 
 def read_idx(path):
@@ -154,6 +177,7 @@ def main(argv):
     data_dir = argv[5] if len(argv) == 6 else "/usr/share/datasets/fashion-mnist"
     if name not in MODELS:
         sys.exit(f"unknown model {name}: one of {', '.join(MODELS)}")
+    malloc = keep_freed_memory()
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(SEED)
@@ -202,7 +226,7 @@ def main(argv):
     seconds = time.perf_counter() - start
     print(f"RESULT examples_per_second={steps * batch / seconds:.1f} seconds={seconds:.2f} "
           f"ms_per_step={1000 * seconds / steps:.3f} params={trainable + running} trainable={trainable} "
-          f"torch={torch.__version__} blas={blas_description()}", flush=True)
+          f"torch={torch.__version__} blas={blas_description()} malloc={malloc}", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Averon's single-process training against PyTorch's CPU training of the same networks (same
@@ -17,7 +20,11 @@ import java.util.Map;
  * <p>Every measurement is its own process ({@link ThroughputProbe} in a JVM with Averon's runtime
  * settings, or the Python peer), both with {@code OMP_NUM_THREADS} set to the thread count and
  * {@code OMP_WAIT_POLICY=PASSIVE}; the engine that goes first alternates from round to round so
- * drift hits both alike.
+ * drift hits both alike. Both also run with glibc's malloc keeping freed memory
+ * ({@value #MMAP_THRESHOLD_BYTES} bytes mmap threshold, no trimming): with glibc's defaults every
+ * PyTorch temporary of 128 KB or more is mapped and page-faulted in afresh at each step, which made
+ * the peer ~3x slower on this project's VMs (Averon's probe showed no change within its noise).
+ * {@code AVERON_PEER_MALLOC=default} runs both engines with glibc's defaults instead.
  * <ul>
  *   <li>{@code compare}: examples/s at one batch size per model and thread count, median and best
  *   of the rounds, and Averon's ratio to PyTorch.</li>
@@ -34,6 +41,9 @@ import java.util.Map;
 public final class PeerBenchmark {
 
     static final String DEFAULT_PYTHON = "/usr/bin/python3";
+
+    /** glibc's mmap threshold both engines run with (the largest glibc accepts); freed memory is never trimmed. */
+    static final int MMAP_THRESHOLD_BYTES = 32 << 20;
 
     /** Steps each probe runs before it starts the clock. */
     private static final int WARMUP_BATCHES = 10;
@@ -56,12 +66,20 @@ public final class PeerBenchmark {
     private final PeerSettings settings;
     private final Path peerScript;
     private final String python;
+    private final Map<String, String> environment;
     private final Map<Cell, List<ResultLine>> results = new LinkedHashMap<>();
 
     private PeerBenchmark(PeerSettings settings, Path peerScript, String python) {
         this.settings = settings;
         this.peerScript = peerScript;
         this.python = python;
+        Map<String, String> env = new LinkedHashMap<>();
+        if (!"default".equals(System.getenv("AVERON_PEER_MALLOC"))) {
+            env.put("MALLOC_MMAP_THRESHOLD_", Integer.toString(MMAP_THRESHOLD_BYTES));
+            env.put("MALLOC_TRIM_THRESHOLD_", Long.toString(1L << 30));
+        }
+        env.put("OMP_WAIT_POLICY", "PASSIVE");
+        this.environment = Collections.unmodifiableMap(new TreeMap<>(env));
     }
 
     public static void main(String[] args) throws Exception {
@@ -78,9 +96,9 @@ public final class PeerBenchmark {
                     + " is not the repository");
         }
         String python = System.getenv().getOrDefault("AVERON_PYTHON", DEFAULT_PYTHON);
-        System.err.printf(Locale.ROOT, "peer benchmark: %s, %d cores, python %s, peer %s%n", settings,
-                Runtime.getRuntime().availableProcessors(), python, script);
         PeerBenchmark benchmark = new PeerBenchmark(settings, script, python);
+        System.err.printf(Locale.ROOT, "peer benchmark: %s, %d cores, python %s, peer %s, environment %s%n",
+                settings, Runtime.getRuntime().availableProcessors(), python, script, benchmark.environment);
         benchmark.measure();
         System.out.print(settings.mode() == PeerSettings.Mode.COMPARE ? benchmark.compareReport()
                 : benchmark.sweepReport());
@@ -119,11 +137,12 @@ public final class PeerBenchmark {
                 yield c;
             }
         };
-        return ProbeProcess.run(cell.toString(), command,
-                Map.of("OMP_NUM_THREADS", Integer.toString(cell.threads()), "OMP_WAIT_POLICY", "PASSIVE"));
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        env.put("OMP_NUM_THREADS", Integer.toString(cell.threads()));
+        return ProbeProcess.run(cell.toString(), command, env);
     }
 
-    private List<Double> values(Cell cell, java.util.function.ToDoubleFunction<ResultLine> measure) {
+    private List<Double> values(Cell cell, ToDoubleFunction<ResultLine> measure) {
         return results.get(cell).stream().mapToDouble(measure).boxed().toList();
     }
 
@@ -204,9 +223,10 @@ public final class PeerBenchmark {
                 helpers.put(cell.model(), last(cell).helperNames());
             }
         }
-        return String.format(Locale.ROOT, "%nPyTorch %s, BLAS %s (torch's build setting -> library loaded); "
-                        + "both engines with OMP_NUM_THREADS=threads, OMP_WAIT_POLICY=PASSIVE; Averon's DL4J layer "
-                        + "helpers: %s%n", torch.value("torch"), torch.value("blas"), helpers);
+        return String.format(Locale.ROOT, "%nPyTorch %s, BLAS %s (torch's build setting -> library loaded), "
+                        + "malloc %s; both engines with OMP_NUM_THREADS=threads and %s; Averon's DL4J layer "
+                        + "helpers: %s%n", torch.value("torch"), torch.value("blas"), torch.value("malloc"),
+                environment, helpers);
     }
 
     private ResultLine last(Cell cell) {
