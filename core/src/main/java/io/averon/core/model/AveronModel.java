@@ -8,6 +8,9 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -30,6 +33,22 @@ public final class AveronModel {
     private AveronModel(MultiLayerNetwork network, ComputationGraph graph) {
         this.network = network;
         this.graph = graph;
+        useFusedUpdaters();
+    }
+
+    /**
+     * Gives every Adam block of DL4J's updater the {@link FusedAdamUpdater} (same state, same
+     * results, one pass); DL4J rebuilds its updater on some changes (learning rate), so callers
+     * that rebuild it call this again.
+     */
+    private void useFusedUpdaters() {
+        BaseMultiLayerUpdater<?> updater = network != null ? (BaseMultiLayerUpdater<?>) network.getUpdater()
+                : graph.getUpdater();
+        for (UpdaterBlock block : updater.getUpdaterBlocks()) {
+            if (block.getGradientUpdater() instanceof AdamUpdater adam && block.getUpdaterView() != null) {
+                block.setGradientUpdater(new FusedAdamUpdater(adam.getConfig(), block.getUpdaterView()));
+            }
+        }
     }
 
     /** Wraps an initialised network. */
@@ -176,6 +195,7 @@ public final class AveronModel {
         } else {
             graph.setLearningRate(rate);
         }
+        useFusedUpdaters();
     }
 
     /** The model's layers, in order (graph: topological order). */
