@@ -29,19 +29,22 @@ public final class AveronModel {
 
     private final MultiLayerNetwork network;
     private final ComputationGraph graph;
+    /** The fused step for plain dense networks, null for every other model (DL4J's fit trains those). */
+    private DenseNetworkStep denseStep;
 
     private AveronModel(MultiLayerNetwork network, ComputationGraph graph) {
         this.network = network;
         this.graph = graph;
-        useFusedUpdaters();
+        prepareSteps();
     }
 
     /**
-     * Gives every Adam block of DL4J's updater the {@link FusedAdamUpdater} (same state, same
-     * results, one pass); DL4J rebuilds its updater on some changes (learning rate), so callers
-     * that rebuild it call this again.
+     * Sets up the faster training step: every Adam block of DL4J's updater gets the
+     * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
+     * its {@link DenseNetworkStep}. DL4J rebuilds its updater on some changes (learning rate), so
+     * callers that rebuild it call this again.
      */
-    private void useFusedUpdaters() {
+    private void prepareSteps() {
         BaseMultiLayerUpdater<?> updater = network != null ? (BaseMultiLayerUpdater<?>) network.getUpdater()
                 : graph.getUpdater();
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
@@ -49,6 +52,7 @@ public final class AveronModel {
                 block.setGradientUpdater(new FusedAdamUpdater(adam.getConfig(), block.getUpdaterView()));
             }
         }
+        denseStep = network != null ? DenseNetworkStep.forNetwork(network) : null;
     }
 
     /** Wraps an initialised network. */
@@ -132,7 +136,9 @@ public final class AveronModel {
 
     /** Runs one optimisation step on one minibatch (dropout on). */
     public void fit(INDArray features, INDArray labels) {
-        if (network != null) {
+        if (denseStep != null && denseStep.accepts(features, labels)) {
+            denseStep.fit(features, labels);
+        } else if (network != null) {
             network.fit(features, labels);
         } else {
             graph.fit(new DataSet(features, labels));
@@ -195,7 +201,7 @@ public final class AveronModel {
         } else {
             graph.setLearningRate(rate);
         }
-        useFusedUpdaters();
+        prepareSteps();
     }
 
     /** The model's layers, in order (graph: topological order). */

@@ -1,0 +1,244 @@
+package io.averon.core.model;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One training step of a plain dense network (DL4J {@code DenseLayer}s, {@code DropoutLayer}s and
+ * one {@code OutputLayer}: the {@code mlp}, {@code logistic} and {@code linear} presets), computed
+ * with the same ND4J operations DL4J's {@code MultiLayerNetwork.fit} runs, minus what it does
+ * twice or for nothing: it keeps each layer's pre-activations instead of multiplying the weights
+ * again in the backward pass, skips the input gradient of the first layer, reuses its activation
+ * and gradient arrays between steps, and applies the updater blocks to DL4J's own gradient view
+ * directly. Parameters, gradients and updater state are DL4J's arrays, so everything that reads
+ * the network (averaging, checkpoints, scoring) sees no difference; without dropout it trains
+ * bit for bit as DL4J does ({@code DenseNetworkStepTest}).
+ *
+ * <p>{@link #forNetwork} returns null for anything else (other layers, regularisation, weight
+ * noise, constraints, gradient normalisation, listeners, layer-level dropout, non-float data),
+ * and such networks train through DL4J's own {@code fit}. Owned by one thread.
+ */
+final class DenseNetworkStep {
+
+    private final MultiLayerNetwork network;
+    private final List<Stage> stages;
+    private final List<UpdaterBlock> updaterBlocks;
+    private int rows = -1;
+
+    private DenseNetworkStep(MultiLayerNetwork network, List<Stage> stages) {
+        this.network = network;
+        this.stages = stages;
+        this.updaterBlocks = ((BaseMultiLayerUpdater<?>) network.getUpdater()).getUpdaterBlocks();
+    }
+
+    /** The step for {@code network}, or null if it has anything this step does not compute as DL4J does. */
+    static DenseNetworkStep forNetwork(MultiLayerNetwork network) {
+        MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+        if (conf.getDataType() != DataType.FLOAT || conf.getBackpropType() != BackpropType.Standard
+                || (conf.getInputPreProcessors() != null && !conf.getInputPreProcessors().isEmpty())
+                || !network.getListeners().isEmpty() || !network.conf().isMiniBatch()) {
+            return null;
+        }
+        network.getUpdater(); // builds the updater and, with it, the layers' gradient views
+        Layer[] layers = network.getLayers();
+        List<Stage> stages = new ArrayList<>();
+        for (int i = 0; i < layers.length; i++) {
+            org.deeplearning4j.nn.conf.layers.Layer layerConf = layers[i].conf().getLayer();
+            boolean last = i == layers.length - 1;
+            if (!last && layerConf.getClass() == DenseLayer.class && plain((DenseLayer) layerConf)
+                    && ((DenseLayer) layerConf).hasBias() && !((DenseLayer) layerConf).hasLayerNorm()) {
+                stages.add(new Affine(layers[i], ((DenseLayer) layerConf).getActivationFn(), null, i == 0));
+            } else if (!last && layerConf.getClass() == DropoutLayer.class
+                    && layerConf.getIDropout() instanceof Dropout d && d.getClass() == Dropout.class
+                    && d.getPSchedule() == null) {
+                stages.add(new Dropping(d.getP()));
+            } else if (last && layerConf.getClass() == OutputLayer.class && plain((OutputLayer) layerConf)
+                    && ((OutputLayer) layerConf).hasBias()) {
+                stages.add(new Affine(layers[i], ((OutputLayer) layerConf).getActivationFn(),
+                        ((OutputLayer) layerConf).getLossFn(), i == 0));
+            } else {
+                return null;
+            }
+        }
+        return stages.get(0) instanceof Affine ? new DenseNetworkStep(network, stages) : null;
+    }
+
+    private static boolean plain(BaseLayer conf) {
+        return conf.getIDropout() == null && conf.getWeightNoise() == null
+                && (conf.getConstraints() == null || conf.getConstraints().isEmpty())
+                && (conf.getRegularization() == null || conf.getRegularization().isEmpty())
+                && (conf.getRegularizationBias() == null || conf.getRegularizationBias().isEmpty())
+                && (conf.getGradientNormalization() == null || conf.getGradientNormalization() == GradientNormalization.None);
+    }
+
+    /** Whether this step takes these arrays (2-d float minibatches of the network's widths). */
+    boolean accepts(INDArray features, INDArray labels) {
+        return features.rank() == 2 && labels.rank() == 2 && features.dataType() == DataType.FLOAT
+                && labels.dataType() == DataType.FLOAT && features.size(0) == labels.size(0)
+                && features.size(0) <= Integer.MAX_VALUE
+                && features.size(1) == ((Affine) stages.get(0)).weights.size(0)
+                && labels.size(1) == ((Affine) stages.get(stages.size() - 1)).weights.size(1);
+    }
+
+    /** One optimisation step; the loss goes to the network's score, as DL4J's fit leaves it. */
+    void fit(INDArray features, INDArray labels) {
+        int batch = (int) features.size(0);
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            if (batch != rows) {
+                for (Stage stage : stages) {
+                    stage.allocate(batch);
+                }
+                rows = batch;
+            }
+            INDArray activations = features;
+            for (Stage stage : stages) {
+                activations = stage.forward(activations);
+            }
+            Affine output = (Affine) stages.get(stages.size() - 1);
+            network.setScore(output.loss.computeScore(labels, output.preActivations, output.activation, null, false) / batch);
+            INDArray epsilon = output.lossGradient(labels);
+            for (int i = stages.size() - 1; i >= 0; i--) {
+                epsilon = stages.get(i).backward(epsilon);
+            }
+            int iteration = network.getIterationCount();
+            int epoch = network.getEpochCount();
+            INDArray gradient = network.getFlattenedGradients();
+            gradient.divi(batch);
+            for (UpdaterBlock block : updaterBlocks) {
+                block.update(iteration, epoch);
+            }
+            INDArray params = network.params();
+            params.subi(gradient.reshape(params.shape()));
+            network.setIterationCount(iteration + 1);
+        }
+    }
+
+    private interface Stage {
+        void allocate(int rows);
+
+        INDArray forward(INDArray input);
+
+        /** Takes dL/d(output), returns dL/d(input) (null for the first layer, which needs none). */
+        INDArray backward(INDArray epsilon);
+    }
+
+    /** A dense or output layer: {@code activation(input W + b)}, with DL4J's parameter and gradient views. */
+    private static final class Affine implements Stage {
+        final INDArray weights;
+        final INDArray bias;
+        final INDArray weightGradient;
+        final INDArray biasGradient;
+        final IActivation activation;
+        final ILossFunction loss;
+        final boolean first;
+        INDArray input;
+        INDArray preActivations;
+        INDArray activations;
+        INDArray inputGradient;
+
+        Affine(Layer layer, IActivation activation, ILossFunction loss, boolean first) {
+            this.weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
+            this.bias = layer.getParam(DefaultParamInitializer.BIAS_KEY);
+            Map<String, INDArray> gradients = DefaultParamInitializer.getInstance()
+                    .getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
+            this.weightGradient = gradients.get(DefaultParamInitializer.WEIGHT_KEY);
+            this.biasGradient = gradients.get(DefaultParamInitializer.BIAS_KEY);
+            this.activation = activation;
+            this.loss = loss;
+            this.first = first;
+        }
+
+        @Override
+        public void allocate(int rows) {
+            preActivations = Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1));
+            activations = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1)) : null;
+            inputGradient = first ? null : Nd4j.createUninitialized(DataType.FLOAT, new long[] {weights.size(0), rows}, 'f');
+        }
+
+        @Override
+        public INDArray forward(INDArray in) {
+            input = in;
+            in.mmuli(weights, preActivations);
+            preActivations.addiRowVector(bias);
+            if (loss != null) {
+                return null; // the output layer: the loss reads its pre-activations
+            }
+            activations.assign(preActivations);
+            return activation.getActivation(activations, true);
+        }
+
+        INDArray lossGradient(INDArray labels) {
+            return loss.computeGradient(labels, preActivations, activation, null);
+        }
+
+        @Override
+        public INDArray backward(INDArray epsilon) {
+            // the output layer's epsilon is already dL/dz (the loss's gradient through its activation)
+            INDArray delta = loss != null ? epsilon : activation.backprop(preActivations, epsilon).getFirst();
+            delta.sum(biasGradient, 0);
+            Nd4j.gemm(input, delta, weightGradient, true, false, 1.0, 0.0);
+            return first ? null : weights.mmuli(delta.transpose(), inputGradient).transpose();
+        }
+    }
+
+    /** DL4J's inverted dropout: a mask of 0 and 1/p drawn by the same ND4J op, kept for the backward pass. */
+    private static final class Dropping implements Stage {
+        final double retain;
+        INDArray mask;
+        INDArray output;
+        INDArray inputGradient;
+
+        Dropping(double retain) {
+            this.retain = retain;
+        }
+
+        @Override
+        public void allocate(int rows) {
+            mask = null;
+            output = null;
+            inputGradient = null;
+        }
+
+        @Override
+        public INDArray forward(INDArray in) {
+            if (output == null || !output.equalShapes(in)) {
+                mask = Nd4j.createUninitialized(DataType.FLOAT, in.shape(), in.ordering());
+                output = Nd4j.createUninitialized(DataType.FLOAT, in.shape(), in.ordering());
+                inputGradient = Nd4j.createUninitialized(DataType.FLOAT, in.shape(), in.ordering());
+            }
+            mask.assign(1.0);
+            Nd4j.getExecutioner().exec(new DropOutInverted(mask, mask, retain));
+            Nd4j.getExecutioner().exec(new MulOp(in, mask, output));
+            return output;
+        }
+
+        @Override
+        public INDArray backward(INDArray epsilon) {
+            Nd4j.getExecutioner().exec(new MulOp(epsilon, mask, inputGradient));
+            return inputGradient;
+        }
+    }
+}

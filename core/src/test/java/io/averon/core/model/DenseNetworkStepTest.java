@@ -1,0 +1,150 @@
+package io.averon.core.model;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DenseNetworkStepTest {
+
+    @Test
+    void shouldTrainTwoHiddenLayersBitForBitAsDl4jsFit() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Adam(3e-3)).weightInit(WeightInit.XAVIER).list()
+                .layer(new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(4)
+                        .build())
+                .setInputType(InputType.feedForward(12)).build();
+        assertSameTraining(conf, 4);
+    }
+
+    @Test
+    void shouldTrainThePresetsWithoutDropoutBitForBitAsDl4jsFit() {
+        // logistic (softmax on the inputs) with Nesterov momentum; linear regression (identity, MSE) with Adam's schedule
+        assertSameTraining(ModelFactory.presetConfiguration(ModelPreset.LOGISTIC, new int[] {12}, 4,
+                new UpdaterSpec(Optimizer.NESTEROV, 0.05, LrSchedule.CONSTANT, 0.5, 2, 5), 3), 4);
+        assertSameTraining(ModelFactory.presetConfiguration(ModelPreset.LINEAR, new int[] {12}, 1,
+                UpdaterSpec.adam(1e-2), 3), 1);
+    }
+
+    @Test
+    void shouldDropTheShareDl4jDropsScaledAsDl4jScales() {
+        AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {12}, 4, UpdaterSpec.adam(1e-3), 2);
+        AveronModel again = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {12}, 4, UpdaterSpec.adam(1e-3), 2);
+        assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) model.dl4j()), "the mlp preset takes the fused step");
+        INDArray[] batch = batch(0, 64, 12, 4);
+        Nd4j.getRandom().setSeed(9);
+        model.fit(batch[0], batch[1]);
+        Nd4j.getRandom().setSeed(9);
+        again.fit(batch[0], batch[1]);
+        assertArrayEquals(model.params().toFloatVector(), again.params().toFloatVector(), "same seed, same masks, same step");
+        Nd4j.getRandom().setSeed(10);
+        again.fit(batch[0], batch[1]);
+        Nd4j.getRandom().setSeed(11);
+        model.fit(batch[0], batch[1]);
+        assertTrue(model.params().sub(again.params()).amaxNumber().doubleValue() > 0, "another seed, other masks");
+
+        INDArray ones = Nd4j.ones(DataType.FLOAT, 400, 250);
+        INDArray mask = Nd4j.ones(DataType.FLOAT, 400, 250);
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.random.impl.DropOutInverted(mask, mask, 0.8));
+        double dropped = mask.eq(0).castTo(DataType.FLOAT).meanNumber().doubleValue();
+        assertEquals(0.2, dropped, 0.01, "DL4J's DropoutLayer(0.8) keeps 80%");
+        assertEquals(1 / 0.8, mask.maxNumber().doubleValue(), 1e-6, "kept values scaled by 1/p");
+        assertEquals(ones.sumNumber().doubleValue(), ones.mul(mask).sumNumber().doubleValue(), 0.02 * ones.length());
+    }
+
+    @Test
+    void shouldLeaveOtherNetworksToDl4j() {
+        MultiLayerConfiguration regularised = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-3)).l2(1e-4).list()
+                .layer(new DenseLayer.Builder().nOut(8).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.feedForward(5)).build();
+        MultiLayerConfiguration inputDropout = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-3)).list()
+                .layer(new DropoutLayer.Builder(0.9).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.feedForward(5)).build();
+        MultiLayerConfiguration layerDropout = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-3)).list()
+                .layer(new DenseLayer.Builder().nOut(8).dropOut(0.5).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.feedForward(5)).build();
+        for (MultiLayerConfiguration conf : new MultiLayerConfiguration[] {regularised, inputDropout, layerDropout}) {
+            assertNull(DenseNetworkStep.forNetwork(network(conf)));
+        }
+        assertNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("cnn"),
+                new int[] {1, 16, 16}, 3, UpdaterSpec.adam(1e-3), 1).dl4j()));
+        assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("mlp"),
+                new int[] {5}, 3, UpdaterSpec.adam(1e-3), 1).dl4j()));
+    }
+
+    /** Trains the same configuration through AveronModel (the fused step) and DL4J's fit; asserts equality. */
+    private static void assertSameTraining(MultiLayerConfiguration conf, int outputs) {
+        AveronModel averon = AveronModel.of(network(conf));
+        assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) averon.dl4j()));
+        MultiLayerNetwork plain = network(conf);
+        int features = (int) plain.getLayer(0).getParam("W").size(0);
+        for (int step = 0; step < 30; step++) {
+            int rows = step % 10 == 9 ? 5 : 16; // a short tail batch now and then, as at the end of an epoch
+            INDArray[] batch = batch(step, rows, features, outputs);
+            averon.fit(batch[0], batch[1]);
+            plain.fit(batch[0], batch[1]);
+            assertEquals(plain.score(), averon.lastLoss(), "loss at step " + step);
+        }
+        assertArrayEquals(plain.params().toFloatVector(), averon.params().toFloatVector());
+        if (plain.getUpdater().getStateViewArray() != null) {
+            assertArrayEquals(plain.getUpdater().getStateViewArray().toFloatVector(), averon.updaterState().toFloatVector());
+        }
+        assertEquals(plain.getIterationCount(), ((MultiLayerNetwork) averon.dl4j()).getIterationCount());
+        assertTrue(averon.params().sub(network(conf).params()).amaxNumber().doubleValue() > 0, "training moved the weights");
+    }
+
+    private static MultiLayerNetwork network(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
+        net.init();
+        return net;
+    }
+
+    private static INDArray[] batch(int seed, int rows, int features, int outputs) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[rows * features];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextDouble(-1, 1);
+        }
+        float[] y = new float[rows * outputs];
+        for (int r = 0; r < rows; r++) {
+            if (outputs == 1) {
+                y[r] = (float) random.nextDouble(-2, 2);
+            } else {
+                y[r * outputs + random.nextInt(outputs)] = 1f;
+            }
+        }
+        return new INDArray[] {Nd4j.create(x, new long[] {rows, features}, 'c'),
+                Nd4j.create(y, new long[] {rows, outputs}, 'c')};
+    }
+}
