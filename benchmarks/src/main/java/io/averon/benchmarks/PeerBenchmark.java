@@ -48,9 +48,12 @@ public final class PeerBenchmark {
     /** Steps each probe runs before it starts the clock. */
     private static final int WARMUP_BATCHES = 10;
 
-    /** The two engines measured. */
+    /**
+     * The engines measured: Averon's training step, PyTorch's, and (in the sweep) Averon with each
+     * step through DL4J's own fit and updater, what Averon ran before its fused updater and dense step.
+     */
     enum Engine {
-        AVERON("Averon"), PYTORCH("PyTorch");
+        AVERON("Averon"), DL4J_STEP("Averon, DL4J's step"), PYTORCH("PyTorch");
 
         final String title;
 
@@ -106,8 +109,8 @@ public final class PeerBenchmark {
 
     private void measure() throws IOException, InterruptedException {
         for (int round = 1; round <= settings.rounds(); round++) {
-            List<Engine> order = round % 2 == 1 ? List.of(Engine.AVERON, Engine.PYTORCH)
-                    : List.of(Engine.PYTORCH, Engine.AVERON);
+            List<Engine> order = new ArrayList<>(engines());
+            Collections.rotate(order, round - 1); // each engine goes first in turn
             for (String model : settings.models()) {
                 for (int threads : settings.threads()) {
                     for (int batch : settings.batches()) {
@@ -115,7 +118,7 @@ public final class PeerBenchmark {
                             Cell cell = new Cell(model, threads, batch, engine);
                             ResultLine result = run(cell);
                             results.computeIfAbsent(cell, k -> new ArrayList<>()).add(result);
-                            System.err.printf(Locale.ROOT, "round %d/%d  %-14s threads %d  batch %4d  %-7s %,10.1f "
+                            System.err.printf(Locale.ROOT, "round %d/%d  %-14s threads %d  batch %4d  %-19s %,10.1f "
                                             + "examples/s %9.3f ms/step%n", round, settings.rounds(), model, threads,
                                     batch, engine.title, result.examplesPerSecond(), result.msPerStep());
                         }
@@ -125,12 +128,19 @@ public final class PeerBenchmark {
         }
     }
 
+    private List<Engine> engines() {
+        return settings.mode() == PeerSettings.Mode.SWEEP ? List.of(Engine.values())
+                : List.of(Engine.AVERON, Engine.PYTORCH);
+    }
+
     private ResultLine run(Cell cell) throws IOException, InterruptedException {
         String[] args = {cell.model(), Integer.toString(cell.batch()), Integer.toString(WARMUP_BATCHES),
             Double.toString(settings.seconds()), Integer.toString(cell.threads())};
         List<String> command = switch (cell.engine()) {
             case AVERON -> ProbeProcess.javaCommand(ThroughputProbe.class, args[0], args[1], "averon", args[2],
                     args[3], args[4]);
+            case DL4J_STEP -> ProbeProcess.javaCommand(ThroughputProbe.class, args[0], args[1],
+                    ThroughputProbe.DL4J_STEP, args[2], args[3], args[4]);
             case PYTORCH -> {
                 List<String> c = new ArrayList<>(List.of(python, peerScript.toString()));
                 c.addAll(List.of(args));
@@ -140,6 +150,10 @@ public final class PeerBenchmark {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.put("OMP_NUM_THREADS", Integer.toString(cell.threads()));
         return ProbeProcess.run(cell.toString(), command, env);
+    }
+
+    private double medianMs(String model, int threads, int batch, Engine engine) {
+        return SampleStats.median(values(new Cell(model, threads, batch, engine), ResultLine::msPerStep));
     }
 
     private List<Double> values(Cell cell, ToDoubleFunction<ResultLine> measure) {
@@ -176,8 +190,8 @@ public final class PeerBenchmark {
                 ">per-example µs", ">R²", ">Averon/PyTorch fixed", ">Averon/PyTorch per-example");
         for (String model : settings.models()) {
             for (int threads : settings.threads()) {
-                MarkdownTable steps = new MarkdownTable(">batch", ">Averon ms/step", ">PyTorch ms/step",
-                        ">Averon examples/s", ">PyTorch examples/s", ">Averon/PyTorch");
+                MarkdownTable steps = new MarkdownTable(">batch", ">Averon ms/step", ">Averon, DL4J's step ms/step",
+                        ">PyTorch ms/step", ">Averon examples/s", ">PyTorch examples/s", ">Averon/PyTorch");
                 Map<Engine, LinearFit> lines = new LinkedHashMap<>();
                 for (Engine engine : Engine.values()) {
                     double[] xs = settings.batches().stream().mapToDouble(Integer::doubleValue).toArray();
@@ -186,24 +200,22 @@ public final class PeerBenchmark {
                     lines.put(engine, LinearFit.leastSquares(xs, ys));
                 }
                 for (int batch : settings.batches()) {
-                    double a = SampleStats.median(values(new Cell(model, threads, batch, Engine.AVERON),
-                            ResultLine::msPerStep));
-                    double p = SampleStats.median(values(new Cell(model, threads, batch, Engine.PYTORCH),
-                            ResultLine::msPerStep));
-                    steps.row(batch, ms(a), ms(p), rate(1000 * batch / a), rate(1000 * batch / p), ratio(p / a));
+                    double a = medianMs(model, threads, batch, Engine.AVERON);
+                    double d = medianMs(model, threads, batch, Engine.DL4J_STEP);
+                    double p = medianMs(model, threads, batch, Engine.PYTORCH);
+                    steps.row(batch, ms(a), ms(d), ms(p), rate(1000 * batch / a), rate(1000 * batch / p), ratio(p / a));
                 }
                 out.append(String.format(Locale.ROOT, "%n%s, %d thread(s): median ms per step of %d rounds%n%n",
                         model, threads, settings.rounds())).append(steps.render());
-                LinearFit a = lines.get(Engine.AVERON);
                 LinearFit p = lines.get(Engine.PYTORCH);
                 for (Engine engine : Engine.values()) {
                     LinearFit line = lines.get(engine);
-                    boolean first = engine == Engine.AVERON;
+                    boolean averon = engine != Engine.PYTORCH;
                     fits.row(model, threads, engine.title, ms(line.intercept()),
                             String.format(Locale.ROOT, "%.2f", 1000 * line.slope()),
                             String.format(Locale.ROOT, "%.4f", line.rSquared()),
-                            first ? ratio(a.intercept() / p.intercept()) : "",
-                            first ? ratio(a.slope() / p.slope()) : "");
+                            averon ? ratio(line.intercept() / p.intercept()) : "",
+                            averon ? ratio(line.slope() / p.slope()) : "");
                 }
             }
         }

@@ -13,6 +13,12 @@ import io.averon.core.runtime.NativeSettings;
 import io.averon.core.train.MinibatchFeeder;
 import io.averon.examples.FashionResnetExample;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -25,14 +31,20 @@ import java.util.SplittableRandom;
  * <p>Arguments: {@code model batch mode warmupBatches measuredSeconds threads}, where model is a
  * preset ({@code mlp}, {@code cnn}: Adam at the preset's default rate, constant) or
  * {@value #FASHION_RESNET} (the examples' {@link FashionResnetExample#network}), and mode is
- * {@code averon} (Averon's runtime settings) or {@code defaults} (plain DL4J: nothing configured,
- * so the plain native build, helpers off, ND4J's default threads). Prints one line
+ * {@code averon} (Averon's runtime settings and training step), {@value #DL4J_STEP} (Averon's
+ * runtime settings, but each step through DL4J's own {@code fit} and updater: Averon's step before
+ * its fused updater and dense step, for side-by-side measurement) or {@code defaults} (plain DL4J:
+ * nothing configured, so the plain native build, helpers off, ND4J's default threads, DL4J's
+ * {@code fit}). Prints one line
  * {@code RESULT examples_per_second=... seconds=... ms_per_step=... params=... helpers=...}.
  */
 public final class ThroughputProbe {
 
     /** The model name that selects the examples' residual network. */
     static final String FASHION_RESNET = "fashion-resnet";
+
+    /** The mode that steps through DL4J's own fit and updater. */
+    static final String DL4J_STEP = "dl4j-step";
 
     /** Weight-initialisation seed of every model. */
     private static final long SEED = 1;
@@ -43,7 +55,8 @@ public final class ThroughputProbe {
     public static void main(String[] args) {
         String model = args[0];
         int batch = Integer.parseInt(args[1]);
-        boolean averon = args[2].equals("averon");
+        String mode = args[2];
+        boolean averon = !mode.equals("defaults");
         int warmup = Integer.parseInt(args[3]);
         double measuredSeconds = Double.parseDouble(args[4]);
         int threads = Integer.parseInt(args[5]);
@@ -57,6 +70,7 @@ public final class ThroughputProbe {
         AveronModel net = resnet ? AveronModel.of(FashionResnetExample.network(classes, SEED, 1))
                 : ModelFactory.create(spec, data.train().exampleShape(), classes,
                         UpdaterSpec.adam(spec.preset().defaultLearningRate(Optimizer.ADAM)), SEED);
+        Step step = mode.equals("averon") ? net::fit : dl4jFit(net);
         MinibatchFeeder feeder = new MinibatchFeeder(data.train(), batch);
         int n = data.train().size();
         int[] order = new int[n];
@@ -72,13 +86,13 @@ public final class ThroughputProbe {
         }
         int position = 0;
         for (int b = 0; b < warmup; b++) {
-            position = step(net, feeder, order, position, batch);
+            position = step(step, feeder, order, position, batch);
         }
         long steps = 0;
         long start = System.nanoTime();
         long deadline = start + (long) (measuredSeconds * 1e9);
         while (System.nanoTime() < deadline) {
-            position = step(net, feeder, order, position, batch);
+            position = step(step, feeder, order, position, batch);
             steps++;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -94,12 +108,29 @@ public final class ThroughputProbe {
                 helpers.length() == 0 ? "none" : helpers);
     }
 
-    private static int step(AveronModel net, MinibatchFeeder feeder, int[] order, int position, int batch) {
+    /** One training step on a minibatch. */
+    private interface Step {
+        void fit(INDArray features, INDArray labels);
+    }
+
+    /** DL4J's own fit and updater on a fresh copy of the model's configuration (same seed, same weights). */
+    private static Step dl4jFit(AveronModel net) {
+        if (net.kind() == AveronModel.Kind.MULTI_LAYER_NETWORK) {
+            MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(net.configurationJson()));
+            network.init();
+            return network::fit;
+        }
+        ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(net.configurationJson()));
+        graph.init();
+        return (features, labels) -> graph.fit(new DataSet(features, labels));
+    }
+
+    private static int step(Step step, MinibatchFeeder feeder, int[] order, int position, int batch) {
         if (position + batch > order.length) {
             position = 0;
         }
         MinibatchFeeder.Batch b = feeder.fill(order, position, batch);
-        net.fit(b.features(), b.labels());
+        step.fit(b.features(), b.labels());
         return position + batch;
     }
 }
