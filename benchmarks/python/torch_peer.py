@@ -6,7 +6,7 @@ on Fashion-MNIST's training set: a warm-up of whole steps, then whole training s
 forward, loss, backward, optimizer.step) timed for a fixed wall time over a fixed permutation of
 the examples, wrapping to its start. Run by PeerBenchmark; never by the Maven test suite.
 
-Usage: torch_peer.py MODEL BATCH WARMUP_BATCHES MEASURED_SECONDS THREADS [DATA_DIR]
+Usage: torch_peer.py MODEL BATCH WARMUP_SECONDS MEASURED_SECONDS THREADS [DATA_DIR]
   MODEL     mlp | cnn | fashion-resnet
   DATA_DIR  default /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)
 
@@ -173,7 +173,7 @@ def shapes(model, example):
 def main(argv):
     if len(argv) not in (5, 6):
         sys.exit(__doc__)
-    name, batch, warmup, measured_seconds, threads = argv[0], int(argv[1]), int(argv[2]), float(argv[3]), int(argv[4])
+    name, batch, warmup_seconds, measured_seconds, threads = argv[0], int(argv[1]), float(argv[2]), float(argv[3]), int(argv[4])
     data_dir = argv[5] if len(argv) == 6 else "/usr/share/datasets/fashion-mnist"
     if name not in MODELS:
         sys.exit(f"unknown model {name}: one of {', '.join(MODELS)}")
@@ -215,7 +215,9 @@ def main(argv):
         optimizer.step()
         position += batch
 
-    for _ in range(warmup):
+    warm_until = time.perf_counter() + warmup_seconds
+    step()
+    while time.perf_counter() < warm_until:
         step()
     steps = 0
     start = time.perf_counter()

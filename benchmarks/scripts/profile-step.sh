@@ -21,7 +21,7 @@ mkdir -p "$(dirname "$OUT")"
 OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 export OMP_NUM_THREADS=1
 BENCH_JAVA_OPTS="-agentpath:$LIB=start,event=cpu,interval=1ms,file=$OUT.html,include=*ThroughputProbe.step*,minwidth=0.3,title=$MODEL-batch-$BATCH-$MODE" \
-  "$ROOT/benchmarks/scripts/run-benchmark.sh" ThroughputProbe "$MODEL" "$BATCH" "$MODE" 200 "$DURATION" 1
+  "$ROOT/benchmarks/scripts/run-benchmark.sh" ThroughputProbe "$MODEL" "$BATCH" "$MODE" 3 "$DURATION" 1
 CHROME="$(command -v chromium || command -v chromium-browser || true)"
 if [[ -n "$CHROME" ]]; then
   "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1600,1300 \

@@ -71,7 +71,7 @@ public final class LocalThroughputBenchmark {
 
     private static ResultLine runProbe(Config c, String seconds) throws IOException, InterruptedException {
         return ProbeProcess.run(c.name(), ProbeProcess.javaCommand(ThroughputProbe.class, c.model(),
-                        Integer.toString(c.batch()), c.mode(), "10", seconds, Integer.toString(c.threads())),
+                        Integer.toString(c.batch()), c.mode(), "3", seconds, Integer.toString(c.threads())),
                 c.passiveWait() ? Map.of("OMP_WAIT_POLICY", "PASSIVE") : Map.of());
     }
 }

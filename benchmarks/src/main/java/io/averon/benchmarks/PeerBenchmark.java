@@ -45,8 +45,11 @@ public final class PeerBenchmark {
     /** glibc's mmap threshold both engines run with (the largest glibc accepts); freed memory is never trimmed. */
     static final int MMAP_THRESHOLD_BYTES = 32 << 20;
 
-    /** Steps each probe runs before it starts the clock. */
-    private static final int WARMUP_BATCHES = 10;
+    /**
+     * Seconds of whole steps each probe runs before it starts the clock: the JVM's JIT compiles the
+     * step meanwhile (a training epoch runs hundreds of steps), PyTorch warms its allocator.
+     */
+    private static final int WARMUP_SECONDS = 3;
 
     /**
      * The engines measured: Averon's training step, PyTorch's, and (in the sweep) Averon with each
@@ -134,7 +137,7 @@ public final class PeerBenchmark {
     }
 
     private ResultLine run(Cell cell) throws IOException, InterruptedException {
-        String[] args = {cell.model(), Integer.toString(cell.batch()), Integer.toString(WARMUP_BATCHES),
+        String[] args = {cell.model(), Integer.toString(cell.batch()), Integer.toString(WARMUP_SECONDS),
             Double.toString(settings.seconds()), Integer.toString(cell.threads())};
         List<String> command = switch (cell.engine()) {
             case AVERON -> ProbeProcess.javaCommand(ThroughputProbe.class, args[0], args[1], "averon", args[2],

@@ -28,7 +28,8 @@ import java.util.SplittableRandom;
  * {@link PeerBenchmark}: trains a model on Fashion-MNIST's training set for a warm-up, then times
  * whole minibatch steps.
  *
- * <p>Arguments: {@code model batch mode warmupBatches measuredSeconds threads}, where model is a
+ * <p>Arguments: {@code model batch mode warmupSeconds measuredSeconds threads} (the warm-up runs whole steps
+ * too, long enough for the JIT to compile the step), where model is a
  * preset ({@code mlp}, {@code cnn}: Adam at the preset's default rate, constant) or
  * {@value #FASHION_RESNET} (the examples' {@link FashionResnetExample#network}), and mode is
  * {@code averon} (Averon's runtime settings and training step), {@value #DL4J_STEP} (Averon's
@@ -57,7 +58,7 @@ public final class ThroughputProbe {
         int batch = Integer.parseInt(args[1]);
         String mode = args[2];
         boolean averon = !mode.equals("defaults");
-        int warmup = Integer.parseInt(args[3]);
+        double warmupSeconds = Double.parseDouble(args[3]);
         double measuredSeconds = Double.parseDouble(args[4]);
         int threads = Integer.parseInt(args[5]);
         boolean resnet = model.equals(FASHION_RESNET);
@@ -85,9 +86,10 @@ public final class ThroughputProbe {
             order[j] = t;
         }
         int position = 0;
-        for (int b = 0; b < warmup; b++) {
+        long warmUntil = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        do {
             position = step(step, feeder, order, position, batch);
-        }
+        } while (System.nanoTime() < warmUntil);
         long steps = 0;
         long start = System.nanoTime();
         long deadline = start + (long) (measuredSeconds * 1e9);

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DenseNetworkStepTest {
 
     @Test
-    void shouldTrainTwoHiddenLayersBitForBitAsDl4jsFit() {
+    void shouldTrainTwoHiddenLayersAsDl4jsFitDoesToFloatRounding() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
                 .updater(new Adam(3e-3)).weightInit(WeightInit.XAVIER).list()
                 .layer(new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build())
@@ -40,7 +40,7 @@ class DenseNetworkStepTest {
     }
 
     @Test
-    void shouldTrainThePresetsWithoutDropoutBitForBitAsDl4jsFit() {
+    void shouldTrainThePresetsWithoutDropoutAsDl4jsFitDoesToFloatRounding() {
         // logistic (softmax on the inputs) with Nesterov momentum; linear regression (identity, MSE) with Adam's schedule
         assertSameTraining(ModelFactory.presetConfiguration(ModelPreset.LOGISTIC, new int[] {12}, 4,
                 new UpdaterSpec(Optimizer.NESTEROV, 0.05, LrSchedule.CONSTANT, 0.5, 2, 5), 3), 4);
@@ -103,7 +103,11 @@ class DenseNetworkStepTest {
                 new int[] {5}, 3, UpdaterSpec.adam(1e-3), 1).dl4j()));
     }
 
-    /** Trains the same configuration through AveronModel (the fused step) and DL4J's fit; asserts equality. */
+    /**
+     * Trains the same configuration through AveronModel (the fused step) and DL4J's fit and asserts
+     * they agree to float rounding: the step's products are the same sums in another BLAS call
+     * order (c-order results), so single values may differ in their last bits, never more.
+     */
     private static void assertSameTraining(MultiLayerConfiguration conf, int outputs) {
         AveronModel averon = AveronModel.of(network(conf));
         assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) averon.dl4j()));
@@ -114,14 +118,22 @@ class DenseNetworkStepTest {
             INDArray[] batch = batch(step, rows, features, outputs);
             averon.fit(batch[0], batch[1]);
             plain.fit(batch[0], batch[1]);
-            assertEquals(plain.score(), averon.lastLoss(), "loss at step " + step);
+            assertEquals(plain.score(), averon.lastLoss(), 1e-6 * Math.abs(plain.score()), "loss at step " + step);
         }
-        assertArrayEquals(plain.params().toFloatVector(), averon.params().toFloatVector());
+        assertClose(plain.params(), averon.params());
         if (plain.getUpdater().getStateViewArray() != null) {
-            assertArrayEquals(plain.getUpdater().getStateViewArray().toFloatVector(), averon.updaterState().toFloatVector());
+            assertClose(plain.getUpdater().getStateViewArray(), averon.updaterState());
         }
         assertEquals(plain.getIterationCount(), ((MultiLayerNetwork) averon.dl4j()).getIterationCount());
-        assertTrue(averon.params().sub(network(conf).params()).amaxNumber().doubleValue() > 0, "training moved the weights");
+        INDArray moved = averon.params().sub(network(conf).params());
+        assertTrue(moved.amaxNumber().doubleValue() > 1e-3, "training moved the weights");
+    }
+
+    /** Equal but for float rounding: every value within 1e-5 of the array's largest magnitude. */
+    private static void assertClose(INDArray expected, INDArray actual) {
+        double scale = expected.amaxNumber().doubleValue();
+        double worst = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(worst <= 1e-5 * scale, "largest difference " + worst + " against values up to " + scale);
     }
 
     private static MultiLayerNetwork network(MultiLayerConfiguration conf) {
