@@ -48,7 +48,8 @@ public final class AveronModel {
         BaseMultiLayerUpdater<?> updater = network != null ? (BaseMultiLayerUpdater<?>) network.getUpdater()
                 : graph.getUpdater();
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
-            if (block.getGradientUpdater() instanceof AdamUpdater adam && block.getUpdaterView() != null) {
+            if (block.getGradientUpdater() instanceof AdamUpdater adam && block.getUpdaterView() != null
+                    && FusedAdamUpdater.backendSupported()) {
                 block.setGradientUpdater(new FusedAdamUpdater(adam.getConfig(), block.getUpdaterView()));
             }
         }

@@ -40,6 +40,14 @@ final class FusedAdamUpdater implements GradientUpdater<Adam> {
         setStateViewArray(stateView, new long[] {stateView.length() / 2}, 'c', false);
     }
 
+    /**
+     * Whether this backend keeps arrays in host memory, which the Java pass reads and writes
+     * directly: the CPU backend. On ND4J's CUDA backend DL4J's own Adam op runs (device memory).
+     */
+    static boolean backendSupported() {
+        return Nd4j.getEnvironment().isCPU();
+    }
+
     @Override
     public Adam getConfig() {
         return config;
