@@ -127,8 +127,7 @@ final class DenseNetworkStep {
             }
             int iteration = network.getIterationCount();
             int epoch = network.getEpochCount();
-            INDArray gradient = network.getFlattenedGradients();
-            gradient.divi(batch);
+            INDArray gradient = network.getFlattenedGradients(); // already averaged over the minibatch
             for (UpdaterBlock block : updaterBlocks) {
                 block.update(iteration, epoch);
             }
@@ -162,14 +161,20 @@ final class DenseNetworkStep {
         INDArray inputGradient;
         /** DL4J's f-order weight gradient seen as its c-order transpose, which gemm writes twice as fast. */
         INDArray weightGradientTransposed;
+        /** A column of ones: the bias enters and leaves through rank-1 products (one BLAS call, no broadcast op). */
+        INDArray ones;
+        /** 1 / rows: DL4J averages gradients over the minibatch; here the products do it on the way. */
+        double gradientScale;
 
         Affine(Layer layer, IActivation activation, ILossFunction loss, boolean first) {
             this.weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
-            this.bias = layer.getParam(DefaultParamInitializer.BIAS_KEY);
+            INDArray b = layer.getParam(DefaultParamInitializer.BIAS_KEY);
+            this.bias = b.reshape(1, b.length()); // views of DL4J's arrays as [1, n] rows, for the rank-1 products
             Map<String, INDArray> gradients = DefaultParamInitializer.getInstance()
                     .getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
             this.weightGradient = gradients.get(DefaultParamInitializer.WEIGHT_KEY);
-            this.biasGradient = gradients.get(DefaultParamInitializer.BIAS_KEY);
+            INDArray db = gradients.get(DefaultParamInitializer.BIAS_KEY);
+            this.biasGradient = db.reshape(1, db.length());
             this.activation = activation;
             this.loss = loss;
             this.first = first;
@@ -181,6 +186,8 @@ final class DenseNetworkStep {
             activations = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1)) : null;
             inputGradient = first ? null : Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(0));
             weightGradientTransposed = weightGradient.transpose();
+            ones = Nd4j.ones(DataType.FLOAT, rows, 1);
+            gradientScale = 1.0 / rows;
         }
 
         @Override
@@ -188,8 +195,8 @@ final class DenseNetworkStep {
             input = in;
             // every gemm here writes a c-order result: OpenBLAS through ND4J ran those ~2x faster than DL4J's
             // f-order products on this project's machines (docs/benchmarks.md)
-            Nd4j.gemm(in, weights, preActivations, false, false, 1.0, 0.0);
-            preActivations.addiRowVector(bias);
+            Nd4j.gemm(ones, bias, preActivations, false, false, 1.0, 0.0);
+            Nd4j.gemm(in, weights, preActivations, false, false, 1.0, 1.0);
             if (loss != null) {
                 return null; // the output layer: the loss reads its pre-activations
             }
@@ -205,8 +212,8 @@ final class DenseNetworkStep {
         public INDArray backward(INDArray epsilon) {
             // the output layer's epsilon is already dL/dz (the loss's gradient through its activation)
             INDArray delta = loss != null ? epsilon : activation.backprop(preActivations, epsilon).getFirst();
-            delta.sum(biasGradient, 0);
-            Nd4j.gemm(delta, input, weightGradientTransposed, true, false, 1.0, 0.0);
+            Nd4j.gemm(ones, delta, biasGradient, true, false, gradientScale, 0.0);
+            Nd4j.gemm(delta, input, weightGradientTransposed, true, false, gradientScale, 0.0);
             return first ? null : Nd4j.gemm(delta, weights, inputGradient, false, true, 1.0, 0.0);
         }
     }
