@@ -21,7 +21,10 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,20 +75,28 @@ final class DenseNetworkStep {
             boolean last = i == layers.length - 1;
             if (!last && layerConf.getClass() == DenseLayer.class && plain((DenseLayer) layerConf)
                     && ((DenseLayer) layerConf).hasBias() && !((DenseLayer) layerConf).hasLayerNorm()) {
-                stages.add(new Affine(layers[i], ((DenseLayer) layerConf).getActivationFn(), null, i == 0));
+                stages.add(new Affine(network, layers[i], ((DenseLayer) layerConf).getActivationFn(), null, i == 0));
             } else if (!last && layerConf.getClass() == DropoutLayer.class
                     && layerConf.getIDropout() instanceof Dropout d && d.getClass() == Dropout.class
                     && d.getPSchedule() == null) {
                 stages.add(new Dropping(d.getP()));
             } else if (last && layerConf.getClass() == OutputLayer.class && plain((OutputLayer) layerConf)
                     && ((OutputLayer) layerConf).hasBias()) {
-                stages.add(new Affine(layers[i], ((OutputLayer) layerConf).getActivationFn(),
+                stages.add(new Affine(network, layers[i], ((OutputLayer) layerConf).getActivationFn(),
                         ((OutputLayer) layerConf).getLossFn(), i == 0));
             } else {
                 return null;
             }
         }
         return stages.get(0) instanceof Affine ? new DenseNetworkStep(network, stages) : null;
+    }
+
+    /** DL4J's default probability clipping in MCXENT's log-loss. */
+    private static final double SOFTMAX_CLIP = 1e-10;
+
+    private static boolean contiguousFloats(INDArray array) {
+        return array.dataType() == DataType.FLOAT && array.ordering() == 'c' && array.elementWiseStride() == 1
+                && !array.isView();
     }
 
     private static boolean plain(BaseLayer conf) {
@@ -120,8 +131,7 @@ final class DenseNetworkStep {
                 activations = stage.forward(activations);
             }
             Affine output = (Affine) stages.get(stages.size() - 1);
-            network.setScore(output.loss.computeScore(labels, output.preActivations, output.activation, null, false) / batch);
-            INDArray epsilon = output.lossGradient(labels);
+            INDArray epsilon = output.lossAndGradient(labels); // sets the network's score, as DL4J's fit leaves it
             for (int i = stages.size() - 1; i >= 0; i--) {
                 epsilon = stages.get(i).backward(epsilon);
             }
@@ -165,8 +175,18 @@ final class DenseNetworkStep {
         INDArray ones;
         /** 1 / rows: DL4J averages gradients over the minibatch; here the products do it on the way. */
         double gradientScale;
+        /** Whether the output is softmax with unweighted MCXENT, whose loss and gradient are computed on the heap. */
+        final boolean softmaxCrossEntropy;
+        final MultiLayerNetwork network;
+        float[] logits;
+        float[] targets;
+        INDArray outputGradient;
 
-        Affine(Layer layer, IActivation activation, ILossFunction loss, boolean first) {
+        Affine(MultiLayerNetwork network, Layer layer, IActivation activation, ILossFunction loss, boolean first) {
+            this.network = network;
+            this.softmaxCrossEntropy = loss instanceof LossMCXENT mcxent && mcxent.getClass() == LossMCXENT.class
+                    && mcxent.getWeights() == null && mcxent.getSoftmaxClipEps() == SOFTMAX_CLIP
+                    && activation instanceof ActivationSoftmax;
             this.weights = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
             INDArray b = layer.getParam(DefaultParamInitializer.BIAS_KEY);
             this.bias = b.reshape(1, b.length()); // views of DL4J's arrays as [1, n] rows, for the rank-1 products
@@ -204,8 +224,53 @@ final class DenseNetworkStep {
             return activation.getActivation(activations, true);
         }
 
-        INDArray lossGradient(INDArray labels) {
-            return loss.computeGradient(labels, preActivations, activation, null);
+        /**
+         * Puts the minibatch's mean loss in the network's score and returns dL/dz. Softmax with DL4J's
+         * unweighted MCXENT (every classifier preset) is computed once on the heap: probabilities,
+         * DL4J's clipped log-loss and {@code p - y}, instead of two passes of a dozen ND4J ops over
+         * a few hundred values; any other loss goes through DL4J's loss function.
+         */
+        INDArray lossAndGradient(INDArray labels) {
+            int rows = (int) preActivations.size(0);
+            if (!softmaxCrossEntropy || !contiguousFloats(labels)) {
+                network.setScore(loss.computeScore(labels, preActivations, activation, null, false) / rows);
+                return loss.computeGradient(labels, preActivations, activation, null);
+            }
+            int classes = (int) preActivations.size(1);
+            int n = rows * classes;
+            if (logits == null || logits.length != n) {
+                logits = new float[n];
+                targets = new float[n];
+                outputGradient = Nd4j.createUninitialized(DataType.FLOAT, rows, classes);
+            }
+            preActivations.data().asNioFloat().get(logits, 0, n);
+            FloatBuffer y = labels.data().asNioFloat();
+            y.get(y.position(), targets, 0, n);
+            double lossSum = 0;
+            for (int r = 0; r < rows; r++) {
+                int base = r * classes;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) {
+                    max = Math.max(max, logits[base + c]);
+                }
+                float sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    float e = (float) Math.exp(logits[base + c] - max);
+                    logits[base + c] = e;
+                    sum += e;
+                }
+                for (int c = 0; c < classes; c++) {
+                    float probability = logits[base + c] / sum;
+                    float target = targets[base + c];
+                    if (target != 0) { // DL4J clips probabilities to [1e-10, 1 - 1e-10] before the log
+                        lossSum -= target * Math.log(Math.min(Math.max(probability, SOFTMAX_CLIP), 1 - SOFTMAX_CLIP));
+                    }
+                    logits[base + c] = probability - target;
+                }
+            }
+            outputGradient.data().asNioFloat().put(logits, 0, n);
+            network.setScore(lossSum / rows);
+            return outputGradient;
         }
 
         @Override
