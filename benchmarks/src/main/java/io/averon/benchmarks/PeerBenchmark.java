@@ -167,6 +167,7 @@ public final class PeerBenchmark {
         int batch = settings.batches().get(0);
         MarkdownTable table = new MarkdownTable("model", ">threads", ">Averon examples/s median", ">Averon best",
                 ">PyTorch median", ">PyTorch best", ">Averon/PyTorch (median)", ">Averon/PyTorch best-vs-best",
+                ">Averon median/PyTorch best",
                 ">params (Averon / PyTorch)", "all runs (Averon; PyTorch)");
         for (String model : settings.models()) {
             for (int threads : settings.threads()) {
@@ -178,6 +179,7 @@ public final class PeerBenchmark {
                         rate(SampleStats.median(p)), rate(SampleStats.max(p)),
                         ratio(SampleStats.median(a) / SampleStats.median(p)),
                         ratio(SampleStats.max(a) / SampleStats.max(p)),
+                        ratio(SampleStats.median(a) / SampleStats.max(p)),
                         String.format(Locale.ROOT, "%,d / %,d", last(averon).params(), last(torch).params()),
                         runs(a) + "; " + runs(p));
             }
