@@ -15,7 +15,11 @@ if ! "$PYTHON" -c 'import torch, numpy' 2>/dev/null || ! dpkg -s libopenblas0-op
     echo "PyTorch is missing; install it as root: apt-get install -y ${PACKAGES[*]}" >&2
     exit 1
   fi
-  apt-get install -y "${PACKAGES[@]}"
+  if [[ "$PYTHON" != /usr/bin/python3 ]]; then
+    echo "$PYTHON cannot import torch and numpy (Debian's python3-torch serves /usr/bin/python3 only)" >&2
+    exit 1
+  fi
+  apt-get update -qq && apt-get install -y "${PACKAGES[@]}"
 fi
 if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
   echo "Fashion-MNIST is missing; install it as root: apt-get install -y dataset-fashion-mnist" >&2

@@ -14,6 +14,7 @@ import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 
@@ -41,15 +42,17 @@ public final class AveronModel {
     /**
      * Sets up the faster training step: every Adam block of DL4J's updater gets the
      * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
-     * its {@link DenseNetworkStep}. DL4J rebuilds its updater on some changes (learning rate), so
-     * callers that rebuild it call this again.
+     * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory). DL4J
+     * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
     private void prepareSteps() {
+        if (!Nd4j.getEnvironment().isCPU()) {
+            return; // both read or write host memory directly: on ND4J's CUDA backend DL4J's own step runs
+        }
         BaseMultiLayerUpdater<?> updater = network != null ? (BaseMultiLayerUpdater<?>) network.getUpdater()
                 : graph.getUpdater();
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
-            if (block.getGradientUpdater() instanceof AdamUpdater adam && block.getUpdaterView() != null
-                    && FusedAdamUpdater.backendSupported()) {
+            if (block.getGradientUpdater() instanceof AdamUpdater adam && block.getUpdaterView() != null) {
                 block.setGradientUpdater(new FusedAdamUpdater(adam.getConfig(), block.getUpdaterView()));
             }
         }
@@ -114,6 +117,11 @@ public final class AveronModel {
 
     public long numParams() {
         return model().numParams();
+    }
+
+    /** The dense step this model trains through, or null (tests). */
+    DenseNetworkStep denseStep() {
+        return denseStep;
     }
 
     /** The flattened parameter vector (a view: changes write through to the model). */

@@ -3,7 +3,9 @@ package io.averon.core.model;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.api.OptimizationAlgorithm;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.stepfunctions.NegativeGradientStepFunction;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -43,7 +45,8 @@ import java.util.Map;
  * ({@code DenseNetworkStepTest}); its runs are as deterministic as DL4J's.
  *
  * <p>{@link #forNetwork} returns null for anything else (other layers, regularisation, weight
- * noise, constraints, gradient normalisation, listeners, layer-level dropout, non-float data),
+ * noise, constraints, gradient normalisation, listeners, layer-level dropout, non-float data,
+ * line-search optimisers and other step functions),
  * and such networks train through DL4J's own {@code fit}. Owned by one thread.
  */
 final class DenseNetworkStep {
@@ -52,6 +55,7 @@ final class DenseNetworkStep {
     private final List<Stage> stages;
     private final List<UpdaterBlock> updaterBlocks;
     private int rows = -1;
+    private long steps;
 
     private DenseNetworkStep(MultiLayerNetwork network, List<Stage> stages) {
         this.network = network;
@@ -64,8 +68,11 @@ final class DenseNetworkStep {
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         if (conf.getDataType() != DataType.FLOAT || conf.getBackpropType() != BackpropType.Standard
                 || (conf.getInputPreProcessors() != null && !conf.getInputPreProcessors().isEmpty())
-                || !network.getListeners().isEmpty() || !network.conf().isMiniBatch()) {
-            return null;
+                || !network.getListeners().isEmpty() || !network.conf().isMiniBatch()
+                || network.conf().getOptimizationAlgo() != OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT
+                || !(network.conf().getStepFunction() == null
+                     || network.conf().getStepFunction().getClass() == NegativeGradientStepFunction.class)) {
+            return null; // also: DL4J's line-search optimisers (LBFGS, conjugate gradient) and other step functions
         }
         network.getUpdater(); // builds the updater and, with it, the layers' gradient views
         Layer[] layers = network.getLayers();
@@ -144,7 +151,13 @@ final class DenseNetworkStep {
             INDArray params = network.params();
             params.subi(gradient.reshape(params.shape()));
             network.setIterationCount(iteration + 1);
+            steps++;
         }
+    }
+
+    /** Steps taken through this class (tests check that a network really trained here). */
+    long steps() {
+        return steps;
     }
 
     private interface Stage {

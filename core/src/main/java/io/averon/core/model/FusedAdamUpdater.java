@@ -20,8 +20,8 @@ import java.util.Map;
  * moments and updates are bit-identical to it ({@code FusedAdamUpdaterTest}).
  *
  * <p>Works through small heap chunks, which the JIT vectorises; arrays it cannot read as one
- * contiguous float run go to libnd4j's op, as before. Not thread-safe: one per updater block, as
- * DL4J's.
+ * contiguous float run go to libnd4j's op, as before. Reads and writes host memory: CPU backend
+ * only ({@link AveronModel} installs it there). Not thread-safe: one per updater block, as DL4J's.
  */
 final class FusedAdamUpdater implements GradientUpdater<Adam> {
 
@@ -34,18 +34,11 @@ final class FusedAdamUpdater implements GradientUpdater<Adam> {
     private final float[] moment1 = new float[CHUNK];
     private final float[] moment2 = new float[CHUNK];
     private final float[] values = new float[CHUNK];
+    private long fusedPasses;
 
     FusedAdamUpdater(Adam config, INDArray stateView) {
         this.config = config;
         setStateViewArray(stateView, new long[] {stateView.length() / 2}, 'c', false);
-    }
-
-    /**
-     * Whether this backend keeps arrays in host memory, which the Java pass reads and writes
-     * directly: the CPU backend. On ND4J's CUDA backend DL4J's own Adam op runs (device memory).
-     */
-    static boolean backendSupported() {
-        return Nd4j.getEnvironment().isCPU();
     }
 
     @Override
@@ -129,6 +122,12 @@ final class FusedAdamUpdater implements GradientUpdater<Adam> {
             m1.put(m1Base + start, moment1, 0, n);
             m2.put(m2Base + start, moment2, 0, n);
         }
+        fusedPasses++;
+    }
+
+    /** Updates computed by the Java pass, not handed to libnd4j's op (tests check the pass really ran). */
+    long fusedPasses() {
+        return fusedPasses;
     }
 
     private static boolean contiguousFloats(INDArray array) {

@@ -1,5 +1,6 @@
 package io.averon.core.model;
 
+import org.deeplearning4j.nn.api.OptimizationAlgorithm;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -94,7 +95,13 @@ class DenseNetworkStepTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
                         .build())
                 .setInputType(InputType.feedForward(5)).build();
-        for (MultiLayerConfiguration conf : new MultiLayerConfiguration[] {regularised, inputDropout, layerDropout}) {
+        MultiLayerConfiguration lineSearch = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .optimizationAlgo(OptimizationAlgorithm.LBFGS).updater(new Adam(1e-3)).list()
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.feedForward(5)).build();
+        for (MultiLayerConfiguration conf : new MultiLayerConfiguration[] {regularised, inputDropout, layerDropout,
+            lineSearch}) {
             assertNull(DenseNetworkStep.forNetwork(network(conf)));
         }
         assertNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("cnn"),
@@ -125,6 +132,7 @@ class DenseNetworkStepTest {
             assertClose(plain.getUpdater().getStateViewArray(), averon.updaterState());
         }
         assertEquals(plain.getIterationCount(), ((MultiLayerNetwork) averon.dl4j()).getIterationCount());
+        assertEquals(30, averon.denseStep().steps(), "every step through the dense step");
         INDArray moved = averon.params().sub(network(conf).params());
         assertTrue(moved.amaxNumber().doubleValue() > 1e-3, "training moved the weights");
     }

@@ -56,6 +56,7 @@ class FusedAdamUpdaterTest {
             differing += count(dl4jUpdate, fusedUpdate) + count(dl4jState, fusedState);
         }
         assertNotEquals(0.0, fusedState.amaxNumber().doubleValue(), "the moments moved");
+        assertEquals(600, fused.fusedPasses(), "every update through the Java pass, none handed back to the op");
         assertEquals(0, differing, "values differing from DL4J's adam_updater op");
     }
 
@@ -83,6 +84,7 @@ class FusedAdamUpdaterTest {
         assertArrayEquals(plain.params().toFloatVector(), averon.params().toFloatVector());
         assertArrayEquals(plain.getUpdater().getStateViewArray().toFloatVector(), averon.updaterState().toFloatVector());
         assertEquals(plain.score(), withFused.score());
+        assertEquals(40, ((FusedAdamUpdater) blocks(averon).get(0).getGradientUpdater()).fusedPasses());
     }
 
     @Test
@@ -114,6 +116,11 @@ class FusedAdamUpdaterTest {
         }
         assertArrayEquals(plain.params().toFloatVector(), averon.params().toFloatVector());
         assertArrayEquals(plain.getUpdater().getStateViewArray().toFloatVector(), averon.updaterState().toFloatVector());
+        for (UpdaterBlock block : blocks) {
+            if (block.getGradientUpdater() instanceof FusedAdamUpdater fused) {
+                assertEquals(25, fused.fusedPasses(), "block at offset " + block.getParamOffsetStart());
+            }
+        }
     }
 
     @Test
