@@ -71,7 +71,9 @@ public final class ThroughputProbe {
         AveronModel net = resnet ? AveronModel.of(FashionResnetExample.network(classes, SEED, 1))
                 : ModelFactory.create(spec, data.train().exampleShape(), classes,
                         UpdaterSpec.adam(spec.preset().defaultLearningRate(Optimizer.ADAM)), SEED);
-        Step step = mode.equals("averon") ? net::fit : dl4jFit(net);
+        Trained trained = mode.equals("averon") ? new Trained(net::fit, net.layers().toArray(new Layer[0]))
+                : dl4jFit(net);
+        Step step = trained.step();
         MinibatchFeeder feeder = new MinibatchFeeder(data.train(), batch);
         int n = data.train().size();
         int[] order = new int[n];
@@ -99,7 +101,7 @@ public final class ThroughputProbe {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         StringBuilder helpers = new StringBuilder();
-        for (Layer layer : net.layers()) {
+        for (Layer layer : trained.layers()) { // the helpers of the network the steps really trained
             if (layer.getHelper() != null) {
                 helpers.append(layer.getClass().getSimpleName()).append(':')
                         .append(layer.getHelper().getClass().getSimpleName()).append(',');
@@ -115,16 +117,20 @@ public final class ThroughputProbe {
         void fit(INDArray features, INDArray labels);
     }
 
+    /** The step a probe times and the layers of the network it trains. */
+    private record Trained(Step step, Layer[] layers) {
+    }
+
     /** DL4J's own fit and updater on a fresh copy of the model's configuration (same seed, same weights). */
-    private static Step dl4jFit(AveronModel net) {
+    private static Trained dl4jFit(AveronModel net) {
         if (net.kind() == AveronModel.Kind.MULTI_LAYER_NETWORK) {
             MultiLayerNetwork network = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(net.configurationJson()));
             network.init();
-            return network::fit;
+            return new Trained(network::fit, network.getLayers());
         }
         ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(net.configurationJson()));
         graph.init();
-        return (features, labels) -> graph.fit(new DataSet(features, labels));
+        return new Trained((features, labels) -> graph.fit(new DataSet(features, labels)), graph.getLayers());
     }
 
     private static int step(Step step, MinibatchFeeder feeder, int[] order, int position, int batch) {
