@@ -156,7 +156,7 @@ class StandaloneClusterIT {
         Path victim = null;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (victim == null && System.nanoTime() < deadline && job.process().isAlive()) {
-            Thread.sleep(500);
+            Thread.sleep(100);
             if (!job.output().contains("app-")) {
                 continue;
             }
@@ -168,7 +168,7 @@ class StandaloneClusterIT {
             }
         }
         assertTrue(victim != null, "worker 1 never started: " + job.output());
-        Thread.sleep(4000);
+        Thread.sleep(1000); // into its first epoch: a full epoch takes seconds even with Averon's faster steps
         // the first round (epoch 1's) is open: no epoch has closed, so metrics.json is not written yet
         assertTrue(!Files.exists(out.resolve("metrics.json")), "epoch 1's round closed before the kill");
         ProcessHandle executor = LocalCluster.executorProcess(victim);
