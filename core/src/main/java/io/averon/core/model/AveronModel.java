@@ -3,10 +3,12 @@ package io.averon.core.model;
 import io.averon.core.InvalidInputException;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -42,12 +44,13 @@ public final class AveronModel {
     /**
      * Sets up the faster training step: every Adam block of DL4J's updater gets the
      * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
-     * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory). DL4J
+     * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory);
+     * convolution layers keep their forward output for the backward pass. DL4J
      * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
     private void prepareSteps() {
         if (!Nd4j.getEnvironment().isCPU()) {
-            return; // both read or write host memory directly: on ND4J's CUDA backend DL4J's own step runs
+            return; // the first two read or write host memory directly: on ND4J's CUDA backend DL4J's own step runs
         }
         BaseMultiLayerUpdater<?> updater = network != null ? (BaseMultiLayerUpdater<?>) network.getUpdater()
                 : graph.getUpdater();
@@ -57,6 +60,28 @@ public final class AveronModel {
             }
         }
         denseStep = network != null ? DenseNetworkStep.forNetwork(network) : null;
+        keepConvolutionOutputsForBackprop();
+    }
+
+    /**
+     * DL4J's convolution layers compute their forward convolution again in the backward pass unless
+     * DL4J's {@code CacheMode} keeps it (in the step's activation workspace): the same values, one
+     * convolution fewer per layer and step. The configuration's mode opens DL4J's cache workspace
+     * during the step (it is stored with the configuration); the layers' own modes, which decide
+     * what is cached, are set on the convolution layers only (other layers' caches, LSTM's, follow
+     * rules of their own and stay off).
+     */
+    private void keepConvolutionOutputsForBackprop() {
+        List<Layer> convolutions = layers().stream().filter(l -> l.getClass() == ConvolutionLayer.class).toList();
+        if (convolutions.isEmpty()) {
+            return;
+        }
+        if (network != null) {
+            network.getLayerWiseConfigurations().setCacheMode(CacheMode.DEVICE);
+        } else {
+            graph.getConfiguration().setCacheMode(CacheMode.DEVICE);
+        }
+        convolutions.forEach(l -> l.setCacheMode(CacheMode.DEVICE));
     }
 
     /** Wraps an initialised network. */
