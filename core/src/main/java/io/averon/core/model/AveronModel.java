@@ -34,6 +34,8 @@ public final class AveronModel {
     private final ComputationGraph graph;
     /** The fused step for plain dense networks, null for every other model (DL4J's fit trains those). */
     private DenseNetworkStep denseStep;
+    /** The first layer's helper when it is a convolution layer with oneDNN (a network's), else null. */
+    private FirstConvolutionHelper firstConvolution;
 
     private AveronModel(MultiLayerNetwork network, ComputationGraph graph) {
         this.network = network;
@@ -45,7 +47,8 @@ public final class AveronModel {
      * Sets up the faster training step: every Adam block of DL4J's updater gets the
      * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
      * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory);
-     * convolution layers keep their forward output for the backward pass. DL4J
+     * convolution layers keep their forward output for the backward pass, and a network's first
+     * convolution layer computes no input gradient ({@link FirstConvolutionHelper}). DL4J
      * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
     private void prepareSteps() {
@@ -61,6 +64,9 @@ public final class AveronModel {
         }
         denseStep = network != null ? DenseNetworkStep.forNetwork(network) : null;
         keepConvolutionOutputsForBackprop();
+        // DL4J's fit drops the first layer's input gradient: a first convolution layer need not compute it
+        firstConvolution = network != null && network.getLayers()[0].getClass() == ConvolutionLayer.class
+                ? FirstConvolutionHelper.installOn((ConvolutionLayer) network.getLayers()[0]) : null;
     }
 
     /**
@@ -142,6 +148,11 @@ public final class AveronModel {
 
     public long numParams() {
         return model().numParams();
+    }
+
+    /** The first convolution layer's helper, or null (tests). */
+    FirstConvolutionHelper firstConvolution() {
+        return firstConvolution;
     }
 
     /** The dense step this model trains through, or null (tests). */

@@ -1,0 +1,187 @@
+package io.averon.core.model;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdDataAlgo;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.BwdFilterAlgo;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.FwdAlgo;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.lang.reflect.Field;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The layer helper of a network's first convolution layer: DL4J's oneDNN helper computes its
+ * forward pass, and its backward pass computes the weight and bias gradients only. DL4J's helper
+ * also computes the gradient with respect to the network's input (its {@code conv2d_bp} op has no
+ * way to leave it out), which the network's {@code fit} then drops: for the {@code cnn} preset's
+ * 1-channel first layer that input gradient was most of the op's time (PyTorch's backward skips it
+ * for inputs that need no gradient; docs/benchmarks.md).
+ *
+ * <p>The weight gradient {@code dW[o, c, i, j] = sum over examples b and outputs (y, x) of
+ * delta[b, o, y, x] * input[b, c, y*s + i*d - p, x*s + j*d - p]} is itself a convolution of the
+ * input (channels and examples swapped) with the output gradient as its kernel: one forward
+ * {@code conv2d} of oneDNN, stride and dilation swapped. Same sums in another order, so the same
+ * values to float rounding ({@code FirstConvolutionHelperTest}). The input gradient it returns is an
+ * array of NaN of the input's shape, which DL4J's {@code fit} discards for the first layer (DL4J's
+ * {@code calculateGradients}, which returns it, would show NaN, never plausible numbers; Averon
+ * never calls it): the helper is installed only on a network's first layer, by
+ * {@link #installOn}, and hands every case it does not compute (other data formats, "same"
+ * padding, strides, shapes where the swapped convolution does not come out at the kernel's size)
+ * back to DL4J's helper.
+ */
+final class FirstConvolutionHelper implements ConvolutionHelper {
+
+    private final ConvolutionHelper dl4jHelper;
+    private INDArray swappedInput;
+    private INDArray swappedDelta;
+    private INDArray swappedGradient;
+    private INDArray unusedInputGradient;
+    private long backwardPasses;
+
+    private FirstConvolutionHelper(ConvolutionHelper dl4jHelper) {
+        this.dl4jHelper = dl4jHelper;
+    }
+
+    /** DL4J's {@code ConvolutionLayer} keeps its helper in a protected field, without a setter. */
+    private static Field helperField() throws NoSuchFieldException {
+        Field field = ConvolutionLayer.class.getDeclaredField("helper");
+        field.setAccessible(true);
+        return field;
+    }
+
+    /**
+     * Puts this helper on {@code layer}, the first layer of a network trained through DL4J's
+     * {@code fit} (which discards the first layer's input gradient), if it runs DL4J's oneDNN
+     * helper; returns the helper installed, or null.
+     */
+    static FirstConvolutionHelper installOn(ConvolutionLayer layer) {
+        try {
+            Field field = helperField();
+            Object current = field.get(layer);
+            if (current instanceof FirstConvolutionHelper installed) {
+                return installed;
+            }
+            if (!(current instanceof org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper dl4jHelper)) {
+                return null; // no oneDNN helper (plain build, or helpers off): DL4J's own code path runs
+            }
+            FirstConvolutionHelper helper = new FirstConvolutionHelper(dl4jHelper);
+            field.set(layer, helper);
+            return helper;
+        } catch (ReflectiveOperationException e) {
+            return null; // another DL4J version: its own helper stays
+        }
+    }
+
+    /** Backward passes computed here (tests check the helper really ran). */
+    long backwardPasses() {
+        return backwardPasses;
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return dl4jHelper.checkSupported();
+    }
+
+    @Override
+    public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
+                              AlgoMode mode, FwdAlgo fwdAlgo,
+                              ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
+                              LayerWorkspaceMgr workspaceMgr) {
+        return dl4jHelper.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode,
+                dilation, format, workspaceMgr);
+    }
+
+    @Override
+    public INDArray activate(INDArray z, IActivation afn, boolean training) {
+        return dl4jHelper.activate(z, afn, training);
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return dl4jHelper.helperMemoryUse();
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray weights, INDArray bias, INDArray delta,
+                                                     int[] kernel, int[] strides, int[] pad, INDArray biasGradView,
+                                                     INDArray weightGradView, IActivation afn,
+                                                     AlgoMode mode,
+                                                     BwdFilterAlgo bwdFilterAlgo,
+                                                     BwdDataAlgo bwdDataAlgo,
+                                                     ConvolutionMode convolutionMode, int[] dilation,
+                                                     CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        if (!computesHere(input, delta, kernel, strides, pad, convolutionMode, dilation, format)) {
+            return dl4jHelper.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView,
+                    weightGradView, afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format,
+                    workspaceMgr);
+        }
+        long examples = input.size(0);
+        long channels = input.size(1);
+        long outputs = delta.size(1);
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            if (unusedInputGradient == null || !Arrays.equals(unusedInputGradient.shape(), input.shape())) {
+                swappedInput = Nd4j.createUninitialized(DataType.FLOAT, channels, examples, input.size(2), input.size(3));
+                swappedDelta = Nd4j.createUninitialized(DataType.FLOAT, outputs, examples, delta.size(2), delta.size(3));
+                swappedGradient = Nd4j.createUninitialized(DataType.FLOAT, channels, outputs, kernel[0], kernel[1]);
+                unusedInputGradient = Nd4j.valueArrayOf(input.shape(), Float.NaN, DataType.FLOAT);
+            }
+            swappedInput.assign(input.permute(1, 0, 2, 3));
+            swappedDelta.assign(delta.permute(1, 0, 2, 3));
+            // examples are the input channels and the output gradient is the kernel: stride and dilation swap
+            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(swappedInput, swappedDelta)
+                    .addOutputs(swappedGradient)
+                    .addIntegerArguments((int) delta.size(2), (int) delta.size(3), dilation[0], dilation[1], pad[0],
+                            pad[1], strides[0], strides[1], 0, 0, 1) // not "same"; NCHW; weights [oC, iC, kH, kW]
+                    .build());
+            weightGradView.assign(swappedGradient.permute(1, 0, 2, 3));
+            if (biasGradView != null) {
+                biasGradView.assign(delta.sum(0, 2, 3).reshape(biasGradView.shape()));
+            }
+        }
+        backwardPasses++;
+        Gradient gradient = new DefaultGradient();
+        if (biasGradView != null) {
+            gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
+        }
+        gradient.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
+        return new Pair<>(gradient, unusedInputGradient);
+    }
+
+    /**
+     * Whether this helper computes the case: float NCHW data, explicit padding, stride 1 (a strided
+     * layer's swapped convolution is dilated, and libnd4j 1.0.0-M2.1's conv2d refused every such
+     * case tried), and the swapped convolution's output exactly the kernel's size.
+     */
+    private static boolean computesHere(INDArray input, INDArray delta, int[] kernel, int[] strides, int[] pad,
+                                        ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format) {
+        if (format != CNN2DFormat.NCHW || convolutionMode == ConvolutionMode.Same || convolutionMode == ConvolutionMode.Causal
+                || input.dataType() != DataType.FLOAT || delta.dataType() != DataType.FLOAT || input.rank() != 4
+                || strides[0] != 1 || strides[1] != 1) { // libnd4j's conv2d refuses the swapped convolution's dilation
+            return false;
+        }
+        for (int axis = 0; axis < 2; axis++) {
+            long in = input.size(2 + axis) + 2L * pad[axis];
+            long out = delta.size(2 + axis);
+            long span = (out - 1) * strides[axis] + 1; // the output gradient as a kernel, dilated by the stride
+            if (in < span || (in - span) % dilation[axis] != 0 || (in - span) / dilation[axis] + 1 != kernel[axis]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

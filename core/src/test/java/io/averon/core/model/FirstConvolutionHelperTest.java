@@ -1,0 +1,144 @@
+package io.averon.core.model;
+
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A network's first convolution layer computes its weight and bias gradients without the input
+ * gradient: the same gradients as DL4J's oneDNN helper to float rounding, and the same training.
+ */
+@Tag("onednn") // a JVM of its own that loads ND4J's oneDNN build (core/pom.xml)
+class FirstConvolutionHelperTest {
+
+    @BeforeAll
+    static void chooseOneDnn() {
+        NativeRuntime.configure(new NativeSettings(1, true)); // before anything else touches ND4J in this JVM
+        assertTrue(NativeRuntime.oneDnnActive(), "ND4J's oneDNN build is loaded");
+    }
+
+    @Test
+    void shouldTrainTheCnnPresetAsDl4jDoesToFloatRounding() {
+        int side = 16;
+        int classes = 4;
+        MultiLayerConfiguration conf = ModelFactory.presetConfiguration(ModelPreset.CNN, new int[] {1, side, side},
+                classes, UpdaterSpec.adam(2e-3), 9);
+        MultiLayerNetwork plain = network(conf);
+        AveronModel averon = AveronModel.of(network(conf));
+        for (int step = 0; step < 12; step++) {
+            INDArray[] batch = batch(step, 8, side * side, classes);
+            averon.fit(batch[0], batch[1]);
+            plain.fit(batch[0], batch[1]);
+        }
+        assertNotNull(averon.firstConvolution(), "the first layer runs DL4J's oneDNN helper here");
+        assertEquals(12, averon.firstConvolution().backwardPasses(), "every step's first-layer gradients computed here");
+        assertClose(plain.params(), averon.params(), 1e-4, "parameters after 12 Adam steps");
+        assertEquals(plain.score(), averon.lastLoss(), 1e-5, "the last minibatch's loss");
+    }
+
+    @Test
+    void shouldGiveDl4jsGradientsForPaddedFirstLayersOfSeveralChannels() {
+        // 3 channels with padding (the swapped convolution pads too); Strict mode. (Dilated layers are not
+        // tried: DL4J's own oneDNN helper fails on their forward pass in 1.0.0-M2.1 and falls back.)
+        assertSameGradients(layer(3, 1, 1, 1, ConvolutionMode.Truncate), 3, 9, 1);
+        assertSameGradients(layer(2, 1, 0, 1, ConvolutionMode.Strict), 2, 9, 1);
+    }
+
+    @Test
+    void shouldHandStridedLayersBackToDl4jsHelper() {
+        // stride 2 (10 pixels, kernel 3: Truncate also leaves the last row and column out); stride 2 with padding
+        assertSameGradients(layer(1, 2, 0, 1, ConvolutionMode.Truncate), 1, 10, 0);
+        assertSameGradients(layer(3, 2, 1, 1, ConvolutionMode.Truncate), 3, 9, 0);
+    }
+
+    private static ConvolutionLayer layer(int channels, int stride, int padding, int dilation, ConvolutionMode mode) {
+        return new ConvolutionLayer.Builder(3, 3).nIn(channels).nOut(5).stride(stride, stride)
+                .padding(padding, padding).dilation(dilation, dilation).convolutionMode(mode)
+                .activation(Activation.TANH).build();
+    }
+
+    /** One gradient of a conv + softmax network, with the helper and with DL4J's; returns the helper. */
+    private static FirstConvolutionHelper assertSameGradients(ConvolutionLayer convolution, int channels, int side,
+                                                              int passes) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1)).list()
+                .layer(convolution)
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.convolutional(side, side, channels)).build();
+        MultiLayerNetwork plain = network(conf);
+        MultiLayerNetwork withHelper = network(conf);
+        AveronModel averon = AveronModel.of(withHelper);
+        FirstConvolutionHelper helper = averon.firstConvolution();
+        assertNotNull(helper);
+        INDArray[] batch = batch(1, 6, channels * side * side, 3);
+        INDArray images = batch[0].reshape('c', 6, channels, side, side);
+        for (MultiLayerNetwork net : new MultiLayerNetwork[] {plain, withHelper}) {
+            net.setInput(images);
+            net.setLabels(batch[1]);
+            net.computeGradientAndScore();
+        }
+        assertEquals(passes, helper.backwardPasses());
+        INDArray expected = plain.getFlattenedGradients();
+        INDArray actual = withHelper.getFlattenedGradients();
+        assertTrue(expected.amaxNumber().doubleValue() > 1e-3, "the gradients are not all zero");
+        if (passes == 0) {
+            assertArrayEquals(expected.toFloatVector(), actual.toFloatVector(), "DL4J's helper, bit for bit");
+        } else {
+            assertClose(expected, actual, 1e-5, "gradients");
+        }
+        return helper;
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, double relative, String what) {
+        float[] e = expected.toFloatVector();
+        float[] a = actual.toFloatVector();
+        assertEquals(e.length, a.length);
+        double scale = expected.amaxNumber().doubleValue();
+        for (int i = 0; i < e.length; i++) {
+            int at = i;
+            assertEquals(e[i], a[i], relative * scale + 1e-7, () -> what + " differ at " + at);
+        }
+    }
+
+    private static MultiLayerNetwork network(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
+        net.init();
+        return net;
+    }
+
+    private static INDArray[] batch(int seed, int rows, int width, int classes) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[rows * width];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextDouble(-1, 1);
+        }
+        float[] y = new float[rows * classes];
+        for (int r = 0; r < rows; r++) {
+            y[r * classes + random.nextInt(classes)] = 1f;
+        }
+        return new INDArray[] {Nd4j.create(x, new long[] {rows, width}, 'c'), Nd4j.create(y, new long[] {rows, classes}, 'c')};
+    }
+}
