@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -34,8 +35,8 @@ public final class AveronModel {
     private final ComputationGraph graph;
     /** The fused step for plain dense networks, null for every other model (DL4J's fit trains those). */
     private DenseNetworkStep denseStep;
-    /** The first layer's helper when it is a convolution layer with oneDNN (a network's), else null. */
-    private FirstConvolutionHelper firstConvolution;
+    /** The helpers of the convolution layers that read the model's input (with DL4J's oneDNN helper). */
+    private List<FirstConvolutionHelper> firstConvolutions = List.of();
 
     private AveronModel(MultiLayerNetwork network, ComputationGraph graph) {
         this.network = network;
@@ -47,8 +48,8 @@ public final class AveronModel {
      * Sets up the faster training step: every Adam block of DL4J's updater gets the
      * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
      * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory);
-     * convolution layers keep their forward output for the backward pass, and a network's first
-     * convolution layer computes no input gradient ({@link FirstConvolutionHelper}). DL4J
+     * convolution layers keep their forward output for the backward pass, and those that read the
+     * model's input compute no input gradient ({@link FirstConvolutionHelper}). DL4J
      * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
     private void prepareSteps() {
@@ -64,9 +65,26 @@ public final class AveronModel {
         }
         denseStep = network != null ? DenseNetworkStep.forNetwork(network) : null;
         keepConvolutionOutputsForBackprop();
-        // DL4J's fit drops the first layer's input gradient: a first convolution layer need not compute it
-        firstConvolution = network != null && network.getLayers()[0].getClass() == ConvolutionLayer.class
-                ? FirstConvolutionHelper.installOn((ConvolutionLayer) network.getLayers()[0]) : null;
+        firstConvolutions = inputConvolutions().stream().map(FirstConvolutionHelper::installOn)
+                .filter(java.util.Objects::nonNull).toList();
+    }
+
+    /**
+     * The convolution layers that read the model's input directly, whose input gradient DL4J's fit
+     * computes and drops: a network's first layer, a graph's layers fed by input vertices only.
+     */
+    private List<ConvolutionLayer> inputConvolutions() {
+        if (network != null) {
+            Layer first = network.getLayers()[0];
+            return first.getClass() == ConvolutionLayer.class ? List.of((ConvolutionLayer) first) : List.of();
+        }
+        GraphVertex[] vertices = graph.getVertices();
+        return java.util.Arrays.stream(vertices)
+                .filter(v -> v.hasLayer() && v.getLayer().getClass() == ConvolutionLayer.class
+                        && v.getInputVertices() != null && v.getInputVertices().length > 0
+                        && java.util.Arrays.stream(v.getInputVertices())
+                                .allMatch(i -> vertices[i.getVertexIndex()].isInputVertex()))
+                .map(v -> (ConvolutionLayer) v.getLayer()).toList();
     }
 
     /**
@@ -150,9 +168,9 @@ public final class AveronModel {
         return model().numParams();
     }
 
-    /** The first convolution layer's helper, or null (tests). */
-    FirstConvolutionHelper firstConvolution() {
-        return firstConvolution;
+    /** The helpers of the convolution layers that read the model's input (tests). */
+    List<FirstConvolutionHelper> firstConvolutions() {
+        return firstConvolutions;
     }
 
     /** The dense step this model trains through, or null (tests). */

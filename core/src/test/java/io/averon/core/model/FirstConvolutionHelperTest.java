@@ -1,11 +1,16 @@
 package io.averon.core.model;
 
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import io.averon.core.runtime.NativeRuntime;
 import io.averon.core.runtime.NativeSettings;
@@ -15,7 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -23,7 +30,6 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,10 +58,39 @@ class FirstConvolutionHelperTest {
             averon.fit(batch[0], batch[1]);
             plain.fit(batch[0], batch[1]);
         }
-        assertNotNull(averon.firstConvolution(), "the first layer runs DL4J's oneDNN helper here");
-        assertEquals(12, averon.firstConvolution().backwardPasses(), "every step's first-layer gradients computed here");
+        assertEquals(1, averon.firstConvolutions().size(), "the first layer runs DL4J's oneDNN helper here");
+        assertEquals(12, averon.firstConvolutions().get(0).backwardPasses(), "every step's first-layer gradients here");
         assertClose(plain.params(), averon.params(), 1e-4, "parameters after 12 Adam steps");
         assertEquals(plain.score(), averon.lastLoss(), 1e-5, "the last minibatch's loss");
+    }
+
+    @Test
+    void shouldTrainAGraphsInputConvolutionAsDl4jDoesAndLeaveItsOtherConvolutionsToDl4j() {
+        // a residual-network stem: a bias-free padded convolution of the input, batch norm, a second convolution
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-2)).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutionalFlat(10, 10, 1))
+                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).padding(1, 1).hasBias(false).nOut(6)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "stem")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build(), "bn")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .activation(Activation.SOFTMAX).nOut(3).build(), "pool")
+                .setOutputs("out").build();
+        ComputationGraph plain = new ComputationGraph(conf.clone());
+        plain.init();
+        ComputationGraph graph = new ComputationGraph(conf.clone());
+        graph.init();
+        AveronModel averon = AveronModel.of(graph);
+        for (int step = 0; step < 10; step++) {
+            INDArray[] batch = batch(step, 8, 100, 3);
+            averon.fit(batch[0], batch[1]);
+            plain.fit(new DataSet(batch[0], batch[1]));
+        }
+        assertEquals(1, averon.firstConvolutions().size(), "the stem only: the second convolution's input is not the graph's");
+        assertEquals(10, averon.firstConvolutions().get(0).backwardPasses());
+        assertClose(plain.params(), averon.params(), 1e-4, "parameters after 10 Adam steps");
     }
 
     @Test
@@ -91,8 +126,8 @@ class FirstConvolutionHelperTest {
         MultiLayerNetwork plain = network(conf);
         MultiLayerNetwork withHelper = network(conf);
         AveronModel averon = AveronModel.of(withHelper);
-        FirstConvolutionHelper helper = averon.firstConvolution();
-        assertNotNull(helper);
+        assertEquals(1, averon.firstConvolutions().size());
+        FirstConvolutionHelper helper = averon.firstConvolutions().get(0);
         INDArray[] batch = batch(1, 6, channels * side * side, 3);
         INDArray images = batch[0].reshape('c', 6, channels, side, side);
         for (MultiLayerNetwork net : new MultiLayerNetwork[] {plain, withHelper}) {
