@@ -137,6 +137,22 @@ public final class FeatureBatch {
     }
 
     /**
+     * The rows of the model's output as heap arrays, from one bulk copy: ND4J's {@code toFloatMatrix}
+     * makes a native row view and a native copy of it for every row, which was 60% of an mlp
+     * scoring task's time (async-profiler, docs/benchmarks.md).
+     */
+    private static float[][] rows(INDArray output) {
+        int n = (int) output.size(0);
+        float[] flat = Nd4j.toFlattened('c', output).castTo(DataType.FLOAT).toFloatVector();
+        int width = flat.length / n;
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return rows;
+    }
+
+    /**
      * {@code values} in this batch's off-heap features array, allocated with the first full batch and
      * reused for every full one after it (only a partition's last, partial batch gets its own): a new
      * native array per minibatch is freed only when the garbage collector finds it.
@@ -167,7 +183,7 @@ public final class FeatureBatch {
                 : Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c');
         AveronModel network = ExecutorModels.borrow(model);
         try {
-            return network.output(features).castTo(DataType.FLOAT).toFloatMatrix();
+            return rows(network.output(features));
         } finally {
             ExecutorModels.giveBack(model, network);
         }
