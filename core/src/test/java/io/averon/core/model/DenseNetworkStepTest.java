@@ -18,8 +18,10 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.SplittableRandom;
 
+import static io.averon.core.model.ModelTesting.assertClose;
+import static io.averon.core.model.ModelTesting.batch;
+import static io.averon.core.model.ModelTesting.network;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -127,44 +129,13 @@ class DenseNetworkStepTest {
             plain.fit(batch[0], batch[1]);
             assertEquals(plain.score(), averon.lastLoss(), 1e-6 * Math.abs(plain.score()), "loss at step " + step);
         }
-        assertClose(plain.params(), averon.params());
+        assertClose(plain.params(), averon.params(), 1e-5, "weights");
         if (plain.getUpdater().getStateViewArray() != null) {
-            assertClose(plain.getUpdater().getStateViewArray(), averon.updaterState());
+            assertClose(plain.getUpdater().getStateViewArray(), averon.updaterState(), 1e-5, "updater state");
         }
         assertEquals(plain.getIterationCount(), ((MultiLayerNetwork) averon.dl4j()).getIterationCount());
         assertEquals(30, averon.denseStep().steps(), "every step through the dense step");
         INDArray moved = averon.params().sub(network(conf).params());
         assertTrue(moved.amaxNumber().doubleValue() > 1e-3, "training moved the weights");
-    }
-
-    /** Equal but for float rounding: every value within 1e-5 of the array's largest magnitude. */
-    private static void assertClose(INDArray expected, INDArray actual) {
-        double scale = expected.amaxNumber().doubleValue();
-        double worst = expected.sub(actual).amaxNumber().doubleValue();
-        assertTrue(worst <= 1e-5 * scale, "largest difference " + worst + " against values up to " + scale);
-    }
-
-    private static MultiLayerNetwork network(MultiLayerConfiguration conf) {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
-        net.init();
-        return net;
-    }
-
-    private static INDArray[] batch(int seed, int rows, int features, int outputs) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] x = new float[rows * features];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble(-1, 1);
-        }
-        float[] y = new float[rows * outputs];
-        for (int r = 0; r < rows; r++) {
-            if (outputs == 1) {
-                y[r] = (float) random.nextDouble(-2, 2);
-            } else {
-                y[r * outputs + random.nextInt(outputs)] = 1f;
-            }
-        }
-        return new INDArray[] {Nd4j.create(x, new long[] {rows, features}, 'c'),
-                Nd4j.create(y, new long[] {rows, outputs}, 'c')};
     }
 }

@@ -21,13 +21,14 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.SplittableRandom;
 
+import static io.averon.core.model.ModelTesting.assertClose;
+import static io.averon.core.model.ModelTesting.batch;
+import static io.averon.core.model.ModelTesting.network;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,35 +146,5 @@ class FirstConvolutionHelperTest {
             assertClose(expected, actual, 1e-5, "gradients");
         }
         return helper;
-    }
-
-    private static void assertClose(INDArray expected, INDArray actual, double relative, String what) {
-        float[] e = expected.toFloatVector();
-        float[] a = actual.toFloatVector();
-        assertEquals(e.length, a.length);
-        double scale = expected.amaxNumber().doubleValue();
-        for (int i = 0; i < e.length; i++) {
-            int at = i;
-            assertEquals(e[i], a[i], relative * scale + 1e-7, () -> what + " differ at " + at);
-        }
-    }
-
-    private static MultiLayerNetwork network(MultiLayerConfiguration conf) {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
-        net.init();
-        return net;
-    }
-
-    private static INDArray[] batch(int seed, int rows, int width, int classes) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] x = new float[rows * width];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble(-1, 1);
-        }
-        float[] y = new float[rows * classes];
-        for (int r = 0; r < rows; r++) {
-            y[r * classes + random.nextInt(classes)] = 1f;
-        }
-        return new INDArray[] {Nd4j.create(x, new long[] {rows, width}, 'c'), Nd4j.create(y, new long[] {rows, classes}, 'c')};
     }
 }

@@ -29,6 +29,8 @@ import org.nd4j.linalg.schedule.ScheduleType;
 
 import java.util.List;
 
+import static io.averon.core.model.ModelTesting.batch;
+import static io.averon.core.model.ModelTesting.network;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -138,12 +140,6 @@ class FusedAdamUpdaterTest {
         assertEquals(0.05, largest, 0.01);
     }
 
-    private static MultiLayerNetwork network(MultiLayerConfiguration conf) {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
-        net.init();
-        return net;
-    }
-
     private static List<UpdaterBlock> blocks(AveronModel model) {
         Object dl4j = model.dl4j();
         return blocks(dl4j instanceof MultiLayerNetwork n ? (BaseMultiLayerUpdater<?>) n.getUpdater()
@@ -152,20 +148,6 @@ class FusedAdamUpdaterTest {
 
     private static List<UpdaterBlock> blocks(BaseMultiLayerUpdater<?> updater) {
         return updater.getUpdaterBlocks();
-    }
-
-    private static INDArray[] batch(int seed, int rows, int features, int classes) {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        float[] x = new float[rows * features];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble(-1, 1);
-        }
-        float[] y = new float[rows * classes];
-        for (int r = 0; r < rows; r++) {
-            y[r * classes + random.nextInt(classes)] = 1f;
-        }
-        return new INDArray[] {Nd4j.create(x, new long[] {rows, features}, 'c'),
-                Nd4j.create(y, new long[] {rows, classes}, 'c')};
     }
 
     private static long count(INDArray expected, INDArray actual) {
