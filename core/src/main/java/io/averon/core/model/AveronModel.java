@@ -91,7 +91,7 @@ public final class AveronModel {
      * DL4J's convolution layers compute their forward convolution again in the backward pass unless
      * DL4J's {@code CacheMode} keeps it (in the step's activation workspace): the same values, one
      * convolution fewer per layer and step. The configuration's mode opens DL4J's cache workspace
-     * during the step (it is stored with the configuration); the layers' own modes, which decide
+     * during the step ({@link #configurationJson} leaves it out); the layers' own modes, which decide
      * what is cached, are set on the convolution layers only (other layers' caches, LSTM's, follow
      * rules of their own and stay off).
      */
@@ -138,9 +138,20 @@ public final class AveronModel {
         return network != null ? Kind.MULTI_LAYER_NETWORK : Kind.COMPUTATION_GRAPH;
     }
 
-    /** The DL4J configuration as JSON (what the model artifact stores). */
+    /**
+     * The DL4J configuration as JSON (what the model artifact stores), without the cache mode
+     * {@link #prepareSteps} sets for this JVM's backend: artifacts do not depend on where they were
+     * trained.
+     */
     public String configurationJson() {
-        return network != null ? network.getLayerWiseConfigurations().toJson() : graph.getConfiguration().toJson();
+        if (network != null) {
+            MultiLayerConfiguration conf = network.getLayerWiseConfigurations().clone();
+            conf.setCacheMode(CacheMode.NONE);
+            return conf.toJson();
+        }
+        ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+        conf.setCacheMode(CacheMode.NONE);
+        return conf.toJson();
     }
 
     /**

@@ -40,9 +40,9 @@ import java.util.Map;
  * array of NaN of the input's shape, which DL4J's {@code fit} discards for the first layer (DL4J's
  * {@code calculateGradients}, which returns it, would show NaN, never plausible numbers; Averon
  * never calls it): the helper is installed only on a network's first layer, by
- * {@link #installOn}, and hands every case it does not compute (other data formats, "same"
- * padding, strides, shapes where the swapped convolution does not come out at the kernel's size)
- * back to DL4J's helper.
+ * {@link #installOn}, and hands every case it does not compute (other data formats, strides,
+ * asymmetric "same" padding, shapes where the swapped convolution does not come out at the
+ * kernel's size) back to DL4J's helper.
  */
 final class FirstConvolutionHelper implements ConvolutionHelper {
 
@@ -125,8 +125,10 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
                                                      BwdDataAlgo bwdDataAlgo,
                                                      ConvolutionMode convolutionMode, int[] dilation,
                                                      CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        // a layer without bias: DL4J hands a helper that is not its oneDNN one a dummy bias gradient to fill
+        INDArray biasGradient = bias == null ? null : biasGradView;
         if (!computesHere(input, delta, kernel, strides, pad, convolutionMode, dilation, format)) {
-            return dl4jHelper.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView,
+            return dl4jHelper.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradient,
                     weightGradView, afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format,
                     workspaceMgr);
         }
@@ -149,27 +151,29 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
                             pad[1], strides[0], strides[1], 0, 0, 1) // not "same"; NCHW; weights [oC, iC, kH, kW]
                     .build());
             weightGradView.assign(swappedGradient.permute(1, 0, 2, 3));
-            if (biasGradView != null) {
-                biasGradView.assign(delta.sum(0, 2, 3).reshape(biasGradView.shape()));
+            if (biasGradient != null) {
+                biasGradient.assign(delta.sum(0, 2, 3).reshape(biasGradient.shape()));
             }
         }
         backwardPasses++;
         Gradient gradient = new DefaultGradient();
-        if (biasGradView != null) {
-            gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
+        if (biasGradient != null) {
+            gradient.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradient);
         }
         gradient.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
         return new Pair<>(gradient, unusedInputGradient);
     }
 
     /**
-     * Whether this helper computes the case: float NCHW data, explicit padding, stride 1 (a strided
-     * layer's swapped convolution is dilated, and libnd4j 1.0.0-M2.1's conv2d refused every such
-     * case tried), and the swapped convolution's output exactly the kernel's size.
+     * Whether this helper computes the case: float NCHW data, stride 1 (a strided layer's swapped
+     * convolution is dilated, and libnd4j 1.0.0-M2.1's conv2d refused every such case tried), and
+     * the swapped convolution, padded by {@code pad} on both sides, coming out exactly at the
+     * kernel's size. In "same" mode ({@code pad} is DL4J's top-left padding) that holds exactly when
+     * the padding is symmetric (odd kernels); Truncate mode with unused input rows fails it too.
      */
     private static boolean computesHere(INDArray input, INDArray delta, int[] kernel, int[] strides, int[] pad,
                                         ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format) {
-        if (format != CNN2DFormat.NCHW || convolutionMode == ConvolutionMode.Same || convolutionMode == ConvolutionMode.Causal
+        if (format != CNN2DFormat.NCHW || convolutionMode == ConvolutionMode.Causal
                 || input.dataType() != DataType.FLOAT || delta.dataType() != DataType.FLOAT || input.rank() != 4
                 || strides[0] != 1 || strides[1] != 1) { // libnd4j's conv2d refuses the swapped convolution's dilation
             return false;

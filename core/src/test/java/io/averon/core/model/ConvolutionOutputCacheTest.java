@@ -5,6 +5,10 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.averon.core.runtime.NativeRuntime;
+import io.averon.core.runtime.NativeSettings;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,12 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The cnn preset's convolution layers keep their forward output for the backward pass (DL4J's
  * cache mode) instead of convolving again, and train exactly as DL4J's own step does.
  */
+@Tag("onednn") // DL4J's oneDNN helper path, as convolutional models train (a JVM of its own: core/pom.xml)
 class ConvolutionOutputCacheTest {
+
+    @BeforeAll
+    static void chooseOneDnn() {
+        NativeRuntime.configure(new NativeSettings(1, true)); // before anything else touches ND4J in this JVM
+        assertTrue(NativeRuntime.oneDnnActive(), "ND4J's oneDNN build is loaded");
+    }
 
     private static final int SIDE = 16;
     private static final int CLASSES = 4;
@@ -34,6 +46,8 @@ class ConvolutionOutputCacheTest {
                 CLASSES, UpdaterSpec.adam(2e-3), 9);
         MultiLayerNetwork plain = new MultiLayerNetwork(conf.clone());
         plain.init();
+        // the same first-layer helper as Averon's model has: the two differ in the cache only
+        assertNotNull(FirstConvolutionHelper.installOn((ConvolutionLayer) plain.getLayer(0)));
         MultiLayerNetwork wrapped = new MultiLayerNetwork(conf.clone());
         wrapped.init();
         AveronModel averon = AveronModel.of(wrapped);

@@ -67,12 +67,13 @@ class FirstConvolutionHelperTest {
 
     @Test
     void shouldTrainAGraphsInputConvolutionAsDl4jDoesAndLeaveItsOtherConvolutionsToDl4j() {
-        // a residual-network stem: a bias-free padded convolution of the input, batch norm, a second convolution
+        // the fashion-resnet example's stem: a bias-free 3x3 "same" convolution of the input, batch norm; then a
+        // second convolution
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
                 .updater(new Adam(1e-2)).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutionalFlat(10, 10, 1))
-                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).padding(1, 1).hasBias(false).nOut(6)
-                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).convolutionMode(ConvolutionMode.Same)
+                        .hasBias(false).nOut(6).activation(Activation.IDENTITY).build(), "in")
                 .addLayer("bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "stem")
                 .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build(), "bn")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv")
@@ -91,6 +92,7 @@ class FirstConvolutionHelperTest {
         }
         assertEquals(1, averon.firstConvolutions().size(), "the stem only: the second convolution's input is not the graph's");
         assertEquals(10, averon.firstConvolutions().get(0).backwardPasses());
+        assertEquals(0, helperFailures(graph.getLayer("stem")), "DL4J never fell back to its built-in convolution");
         assertClose(plain.params(), averon.params(), 1e-4, "parameters after 10 Adam steps");
     }
 
@@ -100,13 +102,19 @@ class FirstConvolutionHelperTest {
         // tried: DL4J's own oneDNN helper fails on their forward pass in 1.0.0-M2.1 and falls back.)
         assertSameGradients(layer(3, 1, 1, 1, ConvolutionMode.Truncate), 3, 9, 1);
         assertSameGradients(layer(2, 1, 0, 1, ConvolutionMode.Strict), 2, 9, 1);
+        // "same" with an odd kernel (symmetric padding), without bias
+        assertSameGradients(new ConvolutionLayer.Builder(3, 3).nIn(2).nOut(5).convolutionMode(ConvolutionMode.Same)
+                .hasBias(false).activation(Activation.TANH).build(), 2, 9, 1);
     }
 
     @Test
-    void shouldHandStridedLayersBackToDl4jsHelper() {
+    void shouldHandStridedAndAsymmetricallyPaddedLayersBackToDl4jsHelper() {
         // stride 2 (10 pixels, kernel 3: Truncate also leaves the last row and column out); stride 2 with padding
         assertSameGradients(layer(1, 2, 0, 1, ConvolutionMode.Truncate), 1, 10, 0);
         assertSameGradients(layer(3, 2, 1, 1, ConvolutionMode.Truncate), 3, 9, 0);
+        // "same" with an even kernel pads one side more; without bias (DL4J's helper gets no bias gradient)
+        assertSameGradients(new ConvolutionLayer.Builder(2, 2).nIn(2).nOut(5).convolutionMode(ConvolutionMode.Same)
+                .hasBias(false).activation(Activation.TANH).build(), 2, 9, 0);
     }
 
     private static ConvolutionLayer layer(int channels, int stride, int padding, int dilation, ConvolutionMode mode) {
@@ -137,6 +145,7 @@ class FirstConvolutionHelperTest {
             net.computeGradientAndScore();
         }
         assertEquals(passes, helper.backwardPasses());
+        assertEquals(0, helperFailures(withHelper.getLayer(0)), "DL4J never fell back to its built-in convolution");
         INDArray expected = plain.getFlattenedGradients();
         INDArray actual = withHelper.getFlattenedGradients();
         assertTrue(expected.amaxNumber().doubleValue() > 1e-3, "the gradients are not all zero");
@@ -146,5 +155,17 @@ class FirstConvolutionHelperTest {
             assertClose(expected, actual, 1e-5, "gradients");
         }
         return helper;
+    }
+
+    /** How often DL4J's layer caught its helper failing and fell back to its own code (a protected field). */
+    private static int helperFailures(org.deeplearning4j.nn.api.Layer layer) {
+        try {
+            java.lang.reflect.Field field = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class
+                    .getDeclaredField("helperCountFail");
+            field.setAccessible(true);
+            return (int) field.get(layer);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -47,6 +47,11 @@ final class ModelTesting {
     /** Equal but for float rounding: every value within {@code relative} of the expected array's largest magnitude. */
     static void assertClose(INDArray expected, INDArray actual, double relative, String what) {
         assertEquals(expected.length(), actual.length(), what + ": lengths");
+        float[] values = actual.toFloatVector(); // libnd4j's amax skips NaN: check every value is finite first
+        for (int i = 0; i < values.length; i++) {
+            int at = i;
+            assertTrue(Float.isFinite(values[i]), () -> what + ": value " + at + " is " + values[at]);
+        }
         double scale = expected.amaxNumber().doubleValue();
         double worst = expected.sub(actual).amaxNumber().doubleValue();
         assertTrue(worst <= relative * scale, what + ": largest difference " + worst + " against values up to " + scale);

@@ -5,7 +5,6 @@ import io.averon.core.train.MinibatchFeeder;
 import io.averon.driver.data.FeatureColumn;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,8 +26,6 @@ public final class FeatureBatch {
     private final int width;
     private final int capacity;
     private final float[] x;
-    /** {@link #x} off-heap, for full batches: see {@link #fullBatch}. */
-    private INDArray features;
     private int size;
 
     /** A batch of up to {@code capacity} examples of {@code shape}. */
@@ -153,21 +150,6 @@ public final class FeatureBatch {
     }
 
     /**
-     * {@code values} in this batch's off-heap features array, allocated with the first full batch and
-     * reused for every full one after it (only a partition's last, partial batch gets its own): a new
-     * native array per minibatch is freed only when the garbage collector finds it.
-     */
-    private INDArray fullBatch(float[] values) {
-        if (features == null) {
-            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                features = Nd4j.createUninitialized(DataType.FLOAT, MinibatchFeeder.batchShape(shape, capacity), 'c');
-            }
-        }
-        features.data().asNioFloat().put(values, 0, values.length);
-        return features;
-    }
-
-    /**
      * The model's outputs for the examples added, one row each in order (normalised first with
      * {@code model}'s normalisation); the batch is empty afterwards.
      */
@@ -179,11 +161,9 @@ public final class FeatureBatch {
         size = 0;
         float[] batch = good == capacity ? x : Arrays.copyOf(x, good * width);
         model.normalizer().applyInPlace(batch, width);
-        INDArray features = good == capacity ? fullBatch(batch)
-                : Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c');
         AveronModel network = ExecutorModels.borrow(model);
         try {
-            return rows(network.output(features));
+            return rows(network.output(Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c')));
         } finally {
             ExecutorModels.giveBack(model, network);
         }
