@@ -482,7 +482,7 @@ class NetworkFaultsIT {
             long pid = run.pid(run.hostOf(stopped));
             signal("STOP", pid);
             long stoppedAt = System.nanoTime();
-            assertEquals("T", processState(pid), "the worker's JVM is stopped");
+            assertEquals("T", stoppedState(pid), "the worker's JVM is stopped");
             run.release(stopped, 2);
             awaitFailures(run, List.of(0, 1), TIMEOUT_MS + 20_000);
             whileStopped = run.serverCounters();
@@ -542,6 +542,20 @@ class NetworkFaultsIT {
     private static void signal(String signal, long pid) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
+    }
+
+    /**
+     * The process state once SIGSTOP has taken effect (T), or the last state seen after 5 s: the
+     * signal is delivered asynchronously, so a read right after {@code kill} can still show R.
+     */
+    private static String stoppedState(long pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String state = processState(pid);
+        while (!state.equals("T") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            state = processState(pid);
+        }
+        return state;
     }
 
     /** The process state letter from /proc (T = stopped). */
