@@ -4,17 +4,23 @@ import io.averon.driver.data.AveronDataset;
 import io.averon.driver.data.FeatureColumn;
 import io.averon.core.InvalidInputException;
 import io.averon.core.artifact.Manifest;
-import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.execution.ColumnarToRowExec;
+import org.apache.spark.sql.execution.InputAdapter;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +31,9 @@ import java.util.List;
  * Scores a Spark {@link Dataset} of rows with a trained model, in the executors: the model's
  * bytes are broadcast once, loaded lazily and kept per executor JVM (one copy per concurrently
  * running task), and each partition is scored in minibatches with the model's own normalisation.
+ * A scan of Parquet or ORC files is scored from its columnar batches ({@link #columnarScan}), anything
+ * else from Spark's internal rows; either way the output rows are built as internal rows (no
+ * {@code Row} objects) and the columns other than the features pass through as they are.
  *
  * <p>The result has the input's columns except the features, then for a classifier
  * {@value #PREDICTED} (class name), {@value #PROBABILITY} (its probability) and {@value #TOP_K}
@@ -105,16 +114,46 @@ public final class BatchScorer {
             out = out.add(f);
         }
         Manifest m = model.manifest();
-        DataType[] keptTypes = kept.stream().map(i -> in.fields()[i].dataType()).toArray(DataType[]::new);
-        Partition task = new Partition(ShippedModel.broadcast(rows.sparkSession(), model), model.regression(),
-                new ArrayList<>(m.classNames()), features, pixelBytes, kept.stream().mapToInt(Integer::intValue).toArray(),
-                keptTypes, Math.min(options.topK(), Math.max(1, m.classNames().size())), options.batchSize());
-        // Spark's internal rows: the features come out as one float[] copy per record, not as a
-        // list of boxed numbers (what converting to Row costs; most of the time for small models)
-        Dataset<Row> floats = pixelBytes ? rows : rows.withColumn(options.featuresColumn(),
-                functions.col(options.featuresColumn()).cast(DataTypes.createArrayType(DataTypes.FloatType, true)));
-        JavaRDD<Row> scored = floats.queryExecution().toRdd().toJavaRDD().mapPartitions(task::call);
-        return rows.sparkSession().createDataFrame(scored, out);
+        int[] keptColumns = kept.stream().mapToInt(Integer::intValue).toArray();
+        Tasks tasks = new Tasks(ShippedModel.broadcast(rows.sparkSession(), model), model.regression(),
+                new ArrayList<>(m.classNames()), features, pixelBytes, keptColumns,
+                Arrays.stream(keptColumns).mapToObj(i -> in.fields()[i].dataType()).toArray(DataType[]::new),
+                Math.min(options.topK(), Math.max(1, m.classNames().size())), options.batchSize());
+        RDD<ColumnarBatch> batches = columnarScan(rows, options.featuresColumn());
+        RDD<InternalRow> scored;
+        if (batches != null) {
+            scored = batches.toJavaRDD().mapPartitions(tasks::scoreColumns).rdd();
+        } else {
+            // Spark's internal rows: the features come out as one float[] copy per record, not as a
+            // list of boxed numbers (what converting to Row costs; most of the time for small models)
+            Dataset<Row> floats = pixelBytes ? rows : rows.withColumn(options.featuresColumn(),
+                    functions.col(options.featuresColumn()).cast(DataTypes.createArrayType(DataTypes.FloatType, true)));
+            scored = floats.queryExecution().toRdd().toJavaRDD().mapPartitions(tasks::scoreRows).rdd();
+        }
+        return InternalRows.dataFrame(rows.sparkSession(), scored, out);
+    }
+
+    /**
+     * The columnar batches {@code rows} are read as, when {@code rows} is a scan of a columnar
+     * source (Parquet, ORC: the data sets {@code averon import} writes) whose features Averon reads
+     * from column vectors; else null (rows are then scored from Spark's internal rows). Scoring
+     * straight from the batches leaves out Spark's conversion of every record to a row.
+     */
+    static RDD<ColumnarBatch> columnarScan(Dataset<Row> rows, String featuresColumn) {
+        DataType type = rows.schema().apply(featuresColumn).dataType();
+        boolean readable = FeatureColumn.isBytes(type)
+                || type instanceof ArrayType array && FeatureBatch.readsArraysOf(array.elementType());
+        SparkPlan plan = rows.queryExecution().executedPlan();
+        if (plan instanceof WholeStageCodegenExec stage) {
+            plan = stage.child();
+        }
+        if (!readable || !(plan instanceof ColumnarToRowExec transition)) {
+            return null;
+        }
+        SparkPlan scan = transition.child() instanceof InputAdapter adapter ? adapter.child() : transition.child();
+        // the batches' columns must be the rows' columns, in order (they are for a plain scan)
+        boolean sameColumns = Arrays.equals(scan.schema().fieldNames(), rows.schema().fieldNames());
+        return scan.supportsColumnar() && sameColumns ? scan.executeColumnar() : null;
     }
 
     /** The columns scoring adds. */
@@ -133,23 +172,25 @@ public final class BatchScorer {
         return fields;
     }
 
-    /** Scores one partition, a minibatch at a time ({@link MinibatchScoring}), rows out in the order they came in. */
-    private record Partition(ShippedModel model, boolean regression, ArrayList<String> classNames, int features,
-                             boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize)
-            implements java.io.Serializable {
+    /**
+     * Scores partitions in the executors: of columnar batches ({@link #scoreColumns}) or of rows
+     * ({@link #scoreRows}), a minibatch at a time, rows out in the order they came in, each the
+     * input's columns but the features followed by the {@link PredictionValues}.
+     */
+    private record Tasks(ShippedModel model, boolean regression, ArrayList<String> classNames, int features,
+                         boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize) implements java.io.Serializable {
 
-        Iterator<Row> call(Iterator<InternalRow> input) {
-            List<scala.Function1<Object, Object>> converters = Arrays.stream(keptTypes)
-                    .map(CatalystTypeConverters::createToScalaConverter).toList();
-            return MinibatchScoring.score(model, batchSize, input, new MinibatchScoring.Records<InternalRow, Object[], Row>() {
+        Iterator<InternalRow> scoreRows(Iterator<InternalRow> input) {
+            PredictionValues predictions = new PredictionValues(regression, classNames, topK);
+            return MinibatchScoring.score(model, batchSize, input, new MinibatchScoring.Records<InternalRow, InternalRow,
+                    InternalRow>() {
                 @Override
-                public Object[] keep(InternalRow row) { // reused by Spark: everything needed is copied out now
+                public InternalRow keep(InternalRow row) { // reused by Spark: everything kept is copied out now
                     Object[] values = new Object[kept.length];
                     for (int i = 0; i < kept.length; i++) {
-                        values[i] = row.isNullAt(kept[i]) ? null
-                                : converters.get(i).apply(row.get(kept[i], keptTypes[i]));
+                        values[i] = row.isNullAt(kept[i]) ? null : InternalRow.copyValue(row.get(kept[i], keptTypes[i]));
                     }
-                    return values;
+                    return new GenericInternalRow(values);
                 }
 
                 @Override
@@ -157,38 +198,20 @@ public final class BatchScorer {
                     if (row.isNullAt(features)) {
                         return batch.addNull();
                     }
-                    return pixelBytes ? batch.add(row.getBinary(features)) : batch.add(row.getArray(features));
+                    return pixelBytes ? batch.add(row.getBinary(features))
+                            : batch.add(row.getArray(features));
                 }
 
                 @Override
-                public Row output(Object[] keptValues, String error, float[] scores) {
-                    return Partition.this.output(keptValues, error, scores);
+                public InternalRow output(InternalRow keptValues, String error, float[] scores) {
+                    return new JoinedRow(keptValues, predictions.of(error, scores));
                 }
             });
         }
 
-        private Row output(Object[] keptValues, String error, float[] scores) {
-            int extra = regression ? 2 : 4;
-            Object[] values = Arrays.copyOf(keptValues, kept.length + extra);
-            int at = kept.length;
-            if (scores != null && regression) {
-                values[at] = (double) scores[0];
-            } else if (scores != null) {
-                Integer[] order = new Integer[scores.length];
-                for (int c = 0; c < order.length; c++) {
-                    order[c] = c;
-                }
-                Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
-                Row[] top = new Row[topK];
-                for (int t = 0; t < topK; t++) {
-                    top[t] = RowFactory.create(classNames.get(order[t]), (double) scores[order[t]]);
-                }
-                values[at] = classNames.get(order[0]);
-                values[at + 1] = (double) scores[order[0]];
-                values[at + 2] = scala.collection.JavaConverters.asScalaBuffer(Arrays.asList(top)).toSeq();
-            }
-            values[values.length - 1] = error;
-            return RowFactory.create(values);
+        Iterator<InternalRow> scoreColumns(Iterator<ColumnarBatch> input) {
+            return new ColumnarScoring(model, batchSize, features, kept,
+                    new PredictionValues(regression, classNames, topK)).score(input);
         }
     }
 }

@@ -4,12 +4,17 @@ import io.averon.core.model.AveronModel;
 import io.averon.core.train.MinibatchFeeder;
 import io.averon.driver.data.FeatureColumn;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.types.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One minibatch of examples to score, filled a record at a time into one reused buffer: each
@@ -26,6 +31,7 @@ public final class FeatureBatch {
     private final int width;
     private final int capacity;
     private final float[] x;
+    private INDArray fullInput; // the model's input for full batches: allocated once, rewritten per batch
     private int size;
 
     /** A batch of up to {@code capacity} examples of {@code shape}. */
@@ -52,8 +58,16 @@ public final class FeatureBatch {
         return null;
     }
 
-    /** Features as Spark's internal array (of floats: the caller casts the column to array&lt;float&gt;). */
+    /** Features as Spark's internal array of floats (the row path casts the column to array&lt;float&gt;). */
     public String add(ArrayData values) {
+        return add(values, DataTypes.FloatType);
+    }
+
+    /**
+     * Features as Spark's internal array (a row's, or a column vector's {@code ColumnarArray}) of
+     * {@code elementType}, one of the types {@link #readsArraysOf} accepts.
+     */
+    String add(ArrayData values, DataType elementType) {
         if (values.numElements() != width) {
             return wrongLength(values.numElements());
         }
@@ -62,9 +76,13 @@ public final class FeatureBatch {
                 return nullAt(j);
             }
         }
+        Element element = ELEMENTS.get(elementType);
+        if (element == null) {
+            throw new IllegalArgumentException("cannot read features of type " + elementType.simpleString());
+        }
         int at = slot();
         for (int j = 0; j < width; j++) { // straight into the batch: no copy of the row
-            float f = values.getFloat(j);
+            float f = element.read(values, j);
             if (!Float.isFinite(f)) {
                 return nonFinite(f, j);
             }
@@ -72,6 +90,38 @@ public final class FeatureBatch {
         }
         size++;
         return null;
+    }
+
+    /** Whether {@link #add(ArrayData, DataType)} reads arrays of {@code elementType}. */
+    static boolean readsArraysOf(DataType elementType) {
+        return ELEMENTS.containsKey(elementType);
+    }
+
+    /** Reads one element of an array as a float. */
+    private interface Element {
+        float read(ArrayData values, int index);
+    }
+
+    private static final Map<DataType, Element> ELEMENTS = Map.of(
+            DataTypes.FloatType, ArrayData::getFloat,
+            DataTypes.DoubleType, (values, j) -> (float) values.getDouble(j),
+            DataTypes.IntegerType, ArrayData::getInt,
+            DataTypes.LongType, ArrayData::getLong,
+            DataTypes.ShortType, ArrayData::getShort,
+            DataTypes.ByteType, ArrayData::getByte);
+
+    /**
+     * Features of record {@code row} of a column vector (Spark's columnar batches): binary with a
+     * byte per value, or an array of a type {@link #readsArraysOf} accepts.
+     */
+    String add(ColumnVector column, int row) {
+        if (column.isNullAt(row)) {
+            return addNull();
+        }
+        if (FeatureColumn.isBytes(column.dataType())) {
+            return add(column.getBinary(row));
+        }
+        return add(column.getArray(row), ((ArrayType) column.dataType()).elementType());
     }
 
     /** Features as a list of numbers (an array column of a {@code Row}); nulls are reported first, as for {@link ArrayData}. */
@@ -140,13 +190,32 @@ public final class FeatureBatch {
      */
     private static float[][] rows(INDArray output) {
         int n = (int) output.size(0);
-        float[] flat = Nd4j.toFlattened('c', output).castTo(DataType.FLOAT).toFloatVector();
+        float[] flat = Nd4j.toFlattened('c', output).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatVector();
         int width = flat.length / n;
         float[][] rows = new float[n][];
         for (int i = 0; i < n; i++) {
             rows[i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
         }
         return rows;
+    }
+
+    /**
+     * {@code batch} ({@code examples} examples) as the model's input. A full batch goes into one native
+     * array kept for the whole task, with one bulk copy: allocating it per batch (libnd4j zeroes
+     * every new buffer, and the fresh pages fault in) and ND4J's element-wise {@code setData} took
+     * longer than the mlp's forward pass (async-profiler, docs/benchmarks.md).
+     */
+    private INDArray input(float[] batch, int examples) {
+        long[] batchShape = MinibatchFeeder.batchShape(shape, examples);
+        if (examples < capacity) { // a partition's last batch
+            return Nd4j.create(batch, batchShape, 'c');
+        }
+        if (fullInput == null) {
+            fullInput = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, batchShape, 'c');
+        }
+        fullInput.data().asNioFloat().put(0, batch, 0, batch.length);
+        Nd4j.getAffinityManager().tagLocation(fullInput, AffinityManager.Location.HOST); // written on the host (CUDA)
+        return fullInput;
     }
 
     /**
@@ -163,7 +232,7 @@ public final class FeatureBatch {
         model.normalizer().applyInPlace(batch, width);
         AveronModel network = ExecutorModels.borrow(model);
         try {
-            return rows(network.output(Nd4j.create(batch, MinibatchFeeder.batchShape(shape, good), 'c')));
+            return rows(network.output(input(batch, good)));
         } finally {
             ExecutorModels.giveBack(model, network);
         }

@@ -39,13 +39,21 @@ public final class MinibatchScoring {
     private MinibatchScoring() {
     }
 
-    /** The scored rows of {@code input}, a minibatch of {@code batchSize} records at a time (lazily). */
-    public static <I, K, O> Iterator<O> score(ShippedModel model, int batchSize, Iterator<I> input,
-                                              Records<I, K, O> records) {
+    /**
+     * The batch a scoring task fills, one per task and reused for each of its minibatches, with this
+     * executor's native runtime set for the task's cores.
+     */
+    static FeatureBatch batchFor(ShippedModel model, int batchSize) {
         TaskContext task = TaskContext.get();
         ExecutorRuntime.configure(new NativeSettings(task != null ? Math.max(1, task.cpus()) : 1,
                 model.convolutional()));
-        FeatureBatch batch = new FeatureBatch(model.shape(), batchSize); // one buffer per partition, reused
+        return new FeatureBatch(model.shape(), batchSize);
+    }
+
+    /** The scored rows of {@code input}, a minibatch of {@code batchSize} records at a time (lazily). */
+    public static <I, K, O> Iterator<O> score(ShippedModel model, int batchSize, Iterator<I> input,
+                                              Records<I, K, O> records) {
+        FeatureBatch batch = batchFor(model, batchSize);
         return new Iterator<>() {
             private final ArrayDeque<O> ready = new ArrayDeque<>();
 
