@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * Scoring a Parquet data set straight from Spark's columnar batches gives what scoring the same
+ * Scoring Parquet (and ORC) files straight from Spark's columnar batches gives what scoring the same
  * records as rows gives: the same predictions, the same reasons for the records that cannot be
  * scored, and the other columns (nulls, nested values, a partition column) untouched, across
  * column batches and minibatches that do not line up.
@@ -78,7 +78,9 @@ class BatchScorerTest {
             }
             rows.add(record(i, i == 21 ? null : pixels));
         }
-        List<Row> scored = compareColumnsWithRows(rows, DataTypes.BinaryType);
+        List<Row> scored = compareColumnsWithRows(rows, DataTypes.BinaryType, "parquet");
+        assertEquals(scored.toString(), compareColumnsWithRows(rows, DataTypes.BinaryType, "orc").toString(),
+                "ORC files are scored from their column batches too, to the same rows");
         assertEquals("features are null", errorOf(scored, 21));
         assertEquals("features have 11 bytes; the model takes 12 values (shape [12])", errorOf(scored, 33));
         float[] first = new float[WIDTH];
@@ -101,7 +103,8 @@ class BatchScorerTest {
             }
             rows.add(record(i, i == 40 ? null : x));
         }
-        List<Row> scored = compareColumnsWithRows(rows, DataTypes.createArrayType(DataTypes.DoubleType));
+        List<Row> scored = compareColumnsWithRows(rows, DataTypes.createArrayType(DataTypes.DoubleType),
+                "parquet");
         assertEquals("features have a non-finite value (NaN) at position 4", errorOf(scored, 17));
         assertEquals("features are null", errorOf(scored, 40));
         float[] first = new float[WIDTH];
@@ -118,18 +121,18 @@ class BatchScorerTest {
     }
 
     /**
-     * Writes {@code rows} as Parquet partitioned by split, scores the files (columnar) and the same
+     * Writes {@code rows} as files of {@code format} partitioned by split, scores the files (columnar) and the same
      * records held in memory (rows), and returns the scores, which must be the same, by id.
      */
-    private List<Row> compareColumnsWithRows(List<Row> rows, DataType featureType) {
+    private List<Row> compareColumnsWithRows(List<Row> rows, DataType featureType, String format) {
         StructType schema = new StructType().add("id", DataTypes.LongType).add("name", DataTypes.StringType)
                 .add("tags", DataTypes.createArrayType(DataTypes.StringType)).add("features", featureType)
                 .add("split", DataTypes.StringType);
-        String dir = tmp.resolve("data").toString();
-        spark.createDataFrame(rows, schema).repartition(3).write().partitionBy("split").parquet(dir);
-        Dataset<Row> files = spark.read().parquet(dir);
+        String dir = tmp.resolve("data-" + format).toString();
+        spark.createDataFrame(rows, schema).repartition(3).write().partitionBy("split").format(format).save(dir);
+        Dataset<Row> files = spark.read().format(format).load(dir);
         Dataset<Row> inMemory = spark.createDataFrame(files.collectAsList(), files.schema());
-        assertNotNull(BatchScorer.columnarScan(files, "features"), "the Parquet files are scored from their batches");
+        assertNotNull(BatchScorer.columnarScan(files, "features"), "the files are scored from their column batches");
         assertNull(BatchScorer.columnarScan(inMemory, "features"), "rows in memory are scored as rows");
 
         BatchScorer.Options options = new BatchScorer.Options("features", 2, 5);
