@@ -15,21 +15,7 @@ import java.util.NoSuchElementException;
  * scored whole before its rows go out, and its rows are out before the next batch is read: the
  * reader reuses its batch.
  */
-final class ColumnarScoring {
-
-    private final ShippedModel model;
-    private final int batchSize;
-    private final int features;
-    private final int[] kept;
-    private final PredictionValues predictions;
-
-    ColumnarScoring(ShippedModel model, int batchSize, int features, int[] kept, PredictionValues predictions) {
-        this.model = model;
-        this.batchSize = batchSize;
-        this.features = features;
-        this.kept = kept;
-        this.predictions = predictions;
-    }
+record ColumnarScoring(ShippedModel model, int batchSize, int features, int[] kept, PredictionValues predictions) {
 
     /** The scored rows of {@code batches}, in order (lazily). */
     Iterator<InternalRow> score(Iterator<ColumnarBatch> batches) {
