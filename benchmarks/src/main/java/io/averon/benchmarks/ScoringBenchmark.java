@@ -184,6 +184,7 @@ public final class ScoringBenchmark {
                                 new BatchScorer.Options(AveronDataset.FEATURES, BatchScorer.DEFAULT_TOP_K, batch))
                         .write().parquet(tmp.resolve("warm-" + cores + "-" + round).toString());
                 session.add((System.nanoTime() - start) / 1e9);
+                spark.sparkContext().listenerBus().waitUntilEmpty(); // task-end events arrive asynchronously
                 System.out.printf(Locale.ROOT, "%d core(s), round %d: in memory %.2f s; running session %.2f s (%s)%n",
                         cores, round + 1, inMemory.get(round), session.get(round),
                         tasks.summary(session.get(round), cores));

@@ -143,11 +143,14 @@ public final class BatchScorer {
         DataType type = rows.schema().apply(featuresColumn).dataType();
         boolean readable = FeatureColumn.isBytes(type)
                 || type instanceof ArrayType array && FeatureBatch.readsArraysOf(array.elementType());
+        if (!readable) {
+            return null;
+        }
         SparkPlan plan = rows.queryExecution().executedPlan();
         if (plan instanceof WholeStageCodegenExec stage) {
             plan = stage.child();
         }
-        if (!readable || !(plan instanceof ColumnarToRowExec transition)) {
+        if (!(plan instanceof ColumnarToRowExec transition)) {
             return null;
         }
         SparkPlan scan = transition.child() instanceof InputAdapter adapter ? adapter.child() : transition.child();

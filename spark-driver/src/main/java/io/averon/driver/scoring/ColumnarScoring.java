@@ -13,7 +13,8 @@ import java.util.NoSuchElementException;
  * are read from their column vector a minibatch at a time, and each output row is a view of the
  * batch's other columns (not copied) joined to the record's {@link PredictionValues}. A batch is
  * scored whole before its rows go out, and its rows are out before the next batch is read: the
- * reader reuses its batch.
+ * reader reuses its batch. Minibatches do not span column batches (a batch ends at a row group or
+ * file), so a column batch whose size is not a multiple of the minibatch ends in a short one.
  */
 record ColumnarScoring(ShippedModel model, int batchSize, int features, int[] kept, PredictionValues predictions) {
 
