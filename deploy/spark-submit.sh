@@ -40,6 +40,13 @@ common=(--class io.averon.driver.cli.AveronCli
   --conf "spark.yarn.am.extraJavaOptions=$FLAGS"
   --conf spark.executorEnv.OMP_NUM_THREADS=1 --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE
   --conf spark.yarn.appMasterEnv.OMP_NUM_THREADS=1 --conf spark.yarn.appMasterEnv.OMP_WAIT_POLICY=PASSIVE)
+# glibc's malloc keeps freed native memory in every JVM of the job (as bin/averon: docs/benchmarks.md, issue 20)
+MALLOC_KEPT=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
+for setting in "${MALLOC_KEPT[@]}"; do
+  common+=(--conf "spark.executorEnv.$setting" --conf "spark.yarn.appMasterEnv.$setting")
+  name="${setting%%=*}"
+  [[ -n "${!name:-}" ]] || export "$setting" # the driver (and local mode's executors): this JVM
+done
 if [[ -n "${JAVA_HOME:-}" ]]; then
   common+=(--conf "spark.executorEnv.JAVA_HOME=$JAVA_HOME" --conf "spark.yarn.appMasterEnv.JAVA_HOME=$JAVA_HOME")
 fi
