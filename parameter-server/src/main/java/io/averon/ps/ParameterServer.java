@@ -111,6 +111,11 @@ public final class ParameterServer implements AutoCloseable {
         return counters.snapshot();
     }
 
+    /** {@link ServerCounters#roundLagMsThrough}: per worker, the round lag summed up to round {@code round}. */
+    public long[] roundLagMsThrough(long round) {
+        return counters.roundLagMsThrough(round);
+    }
+
     /** Stops the agent, then releases Aeron (and the embedded driver with its directory). */
     @Override
     public void close() {

@@ -2,6 +2,7 @@ package io.averon.ps;
 
 import io.averon.ps.protocol.Refusal;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +41,11 @@ public final class ServerCounters {
     final AtomicLong sendBackPressured = new AtomicLong();
     private final AtomicLongArray refused = new AtomicLongArray(Refusal.values().length);
     /** By worker id: ms its contributions to closed rounds completed after each round's earliest, summed. */
-    private final AtomicLongArray roundLagMs;
+    private final RoundLagHistory roundLag;
 
     /** @param workers the expected workers: worker ids are below it */
     ServerCounters(int workers) {
-        roundLagMs = new AtomicLongArray(workers);
+        roundLag = new RoundLagHistory(workers);
     }
 
     void refused(Refusal reason) {
@@ -52,10 +53,17 @@ public final class ServerCounters {
     }
 
     /** A closed round's contributors and how late each one's contribution completed ({@code RoundOutcome.Closed}). */
-    void roundLag(int[] contributors, long[] lagMs) {
-        for (int k = 0; k < contributors.length; k++) {
-            roundLagMs.addAndGet(contributors[k], lagMs[k]);
-        }
+    void roundLag(long round, int[] contributors, long[] lagMs) {
+        roundLag.closed(round, contributors, lagMs);
+    }
+
+    /**
+     * By worker id, how late its contributions completed in ms, summed over the rounds closed up to
+     * round {@code round} (as in {@link Snapshot#roundLagMs()}); null once the server no longer keeps
+     * that round's sums (it keeps the newest {@value RoundLagHistory#KEPT} closed rounds').
+     */
+    public long[] roundLagMsThrough(long round) {
+        return roundLag.through(round);
     }
 
     /** A consistent-enough copy for logs and tests. */
@@ -67,14 +75,11 @@ public final class ServerCounters {
                 byReason.put(r, n);
             }
         }
-        Long[] lagMs = new Long[roundLagMs.length()];
-        for (int w = 0; w < lagMs.length; w++) {
-            lagMs[w] = roundLagMs.get(w);
-        }
+        List<Long> lagMs = Arrays.stream(roundLag.totals()).boxed().toList();
         return new Snapshot(roundsClosed.get(), roundsFailed.get(), bytesIn.get(), bytesOut.get(),
                 lateContributions.get(), workersDeclaredDead.get(), workersExcluded.get(), sendBackPressured.get(), lastRoundLatencyMs.get(),
                 totalRoundLatencyMs.get(), lastClosedRound.get(), destinations.get(), admittedSessions.get(),
-                handshakeBytesIn.get(), handshakeBytesOut.get(), byReason, List.of(lagMs));
+                handshakeBytesIn.get(), handshakeBytesOut.get(), byReason, lagMs);
     }
 
     /**

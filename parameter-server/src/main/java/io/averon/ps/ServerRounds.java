@@ -172,7 +172,7 @@ final class ServerRounds {
 
     private void onClosed(RoundOutcome.Closed closed) {
         // counted before any worker can have the result: a reader that heard of the round from a worker sees it
-        counters.roundLag(closed.contributors(), closed.lagMs());
+        counters.roundLag(closed.round(), closed.contributors(), closed.lagMs());
         if (store != null) {
             store.save(closed.round(), incarnation, closed.global(), closed.valueCount());
         }

@@ -51,7 +51,6 @@ final class EpochAggregator {
         if (epoch <= lastCompleted) {
             return List.of(); // a relaunched worker repeating a report the driver already has
         }
-        roundLag.onReport(epoch);
         if (report.values() != null) {
             if (report.workerId() == 0) {
                 vectors.put(epoch, report.values());
@@ -118,7 +117,7 @@ final class EpochAggregator {
         lastCompleted = epoch;
         EpochRecord record = new EpochRecord(epoch, examples > 0 ? lossSum / examples : Double.NaN, train, test,
                 examples, wall, new EpochRecord.Distributed(workers, sync, compute, attempts, rounds,
-                roundLag.takeSeconds(epoch)));
+                roundLag.seconds(epoch)));
         return new Completed(record, vector);
     }
 

@@ -1,82 +1,60 @@
 package io.averon.driver.training;
 
-import java.util.List;
-import java.util.TreeMap;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 
 /**
  * Per epoch and worker, how late the worker's contributions to the epoch's rounds completed, as the
- * driver's own parameter server measured them ({@code ServerCounters.Snapshot#roundLagMs}: per
- * worker, ms after each closed round's first contribution, summed since the server started).
- * The server knows rounds, not epochs: the meter reads its sums when an epoch's first report
- * arrives and gives the epoch their growth since the previous epoch's reading. That reading holds
- * exactly the epoch's rounds: a worker reports an epoch only after the epoch's last round (always
- * synchronous) closed, and the next epoch's first round cannot close before every worker has sent
- * its report and trained on. With hierarchical rounds a group's leader (its first task) stands for
- * the group, and its other tasks read 0.
+ * driver's own parameter server measured them ({@code ParameterServer#roundLagMsThrough}: per worker,
+ * ms after each closed round's first contribution, summed over the rounds up to a round number).
+ * The server knows rounds, not epochs; the driver knows each epoch's rounds by number
+ * ({@link ShardPlan#roundsBefore}): an epoch's lag is the sums through its last round less the
+ * sums through the previous epoch's last, whenever the driver takes it, however many of the next
+ * epoch's rounds closed meanwhile. With hierarchical rounds a group's leader (its first task)
+ * stands for the group, and its other tasks read 0.
  *
  * <p>Not measured ({@link #none()}) with an external parameter server or sharded averaging: their
- * counters live in other processes. Used on the driver's thread only.
+ * counters live in other processes.
  */
 final class RoundLagMeter {
 
     private final int workers;
-    /** The server's per-worker sums in ms, or null when nothing is measured. */
-    private final Supplier<List<Long>> lagMs;
-    /** By epoch: the sums when its first report arrived, until the epoch is taken. */
-    private final TreeMap<Integer, long[]> readings = new TreeMap<>();
-    /** The sums the last taken epoch ended at. */
-    private long[] taken;
+    /** The server's per-worker sums in ms through a round, or null when nothing is measured. */
+    private final LongFunction<long[]> lagMsThrough;
+    private final ShardPlan shards;
 
-    private RoundLagMeter(int workers, Supplier<List<Long>> lagMs) {
+    private RoundLagMeter(int workers, LongFunction<long[]> lagMsThrough, ShardPlan shards) {
         this.workers = workers;
-        this.lagMs = lagMs;
-        this.taken = lagMs == null ? null : read();
+        this.lagMsThrough = lagMsThrough;
+        this.shards = shards;
     }
 
     /** Measures nothing: every epoch's lag is null. */
     static RoundLagMeter none() {
-        return new RoundLagMeter(0, null);
+        return new RoundLagMeter(0, null, null);
     }
 
-    /** Reads the driver's server's per-worker sums ({@code server.counters().roundLagMs()}), from now on. */
-    static RoundLagMeter of(int workers, Supplier<List<Long>> lagMs) {
-        return new RoundLagMeter(workers, lagMs);
-    }
-
-    /** A report of {@code epoch} arrived: the first one reads the server's sums. */
-    void onReport(int epoch) {
-        if (lagMs != null) {
-            readings.computeIfAbsent(epoch, e -> read());
-        }
+    /** Reads the driver's server's sums ({@code server::roundLagMsThrough}) for the rounds {@code shards} plans. */
+    static RoundLagMeter of(LongFunction<long[]> lagMsThrough, ShardPlan shards) {
+        return new RoundLagMeter(shards.workers(), lagMsThrough, shards);
     }
 
     /**
      * Per worker, the seconds its contributions to {@code epoch}'s rounds completed late; null when
-     * not measured. Take each epoch once, in order.
+     * not measured, or when the server no longer keeps the sums of the epoch's rounds.
      */
-    double[] takeSeconds(int epoch) {
-        if (lagMs == null) {
+    double[] seconds(int epoch) {
+        if (lagMsThrough == null) {
             return null;
         }
-        long[] reading = readings.remove(epoch);
-        if (reading == null) {
-            reading = read();
+        long[] before = lagMsThrough.apply(shards.roundsBefore(epoch));
+        long[] through = lagMsThrough.apply(shards.roundsBefore(epoch + 1));
+        if (before == null || through == null) {
+            return null;
         }
         double[] seconds = new double[workers];
-        for (int w = 0; w < workers; w++) {
-            seconds[w] = (reading[w] - taken[w]) / 1000.0;
+        for (int w = 0; w < Math.min(workers, through.length); w++) {
+            seconds[w] = (through[w] - before[w]) / 1000.0;
         }
-        taken = reading;
         return seconds;
-    }
-
-    private long[] read() {
-        List<Long> sums = lagMs.get();
-        long[] ms = new long[workers];
-        for (int w = 0; w < Math.min(workers, sums.size()); w++) {
-            ms[w] = sums.get(w);
-        }
-        return ms;
     }
 }

@@ -295,7 +295,7 @@ final class SparkTrainer {
                             cadence.outerLearningRate(), cadence.outerMomentum(), config.maxUpdateNorm()) : null,
                     config.hierarchical());
             // only the driver's own server can be asked how late each worker's contributions were
-            RoundLagMeter roundLag = server != null ? RoundLagMeter.of(workers, () -> server.counters().roundLagMs())
+            RoundLagMeter roundLag = server != null ? RoundLagMeter.of(server::roundLagMsThrough, shards)
                     : RoundLagMeter.none();
             return run(plan, source, input, classNames, model, resume, reports, roundLag, listener);
         } finally {

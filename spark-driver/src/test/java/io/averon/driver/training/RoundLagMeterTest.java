@@ -3,39 +3,54 @@ package io.averon.driver.training;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The server's per-worker lag sums, cut into epochs at each epoch's first report. */
+/** The server's per-worker lag sums by round, cut into epochs at each epoch's last round number. */
 @Tag("fast")
 class RoundLagMeterTest {
 
-    /** What the driver's server has summed so far, per worker, in ms. */
-    private final List<Long> serverLagMs = new ArrayList<>(List.of(500L, 0L, 0L));
+    /** 2 workers of 400 examples in minibatches of 8, averaged every 20: rounds 1-3 are epoch 1's. */
+    private static final ShardPlan SHARDS = new ShardPlan(800, 200, 2, 8, 20, 0);
+
+    /** What the driver's server had summed, per worker in ms, as each round closed. */
+    private final TreeMap<Long, long[]> serverLagMs = new TreeMap<>();
+
+    /** The sums through a round, as {@code ServerCounters#roundLagMsThrough} answers. */
+    private long[] through(long round) {
+        Map.Entry<Long, long[]> closed = serverLagMs.floorEntry(round);
+        return closed == null ? new long[2] : closed.getValue();
+    }
 
     @Test
-    void shouldGiveEachEpochTheLagSummedBetweenItsFirstReportAndThePreviousEpochsWhenTaken() {
-        RoundLagMeter meter = RoundLagMeter.of(3, () -> serverLagMs); // a server that already had 0.5 s for worker 0
-        serverLagMs.set(2, 1_300L); // epoch 1's round waited 1.3 s for worker 2
-        meter.onReport(1);
-        meter.onReport(1);
-        serverLagMs.set(1, 40L); // epoch 2's round, 40 ms for worker 1
-        meter.onReport(2); // while epoch 1 still waits for worker 0's averaged model
-        serverLagMs.set(2, 2_000L); // epoch 3's round
+    void shouldGiveEachEpochTheLagOfItsOwnRoundsEvenWhenTheNextEpochsRoundsClosedBeforeItWasTaken() {
+        assertEquals(3, SHARDS.roundsPerEpoch(1), "the plan this test assumes");
+        RoundLagMeter meter = RoundLagMeter.of(this::through, SHARDS);
+        serverLagMs.put(1L, new long[] {0, 300});
+        serverLagMs.put(3L, new long[] {0, 1_300}); // round 2 failed: it adds nothing
+        serverLagMs.put(4L, new long[] {40, 1_300}); // epoch 2's first round closed before epoch 1 was taken
+        serverLagMs.put(5L, new long[] {540, 1_300});
 
-        assertArrayEquals(new double[] {0, 0, 1.3}, meter.takeSeconds(1), "read at epoch 1's first report");
-        assertArrayEquals(new double[] {0, 0.04, 0}, meter.takeSeconds(2), "read at epoch 2's first report");
-        assertArrayEquals(new double[] {0, 0, 0.7}, meter.takeSeconds(3), "no report read yet: read when taken");
+        assertArrayEquals(new double[] {0, 1.3}, meter.seconds(1));
+        serverLagMs.put(6L, new long[] {540, 1_310});
+        assertArrayEquals(new double[] {0.54, 0.01}, meter.seconds(2));
+        assertArrayEquals(new double[] {0, 0}, meter.seconds(3), "no round of epoch 3 closed yet");
+    }
+
+    @Test
+    void shouldMeasureNothingWhenTheServerNoLongerKeepsTheEpochsRounds() {
+        RoundLagMeter meter = RoundLagMeter.of(round -> round < 3 ? null : new long[] {0, 700}, SHARDS);
+
+        assertNull(meter.seconds(1), "epoch 1 starts after round 0, no longer kept");
+        assertArrayEquals(new double[] {0, 0}, meter.seconds(2));
     }
 
     @Test
     void shouldMeasureNothingWithoutTheDriversServer() {
-        RoundLagMeter meter = RoundLagMeter.none();
-        meter.onReport(1);
-
-        assertNull(meter.takeSeconds(1));
+        assertNull(RoundLagMeter.none().seconds(1));
     }
 }

@@ -10,7 +10,6 @@ import io.averon.ps.report.Report;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,10 +108,11 @@ class WorkerEpochReportTest {
 
     @Test
     void shouldMergeTwoWorkersReportsIntoOneEpoch() {
-        List<Long> serverLagMs = new ArrayList<>(List.of(0L, 0L));
-        EpochAggregator aggregator = new EpochAggregator(2, CLASSES, 2, RoundLagMeter.of(2, () -> serverLagMs));
+        // one round per epoch: epoch 3's round is round 3, and it waited 1.25 s for worker 1
+        RoundLagMeter lag = RoundLagMeter.of(round -> round < 3 ? new long[] {0, 0} : new long[] {0, 1_250},
+                new ShardPlan(800, 200, 2, 8, 0, 0));
+        EpochAggregator aggregator = new EpochAggregator(2, CLASSES, 2, lag);
         float[] averaged = {0.5f, -1f};
-        serverLagMs.set(1, 1_250L); // epoch 3's rounds waited 1.25 s for worker 1
 
         assertEquals(List.of(), aggregator.accept(received(report(0, 10, 40, metrics(5, 0)))));
         assertEquals(List.of(), aggregator.accept(new Report(0, 1001, 3, null, averaged)));
