@@ -28,29 +28,25 @@ spark_args=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do spark_args+=("$1"); shift; done
 [[ "${1:-}" == "--" ]] && shift
 
-FLAGS="-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  FLAGS+=" --add-opens=java.base/$p=ALL-UNNAMED"
-done
+# shellcheck source=jvm-env.sh
+source "$ROOT/deploy/jvm-env.sh"
+FLAGS="${AVERON_JAVA_FLAGS[*]}"
 
 common=(--class io.averon.driver.cli.AveronCli
   --conf "spark.driver.extraJavaOptions=$FLAGS ${AVERON_DRIVER_JAVA_OPTS:-}"
   --conf "spark.executor.extraJavaOptions=$FLAGS ${AVERON_EXECUTOR_JAVA_OPTS:-}"
   --conf "spark.yarn.am.extraJavaOptions=$FLAGS"
-  --conf spark.executorEnv.OMP_NUM_THREADS=1 --conf spark.executorEnv.OMP_WAIT_POLICY=PASSIVE
-  --conf spark.yarn.appMasterEnv.OMP_NUM_THREADS=1 --conf spark.yarn.appMasterEnv.OMP_WAIT_POLICY=PASSIVE)
-# glibc's malloc keeps freed native memory in every JVM of the job (as bin/averon: docs/benchmarks.md, issue 20)
-MALLOC_KEPT=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
-for setting in "${MALLOC_KEPT[@]}"; do
+  --conf spark.executorEnv.OMP_NUM_THREADS=1 --conf spark.yarn.appMasterEnv.OMP_NUM_THREADS=1)
+# the native libraries' settings in every JVM of the job: executors and the YARN application master
+# here, the driver (and local mode's executors, this JVM's threads) from this process's environment
+for setting in "${AVERON_NATIVE_ENV[@]}"; do
   common+=(--conf "spark.executorEnv.$setting" --conf "spark.yarn.appMasterEnv.$setting")
-  name="${setting%%=*}"
-  [[ -n "${!name:-}" ]] || export "$setting" # the driver (and local mode's executors): this JVM
 done
+averon_export_native_env
 if [[ -n "${JAVA_HOME:-}" ]]; then
   common+=(--conf "spark.executorEnv.JAVA_HOME=$JAVA_HOME" --conf "spark.yarn.appMasterEnv.JAVA_HOME=$JAVA_HOME")
 fi
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 if [[ -x "$SPARK_HOME/bin/spark-submit" ]]; then
   exec "$SPARK_HOME/bin/spark-submit" "${common[@]}" "${spark_args[@]}" "$JAR" "$@"

@@ -9,13 +9,10 @@ if [[ "${AVERON_SPARK_LINE:-}" == 3.5 ]]; then
   LINE=(-Pspark-3.5) TARGET="$ROOT/benchmarks/target/spark-3.5"
 fi
 (cd "$ROOT" && flock /tmp/averon-mvn.lock mvn -B -q -ntp -DskipTests "${LINE[@]}" package -pl benchmarks -am)
-FLAGS=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false
-       --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  FLAGS+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
-export OMP_WAIT_POLICY=PASSIVE SPARK_LOCAL_IP=127.0.0.1
+# shellcheck source=../../deploy/jvm-env.sh
+source "$ROOT/deploy/jvm-env.sh"
+averon_export_native_env # as bin/averon runs every JVM
+export SPARK_LOCAL_IP=127.0.0.1
 CLASS="$1"; shift
-exec java ${BENCH_JAVA_OPTS:-} "${FLAGS[@]}" -Xmx6g -cp "$TARGET/averon-benchmarks-0.1.0-SNAPSHOT.jar:$TARGET/lib/*" \
+exec java ${BENCH_JAVA_OPTS:-} "${AVERON_JAVA_FLAGS[@]}" -Xmx6g -cp "$TARGET/averon-benchmarks-0.1.0-SNAPSHOT.jar:$TARGET/lib/*" \
   "io.averon.benchmarks.$CLASS" "$@"

@@ -112,11 +112,9 @@ snapshot() {
 }
 
 # ---- Spark standalone: master on host 0, a worker of one core on each of hosts 1..W ------------------
-FLAGS=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  FLAGS+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
+# shellcheck source=../../deploy/jvm-env.sh
+source "$ROOT/deploy/jvm-env.sh"
+FLAGS=("${AVERON_JAVA_FLAGS[@]}")
 # Spark's RPC authenticated and encrypted, as deploy/local-cluster/start.sh --auth-secret-file does: the daemons
 # get the secret in their environment (not on a command line) and hand it to the executors; the driver reads
 # it from a properties file only root can read

@@ -40,11 +40,10 @@ if [[ -f "$RUNDIR/master.pid" ]] && kill -0 "$(cat "$RUNDIR/master.pid")" 2>/dev
   echo "start.sh: a cluster is already running from $RUNDIR (stop.sh --dir $RUNDIR)" >&2; exit 1
 fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-FLAGS=(-XX:+IgnoreUnrecognizedVMOptions -Djdk.reflect.useDirectMethodHandle=false)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  FLAGS+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
+# shellcheck source=../jvm-env.sh
+source "$HERE/../jvm-env.sh"
+FLAGS=("${AVERON_JAVA_FLAGS[@]}")
+averon_export_native_env
 
 if [[ -n "$AUTH_SECRET_FILE" ]]; then
   [[ -r "$AUTH_SECRET_FILE" ]] || { echo "start.sh: cannot read --auth-secret-file $AUTH_SECRET_FILE" >&2; exit 2; }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Checks that the Kubernetes files of deploy/kubernetes (and the YARN properties) agree with each other and with
  * the build: one jar path, one image, one set of parameter-server ports, the job secret only as a mounted file,
- * memory-backed /dev/shm wherever Aeron runs, the Java 17 flags of deploy/spark-submit.sh everywhere. Every value
+ * memory-backed /dev/shm wherever Aeron runs, the Java 17 flags and native settings of deploy/jvm-env.sh everywhere. Every value
  * compared is read from the files themselves.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -256,6 +256,13 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void shouldSetTheLaunchersNativeSettingsWhenAnyJvmStartsFromTheImage() throws IOException {
+        Set<String> settings = tokens(firstGroup(launcherEnv(), "(?m)^AVERON_NATIVE_ENV=\\(([^)]*)\\)"));
+        assertTrue(settings.contains("MALLOC_TRIM_THRESHOLD_=1073741824"), "glibc's malloc settings in " + settings);
+        assertContainsAll(tokens(Dockerfile.read().envLine()), settings, "the image's ENV");
+    }
+
+    @Test
     void shouldGiveThePsAsManyWorkersAsTheJobRunsWhenTheyShareAJob() throws IOException {
         String workers = psArgument("--workers");
         String job = psArgument("--job");
@@ -436,10 +443,15 @@ class KubernetesManifestsTest {
         return p;
     }
 
-    /** The flags deploy/spark-submit.sh gives every JVM: its FLAGS string plus one --add-opens per listed package. */
+    /** deploy/jvm-env.sh, sourced by every launcher, with its line continuations joined. */
+    private static String launcherEnv() throws IOException {
+        return Files.readString(ROOT.resolve("deploy/jvm-env.sh")).replace("\\\n", " ");
+    }
+
+    /** The flags every launcher gives every JVM: jvm-env.sh's AVERON_JAVA_FLAGS plus one --add-opens per listed package. */
     private static Set<String> launcherFlags() throws IOException {
-        String text = Files.readString(ROOT.resolve("deploy/spark-submit.sh")).replace("\\\n", " ");
-        Set<String> flags = tokens(firstGroup(text, "(?m)^FLAGS=\"([^\"]*)\""));
+        String text = launcherEnv();
+        Set<String> flags = tokens(firstGroup(text, "(?m)^AVERON_JAVA_FLAGS=\\(([^)]*)\\)"));
         for (String pkg : tokens(firstGroup(text, "(?m)^for p in ([^;]*);"))) {
             flags.add("--add-opens=java.base/" + pkg + "=ALL-UNNAMED");
         }
@@ -562,6 +574,11 @@ class KubernetesManifestsTest {
 
         String copyDestination() {
             return firstGroup(text, "(?m)^COPY\\s+\\S+\\s+(\\S+\\.jar)\\s*$");
+        }
+
+        /** The first ENV instruction, line continuations joined. */
+        String envLine() {
+            return firstGroup(text, "(?m)^ENV\\s(.*)$");
         }
 
         String env(String name) {
