@@ -5,6 +5,7 @@ import io.averon.core.InvalidInputException;
 import io.averon.core.io.Location;
 import io.averon.driver.data.AveronDataset;
 import io.averon.driver.scoring.BatchScorer;
+import io.averon.driver.scoring.ScoringCounts;
 import io.averon.driver.scoring.ScoringModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -12,7 +13,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -91,21 +91,20 @@ final class ScoreCommand implements Callable<Integer> {
                 spark.sparkContext().setJobDescription("averon score " + input);
                 Dataset<Row> rows = AveronDataset.isDataset(source) ? AveronDataset.read(spark, source)
                         : readParquet(spark, source);
-                Dataset<Row> all = BatchScorer.score(scoring, rows, options).persist(StorageLevel.MEMORY_AND_DISK_SER());
-                try {
-                    Column failed = functions.col(BatchScorer.ERROR).isNotNull();
-                    Dataset<Row> good = all.filter(functions.not(failed)).drop(BatchScorer.ERROR);
-                    Dataset<Row> bad = all.filter(failed).withColumnRenamed(BatchScorer.ERROR, AveronDataset.REASON)
-                            .drop(BatchScorer.PREDICTED, BatchScorer.PROBABILITY, BatchScorer.TOP_K, BatchScorer.VALUE);
-                    write(good, staged.staging());
-                    write(bad.coalesce(1), staged.staging().child(AveronDataset.REJECTS));
-                    List<Row> counts = all.groupBy(failed.as("failed")).count().collectAsList();
-                    rejected = counts.stream().filter(r -> r.getBoolean(0)).mapToLong(r -> r.getLong(1)).sum();
-                    scored = counts.stream().filter(r -> !r.getBoolean(0)).mapToLong(r -> r.getLong(1)).sum();
-                    read = rows.count();
-                } finally {
-                    all.unpersist();
-                }
+                ScoringCounts counts = ScoringCounts.register(spark);
+                Dataset<Row> all = BatchScorer.score(scoring, rows, options, counts);
+                Column failed = functions.col(BatchScorer.ERROR).isNotNull();
+                Dataset<Row> good = all.filter(functions.not(failed)).drop(BatchScorer.ERROR);
+                Dataset<Row> bad = all.filter(failed).withColumnRenamed(BatchScorer.ERROR, AveronDataset.REASON)
+                        .drop(BatchScorer.PREDICTED, BatchScorer.PROBABILITY, BatchScorer.TOP_K, BatchScorer.VALUE);
+                // one pass scores and counts every record; the rejects are found by a second pass only when
+                // the first counted some (a record is rejected for what it holds: the second finds the same)
+                write(good, staged.staging());
+                scored = counts.scored();
+                rejected = counts.rejected();
+                write(rejected > 0 ? bad.coalesce(1) : spark.createDataFrame(List.of(), bad.schema()),
+                        staged.staging().child(AveronDataset.REJECTS));
+                read = rows.count();
             }
             if (scored + rejected != read) {
                 throw new AveronException("scored " + scored + " + rejected " + rejected + " != read " + read

@@ -90,6 +90,14 @@ public final class BatchScorer {
      * is checked here, before any Spark job.
      */
     public static Dataset<Row> score(ScoringModel model, Dataset<Row> rows, Options options) {
+        return score(model, rows, options, null);
+    }
+
+    /**
+     * {@link #score(ScoringModel, Dataset, Options)}, counting the records scored and rejected in
+     * {@code counts} (null: not counted) each time the rows are computed.
+     */
+    public static Dataset<Row> score(ScoringModel model, Dataset<Row> rows, Options options, ScoringCounts counts) {
         StructType in = rows.schema();
         if (in.getFieldIndex(options.featuresColumn()).isEmpty()) {
             throw new InvalidInputException("the input has no column '" + options.featuresColumn() + "'; columns: "
@@ -118,7 +126,7 @@ public final class BatchScorer {
         Tasks tasks = new Tasks(ShippedModel.broadcast(rows.sparkSession(), model), model.regression(),
                 new ArrayList<>(m.classNames()), features, pixelBytes, keptColumns,
                 Arrays.stream(keptColumns).mapToObj(i -> in.fields()[i].dataType()).toArray(DataType[]::new),
-                Math.min(options.topK(), Math.max(1, m.classNames().size())), options.batchSize());
+                Math.min(options.topK(), Math.max(1, m.classNames().size())), options.batchSize(), counts);
         RDD<ColumnarBatch> batches = columnarScan(rows, options.featuresColumn());
         RDD<InternalRow> scored;
         if (batches != null) {
@@ -181,10 +189,11 @@ public final class BatchScorer {
      * input's columns but the features followed by the {@link PredictionValues}.
      */
     private record Tasks(ShippedModel model, boolean regression, ArrayList<String> classNames, int features,
-                         boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize) implements java.io.Serializable {
+                         boolean pixelBytes, int[] kept, DataType[] keptTypes, int topK, int batchSize,
+                         ScoringCounts counts) implements java.io.Serializable {
 
         Iterator<InternalRow> scoreRows(Iterator<InternalRow> input) {
-            PredictionValues predictions = new PredictionValues(regression, classNames, topK);
+            PredictionValues predictions = predictions();
             return MinibatchScoring.score(model, batchSize, input, new MinibatchScoring.Records<InternalRow, InternalRow,
                     InternalRow>() {
                 @Override
@@ -213,8 +222,11 @@ public final class BatchScorer {
         }
 
         Iterator<InternalRow> scoreColumns(Iterator<ColumnarBatch> input) {
-            return new ColumnarScoring(model, batchSize, features, kept,
-                    new PredictionValues(regression, classNames, topK)).score(input);
+            return new ColumnarScoring(model, batchSize, features, kept, predictions()).score(input);
+        }
+
+        private PredictionValues predictions() {
+            return new PredictionValues(regression, classNames, topK, counts);
         }
     }
 }

@@ -24,6 +24,8 @@ record ColumnarScoring(ShippedModel model, int batchSize, int features, int[] ke
         return new Iterator<>() {
             private ColumnarBatch keptColumns;
             private InternalRow[] scored = new InternalRow[0];
+            /** Per record of the minibatch being scored: why it cannot be, or null. */
+            private final String[] errors = new String[batchSize];
             private int rows;
             private int next;
 
@@ -56,7 +58,6 @@ record ColumnarScoring(ShippedModel model, int batchSize, int features, int[] ke
                     scored = new InternalRow[rows];
                 }
                 ColumnVector featureColumn = batch.column(features);
-                String[] errors = new String[batchSize];
                 for (int from = 0; from < rows; from += batchSize) {
                     int to = Math.min(rows, from + batchSize);
                     for (int r = from; r < to; r++) {

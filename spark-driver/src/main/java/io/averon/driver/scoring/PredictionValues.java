@@ -11,18 +11,22 @@ import java.util.List;
  * The values of the columns {@link BatchScorer} adds ({@link BatchScorer#predictionFields}) for one
  * record, as Spark's internal row (what its writers and operators take, with no conversion from
  * {@code Row} objects): from the model's output, or null predictions and the reason the record was
- * not scored. Made in the executor, one per task.
+ * not scored; each record is counted in the job's {@link ScoringCounts}, when it has them. Made in
+ * the executor, one per task.
  */
 final class PredictionValues {
 
     private final boolean regression;
     private final UTF8String[] labels;
     private final int topK;
+    /** Where each record is counted, or null when the caller counts nothing. */
+    private final ScoringCounts counts;
 
-    PredictionValues(boolean regression, List<String> classNames, int topK) {
+    PredictionValues(boolean regression, List<String> classNames, int topK, ScoringCounts counts) {
         this.regression = regression;
         this.labels = classNames.stream().map(UTF8String::fromString).toArray(UTF8String[]::new);
         this.topK = topK;
+        this.counts = counts;
     }
 
     /**
@@ -31,11 +35,14 @@ final class PredictionValues {
      * the record, null when {@code error} says why it was not scored.
      */
     InternalRow of(String error, float[] scores) {
+        if (counts != null) {
+            counts.count(error == null);
+        }
         Object[] values = new Object[regression ? 2 : 4];
         if (scores != null && regression) {
             values[0] = (double) scores[0];
         } else if (scores != null) {
-            int[] order = ranking(scores);
+            int[] order = best(scores, topK);
             Object[] top = new Object[topK];
             for (int t = 0; t < topK; t++) {
                 top[t] = new GenericInternalRow(new Object[] {labels[order[t]], (double) scores[order[t]]});
@@ -48,10 +55,21 @@ final class PredictionValues {
         return new GenericInternalRow(values);
     }
 
-    /** Class indices by score, highest first; equal scores in class order. */
-    static int[] ranking(float[] scores) {
-        return java.util.stream.IntStream.range(0, scores.length).boxed()
-                .sorted((a, b) -> Float.compare(scores[b], scores[a]))
-                .mapToInt(Integer::intValue).toArray();
+    /** The {@code k} best classes' indices by score, highest first; equal scores in class order. */
+    static int[] best(float[] scores, int k) {
+        int[] top = new int[k];
+        int kept = 0;
+        for (int c = 0; c < scores.length; c++) {
+            int at = kept; // after every kept class scoring at least as high
+            while (at > 0 && Float.compare(scores[top[at - 1]], scores[c]) < 0) {
+                at--;
+            }
+            if (at < k) {
+                System.arraycopy(top, at, top, at + 1, Math.min(kept, k - 1) - at);
+                top[at] = c;
+                kept = Math.min(kept + 1, k);
+            }
+        }
+        return top;
     }
 }

@@ -157,6 +157,10 @@ class HdfsImportScoreTest {
             correct += row.getString(row.fieldIndex("label")).equals(row.getString(row.fieldIndex("predicted"))) ? 1 : 0;
         }
         assertTrue(correct > 0.9 * rows.size(), "the banded digits are learned: " + correct + " of " + rows.size());
+        // no record was rejected: _rejects is there all the same, empty, with the columns a reader expects
+        List<String> rejectColumns = withSpark(spark -> List.of(spark.read().parquet(scores + "/_rejects").columns()));
+        assertTrue(rejectColumns.containsAll(List.of("id", "label", "reason")), rejectColumns::toString);
+        assertEquals(0, readParquet(scores + "/_rejects").size());
 
         // a second run without --overwrite fails and leaves the first output as it was
         TreeSet<String> before = listing(fs, "/scores/digits");
