@@ -139,13 +139,17 @@ class Block(nn.Module):
         return torch.relu(y + (x if self.project is None else self.project(x)))
 
 
+# FashionResnetExample.WIDTH: the stem's and first stage's channels; the second stage has twice as many
+WIDTH = 48
+
+
 def fashion_resnet():
-    """examples' FashionResnetExample.network: stem, blocks 32, 64/2, 64, global average pool, softmax."""
+    """examples' FashionResnetExample.network: stem, blocks W, 2W/2, 2W, global average pool, softmax."""
     return nn.Sequential(
-        conv(1, 32, 3, 1, padding=1, bias=False), batch_norm(32), nn.ReLU(), nn.MaxPool2d(2, 2),
-        Block(32, 32, 1), Block(32, 64, 2), Block(64, 64, 1),
+        conv(1, WIDTH, 3, 1, padding=1, bias=False), batch_norm(WIDTH), nn.ReLU(), nn.MaxPool2d(2, 2),
+        Block(WIDTH, WIDTH, 1), Block(WIDTH, 2 * WIDTH, 2), Block(2 * WIDTH, 2 * WIDTH, 1),
         nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-        linear(64, 10, xavier_))
+        linear(2 * WIDTH, 10, xavier_))
 
 
 MODELS = {"mlp": (mlp, False), "cnn": (cnn, True), "fashion-resnet": (fashion_resnet, True)}

@@ -42,10 +42,10 @@ import java.util.TreeMap;
  * for a whole epoch.
  *
  * <pre>
- * stem: conv 3x3 32, BN, ReLU, max pool 2x2   28x28 -> 14x14
- * block 32 (identity shortcut)                 14x14
- * block 64, stride 2 (1x1 projection shortcut)  7x7
- * block 64 (identity shortcut)                  7x7
+ * stem: conv 3x3 48, BN, ReLU, max pool 2x2   28x28 -> 14x14
+ * block 48 (identity shortcut)                 14x14
+ * block 96, stride 2 (1x1 projection shortcut)  7x7
+ * block 96 (identity shortcut)                  7x7
  * global average pooling, softmax
  * </pre>
  */
@@ -53,6 +53,9 @@ public final class FashionResnetExample implements Example {
 
     /** Minibatches between averaging rounds. */
     static final int SYNC_EVERY = 25;
+
+    /** Channels of the stem and the first stage; the second stage has twice as many. */
+    static final int WIDTH = 48;
 
     /** Adam's initial rate. */
     static final double LEARNING_RATE = 2e-3;
@@ -94,13 +97,13 @@ public final class FashionResnetExample implements Example {
                 .graphBuilder()
                 .addInputs("image")
                 .setInputTypes(InputType.convolutionalFlat(28, 28, 1))
-                .addLayer("stem", conv(3, 32, 1), "image")
+                .addLayer("stem", conv(3, WIDTH, 1), "image")
                 .addLayer("stem_bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "stem")
                 .addLayer("stem_pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
                         .stride(2, 2).build(), "stem_bn");
-        String last = block(g, "b1", "stem_pool", 32, 32, 1);
-        last = block(g, "b2", last, 32, 64, 2);
-        last = block(g, "b3", last, 64, 64, 1);
+        String last = block(g, "b1", "stem_pool", WIDTH, WIDTH, 1);
+        last = block(g, "b2", last, WIDTH, 2 * WIDTH, 2);
+        last = block(g, "b3", last, 2 * WIDTH, 2 * WIDTH, 1);
         g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), last)
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
                         .weightInit(WeightInit.XAVIER).nOut(classes).build(), "pool")
@@ -138,7 +141,7 @@ public final class FashionResnetExample implements Example {
         TrainTestData fashion = context.fashionMnist();
         ArrayDataSet train = ExampleData.sample(fashion.train(), context.count(Integer.MAX_VALUE, 2000), context.seed());
         ArrayDataSet test = ExampleData.sample(fashion.test(), context.count(Integer.MAX_VALUE, 1000), context.seed());
-        int epochs = context.epochs(12, 2);
+        int epochs = context.epochs(24, 2);
         AveronModel model = AveronModel.of(network(train.classes().numClasses(), context.seed(), epochs));
         context.print("ResNet: %d parameters, a %s", model.numParams(), model.kind());
 
