@@ -125,7 +125,7 @@ class Block(nn.Module):
 
     def __init__(self, c_in, c_out, stride):
         super().__init__()
-        # DL4J 'Same' mode: 3x3 stride 2 on 14x14 gives 7x7; padding 1 does too (DL4J pads 0 top/left, 1 bottom/right)
+        # padding 1 on every side: FashionResnetExample's convolutions pad kernel / 2 explicitly, as here
         self.conv1 = conv(c_in, c_out, 3, stride, padding=1, bias=False)
         self.bn1 = batch_norm(c_out)
         self.conv2 = conv(c_out, c_out, 3, 1, padding=1, bias=False)

@@ -93,14 +93,14 @@ public final class FashionResnetExample implements Example {
                 .dataType(DataType.FLOAT)
                 .updater(new Adam(new MapSchedule(ScheduleType.EPOCH, rates)))
                 .weightInit(WeightInit.RELU)
-                .convolutionMode(ConvolutionMode.Same)
                 .graphBuilder()
                 .addInputs("image")
                 .setInputTypes(InputType.convolutionalFlat(28, 28, 1))
                 .addLayer("stem", conv(3, WIDTH, 1), "image")
-                .addLayer("stem_bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "stem")
+                .addLayer("stem_bn", new BatchNormalization.Builder().build(), "stem")
+                .addLayer("stem_relu", relu(), "stem_bn")
                 .addLayer("stem_pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
-                        .stride(2, 2).build(), "stem_bn");
+                        .stride(2, 2).build(), "stem_relu");
         String last = block(g, "b1", "stem_pool", WIDTH, WIDTH, 1);
         last = block(g, "b2", last, WIDTH, 2 * WIDTH, 2);
         last = block(g, "b3", last, 2 * WIDTH, 2 * WIDTH, 1);
@@ -117,8 +117,9 @@ public final class FashionResnetExample implements Example {
     private static String block(ComputationGraphConfiguration.GraphBuilder g, String name, String in, int channelsIn,
                                 int channels, int stride) {
         g.addLayer(name + "_conv1", conv(3, channels, stride), in)
-                .addLayer(name + "_bn1", new BatchNormalization.Builder().activation(Activation.RELU).build(), name + "_conv1")
-                .addLayer(name + "_conv2", conv(3, channels, 1), name + "_bn1")
+                .addLayer(name + "_bn1", new BatchNormalization.Builder().build(), name + "_conv1")
+                .addLayer(name + "_relu1", relu(), name + "_bn1")
+                .addLayer(name + "_conv2", conv(3, channels, 1), name + "_relu1")
                 .addLayer(name + "_bn2", new BatchNormalization.Builder().build(), name + "_conv2");
         String shortcut = in;
         if (stride != 1 || channelsIn != channels) {
@@ -127,13 +128,27 @@ public final class FashionResnetExample implements Example {
             shortcut = name + "_proj_bn";
         }
         g.addVertex(name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + "_bn2", shortcut)
-                .addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
+                .addLayer(name + "_relu", relu(), name + "_add");
         return name + "_relu";
     }
 
+    /**
+     * ReLU as a layer of its own: DL4J's {@code BatchNormalization} accepts an activation in its
+     * builder but never applies it (1.0.0-M2.1), so a ReLU after batch normalisation needs this.
+     */
+    private static ActivationLayer relu() {
+        return new ActivationLayer.Builder().activation(Activation.RELU).build();
+    }
+
+    /**
+     * A bias-free convolution padded by {@code kernel / 2} on every side, as PyTorch's ResNets are:
+     * DL4J's "same" mode would pad a stride-2 convolution at the bottom and right only, centring
+     * its outputs a pixel away from those of the 1x1 shortcut they are added to.
+     */
     private static ConvolutionLayer conv(int kernel, int channels, int stride) {
-        return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).nOut(channels)
-                .activation(Activation.IDENTITY).hasBias(false).build();
+        return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).padding(kernel / 2, kernel / 2)
+                .convolutionMode(ConvolutionMode.Truncate).nOut(channels).activation(Activation.IDENTITY)
+                .hasBias(false).build();
     }
 
     @Override
