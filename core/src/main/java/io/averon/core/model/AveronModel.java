@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -37,6 +38,7 @@ public final class AveronModel {
     private DenseNetworkStep denseStep;
     /** The helpers of the convolution layers that read the model's input (with DL4J's oneDNN helper). */
     private List<FirstConvolutionHelper> firstConvolutions = List.of();
+    private List<BatchNormHelper> batchNorms = List.of();
 
     private AveronModel(MultiLayerNetwork network, ComputationGraph graph) {
         this.network = network;
@@ -49,7 +51,8 @@ public final class AveronModel {
      * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
      * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory);
      * convolution layers keep their forward output for the backward pass, and those that read the
-     * model's input compute no input gradient ({@link FirstConvolutionHelper}). DL4J
+     * model's input compute no input gradient ({@link FirstConvolutionHelper}), and batch
+     * normalisation computes each batch's statistics in one pass ({@link BatchNormHelper}). DL4J
      * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
     private void prepareSteps() {
@@ -67,6 +70,8 @@ public final class AveronModel {
         keepConvolutionOutputsForBackprop();
         firstConvolutions = inputConvolutions().stream().map(FirstConvolutionHelper::installOn)
                 .filter(java.util.Objects::nonNull).toList();
+        batchNorms = layers().stream().filter(l -> l instanceof BatchNormalization).map(l -> (BatchNormalization) l)
+                .map(BatchNormHelper::installOn).filter(java.util.Objects::nonNull).toList();
     }
 
     /**
@@ -177,6 +182,11 @@ public final class AveronModel {
 
     public long numParams() {
         return model().numParams();
+    }
+
+    /** The helpers of the batch normalisation layers (tests). */
+    List<BatchNormHelper> batchNorms() {
+        return batchNorms;
     }
 
     /** The helpers of the convolution layers that read the model's input (tests). */

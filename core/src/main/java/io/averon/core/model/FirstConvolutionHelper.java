@@ -20,7 +20,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -57,34 +56,14 @@ final class FirstConvolutionHelper implements ConvolutionHelper {
         this.dl4jHelper = dl4jHelper;
     }
 
-    /** DL4J's {@code ConvolutionLayer} keeps its helper in a protected field, without a setter. */
-    private static Field helperField() throws NoSuchFieldException {
-        Field field = ConvolutionLayer.class.getDeclaredField("helper");
-        field.setAccessible(true);
-        return field;
-    }
-
     /**
      * Puts this helper on {@code layer}, the first layer of a network trained through DL4J's
      * {@code fit} (which discards the first layer's input gradient), if it runs DL4J's oneDNN
      * helper; returns the helper installed, or null.
      */
     static FirstConvolutionHelper installOn(ConvolutionLayer layer) {
-        try {
-            Field field = helperField();
-            Object current = field.get(layer);
-            if (current instanceof FirstConvolutionHelper installed) {
-                return installed;
-            }
-            if (!(current instanceof org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper dl4jHelper)) {
-                return null; // no oneDNN helper (plain build, or helpers off): DL4J's own code path runs
-            }
-            FirstConvolutionHelper helper = new FirstConvolutionHelper(dl4jHelper);
-            field.set(layer, helper);
-            return helper;
-        } catch (ReflectiveOperationException e) {
-            return null; // another DL4J version: its own helper stays
-        }
+        return HelperSlot.install(layer, ConvolutionLayer.class, FirstConvolutionHelper.class,
+                org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper.class, FirstConvolutionHelper::new);
     }
 
     /** Backward passes computed here (tests check the helper really ran). */
