@@ -34,8 +34,8 @@ public final class AveronModel {
 
     private final MultiLayerNetwork network;
     private final ComputationGraph graph;
-    /** The fused step for plain dense networks, null for every other model (DL4J's fit trains those). */
-    private DenseNetworkStep denseStep;
+    /** The step of Averon's own for plain sequential networks, null for every other model (DL4J's fit trains those). */
+    private SequentialNetworkStep sequentialStep;
     /** The helpers of the convolution layers that read the model's input (with DL4J's oneDNN helper). */
     private List<FirstConvolutionHelper> firstConvolutions = List.of();
     private List<BatchNormHelper> batchNorms = List.of();
@@ -48,10 +48,11 @@ public final class AveronModel {
 
     /**
      * Sets up the faster training step: every Adam block of DL4J's updater gets the
-     * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain dense network gets
-     * its {@link DenseNetworkStep}, on ND4J's CPU backend (both read and write host memory);
-     * convolution layers keep their forward output for the backward pass, and those that read the
-     * model's input compute no input gradient ({@link FirstConvolutionHelper}), and batch
+     * {@link FusedAdamUpdater} (same state, same results, one pass), and a plain sequential network
+     * (dense, convolution and pooling layers) gets its {@link SequentialNetworkStep}, on ND4J's CPU
+     * backend (both read and write host memory); in the models DL4J's fit trains, convolution layers
+     * keep their forward output for the backward pass, and those that read the model's input
+     * compute no input gradient ({@link FirstConvolutionHelper}), and batch
      * normalisation computes each batch's statistics in one pass ({@link BatchNormHelper}). DL4J
      * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
@@ -66,7 +67,7 @@ public final class AveronModel {
                 block.setGradientUpdater(new FusedAdamUpdater(adam.getConfig(), block.getUpdaterView()));
             }
         }
-        denseStep = network != null ? DenseNetworkStep.forNetwork(network) : null;
+        sequentialStep = network != null ? SequentialNetworkStep.forNetwork(network) : null;
         keepConvolutionOutputsForBackprop();
         firstConvolutions = inputConvolutions().stream().map(FirstConvolutionHelper::installOn)
                 .filter(java.util.Objects::nonNull).toList();
@@ -195,8 +196,8 @@ public final class AveronModel {
     }
 
     /** The dense step this model trains through, or null (tests). */
-    DenseNetworkStep denseStep() {
-        return denseStep;
+    SequentialNetworkStep sequentialStep() {
+        return sequentialStep;
     }
 
     /** The flattened parameter vector (a view: changes write through to the model). */
@@ -220,8 +221,8 @@ public final class AveronModel {
 
     /** Runs one optimisation step on one minibatch (dropout on). */
     public void fit(INDArray features, INDArray labels) {
-        if (denseStep != null && denseStep.accepts(features, labels)) {
-            denseStep.fit(features, labels);
+        if (sequentialStep != null && sequentialStep.accepts(features, labels)) {
+            sequentialStep.fit(features, labels);
         } else if (network != null) {
             network.fit(features, labels);
         } else {

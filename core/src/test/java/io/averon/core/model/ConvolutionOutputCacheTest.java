@@ -18,6 +18,7 @@ import java.lang.reflect.Field;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static io.averon.core.model.ModelTesting.trainedByDl4jsFit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The cnn preset's convolution layers keep their forward output for the backward pass (DL4J's
- * cache mode) instead of convolving again, and train exactly as DL4J's own step does.
+ * The convolution layers of a network DL4J's fit trains (the cnn preset's, regularised) keep their
+ * forward output for the backward pass (DL4J's cache mode) instead of convolving again, and train
+ * exactly as DL4J's own step does.
  */
 @Tag("onednn") // DL4J's oneDNN helper path, as convolutional models train (a JVM of its own: core/pom.xml)
 class ConvolutionOutputCacheTest {
@@ -41,9 +43,10 @@ class ConvolutionOutputCacheTest {
     private static final int CLASSES = 4;
 
     @Test
-    void shouldTrainTheCnnPresetBitForBitAsDl4jWhileReusingEachForwardConvolution() throws Exception {
-        MultiLayerConfiguration conf = ModelFactory.presetConfiguration(ModelPreset.CNN, new int[] {1, SIDE, SIDE},
-                CLASSES, UpdaterSpec.adam(2e-3), 9);
+    void shouldTrainAsDl4jBitForBitWhileReusingEachForwardConvolution() throws Exception {
+        // with an L2 penalty: Averon's own step leaves the network to DL4J's fit, whose layers keep the outputs
+        MultiLayerConfiguration conf = trainedByDl4jsFit(ModelFactory.presetConfiguration(ModelPreset.CNN,
+                new int[] {1, SIDE, SIDE}, CLASSES, UpdaterSpec.adam(2e-3), 9));
         MultiLayerNetwork plain = new MultiLayerNetwork(conf.clone());
         plain.init();
         // the same first-layer helper as Averon's model has: the two differ in the cache only

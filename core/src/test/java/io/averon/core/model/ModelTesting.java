@@ -1,10 +1,13 @@
 package io.averon.core.model;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +38,17 @@ final class ModelTesting {
             }
         }
         return new INDArray[] {Nd4j.create(x, new long[] {rows, width}, 'c'), Nd4j.create(y, new long[] {rows, outputs}, 'c')};
+    }
+
+    /**
+     * {@code conf} with a small L2 penalty on its output layer: a network {@link SequentialNetworkStep}
+     * leaves to DL4J's own {@code fit}, for the tests of what Averon sets up in DL4J's layers.
+     */
+    static MultiLayerConfiguration trainedByDl4jsFit(MultiLayerConfiguration conf) {
+        MultiLayerConfiguration copy = conf.clone();
+        ((BaseLayer) copy.getConf(copy.getConfs().size() - 1).getLayer())
+                .setRegularization(List.of(new L2Regularization(1e-4)));
+        return copy;
     }
 
     /** A fresh, initialised network of (a copy of) {@code conf}. */

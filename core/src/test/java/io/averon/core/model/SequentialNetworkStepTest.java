@@ -1,12 +1,16 @@
 package io.averon.core.model;
 
 import org.deeplearning4j.nn.api.OptimizationAlgorithm;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
@@ -24,11 +28,12 @@ import static io.averon.core.model.ModelTesting.batch;
 import static io.averon.core.model.ModelTesting.network;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class DenseNetworkStepTest {
+class SequentialNetworkStepTest {
 
     @Test
     void shouldTrainTwoHiddenLayersAsDl4jsFitDoesToFloatRounding() {
@@ -55,7 +60,7 @@ class DenseNetworkStepTest {
     void shouldDropTheShareDl4jDropsScaledAsDl4jScales() {
         AveronModel model = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {12}, 4, UpdaterSpec.adam(1e-3), 2);
         AveronModel again = ModelFactory.create(ModelSpec.parse("mlp"), new int[] {12}, 4, UpdaterSpec.adam(1e-3), 2);
-        assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) model.dl4j()), "the mlp preset takes the fused step");
+        assertNotNull(SequentialNetworkStep.forNetwork((MultiLayerNetwork) model.dl4j()), "the mlp preset takes the fused step");
         INDArray[] batch = batch(0, 64, 12, 4);
         Nd4j.getRandom().setSeed(9);
         model.fit(batch[0], batch[1]);
@@ -104,24 +109,83 @@ class DenseNetworkStepTest {
                 .setInputType(InputType.feedForward(5)).build();
         for (MultiLayerConfiguration conf : new MultiLayerConfiguration[] {regularised, inputDropout, layerDropout,
             lineSearch}) {
-            assertNull(DenseNetworkStep.forNetwork(network(conf)));
+            assertNull(SequentialNetworkStep.forNetwork(network(conf)));
         }
-        assertNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("cnn"),
-                new int[] {1, 16, 16}, 3, UpdaterSpec.adam(1e-3), 1).dl4j()));
-        assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("mlp"),
+        MultiLayerConfiguration pnorm = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-3)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.PNORM).pnorm(2).kernelSize(2, 2)
+                        .stride(2, 2).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.convolutionalFlat(8, 8, 1)).build();
+        MultiLayerConfiguration channelsLast = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-3)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).dataFormat(CNN2DFormat.NHWC)
+                        .activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.convolutional(8, 8, 1, CNN2DFormat.NHWC)).build();
+        assertNull(SequentialNetworkStep.forNetwork(network(pnorm)), "p-norm pooling");
+        assertNull(SequentialNetworkStep.forNetwork(network(channelsLast)), "channels-last images");
+        assertNotNull(SequentialNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("mlp"),
                 new int[] {5}, 3, UpdaterSpec.adam(1e-3), 1).dl4j()));
     }
 
+    @Test
+    void shouldTrainTheCnnPresetAsDl4jsFitDoesToFloatRounding() {
+        // two 5x5 convolutions with ReLU (the first computes no input gradient), two max poolings, the
+        // reshapes between images and rows, a dense ReLU layer and softmax: the cnn preset on 16x16 images
+        assertSameTraining(ModelFactory.presetConfiguration(ModelPreset.CNN, new int[] {1, 16, 16}, 4,
+                UpdaterSpec.adam(2e-3), 3), 256, 4);
+    }
+
+    @Test
+    void shouldTrainOtherConvolutionsAndPoolingsAsDl4jsFitDoesToFloatRounding() {
+        // "same" padding and a strided first layer (its input gradient then comes from conv2d_bp and is
+        // dropped), tanh, average pooling in "same" mode, two input channels, SGD with momentum
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT)
+                .updater(new Nesterovs(0.05, 0.9)).weightInit(WeightInit.XAVIER).convolutionMode(ConvolutionMode.Same)
+                .list()
+                .layer(new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(6).activation(Activation.RELU).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(5).activation(Activation.TANH).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(3, 3).stride(2, 2)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(2, 2).nOut(4).activation(Activation.RELU)
+                        .convolutionMode(ConvolutionMode.Truncate).padding(1, 1).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
+                        .build())
+                .setInputType(InputType.convolutionalFlat(11, 11, 2)).build();
+        assertSameTraining(conf, 242, 3);
+    }
+
+    @Test
+    void shouldTakeImagesAsWellAsRows() {
+        AveronModel model = ModelFactory.create(ModelSpec.parse("cnn"), new int[] {1, 16, 16}, 3, UpdaterSpec.adam(1e-3), 2);
+        AveronModel again = ModelFactory.create(ModelSpec.parse("cnn"), new int[] {1, 16, 16}, 3, UpdaterSpec.adam(1e-3), 2);
+        INDArray[] batch = batch(4, 8, 256, 3);
+        model.fit(batch[0], batch[1]);
+        again.fit(batch[0].reshape(8, 1, 16, 16), batch[1]);
+        assertEquals(2, model.sequentialStep().steps() + again.sequentialStep().steps(), "both through the step");
+        assertArrayEquals(model.params().toFloatVector(), again.params().toFloatVector(), "the same step");
+        assertFalse(model.sequentialStep().accepts(Nd4j.zeros(DataType.FLOAT, 8, 255), batch[1]), "rows of another width");
+        assertFalse(model.sequentialStep().accepts(Nd4j.zeros(DataType.FLOAT, 8, 2, 16, 16), batch[1]),
+                "images of other channels");
+    }
+
     /**
-     * Trains the same configuration through AveronModel (the fused step) and DL4J's fit and asserts
-     * they agree to float rounding: the step's products are the same sums in another BLAS call
-     * order (c-order results), so single values may differ in their last bits, never more.
+     * Trains the same configuration through AveronModel (the step) and DL4J's fit and asserts they
+     * agree to float rounding: the step's products and convolutions are the same sums in another
+     * order, so single values may differ in their last bits, never more.
      */
     private static void assertSameTraining(MultiLayerConfiguration conf, int outputs) {
+        assertSameTraining(conf, (int) network(conf).getLayer(0).getParam("W").size(0), outputs);
+    }
+
+    private static void assertSameTraining(MultiLayerConfiguration conf, int features, int outputs) {
         AveronModel averon = AveronModel.of(network(conf));
-        assertNotNull(DenseNetworkStep.forNetwork((MultiLayerNetwork) averon.dl4j()));
+        assertNotNull(SequentialNetworkStep.forNetwork((MultiLayerNetwork) averon.dl4j()));
         MultiLayerNetwork plain = network(conf);
-        int features = (int) plain.getLayer(0).getParam("W").size(0);
         for (int step = 0; step < 30; step++) {
             int rows = step % 10 == 9 ? 5 : 16; // a short tail batch now and then, as at the end of an epoch
             INDArray[] batch = batch(step, rows, features, outputs);
@@ -134,7 +198,7 @@ class DenseNetworkStepTest {
             assertClose(plain.getUpdater().getStateViewArray(), averon.updaterState(), 1e-5, "updater state");
         }
         assertEquals(plain.getIterationCount(), ((MultiLayerNetwork) averon.dl4j()).getIterationCount());
-        assertEquals(30, averon.denseStep().steps(), "every step through the dense step");
+        assertEquals(30, averon.sequentialStep().steps(), "every step through the step");
         INDArray moved = averon.params().sub(network(conf).params());
         assertTrue(moved.amaxNumber().doubleValue() > 1e-3, "training moved the weights");
     }

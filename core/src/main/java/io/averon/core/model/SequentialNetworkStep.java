@@ -2,6 +2,9 @@ package io.averon.core.model;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.api.OptimizationAlgorithm;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -28,28 +31,32 @@ import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One training step of a plain dense network (DL4J {@code DenseLayer}s, {@code DropoutLayer}s and
- * one {@code OutputLayer}: the {@code mlp}, {@code logistic} and {@code linear} presets), computed
- * with the same ND4J operations DL4J's {@code MultiLayerNetwork.fit} runs, minus what it does
- * twice or for nothing: it keeps each layer's pre-activations instead of multiplying the weights
- * again in the backward pass, skips the input gradient of the first layer, reuses its activation
- * and gradient arrays between steps, and applies the updater blocks to DL4J's own gradient view
- * directly. Parameters, gradients and updater state are DL4J's arrays, so everything that reads
- * the network (averaging, checkpoints, scoring) sees no difference. Its products are the same
- * sums as DL4J's in another BLAS call order (results in c order, which OpenBLAS computes about
- * twice as fast here), so without dropout it trains as DL4J does to float rounding
- * ({@code DenseNetworkStepTest}); its runs are as deterministic as DL4J's.
+ * One training step of a plain sequential network (DL4J {@code DenseLayer}s, {@code DropoutLayer}s,
+ * {@code ConvolutionLayer}s, max or average {@code SubsamplingLayer}s, the reshapes between image
+ * and flat layers, and one {@code OutputLayer}: the {@code mlp}, {@code cnn}, {@code logistic} and
+ * {@code linear} presets), computed with the same ND4J operations DL4J's
+ * {@code MultiLayerNetwork.fit} runs, minus what it does twice or for nothing: it keeps each
+ * layer's pre-activations instead of multiplying the weights again in the backward pass, skips the
+ * input gradient of the first layer ({@link InputConvolutionGradient} for a convolution), reuses
+ * its activation and gradient arrays between steps, computes a ReLU's gradient in two vectorised
+ * passes instead of libnd4j's element-by-element {@code relu_bp}, and applies the updater blocks to
+ * DL4J's own gradient view directly. Parameters, gradients and updater state are DL4J's arrays, so
+ * everything that reads the network (averaging, checkpoints, scoring) sees no difference. Its
+ * products are the same sums as DL4J's in another BLAS call order (results in c order, which
+ * OpenBLAS computes about twice as fast here), so without dropout it trains as DL4J does to float
+ * rounding ({@code SequentialNetworkStepTest}); its runs are as deterministic as DL4J's.
  *
- * <p>{@link #forNetwork} returns null for anything else (other layers, regularisation, weight
- * noise, constraints, gradient normalisation, listeners, layer-level dropout, non-float data,
- * line-search optimisers and other step functions),
- * and such networks train through DL4J's own {@code fit}. Owned by one thread.
+ * <p>{@link #forNetwork} returns null for anything else (other layers and reshapes, regularisation,
+ * weight noise, constraints, gradient normalisation, listeners, layer-level dropout, non-float data,
+ * channels-last images, line-search optimisers and other step functions), and such networks train
+ * through DL4J's own {@code fit}. Owned by one thread.
  */
-final class DenseNetworkStep {
+final class SequentialNetworkStep {
 
     private final MultiLayerNetwork network;
     private final List<Stage> stages;
@@ -57,17 +64,16 @@ final class DenseNetworkStep {
     private int rows = -1;
     private long steps;
 
-    private DenseNetworkStep(MultiLayerNetwork network, List<Stage> stages) {
+    private SequentialNetworkStep(MultiLayerNetwork network, List<Stage> stages) {
         this.network = network;
         this.stages = stages;
         this.updaterBlocks = ((BaseMultiLayerUpdater<?>) network.getUpdater()).getUpdaterBlocks();
     }
 
     /** The step for {@code network}, or null if it has anything this step does not compute as DL4J does. */
-    static DenseNetworkStep forNetwork(MultiLayerNetwork network) {
+    static SequentialNetworkStep forNetwork(MultiLayerNetwork network) {
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         if (conf.getDataType() != DataType.FLOAT || conf.getBackpropType() != BackpropType.Standard
-                || (conf.getInputPreProcessors() != null && !conf.getInputPreProcessors().isEmpty())
                 || !network.getListeners().isEmpty() || !network.conf().isMiniBatch()
                 || network.conf().getOptimizationAlgo() != OptimizationAlgorithm.STOCHASTIC_GRADIENT_DESCENT
                 || !(network.conf().getStepFunction() == null
@@ -80,7 +86,21 @@ final class DenseNetworkStep {
         for (int i = 0; i < layers.length; i++) {
             org.deeplearning4j.nn.conf.layers.Layer layerConf = layers[i].conf().getLayer();
             boolean last = i == layers.length - 1;
-            if (!last && layerConf.getClass() == DenseLayer.class && plain((DenseLayer) layerConf)
+            InputPreProcessor reshape = conf.getInputPreProcess(i);
+            if (reshape != null) {
+                ImageStages.Reshaping reshaping = ImageStages.Reshaping.of(reshape);
+                if (reshaping == null) {
+                    return null;
+                }
+                stages.add(reshaping);
+            }
+            if (!last && layerConf.getClass() == ConvolutionLayer.class
+                    && ImageStages.Convolving.takes((ConvolutionLayer) layerConf)) {
+                stages.add(new ImageStages.Convolving(layers[i], (ConvolutionLayer) layerConf, i == 0));
+            } else if (!last && layerConf.getClass() == SubsamplingLayer.class
+                    && ImageStages.Pooling.takes((SubsamplingLayer) layerConf)) {
+                stages.add(new ImageStages.Pooling((SubsamplingLayer) layerConf));
+            } else if (!last && layerConf.getClass() == DenseLayer.class && plain((DenseLayer) layerConf)
                     && ((DenseLayer) layerConf).hasBias() && !((DenseLayer) layerConf).hasLayerNorm()) {
                 stages.add(new Affine(network, layers[i], ((DenseLayer) layerConf).getActivationFn(), null, i == 0));
             } else if (!last && layerConf.getClass() == DropoutLayer.class
@@ -95,7 +115,9 @@ final class DenseNetworkStep {
                 return null;
             }
         }
-        return stages.get(0) instanceof Affine ? new DenseNetworkStep(network, stages) : null;
+        Stage first = stages.get(stages.get(0) instanceof ImageStages.Reshaping ? 1 : 0); // not input dropout
+        return first instanceof Affine || first instanceof ImageStages.Convolving
+                ? new SequentialNetworkStep(network, stages) : null;
     }
 
     /** DL4J's default probability clipping in MCXENT's log-loss. */
@@ -106,7 +128,7 @@ final class DenseNetworkStep {
                 && !array.isView();
     }
 
-    private static boolean plain(BaseLayer conf) {
+    static boolean plain(BaseLayer conf) {
         return conf.getIDropout() == null && conf.getWeightNoise() == null
                 && (conf.getConstraints() == null || conf.getConstraints().isEmpty())
                 && (conf.getRegularization() == null || conf.getRegularization().isEmpty())
@@ -114,13 +136,23 @@ final class DenseNetworkStep {
                 && (conf.getGradientNormalization() == null || conf.getGradientNormalization() == GradientNormalization.None);
     }
 
-    /** Whether this step takes these arrays (2-d float minibatches of the network's widths). */
+    /**
+     * Whether this step takes these arrays: float minibatches, labels as rows of the output's width,
+     * features as rows of the first layer's width, or images of its channels (NCHW).
+     */
     boolean accepts(INDArray features, INDArray labels) {
-        return features.rank() == 2 && labels.rank() == 2 && features.dataType() == DataType.FLOAT
-                && labels.dataType() == DataType.FLOAT && features.size(0) == labels.size(0)
-                && features.size(0) <= Integer.MAX_VALUE
-                && features.size(1) == ((Affine) stages.get(0)).weights.size(0)
-                && labels.size(1) == ((Affine) stages.get(stages.size() - 1)).weights.size(1);
+        if (labels.rank() != 2 || features.dataType() != DataType.FLOAT || labels.dataType() != DataType.FLOAT
+                || features.size(0) != labels.size(0) || features.size(0) > Integer.MAX_VALUE
+                || labels.size(1) != ((Affine) stages.get(stages.size() - 1)).weights.size(1)) {
+            return false;
+        }
+        Stage first = stages.get(0);
+        if (first instanceof ImageStages.Reshaping reshaping) {
+            return reshaping.accepts(features);
+        }
+        return first instanceof ImageStages.Convolving convolving
+                ? features.rank() == 4 && features.size(1) == convolving.weights.size(1)
+                : features.rank() == 2 && features.size(1) == ((Affine) first).weights.size(0);
     }
 
     /** One optimisation step; the loss goes to the network's score, as DL4J's fit leaves it. */
@@ -160,7 +192,7 @@ final class DenseNetworkStep {
         return steps;
     }
 
-    private interface Stage {
+    interface Stage {
         void allocate(int rows);
 
         INDArray forward(INDArray input);
@@ -332,5 +364,11 @@ final class DenseNetworkStep {
             Nd4j.getExecutioner().exec(new MulOp(epsilon, mask, inputGradient));
             return inputGradient;
         }
+    }
+
+    /** {@code array} if it has {@code shape}, else a new uninitialised float array of it. */
+    static INDArray sized(INDArray array, long... shape) {
+        return array != null && Arrays.equals(array.shape(), shape) ? array
+                : Nd4j.createUninitialized(DataType.FLOAT, shape);
     }
 }
