@@ -12,18 +12,17 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.Map;
 
+import static io.averon.core.model.SequentialNetworkStep.activate;
+import static io.averon.core.model.SequentialNetworkStep.activationGradient;
 import static io.averon.core.model.SequentialNetworkStep.plain;
 import static io.averon.core.model.SequentialNetworkStep.sized;
 
@@ -35,13 +34,6 @@ import static io.averon.core.model.SequentialNetworkStep.sized;
 final class ImageStages {
 
     private ImageStages() {
-    }
-
-    /** DL4J's ReLU without a cap, threshold or slope: its gradient is computed here in two vectorised passes. */
-    private static boolean plainRelu(IActivation activation) {
-        return activation.getClass() == ActivationReLU.class && ((ActivationReLU) activation).getMax() == null
-                && ((ActivationReLU) activation).getThreshold() == null
-                && ((ActivationReLU) activation).getNegativeSlope() == null;
     }
 
     /**
@@ -124,7 +116,6 @@ final class ImageStages {
         final INDArray weightGradient;
         final INDArray biasGradient;
         final IActivation activation;
-        final boolean relu;
         final int[] kernel;
         final int[] strides;
         final int[] padding;
@@ -147,7 +138,6 @@ final class ImageStages {
             this.weightGradient = gradients.get(ConvolutionParamInitializer.WEIGHT_KEY);
             this.biasGradient = gradients.get(ConvolutionParamInitializer.BIAS_KEY);
             this.activation = conf.getActivationFn();
-            this.relu = plainRelu(activation);
             this.kernel = conf.getKernelSize();
             this.strides = conf.getStride();
             this.padding = conf.getPadding();
@@ -178,12 +168,7 @@ final class ImageStages {
             activations = sized(activations, shape);
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(in, weights, bias).addOutputs(preActivations)
                     .addIntegerArguments(arguments()).build());
-            if (relu) {
-                Nd4j.exec(new RectifiedLinear(preActivations, activations));
-                return activations;
-            }
-            activations.assign(preActivations);
-            return activation.getActivation(activations, true);
+            return activate(activation, preActivations, activations);
         }
 
         /** DL4J's oneDNN helper's: kernel, strides, padding, dilation, "same", NCHW, weights [oC, iC, kH, kW]. */
@@ -194,14 +179,8 @@ final class ImageStages {
 
         @Override
         public INDArray backward(INDArray epsilon) {
-            INDArray dz;
-            if (relu) { // epsilon where the pre-activation is positive, else 0: relu_bp's values, vectorised
-                delta = sized(delta, preActivations.shape());
-                Nd4j.exec(new Step(preActivations, delta, 0.0));
-                dz = delta.muli(epsilon);
-            } else {
-                dz = activation.backprop(preActivations, epsilon).getFirst();
-            }
+            delta = sized(delta, preActivations.shape());
+            INDArray dz = activationGradient(activation, preActivations, epsilon, delta);
             INDArray result = null;
             if (inputless != null && InputConvolutionGradient.computes(input, dz, kernel, strides, pad, mode, dilation,
                     CNN2DFormat.NCHW)) {

@@ -19,9 +19,12 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
@@ -214,6 +217,8 @@ final class SequentialNetworkStep {
         INDArray preActivations;
         INDArray activations;
         INDArray inputGradient;
+        /** dL/dz of a hidden layer. */
+        INDArray preActivationGradient;
         /** DL4J's f-order weight gradient seen as its c-order transpose, which gemm writes twice as fast. */
         INDArray weightGradientTransposed;
         /** A column of ones: the bias enters and leaves through rank-1 products (one BLAS call, no broadcast op). */
@@ -249,6 +254,7 @@ final class SequentialNetworkStep {
         public void allocate(int rows) {
             preActivations = Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1));
             activations = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1)) : null;
+            preActivationGradient = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1)) : null;
             inputGradient = first ? null : Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(0));
             weightGradientTransposed = weightGradient.transpose();
             ones = Nd4j.ones(DataType.FLOAT, rows, 1);
@@ -265,8 +271,7 @@ final class SequentialNetworkStep {
             if (loss != null) {
                 return null; // the output layer: the loss reads its pre-activations
             }
-            activations.assign(preActivations);
-            return activation.getActivation(activations, true);
+            return activate(activation, preActivations, activations);
         }
 
         /**
@@ -321,7 +326,8 @@ final class SequentialNetworkStep {
         @Override
         public INDArray backward(INDArray epsilon) {
             // the output layer's epsilon is already dL/dz (the loss's gradient through its activation)
-            INDArray delta = loss != null ? epsilon : activation.backprop(preActivations, epsilon).getFirst();
+            INDArray delta = loss != null ? epsilon
+                    : activationGradient(activation, preActivations, epsilon, preActivationGradient);
             Nd4j.gemm(ones, delta, biasGradient, true, false, gradientScale, 0.0);
             Nd4j.gemm(delta, input, weightGradientTransposed, true, false, gradientScale, 0.0);
             return first ? null : Nd4j.gemm(delta, weights, inputGradient, false, true, 1.0, 0.0);
@@ -370,5 +376,36 @@ final class SequentialNetworkStep {
     static INDArray sized(INDArray array, long... shape) {
         return array != null && Arrays.equals(array.shape(), shape) ? array
                 : Nd4j.createUninitialized(DataType.FLOAT, shape);
+    }
+
+    /** DL4J's ReLU without a cap, threshold or slope. */
+    private static boolean plainRelu(IActivation activation) {
+        return activation.getClass() == ActivationReLU.class && ((ActivationReLU) activation).getMax() == null
+                && ((ActivationReLU) activation).getThreshold() == null
+                && ((ActivationReLU) activation).getNegativeSlope() == null;
+    }
+
+    /** {@code activation(z)} written to {@code into}, {@code z} kept for the backward pass; a ReLU in one pass. */
+    static INDArray activate(IActivation activation, INDArray z, INDArray into) {
+        if (plainRelu(activation)) {
+            Nd4j.exec(new RectifiedLinear(z, into)); // DL4J's ReLU's op, out of place
+            return into;
+        }
+        into.assign(z);
+        return activation.getActivation(into, true);
+    }
+
+    /**
+     * dL/dz from dL/d(activation(z)): a plain ReLU's (epsilon where z is positive, else 0) in two
+     * vectorised passes written to {@code into}, where libnd4j's {@code relu_bp} goes element by element
+     * through a function object (the same values but for the sign of zeros); any other activation
+     * through DL4J's own backprop, which may overwrite {@code z}.
+     */
+    static INDArray activationGradient(IActivation activation, INDArray z, INDArray epsilon, INDArray into) {
+        if (plainRelu(activation)) {
+            Nd4j.exec(new Step(z, into, 0.0));
+            return into.muli(epsilon);
+        }
+        return activation.backprop(z, epsilon).getFirst();
     }
 }
