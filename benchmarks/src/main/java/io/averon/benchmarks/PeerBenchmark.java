@@ -229,7 +229,7 @@ public final class PeerBenchmark {
                 .toString();
     }
 
-    /** The peer's torch and BLAS (from its last run) and Averon's layer helpers per model. */
+    /** The peer's torch and BLAS (from its last run) and Averon's step or DL4J layer helpers per model. */
     private String provenance() {
         ResultLine torch = null;
         Map<String, String> helpers = new LinkedHashMap<>();
@@ -241,8 +241,8 @@ public final class PeerBenchmark {
             }
         }
         return String.format(Locale.ROOT, "%nPyTorch %s, BLAS %s (torch's build setting -> library loaded), "
-                        + "malloc %s; both engines with OMP_NUM_THREADS=threads and %s; Averon's DL4J layer "
-                        + "helpers: %s%n", torch.value("torch"), torch.value("blas"), torch.value("malloc"),
+                        + "malloc %s; both engines with OMP_NUM_THREADS=threads and %s; Averon's step (its own "
+                        + "SequentialNetworkStep, or DL4J's fit with these layer helpers): %s%n", torch.value("torch"), torch.value("blas"), torch.value("malloc"),
                 environment, helpers);
     }
 

@@ -101,8 +101,12 @@ public final class ThroughputProbe {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         StringBuilder helpers = new StringBuilder();
-        for (Layer layer : trained.layers()) { // the helpers of the network the steps really trained
-            if (layer.getHelper() != null) {
+        boolean ownStep = mode.equals("averon") && net.trainsThroughSequentialStep(); // DL4J's layers do not run
+        if (ownStep) {
+            helpers.append("SequentialNetworkStep");
+        }
+        for (Layer layer : ownStep ? new Layer[0] : trained.layers()) {
+            if (layer.getHelper() != null) { // the helpers of the network the steps really trained
                 helpers.append(layer.getClass().getSimpleName()).append(':')
                         .append(layer.getHelper().getClass().getSimpleName()).append(',');
             }

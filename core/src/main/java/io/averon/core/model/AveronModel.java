@@ -195,9 +195,18 @@ public final class AveronModel {
         return firstConvolutions;
     }
 
-    /** The dense step this model trains through, or null (tests). */
+    /** The sequential step this model trains through, or null (tests). */
     SequentialNetworkStep sequentialStep() {
         return sequentialStep;
+    }
+
+    /**
+     * Whether {@link #fit} trains through Averon's own step for sequential networks (its minibatches
+     * of the network's input shape, on ND4J's CPU backend) rather than DL4J's {@code fit} with its
+     * layer helpers.
+     */
+    public boolean trainsThroughSequentialStep() {
+        return sequentialStep != null;
     }
 
     /** The flattened parameter vector (a view: changes write through to the model). */
