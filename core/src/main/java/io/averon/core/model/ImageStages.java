@@ -53,20 +53,30 @@ final class ImageStages {
             this.target = target;
         }
 
-        /** The stage for DL4J's {@code preprocessor}, or null if it is another one. */
+        /**
+         * The stage for DL4J's {@code preprocessor}, or null if it is another one or does not know
+         * its image's shape yet (a preprocessor made without one learns it from its first input).
+         */
         static Reshaping of(InputPreProcessor preprocessor) {
+            long[] image;
+            boolean intoImages;
             if (preprocessor.getClass() == FeedForwardToCnnPreProcessor.class) {
                 FeedForwardToCnnPreProcessor f = (FeedForwardToCnnPreProcessor) preprocessor;
-                long[] image = {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()};
-                return new Reshaping(new long[] {image[0] * image[1] * image[2]}, image);
-            }
-            if (preprocessor.getClass() == CnnToFeedForwardPreProcessor.class
+                image = new long[] {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()};
+                intoImages = true;
+            } else if (preprocessor.getClass() == CnnToFeedForwardPreProcessor.class
                     && ((CnnToFeedForwardPreProcessor) preprocessor).getFormat() == CNN2DFormat.NCHW) {
                 CnnToFeedForwardPreProcessor c = (CnnToFeedForwardPreProcessor) preprocessor;
-                long[] image = {c.getNumChannels(), c.getInputHeight(), c.getInputWidth()};
-                return new Reshaping(image, new long[] {image[0] * image[1] * image[2]});
+                image = new long[] {c.getNumChannels(), c.getInputHeight(), c.getInputWidth()};
+                intoImages = false;
+            } else {
+                return null;
             }
-            return null;
+            if (image[0] <= 0 || image[1] <= 0 || image[2] <= 0) {
+                return null;
+            }
+            long[] row = {image[0] * image[1] * image[2]};
+            return intoImages ? new Reshaping(row, image) : new Reshaping(image, row);
         }
 
         /** Whether {@code features} are examples of the source or target shape. */

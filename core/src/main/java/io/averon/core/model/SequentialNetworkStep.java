@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
@@ -54,10 +55,10 @@ import java.util.Map;
  * OpenBLAS computes about twice as fast here), so without dropout it trains as DL4J does to float
  * rounding ({@code SequentialNetworkStepTest}); its runs are as deterministic as DL4J's.
  *
- * <p>{@link #forNetwork} returns null for anything else (other layers and reshapes, regularisation,
- * weight noise, constraints, gradient normalisation, listeners, layer-level dropout, non-float data,
- * channels-last images, line-search optimisers and other step functions), and such networks train
- * through DL4J's own {@code fit}. Owned by one thread.
+ * <p>{@link #forNetwork} returns null for anything else (other layers and reshapes, frozen
+ * layers, regularisation, weight noise, constraints, gradient normalisation, listeners, layer-level
+ * dropout, non-float data, channels-last images, line-search optimisers and other step functions),
+ * and such networks train through DL4J's own {@code fit}. Owned by one thread.
  */
 final class SequentialNetworkStep {
 
@@ -87,6 +88,9 @@ final class SequentialNetworkStep {
         Layer[] layers = network.getLayers();
         List<Stage> stages = new ArrayList<>();
         for (int i = 0; i < layers.length; i++) {
+            if (layers[i] instanceof BaseWrapperLayer) {
+                return null; // a frozen layer (transfer learning) or another wrapper around the configured layer
+            }
             org.deeplearning4j.nn.conf.layers.Layer layerConf = layers[i].conf().getLayer();
             boolean last = i == layers.length - 1;
             InputPreProcessor reshape = conf.getInputPreProcess(i);
@@ -254,7 +258,8 @@ final class SequentialNetworkStep {
         public void allocate(int rows) {
             preActivations = Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1));
             activations = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1)) : null;
-            preActivationGradient = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1)) : null;
+            preActivationGradient = loss == null ? Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(1))
+                    : null;
             inputGradient = first ? null : Nd4j.createUninitialized(DataType.FLOAT, rows, weights.size(0));
             weightGradientTransposed = weightGradient.transpose();
             ones = Nd4j.ones(DataType.FLOAT, rows, 1);

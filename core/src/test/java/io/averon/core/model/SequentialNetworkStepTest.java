@@ -11,7 +11,9 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -126,6 +128,26 @@ class SequentialNetworkStepTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3)
                         .build())
                 .setInputType(InputType.convolutional(8, 8, 1, CNN2DFormat.NHWC)).build();
+        MultiLayerConfiguration shapeUnknown = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-3)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(4).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+                        .nIn(4 * 6 * 6).nOut(3).build())
+                .inputPreProcessor(1, new CnnToFeedForwardPreProcessor()) // learns the image's shape from its input
+                .build();
+        AveronModel learnsShape = AveronModel.of(network(shapeUnknown));
+        assertNull(learnsShape.sequentialStep(), "a reshape that does not know its shape yet");
+        INDArray[] images = batch(2, 4, 64, 3);
+        learnsShape.fit(images[0].reshape(4, 1, 8, 8), images[1]);
+        assertTrue(Double.isFinite(learnsShape.lastLoss()), "DL4J's fit trains it");
+        MultiLayerNetwork frozen = new TransferLearning.Builder(network(ModelFactory.presetConfiguration(ModelPreset.CNN,
+                new int[] {1, 16, 16}, 3, UpdaterSpec.adam(1e-3), 1))).setFeatureExtractor(1).build();
+        AveronModel transfer = AveronModel.of(frozen);
+        assertNull(transfer.sequentialStep(), "frozen layers (transfer learning)");
+        INDArray before = frozen.getLayer(0).params().dup();
+        INDArray[] rows = batch(3, 4, 256, 3);
+        transfer.fit(rows[0], rows[1]);
+        assertArrayEquals(before.toFloatVector(), frozen.getLayer(0).params().toFloatVector(), "DL4J keeps them frozen");
         assertNull(SequentialNetworkStep.forNetwork(network(pnorm)), "p-norm pooling");
         assertNull(SequentialNetworkStep.forNetwork(network(channelsLast)), "channels-last images");
         assertNotNull(SequentialNetworkStep.forNetwork((MultiLayerNetwork) ModelFactory.create(ModelSpec.parse("mlp"),
