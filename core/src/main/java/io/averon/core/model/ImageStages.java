@@ -11,7 +11,6 @@ import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.util.ConvolutionUtils;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -21,8 +20,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 import java.util.Map;
 
-import static io.averon.core.model.SequentialNetworkStep.activate;
-import static io.averon.core.model.SequentialNetworkStep.activationGradient;
 import static io.averon.core.model.SequentialNetworkStep.plain;
 import static io.averon.core.model.SequentialNetworkStep.sized;
 
@@ -125,7 +122,7 @@ final class ImageStages {
         final INDArray bias;
         final INDArray weightGradient;
         final INDArray biasGradient;
-        final IActivation activation;
+        final LayerActivation activation;
         final int[] kernel;
         final int[] strides;
         final int[] padding;
@@ -147,7 +144,7 @@ final class ImageStages {
                     .getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
             this.weightGradient = gradients.get(ConvolutionParamInitializer.WEIGHT_KEY);
             this.biasGradient = gradients.get(ConvolutionParamInitializer.BIAS_KEY);
-            this.activation = conf.getActivationFn();
+            this.activation = new LayerActivation(conf.getActivationFn());
             this.kernel = conf.getKernelSize();
             this.strides = conf.getStride();
             this.padding = conf.getPadding();
@@ -178,7 +175,7 @@ final class ImageStages {
             activations = sized(activations, shape);
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(in, weights, bias).addOutputs(preActivations)
                     .addIntegerArguments(arguments()).build());
-            return activate(activation, preActivations, activations);
+            return activation.forward(preActivations, activations);
         }
 
         /** DL4J's oneDNN helper's: kernel, strides, padding, dilation, "same", NCHW, weights [oC, iC, kH, kW]. */
@@ -190,7 +187,7 @@ final class ImageStages {
         @Override
         public INDArray backward(INDArray epsilon) {
             delta = sized(delta, preActivations.shape());
-            INDArray dz = activationGradient(activation, preActivations, epsilon, delta);
+            INDArray dz = activation.gradient(preActivations, epsilon, delta);
             INDArray result = null;
             if (inputless != null && InputConvolutionGradient.computes(input, dz, kernel, strides, pad, mode, dilation,
                     CNN2DFormat.NCHW)) {

@@ -20,13 +20,12 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarSet;
 import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -47,8 +46,10 @@ import java.util.Map;
  * {@code MultiLayerNetwork.fit} runs, minus what it does twice or for nothing: it keeps each
  * layer's pre-activations instead of multiplying the weights again in the backward pass, skips the
  * input gradient of the first layer ({@link InputConvolutionGradient} for a convolution), reuses
- * its activation and gradient arrays between steps, computes a ReLU's gradient in two vectorised
- * passes instead of libnd4j's element-by-element {@code relu_bp}, and applies the updater blocks to
+ * its activation and gradient arrays between steps and runs its operations on them through native
+ * contexts bound once ({@link BoundOp}: ND4J's per-call set-up cost more than a small layer's
+ * arithmetic), computes a ReLU's gradient in two vectorised passes instead of libnd4j's
+ * element-by-element {@code relu_bp} ({@link LayerActivation}), and applies the updater blocks to
  * DL4J's own gradient view directly. Parameters, gradients and updater state are DL4J's arrays, so
  * everything that reads the network (averaging, checkpoints, scoring) sees no difference. Its
  * products are the same sums as DL4J's in another BLAS call order (results in c order, which
@@ -67,6 +68,9 @@ final class SequentialNetworkStep {
     private final List<UpdaterBlock> updaterBlocks;
     private int rows = -1;
     private long steps;
+    private BoundOp subtract;
+    private INDArray boundParams;
+    private INDArray boundUpdate;
 
     private SequentialNetworkStep(MultiLayerNetwork network, List<Stage> stages) {
         this.network = network;
@@ -187,11 +191,21 @@ final class SequentialNetworkStep {
             for (UpdaterBlock block : updaterBlocks) {
                 block.update(iteration, epoch);
             }
-            INDArray params = network.params();
-            params.subi(gradient.reshape(params.shape()));
+            applyUpdate(network.params(), gradient);
             network.setIterationCount(iteration + 1);
             steps++;
         }
+    }
+
+    /** {@code params -= update} (the updater has turned the gradient view into the update), as DL4J's step does. */
+    private void applyUpdate(INDArray params, INDArray update) {
+        if (subtract == null || boundParams != params || boundUpdate != update) {
+            BoundOp.release(subtract);
+            subtract = BoundOp.of(new SubOp(params, update.reshape(params.shape()), params));
+            boundParams = params;
+            boundUpdate = update;
+        }
+        subtract.run();
     }
 
     /** Steps taken through this class (tests check that a network really trained here). */
@@ -215,6 +229,7 @@ final class SequentialNetworkStep {
         final INDArray weightGradient;
         final INDArray biasGradient;
         final IActivation activation;
+        final LayerActivation activationPass;
         final ILossFunction loss;
         final boolean first;
         INDArray input;
@@ -235,6 +250,12 @@ final class SequentialNetworkStep {
         float[] logits;
         float[] targets;
         INDArray outputGradient;
+        /** The layer's products, bound to its arrays for the current minibatch size (input and delta rebound per step). */
+        BoundOp biasForward;
+        BoundOp product;
+        BoundOp biasBackward;
+        BoundOp weightBackward;
+        BoundOp inputBackward;
 
         Affine(MultiLayerNetwork network, Layer layer, IActivation activation, ILossFunction loss, boolean first) {
             this.network = network;
@@ -250,6 +271,7 @@ final class SequentialNetworkStep {
             INDArray db = gradients.get(DefaultParamInitializer.BIAS_KEY);
             this.biasGradient = db.reshape(1, db.length());
             this.activation = activation;
+            this.activationPass = new LayerActivation(activation);
             this.loss = loss;
             this.first = first;
         }
@@ -264,19 +286,27 @@ final class SequentialNetworkStep {
             weightGradientTransposed = weightGradient.transpose();
             ones = Nd4j.ones(DataType.FLOAT, rows, 1);
             gradientScale = 1.0 / rows;
+            for (BoundOp op : new BoundOp[] {biasForward, product, biasBackward, weightBackward, inputBackward}) {
+                BoundOp.release(op);
+            }
+            biasForward = BoundOp.gemm(ones, bias, preActivations, false, false, 1.0, 0.0);
+            product = biasBackward = weightBackward = inputBackward = null; // bound to the first input and delta
         }
 
         @Override
         public INDArray forward(INDArray in) {
             input = in;
-            // every gemm here writes a c-order result: OpenBLAS through ND4J ran those ~2x faster than DL4J's
+            // every product here writes a c-order result: OpenBLAS through ND4J ran those ~2x faster than DL4J's
             // f-order products on this project's machines (docs/benchmarks.md)
-            Nd4j.gemm(ones, bias, preActivations, false, false, 1.0, 0.0);
-            Nd4j.gemm(in, weights, preActivations, false, false, 1.0, 1.0);
+            if (product == null) {
+                product = BoundOp.gemm(in, weights, preActivations, false, false, 1.0, 1.0);
+            }
+            biasForward.run();
+            product.input(0, in).run();
             if (loss != null) {
                 return null; // the output layer: the loss reads its pre-activations
             }
-            return activate(activation, preActivations, activations);
+            return activationPass.forward(preActivations, activations);
         }
 
         /**
@@ -332,10 +362,19 @@ final class SequentialNetworkStep {
         public INDArray backward(INDArray epsilon) {
             // the output layer's epsilon is already dL/dz (the loss's gradient through its activation)
             INDArray delta = loss != null ? epsilon
-                    : activationGradient(activation, preActivations, epsilon, preActivationGradient);
-            Nd4j.gemm(ones, delta, biasGradient, true, false, gradientScale, 0.0);
-            Nd4j.gemm(delta, input, weightGradientTransposed, true, false, gradientScale, 0.0);
-            return first ? null : Nd4j.gemm(delta, weights, inputGradient, false, true, 1.0, 0.0);
+                    : activationPass.gradient(preActivations, epsilon, preActivationGradient);
+            if (biasBackward == null) {
+                biasBackward = BoundOp.gemm(ones, delta, biasGradient, true, false, gradientScale, 0.0);
+                weightBackward = BoundOp.gemm(delta, input, weightGradientTransposed, true, false, gradientScale, 0.0);
+                inputBackward = first ? null : BoundOp.gemm(delta, weights, inputGradient, false, true, 1.0, 0.0);
+            }
+            biasBackward.input(1, delta).run();
+            weightBackward.input(0, delta).input(1, input).run();
+            if (first) {
+                return null;
+            }
+            inputBackward.input(0, delta).run();
+            return inputGradient;
         }
     }
 
@@ -345,6 +384,9 @@ final class SequentialNetworkStep {
         INDArray mask;
         INDArray output;
         INDArray inputGradient;
+        BoundOp fill;
+        BoundOp apply;
+        BoundOp applyToGradient;
 
         Dropping(double retain) {
             this.retain = retain;
@@ -363,16 +405,25 @@ final class SequentialNetworkStep {
                 mask = Nd4j.createUninitialized(DataType.FLOAT, in.shape(), in.ordering());
                 output = Nd4j.createUninitialized(DataType.FLOAT, in.shape(), in.ordering());
                 inputGradient = Nd4j.createUninitialized(DataType.FLOAT, in.shape(), in.ordering());
+                BoundOp.release(fill);
+                BoundOp.release(apply);
+                BoundOp.release(applyToGradient);
+                fill = BoundOp.of(new ScalarSet(mask, 1.0));
+                apply = BoundOp.of(new MulOp(in, mask, output));
+                applyToGradient = null;
             }
-            mask.assign(1.0);
-            Nd4j.getExecutioner().exec(new DropOutInverted(mask, mask, retain));
-            Nd4j.getExecutioner().exec(new MulOp(in, mask, output));
+            fill.run();
+            Nd4j.getExecutioner().exec(new DropOutInverted(mask, mask, retain)); // a new draw from ND4J's generator
+            apply.input(0, in).run();
             return output;
         }
 
         @Override
         public INDArray backward(INDArray epsilon) {
-            Nd4j.getExecutioner().exec(new MulOp(epsilon, mask, inputGradient));
+            if (applyToGradient == null) {
+                applyToGradient = BoundOp.of(new MulOp(epsilon, mask, inputGradient));
+            }
+            applyToGradient.input(0, epsilon).run();
             return inputGradient;
         }
     }
@@ -381,36 +432,5 @@ final class SequentialNetworkStep {
     static INDArray sized(INDArray array, long... shape) {
         return array != null && Arrays.equals(array.shape(), shape) ? array
                 : Nd4j.createUninitialized(DataType.FLOAT, shape);
-    }
-
-    /** DL4J's ReLU without a cap, threshold or slope. */
-    private static boolean plainRelu(IActivation activation) {
-        return activation.getClass() == ActivationReLU.class && ((ActivationReLU) activation).getMax() == null
-                && ((ActivationReLU) activation).getThreshold() == null
-                && ((ActivationReLU) activation).getNegativeSlope() == null;
-    }
-
-    /** {@code activation(z)} written to {@code into}, {@code z} kept for the backward pass; a ReLU in one pass. */
-    static INDArray activate(IActivation activation, INDArray z, INDArray into) {
-        if (plainRelu(activation)) {
-            Nd4j.exec(new RectifiedLinear(z, into)); // DL4J's ReLU's op, out of place
-            return into;
-        }
-        into.assign(z);
-        return activation.getActivation(into, true);
-    }
-
-    /**
-     * dL/dz from dL/d(activation(z)): a plain ReLU's (epsilon where z is positive, else 0) in two
-     * vectorised passes written to {@code into}, where libnd4j's {@code relu_bp} goes element by element
-     * through a function object (the same values but for the sign of zeros); any other activation
-     * through DL4J's own backprop, which may overwrite {@code z}.
-     */
-    static INDArray activationGradient(IActivation activation, INDArray z, INDArray epsilon, INDArray into) {
-        if (plainRelu(activation)) {
-            Nd4j.exec(new Step(z, into, 0.0));
-            return into.muli(epsilon);
-        }
-        return activation.backprop(z, epsilon).getFirst();
     }
 }
