@@ -52,8 +52,9 @@ public final class AveronModel {
      * (dense, convolution and pooling layers) gets its {@link SequentialNetworkStep}, on ND4J's CPU
      * backend (both read and write host memory); in the models DL4J's fit trains, convolution layers
      * keep their forward output for the backward pass, and those that read the model's input
-     * compute no input gradient ({@link FirstConvolutionHelper}), and batch
-     * normalisation computes each batch's statistics in one pass ({@link BatchNormHelper}). DL4J
+     * compute no input gradient ({@link FirstConvolutionHelper}), batch normalisation computes each
+     * batch's statistics in one pass ({@link BatchNormHelper}), and ReLU activation layers run in one
+     * pass each way ({@link ReluLayer}). DL4J
      * rebuilds its updater on some changes (learning rate), so callers that rebuild it call this again.
      */
     private void prepareSteps() {
@@ -68,6 +69,11 @@ public final class AveronModel {
             }
         }
         sequentialStep = network != null ? SequentialNetworkStep.forNetwork(network) : null;
+        if (network != null) {
+            ReluLayer.replaceIn(network);
+        } else {
+            ReluLayer.replaceIn(graph);
+        }
         keepConvolutionOutputsForBackprop();
         firstConvolutions = inputConvolutions().stream().map(FirstConvolutionHelper::installOn)
                 .filter(java.util.Objects::nonNull).toList();
