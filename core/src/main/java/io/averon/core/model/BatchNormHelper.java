@@ -13,7 +13,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,14 +20,14 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
- * Batch normalisation of NCHW float activations in training with the batch's per-channel mean and
- * variance computed here, in one pass over host memory, the normalisation itself left to libnd4j's
- * {@code batchnorm} op (oneDNN), as DL4J's oneDNN helper does, and its backward pass computed here
- * in two passes (libnd4j's {@code batchnorm_bp} adds a broadcast and a reduction of its own around
- * oneDNN's). DL4J's helper computes the statistics with ND4J's generic reductions
- * ({@code mean} and {@code Variance} over dimensions 0, 2 and 3), which walk every channel's
- * scattered planes and cost more than the normalisation itself: on the {@code fashion-resnet}
- * network a tenth of the training step. Here each plane of one sample's channel is summed where it
+ * Batch normalisation of NCHW float activations in training, computed here: each channel's batch
+ * mean and variance and then its normalised values while the channel's planes are still in the
+ * cache (one read of the input from memory, one write), and the backward pass in two passes
+ * (libnd4j's {@code batchnorm_bp} adds a broadcast and a reduction of its own around oneDNN's).
+ * DL4J's oneDNN helper computes the statistics with ND4J's generic reductions ({@code mean} and
+ * {@code Variance} over dimensions 0, 2 and 3), which walk every channel's scattered planes and
+ * cost more than the normalisation itself (on the {@code fashion-resnet} network a tenth of the
+ * training step), then normalises in a third pass. Here each plane of one sample's channel is summed where it
  * lies, in float, shifted by the channel's first value (so that a large mean does not swamp the
  * variance), and the planes' sums are added in double.
  *
@@ -85,14 +84,8 @@ final class BatchNormHelper implements BatchNormalizationHelper {
             return dl4jHelper.preOutput(x, training, shape, gamma, beta, runningMean, runningVar, decay, eps, format,
                     workspaceMgr);
         }
-        computeStatistics(x);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
-        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                .addInputs(x, mean, variance, vector(gamma), vector(beta))
-                .addIntegerArguments(1, 1, 1) // apply gamma, apply beta, channel axis 1 (NCHW)
-                .addFloatingPointArguments(eps)
-                .addOutputs(out)
-                .build());
+        normalise(x, vector(gamma).toFloatVector(), vector(beta).toFloatVector(), eps, out);
         trainingPasses++;
         return out;
     }
@@ -147,8 +140,13 @@ final class BatchNormHelper implements BatchNormalizationHelper {
         return x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) && x.offset() == 0;
     }
 
-    /** Per-channel mean and (biased) variance of {@code x} into {@link #mean} and {@link #variance}. */
-    private void computeStatistics(INDArray x) {
+    /**
+     * The batch's per-channel mean and (biased) variance into {@link #mean} and {@link #variance},
+     * and {@code out = gamma * (x - mean) / sqrt(variance + eps) + beta}, one channel at a time: its
+     * planes are summed, then normalised while they are still in the cache, so that {@code x} comes
+     * from memory once (DL4J's oneDNN helper reads it three times: mean, variance, normalisation).
+     */
+    private void normalise(INDArray x, float[] gammas, float[] betas, double eps, INDArray out) {
         int samples = (int) x.size(0);
         int channels = (int) x.size(1);
         int planeSize = (int) (x.size(2) * x.size(3));
@@ -162,6 +160,7 @@ final class BatchNormHelper implements BatchNormalizationHelper {
             plane = new float[planeSize];
         }
         FloatBuffer values = x.data().asNioFloat();
+        FloatBuffer normalised = out.data().asNioFloat();
         double count = (double) samples * planeSize;
         for (int c = 0; c < channels; c++) {
             float shift = values.get(c * planeSize);
@@ -180,8 +179,20 @@ final class BatchNormHelper implements BatchNormalizationHelper {
                 squares += planeSquares;
             }
             double shiftedMean = sum / count;
-            mean.putScalar(c, shift + shiftedMean);
-            variance.putScalar(c, Math.max(0, squares / count - shiftedMean * shiftedMean));
+            float channelMean = (float) (shift + shiftedMean);
+            float channelVariance = (float) Math.max(0, squares / count - shiftedMean * shiftedMean);
+            mean.putScalar(c, channelMean);
+            variance.putScalar(c, channelVariance);
+            float scale = (float) (gammas[c] / Math.sqrt(channelVariance + eps));
+            float offset = betas[c];
+            for (int s = 0; s < samples; s++) {
+                int at = (s * channels + c) * planeSize;
+                values.get(at, plane, 0, planeSize);
+                for (int k = 0; k < planeSize; k++) {
+                    plane[k] = (plane[k] - channelMean) * scale + offset;
+                }
+                normalised.put(at, plane, 0, planeSize);
+            }
         }
     }
 
