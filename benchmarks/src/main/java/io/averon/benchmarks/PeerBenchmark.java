@@ -242,7 +242,7 @@ public final class PeerBenchmark {
         }
         return String.format(Locale.ROOT, "%nPyTorch %s, BLAS %s (torch's build setting -> library loaded), "
                         + "malloc %s; both engines with OMP_NUM_THREADS=threads and %s; Averon's step (its own "
-                        + "SequentialNetworkStep, or DL4J's fit with these layer helpers): %s%n", torch.value("torch"), torch.value("blas"), torch.value("malloc"),
+                        + "SequentialNetworkStep, or DL4J's fit with these layer helpers and layers of Averon's): %s%n", torch.value("torch"), torch.value("blas"), torch.value("malloc"),
                 environment, helpers);
     }
 

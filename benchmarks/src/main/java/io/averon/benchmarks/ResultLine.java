@@ -59,11 +59,12 @@ record ResultLine(Map<String, String> values) {
     }
 
     /**
-     * The distinct DL4J layer-helper classes of an Averon probe's {@code helpers=Layer:Helper,...}
-     * value, or "none".
+     * What ran an Averon probe's step, from its {@code helpers=...} value: the distinct DL4J
+     * layer-helper classes of its {@code Layer:Helper} entries and the other entries as they are
+     * (Averon's own step, Averon's layers in DL4J's place), or "none".
      */
     String helperNames() {
-        return Arrays.stream(value("helpers").split(",")).filter(s -> s.contains(":"))
+        return Arrays.stream(value("helpers").split(",")).filter(s -> !s.isEmpty() && !s.equals("none"))
                 .map(s -> s.substring(s.indexOf(':') + 1)).distinct().reduce((a, b) -> a + ", " + b).orElse("none");
     }
 }

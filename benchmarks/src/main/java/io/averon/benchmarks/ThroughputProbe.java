@@ -109,6 +109,8 @@ public final class ThroughputProbe {
             if (layer.getHelper() != null) { // the helpers of the network the steps really trained
                 helpers.append(layer.getClass().getSimpleName()).append(':')
                         .append(layer.getHelper().getClass().getSimpleName()).append(',');
+            } else if (layer.getClass().getPackageName().startsWith("io.averon")) { // a layer of Averon's in DL4J's place
+                helpers.append(layer.getClass().getSimpleName()).append(',');
             }
         }
         System.out.printf(Locale.ROOT, "RESULT examples_per_second=%.1f seconds=%.2f ms_per_step=%.3f params=%d helpers=%s%n",

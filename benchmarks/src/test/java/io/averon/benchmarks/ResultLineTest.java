@@ -26,6 +26,14 @@ class ResultLineTest {
     }
 
     @Test
+    void shouldNameAveronsOwnStepAndLayers() {
+        assertEquals("SequentialNetworkStep", ResultLine.parse("RESULT helpers=SequentialNetworkStep").helperNames());
+        assertEquals("BatchNormHelper, ReluLayer", ResultLine.parse(
+                "RESULT helpers=BatchNormalization:BatchNormHelper,ReluLayer,BatchNormalization:BatchNormHelper,ReluLayer,")
+                .helperNames());
+    }
+
+    @Test
     void shouldNameTheMissingKey() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> ResultLine.parse("RESULT seconds=2").value("params"));
