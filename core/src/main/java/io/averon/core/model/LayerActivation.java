@@ -30,8 +30,12 @@ final class LayerActivation implements AutoCloseable {
 
     LayerActivation(IActivation activation) {
         this.activation = activation;
-        this.plainRelu = activation.getClass() == ActivationReLU.class
-                && ((ActivationReLU) activation).getMax() == null
+        this.plainRelu = isPlainRelu(activation);
+    }
+
+    /** DL4J's ReLU without a cap, threshold or slope (not a subclass of it). */
+    static boolean isPlainRelu(IActivation activation) {
+        return activation.getClass() == ActivationReLU.class && ((ActivationReLU) activation).getMax() == null
                 && ((ActivationReLU) activation).getThreshold() == null
                 && ((ActivationReLU) activation).getNegativeSlope() == null;
     }

@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
@@ -86,9 +85,7 @@ final class ReluLayer extends ActivationLayer {
         }
         org.deeplearning4j.nn.conf.layers.ActivationLayer conf =
                 (org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer();
-        return conf.getIDropout() == null && conf.getActivationFn() instanceof ActivationReLU relu
-                && relu.getClass() == ActivationReLU.class && relu.getMax() == null && relu.getThreshold() == null
-                && relu.getNegativeSlope() == null;
+        return conf.getIDropout() == null && LayerActivation.isPlainRelu(conf.getActivationFn());
     }
 
     private static Layer replacing(Layer old) {
