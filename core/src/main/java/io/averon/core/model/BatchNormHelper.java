@@ -43,9 +43,9 @@ final class BatchNormHelper implements BatchNormalizationHelper {
     private INDArray variance;
     /** Whether the last training forward pass was this helper's (else DL4J's helper holds the statistics). */
     private boolean ownStatistics;
-    private float[] plane = new float[0];
-    private float[] deltaPlane = new float[0];
     private long trainingPasses;
+    /** One plane's two sums, from {@link #shiftedSums} or {@link #deltaSums}. */
+    private final float[] sums = new float[2];
 
     private BatchNormHelper(BatchNormalizationHelper dl4jHelper) {
         this.dl4jHelper = dl4jHelper;
@@ -142,9 +142,10 @@ final class BatchNormHelper implements BatchNormalizationHelper {
 
     /**
      * The batch's per-channel mean and (biased) variance into {@link #mean} and {@link #variance},
-     * and {@code out = gamma * (x - mean) / sqrt(variance + eps) + beta}, one channel at a time: its
-     * planes are summed, then normalised while they are still in the cache, so that {@code x} comes
-     * from memory once (DL4J's oneDNN helper reads it three times: mean, variance, normalisation).
+     * and {@code out = gamma * (x - mean) / sqrt(variance + eps) + beta}, one channel at a time: the
+     * channel's planes are copied into one on-heap block, summed and normalised there, and copied
+     * out, so that {@code x} comes from memory once (DL4J's oneDNN helper reads it three times:
+     * mean, variance, normalisation).
      */
     private void normalise(INDArray x, float[] gammas, float[] betas, double eps, INDArray out) {
         int samples = (int) x.size(0);
@@ -156,43 +157,32 @@ final class BatchNormHelper implements BatchNormalizationHelper {
                 variance = Nd4j.createUninitialized(DataType.FLOAT, channels);
             }
         }
-        if (plane.length != planeSize) {
-            plane = new float[planeSize];
-        }
+        ChannelBlocks blocks = ChannelBlocks.of(samples, planeSize, channels);
+        float[] block = blocks.first;
+        int length = samples * planeSize;
         FloatBuffer values = x.data().asNioFloat();
         FloatBuffer normalised = out.data().asNioFloat();
-        double count = (double) samples * planeSize;
         for (int c = 0; c < channels; c++) {
-            float shift = values.get(c * planeSize);
+            blocks.read(values, c, block);
+            float shift = block[0];
             double sum = 0;
             double squares = 0;
-            for (int s = 0; s < samples; s++) {
-                values.get((s * channels + c) * planeSize, plane, 0, planeSize);
-                float planeSum = 0;
-                float planeSquares = 0;
-                for (float v : plane) {
-                    float d = v - shift;
-                    planeSum += d;
-                    planeSquares += d * d;
-                }
-                sum += planeSum;
-                squares += planeSquares;
+            for (int at = 0; at < length; at += planeSize) {
+                shiftedSums(block, at, planeSize, shift);
+                sum += sums[0];
+                squares += sums[1];
             }
-            double shiftedMean = sum / count;
+            double shiftedMean = sum / length;
             float channelMean = (float) (shift + shiftedMean);
-            float channelVariance = (float) Math.max(0, squares / count - shiftedMean * shiftedMean);
+            float channelVariance = (float) Math.max(0, squares / length - shiftedMean * shiftedMean);
             mean.putScalar(c, channelMean);
             variance.putScalar(c, channelVariance);
             float scale = (float) (gammas[c] / Math.sqrt(channelVariance + eps));
             float offset = betas[c];
-            for (int s = 0; s < samples; s++) {
-                int at = (s * channels + c) * planeSize;
-                values.get(at, plane, 0, planeSize);
-                for (int k = 0; k < planeSize; k++) {
-                    plane[k] = (plane[k] - channelMean) * scale + offset;
-                }
-                normalised.put(at, plane, 0, planeSize);
+            for (int k = 0; k < length; k++) {
+                block[k] = (block[k] - channelMean) * scale + offset;
             }
+            blocks.write(block, c, normalised);
         }
     }
 
@@ -201,54 +191,83 @@ final class BatchNormHelper implements BatchNormalizationHelper {
      * {@code dBeta = sum(dy)}, {@code dGamma = sum(dy * xhat)} (sums over the batch, as DL4J's
      * gradients are) and {@code dx = gamma / std * (dy - dBeta / m - xhat * dGamma / m)}, with
      * {@code xhat = (x - mean) / std}, {@code std = sqrt(variance + eps)} and {@code m} the values per
-     * channel. Two passes over each channel's planes: the sums, then the input gradient.
+     * channel. Each channel's planes of {@code x} and {@code dy} are copied into on-heap blocks once:
+     * the sums, then the input gradient, in place of {@code dy}'s block.
      */
     private void normalisationBackward(INDArray input, INDArray delta, float[] gammas, double eps, INDArray inputGradient,
                                        INDArray gammaGradient, INDArray betaGradient) {
         int samples = (int) input.size(0);
         int channels = (int) input.size(1);
         int planeSize = (int) (input.size(2) * input.size(3));
-        if (deltaPlane.length != planeSize) {
-            deltaPlane = new float[planeSize];
-        }
+        ChannelBlocks blocks = ChannelBlocks.of(samples, planeSize, channels);
+        float[] xBlock = blocks.first;
+        float[] dyBlock = blocks.second;
+        int length = samples * planeSize;
         FloatBuffer x = input.data().asNioFloat();
         FloatBuffer dy = delta.data().asNioFloat();
         FloatBuffer dx = inputGradient.data().asNioFloat();
-        double count = (double) samples * planeSize;
         for (int c = 0; c < channels; c++) {
+            blocks.read(x, c, xBlock);
+            blocks.read(dy, c, dyBlock);
             float channelMean = mean.getFloat(c);
             double inverseStd = 1 / Math.sqrt(variance.getDouble(c) + eps);
             double sumDelta = 0;
             double sumDeltaCentred = 0;
-            for (int s = 0; s < samples; s++) {
-                int at = (s * channels + c) * planeSize;
-                x.get(at, plane, 0, planeSize);
-                dy.get(at, deltaPlane, 0, planeSize);
-                float planeDelta = 0;
-                float planeDeltaCentred = 0;
-                for (int k = 0; k < planeSize; k++) {
-                    planeDelta += deltaPlane[k];
-                    planeDeltaCentred += deltaPlane[k] * (plane[k] - channelMean);
-                }
-                sumDelta += planeDelta;
-                sumDeltaCentred += planeDeltaCentred;
+            for (int at = 0; at < length; at += planeSize) {
+                deltaSums(dyBlock, xBlock, at, planeSize, channelMean);
+                sumDelta += sums[0];
+                sumDeltaCentred += sums[1];
             }
             double gammaGrad = sumDeltaCentred * inverseStd;
             betaGradient.putScalar(c, sumDelta);
             gammaGradient.putScalar(c, gammaGrad);
             float scale = (float) (gammas[c] * inverseStd);
-            float meanDelta = (float) (sumDelta / count);
-            float centredFactor = (float) (gammaGrad * inverseStd / count);
-            for (int s = 0; s < samples; s++) {
-                int at = (s * channels + c) * planeSize;
-                x.get(at, plane, 0, planeSize);
-                dy.get(at, deltaPlane, 0, planeSize);
-                for (int k = 0; k < planeSize; k++) {
-                    deltaPlane[k] = scale * (deltaPlane[k] - meanDelta - (plane[k] - channelMean) * centredFactor);
-                }
-                dx.put(at, deltaPlane, 0, planeSize);
+            float meanDelta = (float) (sumDelta / length);
+            float centredFactor = (float) (gammaGrad * inverseStd / length);
+            for (int k = 0; k < length; k++) {
+                dyBlock[k] = scale * (dyBlock[k] - meanDelta - (xBlock[k] - channelMean) * centredFactor);
             }
+            blocks.write(dyBlock, c, dx);
         }
+    }
+
+    /**
+     * {@code sum(x - shift)} and {@code sum((x - shift)^2)} over {@code x[at, at + n)} into
+     * {@link #sums}: one plane's sums in float, four running sums each so that the additions
+     * overlap (a single running sum waits on each addition before the next).
+     */
+    private void shiftedSums(float[] x, int at, int n, float shift) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+        int k = at;
+        for (int end = at + n - 3; k < end; k += 4) {
+            float d0 = x[k] - shift, d1 = x[k + 1] - shift, d2 = x[k + 2] - shift, d3 = x[k + 3] - shift;
+            s0 += d0; s1 += d1; s2 += d2; s3 += d3;
+            q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3;
+        }
+        for (; k < at + n; k++) {
+            float d = x[k] - shift;
+            s0 += d;
+            q0 += d * d;
+        }
+        sums[0] = (s0 + s1) + (s2 + s3);
+        sums[1] = (q0 + q1) + (q2 + q3);
+    }
+
+    /** {@code sum(dy)} and {@code sum(dy * (x - mean))} over {@code [at, at + n)} into {@link #sums}, as {@link #shiftedSums}. */
+    private void deltaSums(float[] dy, float[] x, int at, int n, float mean) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        int k = at;
+        for (int end = at + n - 3; k < end; k += 4) {
+            s0 += dy[k]; s1 += dy[k + 1]; s2 += dy[k + 2]; s3 += dy[k + 3];
+            c0 += dy[k] * (x[k] - mean); c1 += dy[k + 1] * (x[k + 1] - mean);
+            c2 += dy[k + 2] * (x[k + 2] - mean); c3 += dy[k + 3] * (x[k + 3] - mean);
+        }
+        for (; k < at + n; k++) {
+            s0 += dy[k];
+            c0 += dy[k] * (x[k] - mean);
+        }
+        sums[0] = (s0 + s1) + (s2 + s3);
+        sums[1] = (c0 + c1) + (c2 + c3);
     }
 
     /** Gamma, beta and their gradients come as [1, C] views; the ops take [C]. */
