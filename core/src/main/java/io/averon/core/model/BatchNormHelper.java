@@ -44,8 +44,6 @@ final class BatchNormHelper implements BatchNormalizationHelper {
     /** Whether the last training forward pass was this helper's (else DL4J's helper holds the statistics). */
     private boolean ownStatistics;
     private long trainingPasses;
-    /** One plane's two sums, from {@link #shiftedSums} or {@link #deltaSums}. */
-    private final float[] sums = new float[2];
 
     private BatchNormHelper(BatchNormalizationHelper dl4jHelper) {
         this.dl4jHelper = dl4jHelper;
@@ -145,7 +143,7 @@ final class BatchNormHelper implements BatchNormalizationHelper {
      * and {@code out = gamma * (x - mean) / sqrt(variance + eps) + beta}, one channel at a time: the
      * channel's planes are copied into one on-heap block, summed and normalised there, and copied
      * out, so that {@code x} comes from memory once (DL4J's oneDNN helper reads it three times:
-     * mean, variance, normalisation).
+     * mean, variance, normalisation). Channels are split among ND4J's threads.
      */
     private void normalise(INDArray x, float[] gammas, float[] betas, double eps, INDArray out) {
         int samples = (int) x.size(0);
@@ -157,33 +155,36 @@ final class BatchNormHelper implements BatchNormalizationHelper {
                 variance = Nd4j.createUninitialized(DataType.FLOAT, channels);
             }
         }
-        ChannelBlocks blocks = ChannelBlocks.of(samples, planeSize, channels);
-        float[] block = blocks.first;
+        float[] means = new float[channels];
+        float[] variances = new float[channels];
         int length = samples * planeSize;
         FloatBuffer values = x.data().asNioFloat();
         FloatBuffer normalised = out.data().asNioFloat();
-        for (int c = 0; c < channels; c++) {
+        ChannelBlocks.forEachChannel(samples, planeSize, channels, (blocks, c) -> {
+            float[] block = blocks.first;
             blocks.read(values, c, block);
             float shift = block[0];
             double sum = 0;
             double squares = 0;
             for (int at = 0; at < length; at += planeSize) {
-                shiftedSums(block, at, planeSize, shift);
-                sum += sums[0];
-                squares += sums[1];
+                shiftedSums(block, at, planeSize, shift, blocks.sums);
+                sum += blocks.sums[0];
+                squares += blocks.sums[1];
             }
             double shiftedMean = sum / length;
             float channelMean = (float) (shift + shiftedMean);
             float channelVariance = (float) Math.max(0, squares / length - shiftedMean * shiftedMean);
-            mean.putScalar(c, channelMean);
-            variance.putScalar(c, channelVariance);
+            means[c] = channelMean;
+            variances[c] = channelVariance;
             float scale = (float) (gammas[c] / Math.sqrt(channelVariance + eps));
             float offset = betas[c];
             for (int k = 0; k < length; k++) {
                 block[k] = (block[k] - channelMean) * scale + offset;
             }
             blocks.write(block, c, normalised);
-        }
+        });
+        mean.data().asNioFloat().put(0, means);
+        variance.data().asNioFloat().put(0, variances);
     }
 
     /**
@@ -192,35 +193,39 @@ final class BatchNormHelper implements BatchNormalizationHelper {
      * gradients are) and {@code dx = gamma / std * (dy - dBeta / m - xhat * dGamma / m)}, with
      * {@code xhat = (x - mean) / std}, {@code std = sqrt(variance + eps)} and {@code m} the values per
      * channel. Each channel's planes of {@code x} and {@code dy} are copied into on-heap blocks once:
-     * the sums, then the input gradient, in place of {@code dy}'s block.
+     * the sums, then the input gradient, in place of {@code dy}'s block. Channels are split among
+     * ND4J's threads.
      */
     private void normalisationBackward(INDArray input, INDArray delta, float[] gammas, double eps, INDArray inputGradient,
                                        INDArray gammaGradient, INDArray betaGradient) {
         int samples = (int) input.size(0);
         int channels = (int) input.size(1);
         int planeSize = (int) (input.size(2) * input.size(3));
-        ChannelBlocks blocks = ChannelBlocks.of(samples, planeSize, channels);
-        float[] xBlock = blocks.first;
-        float[] dyBlock = blocks.second;
+        float[] means = mean.toFloatVector();
+        float[] variances = variance.toFloatVector();
+        double[] betaGradients = new double[channels];
+        double[] gammaGradients = new double[channels];
         int length = samples * planeSize;
         FloatBuffer x = input.data().asNioFloat();
         FloatBuffer dy = delta.data().asNioFloat();
         FloatBuffer dx = inputGradient.data().asNioFloat();
-        for (int c = 0; c < channels; c++) {
+        ChannelBlocks.forEachChannel(samples, planeSize, channels, (blocks, c) -> {
+            float[] xBlock = blocks.first;
+            float[] dyBlock = blocks.second;
             blocks.read(x, c, xBlock);
             blocks.read(dy, c, dyBlock);
-            float channelMean = mean.getFloat(c);
-            double inverseStd = 1 / Math.sqrt(variance.getDouble(c) + eps);
+            float channelMean = means[c];
+            double inverseStd = 1 / Math.sqrt(variances[c] + eps);
             double sumDelta = 0;
             double sumDeltaCentred = 0;
             for (int at = 0; at < length; at += planeSize) {
-                deltaSums(dyBlock, xBlock, at, planeSize, channelMean);
-                sumDelta += sums[0];
-                sumDeltaCentred += sums[1];
+                deltaSums(dyBlock, xBlock, at, planeSize, channelMean, blocks.sums);
+                sumDelta += blocks.sums[0];
+                sumDeltaCentred += blocks.sums[1];
             }
             double gammaGrad = sumDeltaCentred * inverseStd;
-            betaGradient.putScalar(c, sumDelta);
-            gammaGradient.putScalar(c, gammaGrad);
+            betaGradients[c] = sumDelta;
+            gammaGradients[c] = gammaGrad;
             float scale = (float) (gammas[c] * inverseStd);
             float meanDelta = (float) (sumDelta / length);
             float centredFactor = (float) (gammaGrad * inverseStd / length);
@@ -228,15 +233,19 @@ final class BatchNormHelper implements BatchNormalizationHelper {
                 dyBlock[k] = scale * (dyBlock[k] - meanDelta - (xBlock[k] - channelMean) * centredFactor);
             }
             blocks.write(dyBlock, c, dx);
+        });
+        for (int c = 0; c < channels; c++) {
+            betaGradient.putScalar(c, betaGradients[c]);
+            gammaGradient.putScalar(c, gammaGradients[c]);
         }
     }
 
     /**
      * {@code sum(x - shift)} and {@code sum((x - shift)^2)} over {@code x[at, at + n)} into
-     * {@link #sums}: one plane's sums in float, four running sums each so that the additions
+     * {@code result}: one plane's sums in float, four running sums each so that the additions
      * overlap (a single running sum waits on each addition before the next).
      */
-    private void shiftedSums(float[] x, int at, int n, float shift) {
+    private static void shiftedSums(float[] x, int at, int n, float shift, float[] result) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
         int k = at;
         for (int end = at + n - 3; k < end; k += 4) {
@@ -249,12 +258,12 @@ final class BatchNormHelper implements BatchNormalizationHelper {
             s0 += d;
             q0 += d * d;
         }
-        sums[0] = (s0 + s1) + (s2 + s3);
-        sums[1] = (q0 + q1) + (q2 + q3);
+        result[0] = (s0 + s1) + (s2 + s3);
+        result[1] = (q0 + q1) + (q2 + q3);
     }
 
-    /** {@code sum(dy)} and {@code sum(dy * (x - mean))} over {@code [at, at + n)} into {@link #sums}, as {@link #shiftedSums}. */
-    private void deltaSums(float[] dy, float[] x, int at, int n, float mean) {
+    /** {@code sum(dy)} and {@code sum(dy * (x - mean))} over {@code [at, at + n)} into {@code result}, as {@link #shiftedSums}. */
+    private static void deltaSums(float[] dy, float[] x, int at, int n, float mean, float[] result) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
         int k = at;
         for (int end = at + n - 3; k < end; k += 4) {
@@ -266,8 +275,8 @@ final class BatchNormHelper implements BatchNormalizationHelper {
             s0 += dy[k];
             c0 += dy[k] * (x[k] - mean);
         }
-        sums[0] = (s0 + s1) + (s2 + s3);
-        sums[1] = (c0 + c1) + (c2 + c3);
+        result[0] = (s0 + s1) + (s2 + s3);
+        result[1] = (c0 + c1) + (c2 + c3);
     }
 
     /** Gamma, beta and their gradients come as [1, C] views; the ops take [C]. */

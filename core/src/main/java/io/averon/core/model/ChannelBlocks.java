@@ -1,6 +1,12 @@
 package io.averon.core.model;
 
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * One channel of an NCHW float array gathered into a block on the Java heap and scattered back:
@@ -16,6 +22,8 @@ final class ChannelBlocks {
     /** Two blocks, for passes over two arrays at once (an input and its gradient). */
     float[] first = new float[0];
     float[] second = new float[0];
+    /** Room for a pass's two sums over one plane. */
+    final float[] sums = new float[2];
     private int samples;
     private int planeSize;
     private int channels;
@@ -23,8 +31,38 @@ final class ChannelBlocks {
     private ChannelBlocks() {
     }
 
+    /** Work on one channel with the running thread's blocks. */
+    interface ChannelPass {
+        void run(ChannelBlocks blocks, int channel);
+    }
+
+    /**
+     * Runs {@code pass} on every channel of arrays of {@code samples} x {@code channels} planes of
+     * {@code planeSize} floats, the channels split into as many contiguous ranges as ND4J runs
+     * threads ({@code maxMasterThreads}, which Averon sets to the worker's threads): the calling
+     * thread takes the first range, the common fork-join pool the others. Returns when all ran.
+     */
+    static void forEachChannel(int samples, int planeSize, int channels, ChannelPass pass) {
+        int ways = Math.max(1, Math.min(Nd4j.getEnvironment().maxMasterThreads(), channels));
+        List<ForkJoinTask<?>> others = new ArrayList<>(ways - 1);
+        for (int way = 1; way < ways; way++) {
+            int from = channels * way / ways;
+            int to = channels * (way + 1) / ways;
+            others.add(ForkJoinPool.commonPool().submit(() -> runRange(samples, planeSize, channels, from, to, pass)));
+        }
+        runRange(samples, planeSize, channels, 0, channels / ways, pass);
+        others.forEach(ForkJoinTask::join);
+    }
+
+    private static void runRange(int samples, int planeSize, int channels, int from, int to, ChannelPass pass) {
+        ChannelBlocks blocks = of(samples, planeSize, channels);
+        for (int c = from; c < to; c++) {
+            pass.run(blocks, c);
+        }
+    }
+
     /** This thread's blocks, sized for channels of {@code samples} planes of {@code planeSize} floats. */
-    static ChannelBlocks of(int samples, int planeSize, int channels) {
+    private static ChannelBlocks of(int samples, int planeSize, int channels) {
         ChannelBlocks blocks = PER_THREAD.get();
         int length = samples * planeSize;
         if (blocks.first.length < length) {

@@ -17,10 +17,13 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -42,13 +45,20 @@ class BatchNormHelperTest {
         NativeRuntime.configure(new NativeSettings(1, true)); // before anything else touches ND4J in this JVM
     }
 
-    @Test
-    void shouldTrainConvolutionalBatchNormAsDl4jDoesToFloatRounding() {
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 3}) // 3: the channels (6 and 4 per layer) split unevenly among threads
+    void shouldTrainConvolutionalBatchNormAsDl4jDoesToFloatRounding(int threads) {
         ComputationGraphConfiguration conf = graph(null, new Adam(1e-2));
         ComputationGraph plain = init(conf);
         ComputationGraph graph = init(conf);
         AveronModel averon = AveronModel.of(graph);
-        fitBoth(plain, averon, 10, 2 * 9 * 9);
+        int before = Nd4j.getEnvironment().maxMasterThreads();
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        try {
+            fitBoth(plain, averon, 10, 2 * 9 * 9);
+        } finally {
+            Nd4j.getEnvironment().setMaxMasterThreads(before);
+        }
         assertEquals(2, averon.batchNorms().size(), "both batch normalisations run DL4J's oneDNN helper here");
         averon.batchNorms().forEach(h -> assertEquals(10, h.trainingPasses(), "every step's statistics here"));
         // the parameters include each layer's running mean and log10 standard deviation, updated from the statistics
