@@ -18,7 +18,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * delta[b, o, y, x] * input[b, c, y*s + i*d - p, x*s + j*d - p]} is itself a convolution of the
  * input (channels and examples swapped) with the output gradient as its kernel: one forward
  * {@code conv2d}, stride and dilation swapped. The bias gradient sums the swapped output gradient's
- * contiguous rows. Same sums in another order, so the same values to float rounding
+ * channels' columns. The output gradient goes to the swapped convolution as weights laid out
+ * {@code [kH, kW, iC, oC]} (libnd4j's weight format 0): for the {@code fashion-resnet} stem's 48
+ * output channels that is the very layout oneDNN's forward kernel blocks its weights into
+ * ({@code Acdb48a}), so oneDNN's reorder of this large "kernel" is a plain copy rather than a
+ * transposition (7.9 -> 1.2 ms per step by oneDNN's verbose timing; the permuting copy into this
+ * layout costs ~3 ms more than into {@code [oC, iC, kH, kW]}). Same sums in another order, so the
+ * same values to float rounding
  * ({@code FirstConvolutionHelperTest}, {@code SequentialNetworkStepTest}). Sums over the minibatch,
  * as {@code conv2d_bp}'s are. Owned by one layer (it keeps its work arrays between steps).
  */
@@ -65,22 +71,22 @@ final class InputConvolutionGradient {
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             if (swappedInput == null || swappedInput.size(1) != examples || swappedInput.size(0) != channels
                     || swappedInput.size(2) != input.size(2) || swappedInput.size(3) != input.size(3)
-                    || swappedDelta.size(0) != outputs) {
+                    || swappedDelta.size(3) != outputs) {
                 swappedInput = Nd4j.createUninitialized(DataType.FLOAT, channels, examples, input.size(2), input.size(3));
-                swappedDelta = Nd4j.createUninitialized(DataType.FLOAT, outputs, examples, delta.size(2), delta.size(3));
+                swappedDelta = Nd4j.createUninitialized(DataType.FLOAT, delta.size(2), delta.size(3), examples, outputs);
                 swappedGradient = Nd4j.createUninitialized(DataType.FLOAT, channels, outputs, kernel[0], kernel[1]);
             }
             swappedInput.assign(input.permute(1, 0, 2, 3));
-            swappedDelta.assign(delta.permute(1, 0, 2, 3));
+            swappedDelta.assign(delta.permute(2, 3, 0, 1));
             // examples are the input channels and the output gradient is the kernel: stride and dilation swap
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(swappedInput, swappedDelta)
                     .addOutputs(swappedGradient)
                     .addIntegerArguments((int) delta.size(2), (int) delta.size(3), dilation[0], dilation[1], pad[0],
-                            pad[1], strides[0], strides[1], 0, 0, 1) // not "same"; NCHW; weights [oC, iC, kH, kW]
+                            pad[1], strides[0], strides[1], 0, 0, 0) // not "same"; NCHW; weights [kH, kW, iC, oC]
                     .build());
             weightGradient.assign(swappedGradient.permute(1, 0, 2, 3));
-            if (biasGradient != null) { // each output channel's gradients are one contiguous row of the swapped array
-                biasGradient.assign(swappedDelta.reshape(outputs, -1).sum(1).reshape(biasGradient.shape()));
+            if (biasGradient != null) { // each output channel's gradients are one column of the swapped array
+                biasGradient.assign(swappedDelta.reshape(-1, outputs).sum(0).reshape(biasGradient.shape()));
             }
         }
     }
