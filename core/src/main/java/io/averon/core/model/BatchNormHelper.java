@@ -20,16 +20,17 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
- * Batch normalisation of NCHW float activations in training, computed here: each channel's batch
- * mean and variance and then its normalised values while the channel's planes are still in the
- * cache (one read of the input from memory, one write), and the backward pass in two passes
- * (libnd4j's {@code batchnorm_bp} adds a broadcast and a reduction of its own around oneDNN's).
+ * Batch normalisation of NCHW float activations in training, computed here one channel at a time
+ * on the channel's planes gathered into a block on the heap ({@link ChannelBlocks}): the batch's
+ * mean and variance, then the normalised values (one read of the input from memory, one write),
+ * and going back, the sums and the input gradient (one read each of the input and its gradient;
+ * libnd4j's {@code batchnorm_bp} adds a broadcast and a reduction of its own around oneDNN's).
  * DL4J's oneDNN helper computes the statistics with ND4J's generic reductions ({@code mean} and
  * {@code Variance} over dimensions 0, 2 and 3), which walk every channel's scattered planes and
  * cost more than the normalisation itself (on the {@code fashion-resnet} network a tenth of the
- * training step), then normalises in a third pass. Here each plane of one sample's channel is summed where it
- * lies, in float, shifted by the channel's first value (so that a large mean does not swamp the
- * variance), and the planes' sums are added in double.
+ * training step), then normalises in a third pass. Here each plane of the block is summed in float,
+ * shifted by the channel's first value (so that a large mean does not swamp the variance), and the
+ * planes' sums are added in double.
  *
  * <p>Inference (DL4J's running statistics), other layouts and types go to DL4J's helper unchanged.
  * The statistics equal DL4J's to float rounding, so training does too
